@@ -1,0 +1,1 @@
+"""Allocation of transformation funds across working groups with a linear program."""

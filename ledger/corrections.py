@@ -1,0 +1,94 @@
+"""Reversals: the only way to correct what is stored, since nothing is ever updated.
+
+A reversal is a new transaction with every line of the original negated, referencing the
+original. A transaction is reversed at most once (the database's unique key on `reversal_of`
+says so too); a reversal is not reversed again (post the entry anew instead), and closing
+entries are not reversed (they belong to a closed period).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from netfund.ledger.appender import Appender
+from netfund.ledger.database import require_schema, writing
+from netfund.ledger.entries import Draft, Posting, period_of, source_hash
+from netfund.ledger.errors import LedgerError
+from netfund.ledger.fields import RESERVED_ID_PREFIX
+from netfund.ledger.schema import postings_table, transactions_table
+from sqlalchemy import Engine, select
+
+
+@dataclass(frozen=True)
+class ReversalReport:
+    original_id: int
+    original_external_id: str
+    reversal_id: int
+    reversal_external_id: str
+    date: datetime.date
+    head_hash: str
+
+
+def reverse(
+    engine: Engine,
+    external_id: str,
+    date: datetime.date | None = None,
+    description: str | None = None,
+) -> ReversalReport:
+    """Reverse the transaction with ``external_id``, dated ``date`` (default: its own date)."""
+    t, p = transactions_table.c, postings_table.c
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        appender = Appender(connection)
+        original = connection.execute(
+            select(transactions_table).where(t.external_id == external_id)
+        ).one_or_none()
+        if original is None:
+            raise LedgerError(f"no transaction with id {external_id!r}")
+        if original.type == "reversal":
+            raise LedgerError(
+                f"{external_id!r} is itself a reversal; post the original entry again instead"
+            )
+        if original.type in ("close", "carry_over"):
+            raise LedgerError(f"{external_id!r} is a period closing entry and cannot be reversed")
+        already = connection.execute(
+            select(t.external_id).where(t.reversal_of == original.id)
+        ).scalar_one_or_none()
+        if already is not None:
+            raise LedgerError(f"{external_id!r} was reversed already, by {already!r}")
+        when = date or original.date
+        if period_of(when) in appender.closed_periods:
+            raise LedgerError(
+                f"period {period_of(when)} is closed: give --date in an open period "
+                "to reverse it there"
+            )
+        lines = tuple(
+            Posting(row.account, row.fund, row.group, -row.amount_cents)
+            for row in connection.execute(
+                select(postings_table).where(p.txn_id == original.id).order_by(p.line_no)
+            )
+        )
+        reversal_id = f"{RESERVED_ID_PREFIX}reversal:{external_id}"
+        draft = Draft(
+            external_id=reversal_id,
+            date=when,
+            type="reversal",
+            description=description or f"Reversal of {external_id}",
+            reference=original.reference,
+            postings=lines,
+            source_hash=source_hash(reversal_id, original.hash),
+            funder=original.funder,
+            group=original.group,
+            reversal_of=original.id,
+        )
+        transaction = appender.append(draft)
+        appender.finish()
+    return ReversalReport(
+        original_id=original.id,
+        original_external_id=external_id,
+        reversal_id=transaction.id,
+        reversal_external_id=reversal_id,
+        date=when,
+        head_hash=transaction.hash,
+    )

@@ -1,0 +1,152 @@
+"""Connecting to the ledger's database and bringing its schema up to date.
+
+SQLite is the embedded default (`./netfund.db`); any SQLAlchemy URL works, PostgreSQL through
+psycopg 3. Writers must never interleave: on SQLite a write transaction starts with
+`BEGIN IMMEDIATE` (the file's write lock, taken before anything is read), on PostgreSQL the
+writer locks the chain head row. Readers use plain transactions and, with SQLite's WAL
+journal, never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from netfund.ledger.errors import LedgerError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_URL = "sqlite:///netfund.db"
+#: How long a writer waits for another writer's lock before giving up, in seconds.
+LOCK_WAIT_SECONDS = 60
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE_OPTION = "netfund_write"
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL to use: the argument, else `NETFUND_DB`, else `./netfund.db`.
+
+    A plain file path is accepted too and taken as a SQLite file.
+    """
+    chosen = url or os.environ.get("NETFUND_DB") or DEFAULT_URL
+    if "://" not in chosen:
+        chosen = f"sqlite:///{chosen}"
+    return chosen
+
+
+def redact(url: str) -> str:
+    """The URL as it may be printed: a password never is."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def _normalise(url: str) -> str:
+    # `postgresql://` alone would load psycopg2; netfund ships psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def connect(url: str | None = None) -> Engine:
+    """Create the engine for ``url`` (see `resolve_url`), set up for netfund's locking."""
+    resolved = _normalise(resolve_url(url))
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        raise LedgerError(f"not a database URL: {redact(resolved)}") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(resolved, connect_args={"timeout": LOCK_WAIT_SECONDS})
+        _configure_sqlite(engine)
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_engine(resolved, pool_pre_ping=True)
+    else:
+        raise LedgerError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+        )
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Take over SQLite's transaction handling so a writer can begin with `BEGIN IMMEDIATE`."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite: let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        # 64 MiB of page cache: bulk imports insert into unique indexes of random hashes.
+        cursor.execute("PRAGMA cache_size = -65536")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One all-or-nothing write transaction; it commits only if the block returns."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: one consistent snapshot for everything read inside it."""
+    with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of netfund knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships its migrations
+        raise LedgerError("netfund's schema migrations are missing from the installation")
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or update the schema to the newest migration, in one transaction."""
+    with writing(engine) as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def require_schema(connection: Connection, url: str) -> None:
+    """Refuse to work on a database netfund has not initialised, or a newer one."""
+    revision = current_revision(connection)
+    if revision is None:
+        raise LedgerError(
+            f"no netfund ledger at {redact(url)}: run 'netfund init network.toml' first"
+        )
+    if revision != head_revision():
+        raise LedgerError(
+            f"the ledger at {redact(url)} has schema {revision}, this netfund expects "
+            f"{head_revision()}: run 'netfund init' to upgrade it"
+        )

@@ -1,0 +1,188 @@
+"""The ledger's records: frozen transactions and postings, how they balance and how they hash.
+
+These are the domain, separate from the ORM rows in `schema.py`. A `Draft` is what a caller
+asks the ledger to store; a `Transaction` is what the ledger stored, with its chain position
+and hash. The canonical content and the hash are defined here once, used where a transaction
+is written and again where `verify` reads it back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from netfund.ledger.errors import InvariantViolation
+
+#: The hash a chain's first transaction links to.
+GENESIS_HASH = "0" * 64
+
+ACCOUNT_ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses", "Budget")
+#: Budget accounts are a memo ledger beside the actuals: they balance on their own.
+BUDGET_ROOT = "Budget"
+# Components start with a capital or digit, as Beancount and hledger require of account names.
+_ACCOUNT = re.compile(r"^(?:" + "|".join(ACCOUNT_ROOTS) + r")(?::[A-Z0-9][A-Za-z0-9-]{0,63}){0,5}$")
+
+
+def is_valid_account(name: str) -> bool:
+    return len(name) <= 200 and _ACCOUNT.match(name) is not None
+
+
+def is_budget_account(name: str) -> bool:
+    return name == BUDGET_ROOT or name.startswith(BUDGET_ROOT + ":")
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One line of a transaction.
+
+    Attributes:
+        account: account name like ``Assets:Bank`` or ``Expenses:WG-WIJK``.
+        fund: the funder whose money it is, or ``NET`` for the network's own.
+        group: the working group the line concerns, or None.
+        amount_cents: signed amount in cents, debit positive; never zero.
+    """
+
+    account: str
+    fund: str
+    group: str | None
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A transaction a caller asks the ledger to store.
+
+    Attributes:
+        external_id: the caller's unique id; the same id with the same content is skipped.
+        date: the booking date; its year is the period.
+        type: one of `schema.TRANSACTION_TYPES`.
+        description: free text, at most 1,000 characters.
+        reference: the document behind it (invoice, decision), at most 200 characters.
+        postings: the lines; they balance per fund.
+        funder: the funder an event concerned, or None.
+        group: the group an event concerned, or None.
+        source_hash: sha256 of the input that produced it, compared on re-import.
+        reversal_of: chain position of the transaction this one reverses, or None.
+    """
+
+    external_id: str
+    date: datetime.date
+    type: str
+    description: str
+    reference: str
+    postings: tuple[Posting, ...]
+    source_hash: str
+    funder: str | None = None
+    group: str | None = None
+    reversal_of: int | None = None
+
+    @property
+    def period(self) -> str:
+        return period_of(self.date)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A stored transaction: a `Draft` with its chain position and hashes.
+
+    Attributes:
+        id: position in the hash chain, 1 for the first.
+        draft: the content.
+        prev_hash: the hash of the transaction before it (`GENESIS_HASH` for the first).
+        hash: sha256 of ``prev_hash`` and the canonical content.
+    """
+
+    id: int
+    draft: Draft
+    prev_hash: str
+    hash: str = field(default="")
+
+
+def period_of(date: datetime.date) -> str:
+    """Periods are calendar years: Dutch public funders account per calendar year."""
+    return f"{date.year:04d}"
+
+
+def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
+    """Funds whose actual or budget lines do not sum to zero: fund → (actual, budget) sums."""
+    actual: dict[str, int] = defaultdict(int)
+    budget: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        target = budget if is_budget_account(posting.account) else actual
+        target[posting.fund] += posting.amount_cents
+    funds = set(actual) | set(budget)
+    return {
+        fund: (actual[fund], budget[fund])
+        for fund in sorted(funds)
+        if actual[fund] != 0 or budget[fund] != 0
+    }
+
+
+def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
+    """Invariant 1: raise unless the lines balance per fund, actuals and budget separately."""
+    if len(postings) < 2:
+        raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
+    if any(posting.amount_cents == 0 for posting in postings):
+        raise InvariantViolation(f"transaction {external_id!r} has a zero posting")
+    unbalanced = unbalanced_funds(postings)
+    if unbalanced:
+        raise InvariantViolation(
+            f"transaction {external_id!r} does not balance per fund: {unbalanced}"
+        )
+
+
+def canonical_content(txn_id: int, draft: Draft) -> bytes:
+    """The exact bytes a transaction's hash covers: every stored field, postings in order."""
+    content = {
+        "id": txn_id,
+        "external_id": draft.external_id,
+        "date": draft.date.isoformat(),
+        "period": draft.period,
+        "type": draft.type,
+        "description": draft.description,
+        "reference": draft.reference,
+        "funder": draft.funder,
+        "group": draft.group,
+        "reversal_of": draft.reversal_of,
+        "source_hash": draft.source_hash,
+        "postings": [
+            [line_no, p.account, p.fund, p.group, p.amount_cents]
+            for line_no, p in enumerate(draft.postings, start=1)
+        ],
+    }
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def chain_hash(prev_hash: str, txn_id: int, draft: Draft) -> str:
+    """Invariant 3: ``sha256(previous hash + canonical content)``, as lowercase hex."""
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    digest.update(canonical_content(txn_id, draft))
+    return digest.hexdigest()
+
+
+def source_hash(*fields: object) -> str:
+    """sha256 of an input's fields, to tell a repeated import from a changed one."""
+    text = json.dumps([str(value) if value is not None else None for value in fields])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def lines_fingerprint(
+    external_id: str,
+    date: datetime.date,
+    description: str,
+    reference: str,
+    postings: Sequence[Posting],
+) -> str:
+    """The source hash of a transaction given as raw lines (journal files, the post API)."""
+    return source_hash(
+        external_id,
+        date.isoformat(),
+        description,
+        reference,
+        *[f"{p.account}|{p.fund}|{p.group}|{p.amount_cents}" for p in postings],
+    )

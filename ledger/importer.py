@@ -1,0 +1,219 @@
+"""Importing files and posting drafts: all-or-nothing, idempotent, every problem reported.
+
+Each entry point runs in one write transaction. Rows are checked and appended as they stream
+in; when any row has a problem the whole transaction is rolled back and one `InputError`
+lists every problem, so a file is either stored completely or not at all (invariant 5).
+An id seen before with the same content is skipped; with other content it is an error
+(invariant 4).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+from netfund.ledger.appender import Appender
+from netfund.ledger.csv_input import CsvReader
+from netfund.ledger.database import require_schema, writing
+from netfund.ledger.entries import Draft
+from netfund.ledger.errors import InputError, LedgerError, Problem
+from netfund.ledger.event_rules import AttributionError, AttributionState, event_draft
+from netfund.ledger.events import EVENT_COLUMNS, read_events
+from netfund.ledger.journal import journal_reader, read_journal
+from netfund.ledger.registry import read_network
+from sqlalchemy import Engine
+
+#: Events handled per round of id look-ups.
+CHUNK_EVENTS = 2_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import or post did.
+
+    Attributes:
+        source: the file (or label) imported.
+        read: transactions or events read.
+        posted: transactions appended.
+        skipped: ids already stored with the same content.
+        head_id: chain position of the newest transaction afterwards.
+        head_hash: its hash: the ledger's fingerprint.
+        seconds: wall time of the whole import.
+    """
+
+    source: str
+    read: int
+    posted: int
+    skipped: int
+    head_id: int
+    head_hash: str
+    seconds: float
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _Deduplicator:
+    """Tells new ids from repeats, within the file and against the ledger."""
+
+    def __init__(self, source: str, appender: Appender) -> None:
+        self.source = source
+        self.appender = appender
+        self.in_file: dict[str, tuple[int, str]] = {}
+        self.stored: dict[str, tuple[int, str]] = {}
+        self.skipped = 0
+        self.problems: list[Problem] = []
+
+    def prefetch(self, external_ids: Sequence[str]) -> None:
+        self.stored = self.appender.stored_sources(external_ids)
+
+    def is_new(self, line: int, external_id: str, fingerprint: str) -> bool:
+        earlier = self.in_file.get(external_id)
+        if earlier is not None:
+            if earlier[1] == fingerprint:
+                self.skipped += 1
+            else:
+                self.problems.append(
+                    Problem(
+                        self.source,
+                        line,
+                        f"id {external_id!r} is used on line {earlier[0]} with other content",
+                    )
+                )
+            return False
+        self.in_file[external_id] = (line, fingerprint)
+        stored = self.stored.get(external_id)
+        if stored is not None:
+            if stored[1] == fingerprint:
+                self.skipped += 1
+            else:
+                self.problems.append(
+                    Problem(
+                        self.source,
+                        line,
+                        f"id {external_id!r} was stored before (transaction {stored[0]}) with "
+                        "other content; post a reversal and a new id to correct it",
+                    )
+                )
+            return False
+        return True
+
+
+def import_events(
+    engine: Engine, path: Path, on_progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    """Import `events.csv` at ``path``; ``on_progress`` gets the number of rows read so far."""
+    started = time.perf_counter()
+    reader = CsvReader(path, EVENT_COLUMNS)
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        network = read_network(connection)
+        appender = Appender(connection)
+        state = AttributionState(connection)
+        dedup = _Deduplicator(reader.source, appender)
+        read = 0
+        for chunk in _chunks(read_events(reader, network), CHUNK_EVENTS):
+            dedup.prefetch([event.id for event in chunk])
+            for event in chunk:
+                if not dedup.is_new(event.line, event.id, event.source_hash):
+                    continue
+                period = f"{event.date.year:04d}"
+                if period in appender.closed_periods:
+                    reader.problem(event.line, f"period {period} is closed")
+                    continue
+                try:
+                    draft = event_draft(event, state)
+                except AttributionError as error:
+                    reader.problem(event.line, str(error))
+                    continue
+                # Appending goes on after a problem, so later rows are checked against the
+                # state earlier rows built; the rollback below discards it all.
+                state.record(appender.append(draft))
+            read += len(chunk)
+            if on_progress is not None:
+                on_progress(read)
+        problems = reader.problems + dedup.problems
+        if problems:
+            raise InputError(problems)
+        appender.finish()
+    return ImportReport(
+        source=reader.source,
+        read=reader.rows_read,
+        posted=len(appender.appended),
+        skipped=dedup.skipped,
+        head_id=appender.last_id,
+        head_hash=appender.last_hash,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def import_journal(engine: Engine, path: Path) -> ImportReport:
+    """Import a controllers' `journal.csv` at ``path``."""
+    started = time.perf_counter()
+    reader = journal_reader(path)
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        network = read_network(connection)
+        drafts = read_journal(reader, network)
+        appender = Appender(connection)
+        dedup = _Deduplicator(reader.source, appender)
+        dedup.prefetch([draft.external_id for _, draft in drafts])
+        for line, draft in drafts:
+            if not dedup.is_new(line, draft.external_id, draft.source_hash):
+                continue
+            if draft.period in appender.closed_periods:
+                reader.problem(line, f"period {draft.period} is closed")
+                continue
+            appender.append(draft)
+        problems = reader.problems + dedup.problems
+        if problems:
+            raise InputError(problems)
+        appender.finish()
+    return ImportReport(
+        source=reader.source,
+        read=len(drafts),
+        posted=len(appender.appended),
+        skipped=dedup.skipped,
+        head_id=appender.last_id,
+        head_hash=appender.last_hash,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def post(engine: Engine, drafts: Sequence[Draft], source: str = "post") -> ImportReport:
+    """Post drafts from the Python API, all or nothing, with the same idempotency rules."""
+    started = time.perf_counter()
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        appender = Appender(connection)
+        dedup = _Deduplicator(source, appender)
+        dedup.prefetch([draft.external_id for draft in drafts])
+        for number, draft in enumerate(drafts, start=1):
+            if not dedup.is_new(number, draft.external_id, draft.source_hash):
+                continue
+            if draft.period in appender.closed_periods:
+                raise LedgerError(
+                    f"period {draft.period} is closed: {draft.external_id!r} cannot be posted"
+                )
+            appender.append(draft)
+        if dedup.problems:
+            raise InputError(dedup.problems)
+        appender.finish()
+    return ImportReport(
+        source=source,
+        read=len(drafts),
+        posted=len(appender.appended),
+        skipped=dedup.skipped,
+        head_id=appender.last_id,
+        head_hash=appender.last_hash,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,98 @@
+"""Money as integer cents: the one place where text becomes money and money becomes text.
+
+A float never becomes money. Amounts are read from text as `Decimal`, checked for at most two
+decimals (more is an input error, never a silent rounding) and turned into an `int` of cents.
+Splits of an amount use largest-remainder rounding so the parts always add up to the whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+#: Largest amount accepted on one input line: EUR 999,999,999,999.99. Far below the BigInteger
+#: limit (9.2e18 cents), so that sums over millions of postings cannot overflow the column.
+AMOUNT_MAX_CENTS = 99_999_999_999_999
+
+# Plain decimal notation only: no exponent, no thousands separator, no NaN or Infinity, no
+# comma as decimal mark. `Decimal("1e9")` would accept what a spreadsheet mangled.
+_AMOUNT_PATTERN = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$")
+
+
+class AmountError(ValueError):
+    """Text that is not a valid amount; the message says why, in words for the user."""
+
+
+def parse_cents(text: str, *, signed: bool = False) -> int:
+    """Parse an amount like ``1234.5`` or ``-12.00`` into cents.
+
+    ``signed=False`` (events) requires a positive amount; ``signed=True`` (journal lines)
+    accepts either sign but still refuses zero, since a zero line carries no money.
+    """
+    raw = text.strip()
+    if not raw:
+        raise AmountError("amount is empty")
+    match = _AMOUNT_PATTERN.match(raw)
+    if match is None:
+        raise AmountError(
+            f"amount {raw!r} is not a plain decimal number (use '.' as decimal point, "
+            "no thousands separators, no exponent)"
+        )
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > 2:
+        raise AmountError(f"amount {raw!r} has more than two decimals")
+    if len(whole) > 15:
+        raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
+    try:
+        cents = int((Decimal(raw) * 100).to_integral_exact())
+    except InvalidOperation as error:  # unreachable for text the pattern accepted
+        raise AmountError(f"amount {raw!r} is not a number") from error
+    if cents == 0:
+        raise AmountError(f"amount {raw!r} is zero")
+    if cents < 0 and not signed:
+        raise AmountError(f"amount {raw!r} must be positive")
+    if abs(cents) > AMOUNT_MAX_CENTS:
+        raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
+    return cents
+
+
+def format_cents(cents: int) -> str:
+    """Cents as a plain decimal string with two decimals: ``123450`` → ``"1234.50"``."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{fraction:02d}"
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """Cents as an exact `Decimal` in euros, for exports and JSON."""
+    return Decimal(cents).scaleb(-2)
+
+
+def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total_cents`` in proportion to ``weights`` so the parts sum exactly to the total.
+
+    Every part first gets the floor of its exact share; the cents left over go one each to the
+    parts with the largest remainders, ties broken by position, so the result is deterministic.
+    A negative total is split as its absolute value and negated, so a reversal mirrors the
+    original split exactly.
+    """
+    if not weights:
+        raise ValueError("cannot split over no weights")
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise ValueError("cannot split over weights that sum to zero")
+    if total_cents < 0:
+        return [-part for part in split_largest_remainder(-total_cents, weights)]
+    parts: list[int] = []
+    remainders: list[tuple[int, int]] = []
+    for index, weight in enumerate(weights):
+        part, remainder = divmod(total_cents * weight, weight_sum)
+        parts.append(part)
+        remainders.append((-remainder, index))
+    left_over = total_cents - sum(parts)
+    for _, index in sorted(remainders)[:left_over]:
+        parts[index] += 1
+    return parts

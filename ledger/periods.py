@@ -1,0 +1,182 @@
+"""Closing a period: lock it and settle each funder's unspent money as its policy says.
+
+For every funder the money its fund still holds is what it received minus what was spent
+and refunded: the fund's bank balance up to the period's end, less what is already owed back
+to it. `return` books that amount as owed to the funder (paid later by a refund event);
+`carry_over` moves it into the next period as an opening contribution, keeping the earmark
+(the money stays in the same fund). Budget balances of the period close to zero. The closing
+transactions are ordinary chained transactions dated on the period's last day; then the
+period is marked closed, and the database refuses anything dated in it from then on.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from netfund.ledger.appender import Appender
+from netfund.ledger.database import require_schema, writing
+from netfund.ledger.entries import Draft, Posting, is_budget_account, source_hash
+from netfund.ledger.errors import LedgerError
+from netfund.ledger.event_rules import BANK, CONTRIBUTIONS, REFUNDABLE, REFUNDED
+from netfund.ledger.fields import RESERVED_ID_PREFIX
+from netfund.ledger.registry import read_network
+from netfund.ledger.schema import postings_table, transactions_table
+from sqlalchemy import Engine, func, select
+
+CARRIED_FORWARD = "Equity:CarriedForward"
+CARRY_OVER_INCOME = "Income:CarriedOver"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What closing did for one fund.
+
+    Attributes:
+        fund: the fund code.
+        policy: `return` or `carry_over` (None for the network's own fund).
+        unspent_cents: the money the fund still held, settled by the policy (0 if none).
+        budget_lines: budget balances closed to zero.
+    """
+
+    fund: str
+    policy: str | None
+    unspent_cents: int
+    budget_lines: int
+
+
+@dataclass(frozen=True)
+class CloseReport:
+    period: str
+    settlements: tuple[Settlement, ...]
+    transactions: int
+    head_id: int
+    head_hash: str
+
+
+def _check_period(period: str) -> int:
+    if len(period) != 4 or not period.isdigit():
+        raise LedgerError(f"period {period!r} is not a calendar year like 2026")
+    return int(period)
+
+
+def close_period(engine: Engine, period: str) -> CloseReport:
+    year = _check_period(period)
+    last_day = datetime.date(year, 12, 31)
+    next_period = f"{year + 1:04d}"
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        network = read_network(connection)
+        appender = Appender(connection)
+        if period in appender.closed_periods:
+            raise LedgerError(f"period {period} is already closed")
+        later = sorted(p for p in appender.closed_periods if p > period)
+        if later:
+            raise LedgerError(
+                f"period {later[0]} is closed already; periods close in order, so {period} "
+                "cannot be closed after it"
+            )
+        p, t = postings_table.c, transactions_table.c
+        cash: dict[str, int] = defaultdict(int)
+        for fund, _account, total in connection.execute(
+            select(p.fund, p.account, func.sum(p.amount_cents))
+            .join_from(postings_table, transactions_table, p.txn_id == t.id)
+            .where(p.account.in_((BANK, REFUNDABLE)), t.period <= period)
+            .group_by(p.fund, p.account)
+        ):
+            cash[fund] += int(total)  # bank debit, less what is owed back (a credit)
+        budget: dict[str, list[Posting]] = defaultdict(list)
+        for account, fund, group, total in connection.execute(
+            select(p.account, p.fund, p.group, func.sum(p.amount_cents))
+            .join_from(postings_table, transactions_table, p.txn_id == t.id)
+            .where(p.account.like("Budget%"), t.period == period)
+            .group_by(p.account, p.fund, p.group)
+            .order_by(p.fund, p.account, p.group)
+        ):
+            if int(total) != 0 and is_budget_account(account):
+                budget[fund].append(Posting(account, fund, group, -int(total)))
+        settlements: list[Settlement] = []
+        openings: list[Draft] = []
+        funds = [f.code for f in network.funders] + sorted(
+            fund for fund in set(budget) if network.funder(fund) is None
+        )
+        for fund in funds:
+            funder = network.funder(fund)
+            lines = list(budget.get(fund, []))
+            unspent = max(cash.get(fund, 0), 0) if funder is not None else 0
+            if unspent:
+                assert funder is not None
+                if funder.unspent == "return":
+                    lines += [
+                        Posting(REFUNDED, fund, None, unspent),
+                        Posting(REFUNDABLE, fund, None, -unspent),
+                    ]
+                else:
+                    lines += [
+                        Posting(CARRY_OVER_INCOME, fund, None, unspent),
+                        Posting(CARRIED_FORWARD, fund, None, -unspent),
+                    ]
+                    openings.append(
+                        _draft(
+                            f"{RESERVED_ID_PREFIX}carry-over:{next_period}:{fund}",
+                            datetime.date(year + 1, 1, 1),
+                            "carry_over",
+                            f"Opening: unspent {period} money of {fund} carried over",
+                            (
+                                Posting(CARRIED_FORWARD, fund, None, unspent),
+                                Posting(CONTRIBUTIONS, fund, None, -unspent),
+                            ),
+                            fund,
+                        )
+                    )
+            if lines:
+                appender.append(
+                    _draft(
+                        f"{RESERVED_ID_PREFIX}close:{period}:{fund}",
+                        last_day,
+                        "close",
+                        f"Closing {period} for {fund}",
+                        tuple(lines),
+                        fund,
+                    )
+                )
+            settlements.append(
+                Settlement(
+                    fund=fund,
+                    policy=funder.unspent if funder is not None else None,
+                    unspent_cents=unspent,
+                    budget_lines=len(budget.get(fund, [])),
+                )
+            )
+        appender.close_period(period)
+        for opening in openings:
+            appender.append(opening)
+        appender.finish()
+    return CloseReport(
+        period=period,
+        settlements=tuple(settlements),
+        transactions=len(appender.appended),
+        head_id=appender.last_id,
+        head_hash=appender.last_hash,
+    )
+
+
+def _draft(
+    external_id: str,
+    date: datetime.date,
+    kind: str,
+    description: str,
+    postings: tuple[Posting, ...],
+    fund: str,
+) -> Draft:
+    return Draft(
+        external_id=external_id,
+        date=date,
+        type=kind,
+        description=description,
+        reference="",
+        postings=postings,
+        source_hash=source_hash(external_id, date.isoformat(), kind, postings),
+        funder=fund,
+    )

@@ -1,0 +1,190 @@
+"""The ledger's tables, as SQLAlchemy 2.0 typed declarative models.
+
+The ORM is storage, not the domain: the engine reads and writes these tables with Core
+statements and hands out the frozen records of `entries.py`. Invariants live in the schema too
+(check constraints, unique keys, foreign keys), and the migration adds the triggers that make
+transactions and postings append-only. Money is BigInteger cents, never Numeric.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Constraint names are fixed so migrations can refer to them on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TRANSACTION_TYPES = (
+    "commitment",
+    "receipt",
+    "allocation",
+    "expense",
+    "refund",
+    "journal",
+    "reversal",
+    "close",
+    "carry_over",
+)
+
+EXTERNAL_ID_LENGTH_MAX = 100  # 64 for user ids, plus room for generated prefixes
+ACCOUNT_LENGTH_MAX = 200
+CODE_LENGTH_MAX = 32
+DESCRIPTION_LENGTH_MAX = 1000
+REFERENCE_LENGTH_MAX = 200
+HASH_LENGTH = 64
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        int: BigInteger,
+        str: String(CODE_LENGTH_MAX),
+    }
+
+
+class NetworkRow(Base):
+    """The single row describing the network (caps stored as exact decimal text)."""
+
+    __tablename__ = "network"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(2))
+    population: Mapped[int | None]
+    overhead_cap: Mapped[str] = mapped_column(String(12))
+
+
+class GroupRow(Base):
+    __tablename__ = "groups"
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    overhead: Mapped[bool] = mapped_column(Boolean)
+    parent: Mapped[str | None] = mapped_column(ForeignKey("groups.code"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class FunderRow(Base):
+    __tablename__ = "funders"
+    __table_args__ = (
+        CheckConstraint("unspent IN ('return', 'carry_over')", name="unspent"),
+        CheckConstraint("code <> 'NET'", name="not_network_fund"),
+    )
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    framework: Mapped[str] = mapped_column(String(64))
+    overhead_cap: Mapped[str | None] = mapped_column(String(12))
+    earmarked: Mapped[bool] = mapped_column(Boolean)
+    unspent: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class EarmarkRow(Base):
+    """One group a funder with an earmark may fund; a funder without earmark has no rows."""
+
+    __tablename__ = "earmarks"
+
+    funder: Mapped[str] = mapped_column(ForeignKey("funders.code"), primary_key=True)
+    group: Mapped[str] = mapped_column(ForeignKey("groups.code"), primary_key=True)
+
+
+class TransactionRow(Base):
+    """One balanced transaction; `id` is its position in the hash chain (1, 2, 3, ...)."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN (" + ", ".join(f"'{name}'" for name in TRANSACTION_TYPES) + ")",
+            name="type",
+        ),
+        CheckConstraint("id > 0", name="positive_id"),
+        Index("ix_transactions_period_type", "period", "type"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH_MAX), unique=True)
+    date: Mapped[datetime.date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(4))
+    type: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(REFERENCE_LENGTH_MAX))
+    funder: Mapped[str | None]
+    group: Mapped[str | None]
+    reversal_of: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    source_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+
+
+class PostingRow(Base):
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("amount_cents <> 0", name="nonzero"),
+        Index("ix_postings_account_fund", "account", "fund"),
+    )
+
+    txn_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH_MAX))
+    fund: Mapped[str]
+    group: Mapped[str | None]
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClosedPeriodRow(Base):
+    """A closed period; `last_txn_id` is the chain position when it was closed."""
+
+    __tablename__ = "closed_periods"
+
+    period: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last_txn_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChainHeadRow(Base):
+    """The newest transaction's position and hash.
+
+    Writers lock this row first, which serialises appends on PostgreSQL (so the chain never
+    forks), and verification compares it with the chain, so deleting the newest transaction
+    does not go unnoticed.
+    """
+
+    __tablename__ = "chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_txn_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
+network_table = NetworkRow.__table__
+groups_table = GroupRow.__table__
+funders_table = FunderRow.__table__
+earmarks_table = EarmarkRow.__table__
+transactions_table = TransactionRow.__table__
+postings_table = PostingRow.__table__
+closed_periods_table = ClosedPeriodRow.__table__
+chain_head_table = ChainHeadRow.__table__

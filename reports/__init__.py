@@ -1,0 +1,1 @@
+"""Accountability statements per funder, rendered from ledger figures."""

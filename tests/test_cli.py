@@ -1,0 +1,149 @@
+"""The CLI as a user meets it: help everywhere, exit codes, JSON, no traceback, no password."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from netfund.cli.main import cli
+from netfund.ledger.database import connect
+from sqlalchemy import text
+
+from tests.conftest import EXAMPLE, write_events
+
+COMMANDS = ["init", "import", "post", "balance", "verify", "close", "reverse"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("init", str(EXAMPLE / "network.toml")).exit_code == 0
+    imported = run_cli("import", str(EXAMPLE / "events.csv"), "--json")
+    assert imported.exit_code == 0, imported.output
+    report = json.loads(imported.stdout)
+    assert (report["read"], report["posted"]) == (337, 337)
+    by_fund = json.loads(run_cli("balance", "--by", "fund", "--json").stdout)
+    assert len(by_fund) == 6 and {line["balance"] for line in by_fund} == {"0.00"}
+    verified = json.loads(run_cli("verify", "--json").stdout)
+    assert verified == {
+        "status": "ok",
+        "transactions": 337,
+        "postings": verified["postings"],
+        "fingerprint": report["fingerprint"],
+    }
+    closed = run_cli("close", "2026", "--json")
+    assert closed.exit_code == 0
+    assert {s["fund"] for s in json.loads(closed.stdout)["settlements"]} >= {"ZONMW"}
+
+
+def test_bad_input_exits_2_without_traceback_and_writes_nothing(
+    run_cli,
+    network_file: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    run_cli("init", str(network_file))
+    bad = write_events(tmp_path / "bad.csv", ["x,2026-02-30,commitment,GEM,,10.00,,"])
+    result = run_cli("import", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:2: date '2026-02-30' does not exist" in result.output
+    assert "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(run_cli("verify", "--json").stdout)["transactions"] == 0
+
+
+def test_verify_failure_exits_4_naming_the_transaction(
+    run_cli,
+    db_url: str,
+    network_file: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    run_cli("init", str(network_file))
+    run_cli(
+        "import", str(write_events(tmp_path / "e.csv", ["c1,2026-01-01,commitment,GEM,,5.00,,"]))
+    )
+    engine = connect(db_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE postings DISABLE TRIGGER postings_append_only"))
+        else:
+            connection.execute(text("DROP TRIGGER postings_append_only_update"))
+        connection.execute(text("UPDATE postings SET amount_cents = 600 WHERE line_no = 1"))
+    engine.dispose()
+    result = run_cli("verify")
+    assert result.exit_code == 4
+    assert "transaction 1 ('c1'): its content does not match its hash" in result.output
+
+
+def test_post_command_and_reverse(run_cli, network_file: Path) -> None:  # type: ignore[no-untyped-def]
+    run_cli("init", str(network_file))
+    posted = run_cli(
+        "post",
+        "FIX-1",
+        "--date",
+        "2026-03-31",
+        "-d",
+        "Bankkosten",
+        "--line",
+        "Expenses:WG-A,GEM,WG-A,12.50",
+        "--line",
+        "Assets:Bank,GEM,,-12.50",
+    )
+    assert posted.exit_code == 0, posted.output
+    unbalanced = run_cli(
+        "post",
+        "FIX-2",
+        "--date",
+        "2026-03-31",
+        "-d",
+        "x",
+        "--line",
+        "Expenses:WG-A,GEM,WG-A,12.50",
+        "--line",
+        "Assets:Bank,ZVK,,-12.50",
+    )
+    assert unbalanced.exit_code == 2 and "GEM off by 12.50" in unbalanced.output
+    reversed_ = run_cli("reverse", "FIX-1", "--json")
+    assert json.loads(reversed_.stdout)["reversal"] == "netfund:reversal:FIX-1"
+    assert run_cli("reverse", "FIX-1").exit_code == 2
+
+
+def test_uninitialised_database_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path}/none.db", "balance"])
+    assert result.exit_code == 2
+    assert "run 'netfund init network.toml' first" in result.output
+
+
+def test_a_database_password_is_never_printed() -> None:
+    url = "postgresql://postgres:s3cr3t-pw@127.0.0.1:1/test"
+    result = CliRunner().invoke(cli, ["--db", url, "verify"])
+    assert result.exit_code == 2
+    assert "s3cr3t-pw" not in result.output
+    assert "***" in result.output
+
+
+def test_runs_as_a_module_and_as_a_console_script(tmp_path: Path) -> None:
+    env = {**os.environ, "NETFUND_DB": f"sqlite:///{tmp_path}/m.db"}
+    module = subprocess.run(
+        [sys.executable, "-m", "netfund.cli", "init", str(EXAMPLE / "network.toml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert module.returncode == 0, module.stderr
+    script = Path(sys.executable).with_name("netfund")
+    verified = subprocess.run(
+        [str(script), "verify", "--json"], capture_output=True, text=True, env=env, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["transactions"] == 0

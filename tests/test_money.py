@@ -1,0 +1,78 @@
+"""Money: text to cents and back, and splits that always add up to the whole."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from netfund.ledger.money import (
+    AMOUNT_MAX_CENTS,
+    AmountError,
+    format_cents,
+    parse_cents,
+    split_largest_remainder,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("1", 100), ("1.5", 150), ("1.05", 105), ("0.01", 1), (" 12.30 ", 1230), ("+7", 700)],
+)
+def test_parse_cents_accepts_plain_decimals(text: str, cents: int) -> None:
+    assert parse_cents(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1e9", "plain decimal"),
+        ("NaN", "plain decimal"),
+        ("Infinity", "plain decimal"),
+        ("1,5", "plain decimal"),
+        ("1 000", "plain decimal"),
+        ("0.001", "more than two decimals"),
+        ("-5", "must be positive"),
+        ("0", "zero"),
+        ("-0", "zero"),
+        ("", "empty"),
+        ("1000000000000000", "exceeds the maximum"),
+        ("9223372036854775808", "exceeds the maximum"),
+    ],
+)
+def test_parse_cents_refuses(text: str, reason: str) -> None:
+    with pytest.raises(AmountError, match=reason):
+        parse_cents(text)
+
+
+def test_signed_amounts_and_the_limit() -> None:
+    assert parse_cents("-12.34", signed=True) == -1234
+    assert parse_cents(format_cents(AMOUNT_MAX_CENTS)) == AMOUNT_MAX_CENTS
+    assert format_cents(-5) == "-0.05"
+    assert format_cents(123450) == "1234.50"
+
+
+@given(
+    total=st.integers(min_value=-(10**12), max_value=10**12),
+    weights=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12).filter(
+        lambda ws: sum(ws) > 0
+    ),
+)
+def test_split_sums_to_the_whole_and_stays_close_to_the_exact_share(
+    total: int, weights: list[int]
+) -> None:
+    parts = split_largest_remainder(total, weights)
+    assert sum(parts) == total
+    weight_sum = sum(weights)
+    for part, weight in zip(parts, weights, strict=True):
+        exact = total * weight / weight_sum
+        assert abs(part - exact) < 1  # never more than one cent from the exact share
+        if weight == 0:
+            assert part == 0
+
+
+def test_split_is_deterministic_and_breaks_ties_by_position() -> None:
+    assert split_largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert split_largest_remainder(-100, [1, 1, 1]) == [-34, -33, -33]
+    assert split_largest_remainder(2, [1, 1, 1]) == [1, 1, 0]
+    with pytest.raises(ValueError):
+        split_largest_remainder(5, [0, 0])
