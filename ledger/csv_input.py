@@ -8,6 +8,7 @@ file and line, never a traceback.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,7 +53,8 @@ class CsvReader:
             ) from None
         if size > FILE_SIZE_MAX_BYTES:
             raise InputError([Problem(self.source, None, "file is larger than 4 GiB")])
-        csv.field_size_limit(FIELD_LENGTH_MAX)
+        # The limit is process-wide in the csv module: set it for this file, then restore it.
+        previous_limit = csv.field_size_limit(FIELD_LENGTH_MAX)
         try:
             with self.path.open(encoding="utf-8-sig", newline="", errors="strict") as handle:
                 yield from self._rows(handle)
@@ -60,6 +62,8 @@ class CsvReader:
             raise InputError(
                 [Problem(self.source, None, f"cannot read file: {error.strerror}")]
             ) from None
+        finally:
+            csv.field_size_limit(previous_limit)
 
     def _rows(self, handle) -> Iterator[Row]:  # type: ignore[no-untyped-def]
         reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
@@ -89,14 +93,18 @@ class CsvReader:
                     continue
                 yield Row(line, {name: fields[position] for name, position in index.items()})
         except UnicodeDecodeError:
-            self.problem(line, "file is not valid UTF-8 (save it as UTF-8)")
+            # The text layer decodes ahead in blocks, so the row being read is not where the
+            # bad byte is: find its line in the bytes.
+            self.problem(
+                _first_invalid_line(self.path), "file is not valid UTF-8 (save it as UTF-8)"
+            )
         except csv.Error as error:
             reason = str(error)
             if "field larger than field limit" in reason:
                 reason = f"a field is longer than {FIELD_LENGTH_MAX} characters"
             elif "EOF" in reason or "unexpected end of data" in reason:
                 reason = "a quote is opened and never closed"
-            self.problem(reader.line_num or line, f"unreadable CSV: {reason}")
+            self.problem(line, f"unreadable CSV: {reason}")  # the line the bad row starts on
 
     def _check_header(self, header: list[str]) -> bool:
         cleaned = [name.strip() for name in header]
@@ -117,3 +125,21 @@ class CsvReader:
             return False
         header[:] = cleaned
         return True
+
+
+def _first_invalid_line(path: Path) -> int:
+    """The 1-based line holding the first byte sequence that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line = 1
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return line + block[: error.start].count(b"\n")
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line
+    return line

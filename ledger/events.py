@@ -112,11 +112,13 @@ def _parse_row(
     else:
         needs_funder, needs_group = _NEEDS[event_type]
         if needs_funder and funder_code is None:
-            errors.append(f"a {event_type} needs a funder")
+            errors.append(f"{_article(event_type)} {event_type} needs a funder")
         if needs_group and group_code is None:
-            errors.append(f"a {event_type} needs a group")
+            errors.append(f"{_article(event_type)} {event_type} needs a group")
         if not needs_group and group_code is not None:
-            errors.append(f"a {event_type} takes no group (found {group_code!r})")
+            errors.append(
+                f"{_article(event_type)} {event_type} takes no group (found {group_code!r})"
+            )
     funder = network.funder(funder_code) if funder_code else None
     group = network.group(group_code) if group_code else None
     if funder_code and funder is None:
@@ -142,3 +144,7 @@ def _parse_row(
         description=description,
         reference=reference,
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

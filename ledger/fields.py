@@ -19,7 +19,7 @@ DATE_LAST = datetime.date(2099, 12, 31)
 #: Ids netfund generates itself (closing, reversals) start with this; user ids may not.
 RESERVED_ID_PREFIX = "netfund:"
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 # Control characters have no place in ids, codes or references; a description may hold
 # line breaks and tabs, nothing else below U+0020.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -16,8 +16,9 @@ from decimal import Decimal, InvalidOperation
 AMOUNT_MAX_CENTS = 99_999_999_999_999
 
 # Plain decimal notation only: no exponent, no thousands separator, no NaN or Infinity, no
-# comma as decimal mark. `Decimal("1e9")` would accept what a spreadsheet mangled.
-_AMOUNT_PATTERN = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$")
+# comma as decimal mark, ASCII digits only (`\d` and `Decimal` would take fullwidth digits).
+# `Decimal("1e9")` would accept what a spreadsheet mangled.
+_AMOUNT_PATTERN = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$", re.ASCII)
 
 
 class AmountError(ValueError):
