@@ -79,6 +79,8 @@ def _engine(ctx: click.Context) -> Engine:
     state = ctx.ensure_object(dict)
     if "engine" not in state:
         state["engine"] = connect(state["url"])
+        # Return the pooled connections when the command ends (matters under CliRunner).
+        ctx.call_on_close(state["engine"].dispose)
     return state["engine"]
 
 

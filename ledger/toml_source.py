@@ -105,4 +105,12 @@ def locate(text: str, path: tuple[str | int, ...]) -> int | None:
             return number
         if not wanted_table and not table and key and key.group(1).strip('"') == wanted_key:
             return number
+    if header_line is None and len(path) == 1 and isinstance(path[0], str):
+        # A single name may also be a plain key before the first table (an unknown key).
+        for number, line in enumerate(lines, start=1):
+            if _HEADER.match(line):
+                break
+            key = _KEY.match(line)
+            if key and key.group(1).strip('"') == path[0]:
+                return number
     return header_line
