@@ -5,6 +5,8 @@
     ├── LedgerError         (exit 2)   a request the ledger refuses (closed period, unknown
     │                                  transaction, second reversal, ...); nothing was written
     ├── InfeasibleError     (exit 3)   an allocation plan that cannot be satisfied (allocation/)
+    ├── SolverFailure       (exit 1)   the solver proved no optimum (time limit, numerics,
+    │                                  missing solver); defined in allocation/solver.py
     ├── VerificationError   (exit 4)   the stored ledger does not verify: names the transaction
     └── InvariantViolation  (exit 1)   the engine was about to break an invariant; a bug, never
                                        a user error, so it is raised and not caught

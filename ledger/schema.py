@@ -180,6 +180,20 @@ class ChainHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 
 
+class AllocationRunRow(Base):
+    """A stored allocation run (see `runs.py`); append-only like the transactions."""
+
+    __tablename__ = "allocation_runs"
+    __table_args__ = (CheckConstraint("status IN ('optimal', 'infeasible')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(12))
+    inputs_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    result_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    document: Mapped[str] = mapped_column(Text)
+
+
 network_table = NetworkRow.__table__
 groups_table = GroupRow.__table__
 funders_table = FunderRow.__table__
@@ -188,3 +202,4 @@ transactions_table = TransactionRow.__table__
 postings_table = PostingRow.__table__
 closed_periods_table = ClosedPeriodRow.__table__
 chain_head_table = ChainHeadRow.__table__
+allocation_runs_table = AllocationRunRow.__table__

@@ -4,26 +4,65 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from netfund.cli.main import cli
 from netfund.ledger.database import connect
 from sqlalchemy import text
 
-from tests.conftest import EXAMPLE, write_events
-
-COMMANDS = ["init", "import", "post", "balance", "verify", "close", "reverse"]
+from tests.conftest import EXAMPLE, ROOT, write_events
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = CliRunner().invoke(cli, [command, "--help"])
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command of the CLI, found from the group itself so a new one cannot be missed."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+COMMANDS = _command_paths(cli)
+
+
+def test_the_cli_has_the_commands_of_the_issues() -> None:
+    names = {" ".join(path) for path in COMMANDS}
+    assert {
+        "init",
+        "import",
+        "post",
+        "balance",
+        "verify",
+        "close",
+        "reverse",
+        "allocate",
+        "allocations list",
+        "allocations show",
+        "allocations compare",
+    } <= names
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme.split("## Quick start")[1], re.S)[:2]
+    assert len(blocks) == 2
+    for command in blocks:
+        assert command.strip() in ci
 
 
 def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-untyped-def]

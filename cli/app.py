@@ -1,0 +1,87 @@
+"""The `netfund` click group, its error handling and the state its commands share.
+
+The commands live beside it (`ledger_commands.py`, `allocation_commands.py`); each parses
+its arguments, calls the engine and prints. Nothing in `cli/` computes money.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import click
+from netfund.cli.errors import CommandError
+from netfund.ledger.database import connect, redact, resolve_url
+from netfund.ledger.errors import LedgerError, NetfundError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+
+def _version() -> str:
+    try:
+        return version("netfund")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+class NetfundGroup(click.Group):
+    """Turns netfund's errors into their exit codes and a message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NetfundError as error:
+            raise CommandError(error) from error
+        except OperationalError as error:
+            url = ctx.obj.get("url") if isinstance(ctx.obj, dict) else None
+            where = redact(url) if url else "the database"
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise CommandError(LedgerError(f"database error at {where}: {reason}")) from error
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get("NETFUND_DEBUG"):
+                raise
+            click.echo(
+                f"netfund: unexpected error: {type(error).__name__}: {error}\n"
+                "Set NETFUND_DEBUG=1 to see the traceback, and please report it.",
+                err=True,
+            )
+            sys.exit(1)
+
+
+def engine_of(ctx: click.Context) -> Engine:
+    state = ctx.ensure_object(dict)
+    if "engine" not in state:
+        state["engine"] = connect(state["url"])
+        # Return the pooled connections when the command ends (matters under CliRunner).
+        ctx.call_on_close(state["engine"].dispose)
+    return state["engine"]
+
+
+@click.group(cls=NetfundGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    envvar="NETFUND_DB",
+    default=None,
+    metavar="URL",
+    help="Ledger database: a SQLAlchemy URL or a SQLite file path "
+    "[env NETFUND_DB; default ./netfund.db].",
+)
+@click.version_option(_version(), prog_name="netfund")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """netfund: the money engine of a regional care network.
+
+    \b
+    Typical year:
+      netfund init network.toml
+      netfund import events.csv
+      netfund balance --by fund
+      netfund verify
+      netfund close 2026
+    """
+    ctx.ensure_object(dict)["url"] = resolve_url(db_url)

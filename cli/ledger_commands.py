@@ -1,0 +1,367 @@
+"""Ledger commands: init, import, post, balance, verify, close, reverse."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import click
+from netfund.cli.app import cli, engine_of
+from netfund.cli.render import emit_json, table
+from netfund.ledger.balances import DIMENSIONS, balances, parse_dimensions
+from netfund.ledger.corrections import reverse
+from netfund.ledger.database import reading, redact, require_schema
+from netfund.ledger.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.errors import InputError, Problem
+from netfund.ledger.fields import (
+    DESCRIPTION_LENGTH_MAX,
+    REFERENCE_LENGTH_MAX,
+    FieldError,
+    parse_amount,
+    parse_date,
+    parse_id,
+    parse_text,
+)
+from netfund.ledger.importer import ImportReport, import_events, import_journal, post
+from netfund.ledger.journal import check_lines
+from netfund.ledger.money import format_cents
+from netfund.ledger.network import load_network
+from netfund.ledger.periods import close_period
+from netfund.ledger.registry import read_network
+from netfund.ledger.setup import initialize
+from netfund.ledger.verify import verify
+from sqlalchemy import Engine
+
+
+@cli.command("init")
+@click.argument("network_file", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -> None:
+    """Create (or upgrade) the ledger and load NETWORK_FILE (network.toml).
+
+    Loading the same network again changes nothing; new funders and groups are added.
+
+    \b
+    Example:
+      netfund --db saniveld.db init examples/saniveld/network.toml
+    """
+    network = load_network(network_file) if network_file is not None else None
+    report = initialize(engine_of(ctx), network)
+    url = redact(ctx.obj["url"])
+    if as_json:
+        emit_json(
+            {
+                "database": url,
+                "schema_revision": report.revision_after,
+                "funders_added": report.funders_added,
+                "groups_added": report.groups_added,
+            }
+        )
+        return
+    click.echo(f"ledger ready at {url} (schema {report.revision_after})")
+    if network is not None:
+        click.echo(
+            f"network {network.name!r}: {len(network.funders)} funders, "
+            f"{len(network.groups)} groups ({report.funders_added} funders and "
+            f"{report.groups_added} groups added)"
+        )
+        click.echo("next: netfund import events.csv")
+
+
+def _print_import(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "source": report.source,
+                "read": report.read,
+                "posted": report.posted,
+                "skipped": report.skipped,
+                "head": report.head_id,
+                "fingerprint": report.head_hash,
+                "seconds": round(report.seconds, 3),
+            }
+        )
+        return
+    rate = report.read / report.seconds if report.seconds > 0 else 0
+    click.echo(
+        f"{report.source}: {report.read} read, {report.posted} posted, "
+        f"{report.skipped} already in the ledger, in {report.seconds:.2f} s "
+        f"({rate:,.0f} per second)"
+    )
+    click.echo(f"ledger fingerprint: {report.head_hash} (transaction {report.head_id})")
+
+
+@cli.command("import")
+@click.argument("events_file", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(path_type=Path),
+    help="Import a raw double-entry journal.csv instead of events.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def import_command(
+    ctx: click.Context, events_file: Path | None, journal_file: Path | None, as_json: bool
+) -> None:
+    """Import EVENTS_FILE (events.csv), or a journal with --journal; all or nothing.
+
+    Rows whose id is already in the ledger with the same content are skipped, so an
+    import can be repeated safely. Any bad row: every problem is listed with its line,
+    nothing is written, exit code 2.
+
+    \b
+    Examples:
+      netfund import examples/saniveld/events.csv
+      netfund import --journal corrections.csv
+    """
+    if (events_file is None) == (journal_file is None):
+        raise click.UsageError("give either EVENTS_FILE or --journal JOURNAL_FILE")
+    engine = engine_of(ctx)
+    if journal_file is not None:
+        report = import_journal(engine, journal_file)
+    else:
+        assert events_file is not None
+        report = import_events(engine, events_file)
+    _print_import(report, as_json)
+
+
+def _parse_line(text: str, number: int) -> Posting:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 4:
+        raise InputError(
+            [Problem("--line", number, f"expected ACCOUNT,FUND,GROUP,AMOUNT, got {text!r}")]
+        )
+    account, fund, group, amount = parts
+    try:
+        cents = parse_amount(amount, signed=True)
+    except FieldError as error:
+        raise InputError([Problem("--line", number, str(error))]) from None
+    return Posting(account, fund, group or None, cents)
+
+
+@cli.command("post")
+@click.argument("txn_id")
+@click.option("--date", "date_text", required=True, help="Booking date, YYYY-MM-DD.")
+@click.option("--description", "-d", required=True, help="What the transaction is.")
+@click.option("--reference", default="", help="Document reference (invoice, decision).")
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    required=True,
+    metavar="ACCOUNT,FUND,GROUP,AMOUNT",
+    help="One posting; repeat for each. GROUP may be empty; AMOUNT signed, debit positive.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def post_command(
+    ctx: click.Context,
+    txn_id: str,
+    date_text: str,
+    description: str,
+    reference: str,
+    lines: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Post one balanced transaction TXN_ID made of --line postings.
+
+    The lines are checked exactly like a journal.csv transaction.
+
+    \b
+    Example:
+      netfund post FIX-001 --date 2026-03-31 -d "Reclassify bank fee" \\
+        --line "Expenses:WG-WIJK,GEM-SANIVELD,WG-WIJK,12.50" \\
+        --line "Assets:Bank,GEM-SANIVELD,,-12.50"
+    """
+    # The lines pass the same checks as a journal.csv transaction (`check_lines`).
+    try:
+        external_id = parse_id(txn_id, "TXN_ID")
+        date = parse_date(date_text)
+        text = parse_text(description, "description", DESCRIPTION_LENGTH_MAX, multiline=True)
+        ref = parse_text(reference, "reference", REFERENCE_LENGTH_MAX)
+    except FieldError as error:
+        raise InputError([Problem("post", None, str(error))]) from None
+    postings = tuple(_parse_line(text_line, n) for n, text_line in enumerate(lines, start=1))
+    engine = engine_of(ctx)
+    _check_post_lines(engine, postings)
+    draft = Draft(
+        external_id=external_id,
+        date=date,
+        type="journal",
+        description=text,
+        reference=ref,
+        postings=postings,
+        source_hash=lines_fingerprint(external_id, date, text, ref, postings),
+    )
+    _print_import(post(engine, [draft]), as_json)
+
+
+def _check_post_lines(engine: Engine, postings: tuple[Posting, ...]) -> None:
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        problems = check_lines(read_network(connection), postings, "--line")
+    if problems:
+        raise InputError(problems)
+
+
+@cli.command("balance")
+@click.option("--period", help="Only movements within this period (a year, e.g. 2026).")
+@click.option(
+    "--by",
+    "by_text",
+    default="account,fund",
+    show_default=True,
+    help=f"Comma list of dimensions to group by: {', '.join(DIMENSIONS)}.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of balances.")
+@click.pass_context
+def balance_command(ctx: click.Context, period: str | None, by_text: str, as_json: bool) -> None:
+    """Show balances by account, fund and/or group (debit positive).
+
+    Each fund's balances sum to zero, actual and budget accounts each on their own.
+
+    \b
+    Examples:
+      netfund balance
+      netfund balance --period 2026 --by fund,group --json
+    """
+    try:
+        by = parse_dimensions(by_text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--by") from None
+    engine = engine_of(ctx)
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        # Without the account dimension a zero is the point (each fund sums to zero): show it.
+        lines = balances(connection, period=period, by=by, include_zero="account" not in by)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "account": line.account,
+                    "fund": line.fund,
+                    "group": line.group,
+                    "balance": format_cents(line.balance_cents),
+                }
+                for line in lines
+            ]
+        )
+        return
+    headers = [*by, "balance"]
+    rows = [
+        [*(getattr(line, name) or "" for name in by), format_cents(line.balance_cents)]
+        for line in lines
+    ]
+    if not rows:
+        click.echo("no postings" + (f" in period {period}" if period else ""))
+        return
+    click.echo(table(headers, rows, numeric={len(by)}))
+
+
+@cli.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, as_json: bool) -> None:
+    """Recompute the hash chain and check every transaction; exit 4 on the first mismatch.
+
+    \b
+    Example:
+      netfund verify
+    """
+    report = verify(engine_of(ctx))
+    if as_json:
+        emit_json(
+            {
+                "status": "ok",
+                "transactions": report.transactions,
+                "postings": report.postings,
+                "fingerprint": report.head_hash,
+            }
+        )
+        return
+    click.echo(
+        f"ledger verified: {report.transactions} transactions, {report.postings} postings; "
+        f"fingerprint {report.head_hash}"
+    )
+
+
+@cli.command("close")
+@click.argument("period")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def close_command(ctx: click.Context, period: str, as_json: bool) -> None:
+    """Close PERIOD (a year): settle unspent money per funder, then lock the period.
+
+    A funder with unspent = "return" is owed what its fund still holds (pay it with a
+    refund event); "carry_over" moves it into the next year as an opening contribution.
+
+    \b
+    Example:
+      netfund close 2026
+    """
+    report = close_period(engine_of(ctx), period)
+    if as_json:
+        emit_json(
+            {
+                "period": report.period,
+                "transactions": report.transactions,
+                "fingerprint": report.head_hash,
+                "settlements": [
+                    {
+                        "fund": s.fund,
+                        "policy": s.policy,
+                        "unspent": format_cents(s.unspent_cents),
+                        "budget_lines_closed": s.budget_lines,
+                    }
+                    for s in report.settlements
+                ],
+            }
+        )
+        return
+    rows = [
+        [s.fund, s.policy or "-", format_cents(s.unspent_cents), str(s.budget_lines)]
+        for s in report.settlements
+    ]
+    click.echo(f"period {report.period} closed with {report.transactions} transactions")
+    click.echo(table(["fund", "unspent policy", "unspent", "budget lines closed"], rows, {2, 3}))
+
+
+@cli.command("reverse")
+@click.argument("txn_id")
+@click.option("--date", "date_text", help="Date of the reversal (default: the original's).")
+@click.option("--description", "-d", help="Description (default: 'Reversal of TXN_ID').")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def reverse_command(
+    ctx: click.Context, txn_id: str, date_text: str | None, description: str | None, as_json: bool
+) -> None:
+    """Reverse transaction TXN_ID (its external id) with a new, opposite transaction.
+
+    \b
+    Example:
+      netfund reverse 2026-E-03-WG-WIJK --date 2026-04-02
+    """
+    date: datetime.date | None = None
+    if date_text is not None:
+        try:
+            date = parse_date(date_text)
+        except FieldError as error:
+            raise click.BadParameter(str(error), param_hint="--date") from None
+    report = reverse(engine_of(ctx), txn_id, date=date, description=description)
+    if as_json:
+        emit_json(
+            {
+                "reversed": report.original_external_id,
+                "reversal": report.reversal_external_id,
+                "transaction": report.reversal_id,
+                "date": report.date.isoformat(),
+                "fingerprint": report.head_hash,
+            }
+        )
+        return
+    click.echo(
+        f"reversed {report.original_external_id!r} as {report.reversal_external_id!r} "
+        f"(transaction {report.reversal_id}, dated {report.date.isoformat()})"
+    )
