@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the group.
+import netfund.cli.export_commands
+import netfund.cli.report_commands  # noqa: F401
 from netfund.cli import allocation_commands, ledger_commands  # noqa: F401
 from netfund.cli.app import cli
 

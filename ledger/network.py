@@ -29,6 +29,9 @@ LABEL_LENGTH_MAX = 64
 CAP_DECIMALS_MAX = 4
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+# A group code becomes an account segment (Expenses:G, Budget:Allocated:G), and account
+# segments start with a capital or a digit (as Beancount and hledger require).
+_GROUP_CODE = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")
 
 _NETWORK_KEYS = {"name", "currency", "language", "population", "overhead_cap"}
 _FUNDER_KEYS = {
@@ -273,6 +276,13 @@ def _parse_groups(check: _Checker, value: Any) -> list[Group]:
         path = ("groups", index)
         check.unknown_keys(table, _GROUP_KEYS, path)
         code = check.code_value(table, path)
+        if code is not None and not _GROUP_CODE.match(code):
+            check.problem(
+                (*path, "code"),
+                f"group code {code!r} must start with a capital letter or a digit "
+                "(it becomes part of account names such as Expenses:<code>)",
+            )
+            code = None
         name = check.text_value(table, "name", path)
         overhead = table.get("overhead", False)
         if not isinstance(overhead, bool):

@@ -203,3 +203,38 @@ postings_table = PostingRow.__table__
 closed_periods_table = ClosedPeriodRow.__table__
 chain_head_table = ChainHeadRow.__table__
 allocation_runs_table = AllocationRunRow.__table__
+
+
+EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf")
+
+
+class ExportRow(Base):
+    """One export written (see `export_records.py`); append-only like the transactions.
+
+    `fingerprint` is the newest transaction's hash when the export was taken and
+    `last_txn_id` its chain position: the export holds exactly the transactions up to it.
+    """
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind}'" for kind in EXPORT_KINDS) + ")", name="kind"
+        ),
+        CheckConstraint("row_count >= 0 AND last_txn_id >= 0 AND file_bytes >= 0", name="counts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    options: Mapped[str] = mapped_column(Text)
+    period: Mapped[str | None] = mapped_column(String(4))
+    path: Mapped[str] = mapped_column(Text)
+    row_count: Mapped[int] = mapped_column(BigInteger)
+    last_txn_id: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    file_bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+exports_table = ExportRow.__table__

@@ -118,6 +118,7 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("jr_multiple_problems.csv", "journal", 4, "GEM off by 5.00"),
     # network
     ("nw_unknown_top_key.toml", "network", 1, "unknown key 'version'"),
+    ("nw_group_code_lowercase.toml", "network", 41, "must start with a capital letter"),
     ("nw_unknown_funder_key.toml", "network", 20, "unknown key 'budget'"),
     ("nw_duplicate_funder.toml", "network", 16, "duplicate funder code 'GEM'"),
     ("nw_duplicate_group.toml", "network", 41, "duplicate group code 'WG-A'"),

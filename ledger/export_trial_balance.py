@@ -1,0 +1,168 @@
+"""The trial balance export: per account (and fund or group), opening, debits, credits, closing.
+
+Definitions, for ``--period P``:
+
+- opening: the balance of everything booked before the period (every transaction dated before
+  1 January of P). netfund never closes income and expense accounts into equity, so their
+  opening balance is what they accumulated in earlier periods, as `netfund balance` shows it;
+- debits and credits: the sums of the period's debit and credit postings (both positive);
+- closing: opening + debits - credits, the balance at the end of the period.
+
+Without a period the whole ledger is one period: opening is 0, closing the current balance.
+Amounts are signed with debit positive, like every netfund balance.
+
+``by`` chooses the rows: ``account`` gives one row per account; ``fund`` one row per fund and
+account, so each fund's rows make its own trial balance (its closing balances, and its debits
+less its credits, sum to zero, actual and budget accounts each on their own); ``group`` one
+row per group and account (postings without a group under an empty group). Rows whose four
+amounts are all zero are left out. The sums are computed in the database, in integer cents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+from netfund.ledger.errors import InvariantViolation, LedgerError
+from netfund.ledger.export_records import TRIAL_BALANCE_DIMENSIONS, Writer
+from netfund.ledger.export_rows import EURO_DECIMAL, to_decimal_euros
+from netfund.ledger.export_scope import Scope
+from netfund.ledger.export_sheets import write_csv, write_xlsx
+from netfund.ledger.schema import postings_table, transactions_table
+from sqlalchemy import ColumnElement, Connection, case, func, literal, select
+
+AMOUNT_COLUMNS = ("opening", "debit", "credit", "closing")
+
+
+@dataclass(frozen=True)
+class TrialBalanceLine:
+    """One line of a trial balance.
+
+    Attributes:
+        key: the fund or group of the line (None when by account, or a posting without group).
+        account: the account.
+        opening_cents: balance before the period, debit positive.
+        debit_cents: the period's debits (positive).
+        credit_cents: the period's credits (positive).
+        closing_cents: opening + debits - credits.
+    """
+
+    key: str | None
+    account: str
+    opening_cents: int
+    debit_cents: int
+    credit_cents: int
+
+    @property
+    def closing_cents(self) -> int:
+        return self.opening_cents + self.debit_cents - self.credit_cents
+
+
+def check_dimension(by: str) -> str:
+    if by not in TRIAL_BALANCE_DIMENSIONS:
+        raise LedgerError(
+            f"unknown trial balance dimension {by!r}: use {', '.join(TRIAL_BALANCE_DIMENSIONS)}"
+        )
+    return by
+
+
+def trial_balance(
+    connection: Connection, scope: Scope, by: str = "account"
+) -> list[TrialBalanceLine]:
+    """The trial balance of ``scope``'s period (the whole ledger without one), ordered."""
+    check_dimension(by)
+    p, t = postings_table.c, transactions_table.c
+    amount = p.amount_cents
+    if scope.period is None:
+        # The whole ledger is the period: nothing comes before it.
+        opening: ColumnElement[int] = literal(0)
+        debit = func.sum(case((amount > 0, amount), else_=0))
+        credit = func.sum(case((amount < 0, -amount), else_=0))
+    else:
+        in_period = t.period == scope.period
+        opening = func.sum(case((t.period < scope.period, amount), else_=0))
+        debit = func.sum(case((in_period & (amount > 0), amount), else_=0))
+        credit = func.sum(case((in_period & (amount < 0), -amount), else_=0))
+    key = None if by == "account" else getattr(p, by)
+    keys = [p.account] if key is None else [key, p.account]
+    query = (
+        select(*keys, opening, debit, credit)
+        .join_from(postings_table, transactions_table, p.txn_id == t.id)
+        .where(t.id <= scope.head_id)
+        .group_by(*keys)
+    )
+    if scope.period is not None:
+        query = query.where(t.period <= scope.period)
+    lines = []
+    for row in connection.execute(query):
+        values = tuple(row)
+        line = TrialBalanceLine(
+            key=None if key is None else values[0],
+            account=values[-4],
+            opening_cents=int(values[-3]),
+            debit_cents=int(values[-2]),
+            credit_cents=int(values[-1]),
+        )
+        if line.opening_cents or line.debit_cents or line.credit_cents:
+            lines.append(line)
+    lines.sort(key=lambda line: (line.key or "", line.account))
+    _check_balanced(lines, by)
+    return lines
+
+
+def _check_balanced(lines: list[TrialBalanceLine], by: str) -> None:
+    """Every transaction balances per fund, so a trial balance must: asserted where it is read."""
+    totals: dict[str | None, list[int]] = {}
+    for line in lines:
+        key = line.key if by == "fund" else None
+        total = totals.setdefault(key, [0, 0])
+        total[0] += line.closing_cents
+        total[1] += line.debit_cents - line.credit_cents
+    for key, (closing, movement) in totals.items():
+        if closing or movement:
+            where = f"fund {key}" if key else "the ledger"
+            raise InvariantViolation(f"the trial balance of {where} does not sum to zero")
+
+
+def trial_balance_schema(by: str) -> pa.Schema:
+    key = [] if by == "account" else [pa.field(by, pa.string(), nullable=True)]
+    return pa.schema(
+        [
+            *key,
+            pa.field("account", pa.string(), nullable=False),
+            *(pa.field(name, EURO_DECIMAL, nullable=False) for name in AMOUNT_COLUMNS),
+        ]
+    )
+
+
+def trial_balance_table(lines: list[TrialBalanceLine], by: str) -> pa.Table:
+    schema = trial_balance_schema(by)
+    columns: list[pa.Array] = []
+    if by != "account":
+        columns.append(pa.array([line.key for line in lines], pa.string()))
+    columns.append(pa.array([line.account for line in lines], pa.string()))
+    for values in (
+        [line.opening_cents for line in lines],
+        [line.debit_cents for line in lines],
+        [line.credit_cents for line in lines],
+        [line.closing_cents for line in lines],
+    ):
+        columns.append(to_decimal_euros(pa.array(values, pa.int64())))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def trial_balance_writer(format: str, by: str) -> Writer:
+    """The `export_records.Writer` of a trial balance in ``format`` (csv or xlsx) by ``by``."""
+    check_dimension(by)
+    if format not in ("csv", "xlsx"):
+        raise LedgerError(f"unknown format {format!r} for the trial balance: use csv or xlsx")
+
+    def write(connection: Connection, scope: Scope, path: Path) -> int:
+        table = trial_balance_table(trial_balance(connection, scope, by), by)
+        schema = trial_balance_schema(by)
+        if format == "csv":
+            return write_csv(path, schema, [table])
+        return write_xlsx(path, schema, [table], "trial balance")
+
+    return write

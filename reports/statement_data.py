@@ -1,0 +1,343 @@
+"""What one funder's statement says, as frozen data: built from ledger figures, then rendered.
+
+The ledger is read once per period (`read_period_inputs`: every fund's figures, the receipts
+and refunds, the fingerprint); each statement is then a pure function of that
+(`statement_data`), so statements for many funders can be rendered in other processes
+without touching the database, and `verify-statement` recomputes exactly the same data to
+compare. The definitions of the figures are in `netfund.ledger.figures`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from netfund.ledger.errors import LedgerError
+from netfund.ledger.figures import (
+    NO_GROUP,
+    ChainPosition,
+    FunderFigures,
+    MoneyMovement,
+    chain_position_as_of,
+    money_movements,
+    period_figures,
+)
+from netfund.ledger.network import Funder, Network
+from netfund.ledger.registry import read_network
+from netfund.reports.formatting import share_of
+from sqlalchemy import Connection
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The summary rows of a statement, in cents (see `netfund.ledger.figures`).
+
+    Attributes:
+        committed_cents: pledged for or carried into the period.
+        received_cents: of that, received.
+        allocated_cents: allocated to groups.
+        overhead_allocated_cents: of that, to overhead groups.
+        spent_cents: spent by the groups.
+        overhead_spent_cents: of that, by overhead groups.
+        refunded_cents: paid back to the funder.
+        unspent_cents: received - spent - refunded.
+        unallocated_cents: committed - allocated.
+    """
+
+    committed_cents: int = 0
+    received_cents: int = 0
+    allocated_cents: int = 0
+    overhead_allocated_cents: int = 0
+    spent_cents: int = 0
+    overhead_spent_cents: int = 0
+    refunded_cents: int = 0
+    unspent_cents: int = 0
+    unallocated_cents: int = 0
+
+    @classmethod
+    def of(cls, figures: FunderFigures | None, overhead_groups: frozenset[str]) -> Summary:
+        if figures is None:
+            return cls()
+        return cls(
+            committed_cents=figures.committed_cents,
+            received_cents=figures.received_cents,
+            allocated_cents=figures.allocated_total_cents,
+            overhead_allocated_cents=figures.allocated_to(overhead_groups),
+            spent_cents=figures.spent_total_cents,
+            overhead_spent_cents=figures.spent_on(overhead_groups),
+            refunded_cents=figures.refunded_cents,
+            unspent_cents=figures.unspent_cents,
+            unallocated_cents=figures.unallocated_cents,
+        )
+
+    def plus(self, other: Summary) -> Summary:
+        """Field by field sum: the network's totals are the sum of its funders'."""
+        return Summary(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One group's money from this funder.
+
+    Attributes:
+        code: the group code (`NO_GROUP` for spending posted without a group).
+        name: its name ("" for `NO_GROUP`).
+        overhead: True for an overhead group.
+        allocated_cents: allocated to it by this funder in the period.
+        spent_cents: spent by it from this funder's money.
+    """
+
+    code: str
+    name: str
+    overhead: bool
+    allocated_cents: int
+    spent_cents: int
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.allocated_cents - self.spent_cents
+
+    @property
+    def overspent(self) -> bool:
+        return self.spent_cents > self.allocated_cents
+
+    @property
+    def used_share(self) -> Decimal | None:
+        return share_of(self.spent_cents, self.allocated_cents)
+
+
+@dataclass(frozen=True)
+class OverheadCheck:
+    """One overhead share against its cap.
+
+    Attributes:
+        key: which share: ``funder_of_allocation``, ``funder_of_spending``,
+            ``network_of_allocation`` or ``network_of_spending``.
+        overhead_cents: the part on overhead groups.
+        total_cents: the whole it is a share of.
+        cap: the cap that applies, or None (a funder without its own cap).
+    """
+
+    key: str
+    overhead_cents: int
+    total_cents: int
+    cap: Decimal | None
+
+    @property
+    def share(self) -> Decimal | None:
+        return share_of(self.overhead_cents, self.total_cents)
+
+    @property
+    def passes(self) -> bool | None:
+        """True within the cap, False above it, None without a cap. Exact: no rounding."""
+        if self.cap is None:
+            return None
+        return Decimal(self.overhead_cents) <= self.cap * Decimal(self.total_cents)
+
+
+@dataclass(frozen=True)
+class FunderTotal:
+    """One funder's place in the network's funding (the funding chart).
+
+    Attributes:
+        code: the funder code.
+        name: its name.
+        committed_cents: committed in the period.
+    """
+
+    code: str
+    name: str
+    committed_cents: int
+
+
+@dataclass(frozen=True)
+class StatementData:
+    """Everything one statement shows; rendering adds only words and layout.
+
+    Attributes:
+        network_name: the network's name.
+        currency: the network's currency code.
+        population: inhabitants, or None.
+        language: the statement's language.
+        period: the period (a year).
+        as_of: transactions dated after it are not included.
+        fingerprint: the newest transaction included, or None if none is.
+        funder: the funder the statement is for.
+        summary: its summary figures.
+        groups: its money per group, in the network's group order.
+        overhead: the overhead shares against their caps.
+        receipts: its receipts (and reversals of them), in date order.
+        refunds: its refunds likewise.
+        network: the network's totals (the sum over every funder).
+        funders: every funder's commitment, in the network's order.
+        netfund_version: the version that made the statement.
+    """
+
+    network_name: str
+    currency: str
+    population: int | None
+    language: str
+    period: str
+    as_of: datetime.date
+    fingerprint: ChainPosition | None
+    funder: Funder
+    summary: Summary
+    groups: tuple[GroupLine, ...]
+    overhead: tuple[OverheadCheck, ...]
+    receipts: tuple[MoneyMovement, ...]
+    refunds: tuple[MoneyMovement, ...]
+    network: Summary
+    funders: tuple[FunderTotal, ...]
+    netfund_version: str
+
+    @property
+    def receipts_other_cents(self) -> int:
+        """Received, but not by a listed receipt: carried-over money and journal corrections."""
+        return self.summary.received_cents - sum(m.amount_cents for m in self.receipts)
+
+    @property
+    def refunds_other_cents(self) -> int:
+        """Refunded, but not by a listed refund: journal corrections."""
+        return self.summary.refunded_cents - sum(m.amount_cents for m in self.refunds)
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    """What the ledger says about one period as of one date, read in one snapshot.
+
+    Attributes:
+        network: the network definition.
+        period: the period.
+        as_of: the date up to which transactions count.
+        figures: per fund, its figures.
+        movements: per fund, its receipts and refunds.
+        fingerprint: the newest transaction dated on or before ``as_of``.
+    """
+
+    network: Network
+    period: str
+    as_of: datetime.date
+    figures: dict[str, FunderFigures]
+    movements: dict[str, tuple[MoneyMovement, ...]]
+    fingerprint: ChainPosition | None
+
+
+def default_as_of(period: str, today: datetime.date) -> datetime.date:
+    """``today`` while the period runs, else its last day: everything the ledger knows now."""
+    first, last = datetime.date(int(period), 1, 1), datetime.date(int(period), 12, 31)
+    return today if first <= today <= last else last
+
+
+def read_period_inputs(connection: Connection, period: str, as_of: datetime.date) -> PeriodInputs:
+    """Read everything the period's statements need, in the caller's (one) read transaction."""
+    if as_of < datetime.date(int(period), 1, 1):
+        raise LedgerError(f"as-of date {as_of.isoformat()} is before period {period} begins")
+    return PeriodInputs(
+        network=read_network(connection),
+        period=period,
+        as_of=as_of,
+        figures=period_figures(connection, period, as_of=as_of),
+        movements=money_movements(connection, period, as_of),
+        fingerprint=chain_position_as_of(connection, as_of),
+    )
+
+
+def funder_of(network: Network, code: str) -> Funder:
+    """The funder ``code``; raise `LedgerError` naming the known codes if there is none."""
+    funder = network.funder(code)
+    if funder is None:
+        known = ", ".join(f.code for f in network.funders) or "(none)"
+        raise LedgerError(f"unknown funder {code!r}; the network's funders are {known}")
+    return funder
+
+
+def statement_data(
+    inputs: PeriodInputs, funder_code: str, language: str, netfund_version: str
+) -> StatementData:
+    """The statement of one funder, from the period's inputs."""
+    network = inputs.network
+    funder = funder_of(network, funder_code)
+    overhead_groups = frozenset(group.code for group in network.groups if group.overhead)
+    own = inputs.figures.get(funder.code)
+    summaries = {
+        f.code: Summary.of(inputs.figures.get(f.code), overhead_groups) for f in network.funders
+    }
+    summary = summaries[funder.code]
+    totals = Summary()
+    for each in summaries.values():
+        totals = totals.plus(each)
+    movements = inputs.movements.get(funder.code, ())
+    return StatementData(
+        network_name=network.name,
+        currency=network.currency,
+        population=network.population,
+        language=language,
+        period=inputs.period,
+        as_of=inputs.as_of,
+        fingerprint=inputs.fingerprint,
+        funder=funder,
+        summary=summary,
+        groups=_group_lines(network, own),
+        overhead=(
+            OverheadCheck(
+                "funder_of_allocation",
+                summary.overhead_allocated_cents,
+                summary.allocated_cents,
+                funder.overhead_cap,
+            ),
+            OverheadCheck(
+                "funder_of_spending",
+                summary.overhead_spent_cents,
+                summary.spent_cents,
+                funder.overhead_cap,
+            ),
+            OverheadCheck(
+                "network_of_allocation",
+                totals.overhead_allocated_cents,
+                totals.allocated_cents,
+                network.overhead_cap,
+            ),
+            OverheadCheck(
+                "network_of_spending",
+                totals.overhead_spent_cents,
+                totals.spent_cents,
+                network.overhead_cap,
+            ),
+        ),
+        receipts=tuple(m for m in movements if m.kind == "receipt"),
+        refunds=tuple(m for m in movements if m.kind == "refund"),
+        network=totals,
+        funders=tuple(
+            FunderTotal(
+                code=f.code,
+                name=f.name,
+                committed_cents=summaries[f.code].committed_cents,
+            )
+            for f in network.funders
+        ),
+        netfund_version=netfund_version,
+    )
+
+
+def _group_lines(network: Network, figures: FunderFigures | None) -> tuple[GroupLine, ...]:
+    """Every group this funder allocated to or spent on, in the network's order."""
+    if figures is None:
+        return ()
+    lines = [
+        GroupLine(
+            code=group.code,
+            name=group.name,
+            overhead=group.overhead,
+            allocated_cents=figures.allocated_cents.get(group.code, 0),
+            spent_cents=figures.spent_cents.get(group.code, 0),
+        )
+        for group in network.groups
+        if figures.allocated_cents.get(group.code) or figures.spent_cents.get(group.code)
+    ]
+    without_group = figures.spent_cents.get(NO_GROUP, 0)
+    if without_group:
+        lines.append(GroupLine(NO_GROUP, "", False, 0, without_group))
+    return tuple(lines)

@@ -1,0 +1,270 @@
+"""Writing a period's statements into a folder: read once, render in parallel, write safely.
+
+The ledger is read in one snapshot (`read_period_inputs`), every funder's `StatementData`
+is built from it, and the PDFs are rendered serially or by worker processes (rendering is
+CPU-bound Python, so threads would not help). Workers get finished data and return bytes;
+rendering is deterministic, so the parallel path writes exactly the serial path's bytes.
+Signing (if asked) happens in this process, which holds the key.
+
+Each file is written to a temporary file in the target folder and renamed over
+``<period>-<FUNDER>.pdf`` only when complete, so a failure never leaves half a PDF. Funder
+codes are validated codes (letters, digits, '-'), and the path is checked to stay inside the
+folder anyway.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netfund.ledger.database import reading, require_schema
+from netfund.ledger.errors import InvariantViolation, LedgerError
+from netfund.ledger.figures import ChainPosition, check_period
+from netfund.reports.pdf import render_statement
+from netfund.reports.statement_data import (
+    StatementData,
+    default_as_of,
+    funder_of,
+    read_period_inputs,
+    statement_data,
+)
+from netfund.reports.wording import LANGUAGES
+from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
+
+#: Worker processes at most, whatever the machine offers.
+JOBS_MAX = 8
+
+
+def netfund_version() -> str:
+    """The installed netfund version, printed in every statement's footer."""
+    try:
+        return version("netfund")
+    except PackageNotFoundError:  # a bare checkout without installation
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class WrittenStatement:
+    """One statement on disk.
+
+    Attributes:
+        funder: the funder code.
+        path: where it was written.
+        sha256: the file's sha256.
+        signed: True if it carries a signature.
+    """
+
+    funder: str
+    path: Path
+    sha256: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class StatementsReport:
+    """What `write_statements` did.
+
+    Attributes:
+        period: the period.
+        as_of: the as-of date used.
+        language: the language written.
+        fingerprint: the newest transaction included, or None.
+        statements: the files, in the network's funder order.
+    """
+
+    period: str
+    as_of: datetime.date
+    language: str
+    fingerprint: ChainPosition | None
+    statements: tuple[WrittenStatement, ...]
+
+
+@dataclass(frozen=True)
+class PreparedStatements:
+    """The statements of one period, ready to render.
+
+    Attributes:
+        period: the period.
+        as_of: the as-of date used.
+        language: the language they are written in.
+        fingerprint: the newest transaction they include, or None.
+        statements: one per funder, in the network's order.
+    """
+
+    period: str
+    as_of: datetime.date
+    language: str
+    fingerprint: ChainPosition | None
+    statements: tuple[StatementData, ...]
+
+
+def prepare_statements(
+    engine: Engine,
+    period: str,
+    funder: str | None = None,
+    language: str | None = None,
+    as_of: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> PreparedStatements:
+    """The data of every funder's statement (or one funder's), from one read of the ledger.
+
+    ``language`` None means the network's; ``as_of`` None means ``today`` (default: the
+    clock) while the period runs, else the period's last day (`default_as_of`).
+    """
+    period = check_period(period)
+    if language is not None and language not in LANGUAGES:
+        raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+    chosen_as_of = as_of or default_as_of(period, today or datetime.date.today())
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        inputs = read_period_inputs(connection, period, chosen_as_of)
+    network = inputs.network
+    codes = [funder_of(network, funder).code] if funder else [f.code for f in network.funders]
+    chosen_language = language or network.language
+    current = netfund_version()
+    return PreparedStatements(
+        period=period,
+        as_of=chosen_as_of,
+        language=chosen_language,
+        fingerprint=inputs.fingerprint,
+        statements=tuple(statement_data(inputs, code, chosen_language, current) for code in codes),
+    )
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def render_all(statements: Sequence[StatementData], jobs: int) -> Iterator[bytes]:
+    """The PDFs of ``statements`` in their order, rendered by up to ``jobs`` processes.
+
+    ``jobs`` 0 means one per available core; at most `JOBS_MAX`, and never more than there
+    are statements (one statement renders here, without a pool).
+    """
+    workers = max(1, min(jobs or available_cores(), JOBS_MAX, len(statements)))
+    if workers == 1:
+        yield from map(render_statement, statements)
+        return
+    # fork starts a worker in milliseconds with netfund and ReportLab already imported; where
+    # it is not available (Windows) or not safe (macOS), spawn re-imports them per worker.
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context(method)
+    ) as pool:
+        yield from pool.map(render_statement, statements)
+
+
+def statement_path(directory: Path, period: str, funder: str) -> Path:
+    """``directory/<period>-<funder>.pdf``; raise `InvariantViolation` if it would leave it."""
+    name = f"{period}-{funder}.pdf"
+    path = directory / name
+    if (
+        Path(name).name != name
+        or name.startswith(".")
+        or path.resolve().parent != directory.resolve()
+    ):
+        raise InvariantViolation(f"statement file name {name!r} would leave {directory}")
+    return path
+
+
+def prepare_directory(directory: Path) -> None:
+    """Create ``directory`` if needed and prove it writable; raise `LedgerError` if not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise LedgerError(
+            f"cannot write statements into {directory}: {error.strerror or error}"
+        ) from None
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same folder and a rename.
+
+    The file gets the permissions a plain ``open`` would give (mkstemp makes it owner-only).
+    """
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read the umask is to set it
+    os.umask(mask)
+    return mask
+
+
+def write_statements(
+    prepared: PreparedStatements,
+    out_dir: Path,
+    *,
+    signer: SimpleSigner | None = None,
+    jobs: int = 1,
+    on_written: Callable[[WrittenStatement], None] | None = None,
+) -> StatementsReport:
+    """Render, sign (if ``signer``) and write ``prepared`` into ``out_dir``, in order.
+
+    ``jobs`` processes render (0: one per available core); ``on_written`` is called after
+    each file, for a progress bar.
+    """
+    prepare_directory(out_dir)
+    if signer is not None:
+        # pyHanko takes half a second to import; unsigned statements do not pay for it.
+        from netfund.reports.signing import sign_pdf
+    written: list[WrittenStatement] = []
+    statements = prepared.statements
+    try:
+        for data, content in zip(statements, render_all(statements, jobs), strict=True):
+            if signer is not None:
+                content = sign_pdf(
+                    content, signer, reason=f"netfund statement {data.period} {data.funder.code}"
+                )
+            path = statement_path(out_dir, data.period, data.funder.code)
+            write_atomically(path, content)
+            item = WrittenStatement(
+                funder=data.funder.code,
+                path=path,
+                sha256=hashlib.sha256(content).hexdigest(),
+                signed=signer is not None,
+            )
+            written.append(item)
+            if on_written is not None:
+                on_written(item)
+    except OSError as error:
+        raise LedgerError(
+            f"cannot write statements into {out_dir}: {error.strerror or error}"
+        ) from None
+    return StatementsReport(
+        period=prepared.period,
+        as_of=prepared.as_of,
+        language=prepared.language,
+        fingerprint=prepared.fingerprint,
+        statements=tuple(written),
+    )

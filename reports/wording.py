@@ -1,0 +1,212 @@
+"""Every word a statement prints, in Dutch and English.
+
+A funder reads its statement in the network's language (or the one asked for); the summary
+row labels are part of the contract (tests and funders' own checks look for them), so they
+are defined once here. Text with placeholders uses `str.format` names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("nl", "en")
+
+#: The summary rows, in the order printed; the keys are the `Summary` fields they show.
+SUMMARY_ROWS: Final = (
+    "committed",
+    "received",
+    "allocated",
+    "spent",
+    "overhead_spent",
+    "unspent",
+    "unallocated",
+)
+
+_NL: Final[dict[str, str]] = {
+    "title": "Verantwoording {period}",
+    "network": "Netwerk",
+    "funder": "Financier",
+    "code": "Fondscode",
+    "kind": "Soort",
+    "framework": "Wettelijk kader",
+    "period": "Periode",
+    "as_of": "Stand per",
+    "summary": "Samenvatting",
+    "committed": "Toegezegd",
+    "received": "Ontvangen",
+    "allocated": "Toegewezen",
+    "spent": "Besteed",
+    "overhead_spent": "waarvan overhead",
+    "unspent": "Niet besteed",
+    "unallocated": "Niet toegewezen",
+    "per_inhabitant": "Per inwoner ({population} inwoners)",
+    "this_funder": "Deze financier",
+    "whole_network": "Heel het netwerk",
+    "overhead_check": "Toets aansturing en overhead",
+    "overhead_scope": "Aandeel overhead",
+    "overhead_amount": "Overhead",
+    "overhead_total": "Totaal",
+    "share": "Aandeel",
+    "cap": "Plafond",
+    "check": "Toets",
+    "funder_of_allocation": "Deze financier, van de toewijzing",
+    "funder_of_spending": "Deze financier, van de besteding",
+    "network_of_allocation": "Netwerk, van de toewijzing",
+    "network_of_spending": "Netwerk, van de besteding",
+    "pass": "✔ voldoet",
+    "fail": "✘ boven plafond",
+    "no_cap": "geen eigen plafond",
+    "flow": "Waar uw geld naartoe gaat",
+    "flow_note": (
+        "Van links naar rechts: de toezegging van deze financier, verdeeld over de groepen "
+        "waaraan het geld is toegewezen. Het donkere deel van elke groep is besteed."
+    ),
+    "flow_unallocated": "niet toegewezen",
+    "flow_other": "{count} andere groepen",
+    "bar_chart": "Toegewezen en besteed per groep",
+    "groups": "Per groep",
+    "group": "Groep",
+    "remaining": "Resterend",
+    "used": "% besteed",
+    "status": "Status",
+    "overspent": "▲ overschreden",
+    "overhead_marker": "overhead",
+    "no_group": "(zonder groep)",
+    "no_groups": "Geen toewijzing of besteding in deze periode.",
+    "receipts": "Ontvangsten",
+    "refunds": "Terugbetalingen",
+    "date": "Datum",
+    "reference": "Referentie",
+    "amount": "Bedrag",
+    "total_listed": "Totaal van de regels",
+    "other_movements": "Overgeboekt saldo en correcties",
+    "no_receipts": "Geen ontvangsten in deze periode.",
+    "no_refunds": "Geen terugbetalingen in deze periode.",
+    "network_funding": "Financiering van het netwerk",
+    "network_funding_note": "Toegezegd per financier; deze financier is gemarkeerd.",
+    "network_totals": "Totalen van het netwerk",
+    "definitions": "Definities",
+    "definitions_text": (
+        "Alle bedragen komen uit het grootboek van het netwerkfonds, over de periode "
+        "{period} en tot en met {as_of}, zonder afsluitboekingen. Toegezegd: toezeggingen "
+        "en overgebracht saldo. Ontvangen: het toegezegde min wat nog te ontvangen is. "
+        "Toegewezen: budgetbesluiten per groep. Besteed: uitgaven van de groepen, na "
+        "correcties; waarvan overhead: het deel op overheadgroepen. Niet besteed: ontvangen "
+        "min besteed min terugbetaald. Niet toegewezen: toegezegd min toegewezen."
+    ),
+    "footer_page": "pagina {page} van {pages}",
+    "footer_fingerprint": "grootboek-vingerafdruk (transactie {transaction}): {hash}",
+    "footer_no_fingerprint": "grootboek-vingerafdruk: geen transacties tot deze datum",
+    "left_out_groups": (
+        "De {shown} grootste van {count} groepen staan in de grafiek; de andere {left} samen: "
+        "toegewezen {allocated}, besteed {spent}. De tabel noemt elke groep."
+    ),
+    "left_out_funders": (
+        "De {shown} grootste van {count} financiers staan in de grafiek; de andere {left} "
+        "zegden samen {committed} toe."
+    ),
+    "municipality": "gemeente",
+    "care_office": "zorgkantoor",
+    "insurer": "zorgverzekeraar",
+    "subsidy_body": "subsidieverstrekker",
+    "other": "overig",
+}
+
+_EN: Final[dict[str, str]] = {
+    "title": "Statement {period}",
+    "network": "Network",
+    "funder": "Funder",
+    "code": "Fund code",
+    "kind": "Kind",
+    "framework": "Framework",
+    "period": "Period",
+    "as_of": "As of",
+    "summary": "Summary",
+    "committed": "Committed",
+    "received": "Received",
+    "allocated": "Allocated",
+    "spent": "Spent",
+    "overhead_spent": "of which overhead",
+    "unspent": "Unspent",
+    "unallocated": "Unallocated",
+    "per_inhabitant": "Per inhabitant ({population} inhabitants)",
+    "this_funder": "This funder",
+    "whole_network": "Whole network",
+    "overhead_check": "Overhead check",
+    "overhead_scope": "Overhead share",
+    "overhead_amount": "Overhead",
+    "overhead_total": "Total",
+    "share": "Share",
+    "cap": "Cap",
+    "check": "Check",
+    "funder_of_allocation": "This funder, of its allocation",
+    "funder_of_spending": "This funder, of its spending",
+    "network_of_allocation": "Network, of the allocation",
+    "network_of_spending": "Network, of the spending",
+    "pass": "✔ within cap",
+    "fail": "✘ above cap",
+    "no_cap": "no own cap",
+    "flow": "Where your money goes",
+    "flow_note": (
+        "From left to right: this funder's commitment, split over the groups it was "
+        "allocated to. The dark part of each group is spent."
+    ),
+    "flow_unallocated": "unallocated",
+    "flow_other": "{count} other groups",
+    "bar_chart": "Allocated and spent per group",
+    "groups": "Per group",
+    "group": "Group",
+    "remaining": "Remaining",
+    "used": "% used",
+    "status": "Status",
+    "overspent": "▲ overspent",
+    "overhead_marker": "overhead",
+    "no_group": "(no group)",
+    "no_groups": "No allocation or spending in this period.",
+    "receipts": "Receipts",
+    "refunds": "Refunds",
+    "date": "Date",
+    "reference": "Reference",
+    "amount": "Amount",
+    "total_listed": "Total of the lines",
+    "other_movements": "Carried-over balance and corrections",
+    "no_receipts": "No receipts in this period.",
+    "no_refunds": "No refunds in this period.",
+    "network_funding": "Funding of the network",
+    "network_funding_note": "Committed per funder; this funder is highlighted.",
+    "network_totals": "Network totals",
+    "definitions": "Definitions",
+    "definitions_text": (
+        "Every amount comes from the network fund's ledger, for period {period} up to and "
+        "including {as_of}, closing entries excluded. Committed: commitments and balance "
+        "carried over. Received: committed less what is still receivable. Allocated: budget "
+        "decisions per group. Spent: the groups' expenses, net of corrections; of which "
+        "overhead: the part on overhead groups. Unspent: received less spent less refunded. "
+        "Unallocated: committed less allocated."
+    ),
+    "footer_page": "page {page} of {pages}",
+    "footer_fingerprint": "ledger fingerprint (transaction {transaction}): {hash}",
+    "footer_no_fingerprint": "ledger fingerprint: no transactions up to this date",
+    "left_out_groups": (
+        "The {shown} largest of {count} groups are shown; the other {left} together: "
+        "allocated {allocated}, spent {spent}. The table lists every group."
+    ),
+    "left_out_funders": (
+        "The {shown} largest of {count} funders are shown; the other {left} together "
+        "committed {committed}."
+    ),
+    "municipality": "municipality",
+    "care_office": "care office",
+    "insurer": "health insurer",
+    "subsidy_body": "subsidy body",
+    "other": "other",
+}
+
+_TEXTS: Final = {"nl": _NL, "en": _EN}
+
+
+def wording(language: str) -> dict[str, str]:
+    """The words of one language; raise ValueError for a language netfund does not write."""
+    if language not in _TEXTS:
+        raise ValueError(f"statements are written in {' or '.join(LANGUAGES)}, not {language!r}")
+    return _TEXTS[language]
