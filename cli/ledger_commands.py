@@ -349,6 +349,13 @@ def reverse_command(
             date = parse_date(date_text)
         except FieldError as error:
             raise click.BadParameter(str(error), param_hint="--date") from None
+    if description is not None:
+        try:
+            description = parse_text(
+                description, "--description", DESCRIPTION_LENGTH_MAX, multiline=True
+            )
+        except FieldError as error:
+            raise click.BadParameter(str(error), param_hint="--description") from None
     report = reverse(engine_of(ctx), txn_id, date=date, description=description)
     if as_json:
         emit_json(

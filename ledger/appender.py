@@ -61,8 +61,16 @@ class Appender:
             raise InvariantViolation("the chain head row is missing: the schema is damaged")
         self.last_id: int = head.last_txn_id
         self.last_hash: str = head.last_hash
+        # A period is closed if the lock table says so or the chain holds its closing entries:
+        # deleting the lock row (outside the hash chain) must not reopen a closed year.
         self.closed_periods: set[str] = set(
             connection.execute(select(closed_periods_table.c.period)).scalars()
+        ) | set(
+            connection.execute(
+                select(transactions_table.c.period)
+                .where(transactions_table.c.type == "close")
+                .distinct()
+            ).scalars()
         )
         self.appended: list[Transaction] = []
         self._transaction_rows: list[tuple[Any, ...]] = []
@@ -188,4 +196,9 @@ def _check_draft(draft: Draft) -> None:
     for posting in draft.postings:
         if not is_valid_account(posting.account):
             raise InvariantViolation(f"invalid account name {posting.account!r}")
+        # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
+        if type(posting.amount_cents) is not int:
+            raise InvariantViolation(
+                f"{draft.external_id!r}: amount {posting.amount_cents!r} is not integer cents"
+            )
     check_balanced(draft.external_id, draft.postings)

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from netfund.ledger.errors import LedgerError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_URL = "sqlite:///netfund.db"
 #: How long a writer waits for another writer's lock before giving up, in seconds.
@@ -45,9 +45,14 @@ def resolve_url(url: str | None) -> str:
 def redact(url: str) -> str:
     """The URL as it may be printed: a password never is."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
         return "<unparseable database URL>"
+    # libpq also takes the password as a query parameter (?password=...).
+    hidden = {key: "***" for key in parsed.query if key.lower() in ("password", "passfile")}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True)
 
 
 def _normalise(url: str) -> str:
@@ -62,17 +67,17 @@ def connect(url: str | None = None) -> Engine:
     resolved = _normalise(resolve_url(url))
     try:
         parsed = make_url(resolved)
-    except ArgumentError:
-        raise LedgerError(f"not a database URL: {redact(resolved)}") from None
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(resolved, connect_args={"timeout": LOCK_WAIT_SECONDS})
-        _configure_sqlite(engine)
-    elif parsed.get_backend_name() == "postgresql":
-        engine = create_engine(resolved, pool_pre_ping=True)
-    else:
-        raise LedgerError(
-            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
-        )
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            engine = create_engine(resolved, connect_args={"timeout": LOCK_WAIT_SECONDS})
+            _configure_sqlite(engine)
+        elif backend == "postgresql":
+            engine = create_engine(resolved, pool_pre_ping=True)
+        else:
+            raise LedgerError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        # A malformed URL (a port that is not a number, an unknown driver) is bad input.
+        raise LedgerError(f"not a usable database URL: {redact(resolved)} ({error})") from None
     return engine
 
 

@@ -27,7 +27,7 @@ from netfund.ledger.schema import (
     postings_table,
     transactions_table,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, cast, select
 
 #: Transactions read per query.
 VERIFY_BATCH = 10_000
@@ -52,9 +52,16 @@ def verify(engine: Engine) -> VerifyReport:
         head = connection.execute(select(chain_head_table)).one_or_none()
         previous_hash, expected_id, posting_count = GENESIS_HASH, 1, 0
         last_id = 0
+        closed_by_chain: set[str] = set()
+        # Dates are read as text and parsed here, so a damaged date is reported as tampering
+        # instead of failing inside the driver's date conversion.
+        columns = [column for column in transactions_table.c if column.name != "date"]
         while True:
             rows = connection.execute(
-                select(transactions_table).where(t.id > last_id).order_by(t.id).limit(VERIFY_BATCH)
+                select(*columns, cast(t.date, String).label("date_text"))
+                .where(t.id > last_id)
+                .order_by(t.id)
+                .limit(VERIFY_BATCH)
             ).all()
             if not rows:
                 break
@@ -90,9 +97,12 @@ def verify(engine: Engine) -> VerifyReport:
                     raise VerificationError(
                         f"{label}: its link to the previous transaction does not match"
                     )
+                date = _as_date(row.date_text)
+                if date is None:
+                    raise VerificationError(f"{label}: its date {row.date_text!r} is not a date")
                 draft = Draft(
                     external_id=row.external_id,
-                    date=_as_date(row.date),
+                    date=date,
                     type=row.type,
                     description=row.description,
                     reference=row.reference,
@@ -113,6 +123,8 @@ def verify(engine: Engine) -> VerifyReport:
                     raise VerificationError(
                         f"{label}: it was added to period {row.period} after it was closed"
                     )
+                if row.type == "close":
+                    closed_by_chain.add(row.period)
                 previous_hash = row.hash
                 expected_id += 1
                 posting_count += len(postings)
@@ -129,8 +141,20 @@ def verify(engine: Engine) -> VerifyReport:
                 f"{head.last_txn_id if head else '(missing)'}: transactions were deleted "
                 "or the head was altered"
             )
+        unlocked = sorted(closed_by_chain - set(closed))
+        if unlocked:
+            raise VerificationError(
+                f"period {unlocked[0]} has closing entries in the chain but is not locked: "
+                "its row in closed_periods was deleted"
+            )
         return VerifyReport(transactions=last_id, postings=posting_count, head_hash=previous_hash)
 
 
-def _as_date(value: datetime.date | str) -> datetime.date:
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+def _as_date(text: str | None) -> datetime.date | None:
+    """The stored date, or None when the stored text is not an ISO date YYYY-MM-DD."""
+    if text is None or len(text) != 10:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -173,6 +173,8 @@ def render_all(statements: Sequence[StatementData], jobs: int) -> Iterator[bytes
 def statement_path(directory: Path, period: str, funder: str) -> Path:
     """``directory/<period>-<funder>.pdf``; raise `InvariantViolation` if it would leave it."""
     name = f"{period}-{funder}.pdf"
+    if "\x00" in name:  # a NUL would cut the name short in the operating system
+        raise InvariantViolation(f"statement file name {name!r} holds a NUL character")
     path = directory / name
     if (
         Path(name).name != name

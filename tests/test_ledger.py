@@ -341,3 +341,18 @@ def test_balance_json_by_dimensions(engine: Engine, tmp_path: Path, run_cli) -> 
     } in by_account
     bad = run_cli("balance", "--by", "colour")
     assert bad.exit_code == 2 and "unknown dimension" in bad.output
+
+
+@pytest.mark.parametrize("code", ["../GEM", "/etc/passwd", "GEM\x00X", "GEM/..", "C:\\\\x"])
+def test_codes_that_could_leave_an_output_folder_are_refused(code: str) -> None:
+    """Funder and group codes become file names (statements): only letters, digits and '-'."""
+    from netfund.ledger.network import parse_network
+
+    from tests.conftest import NETWORK_TOML
+
+    for original in ('code = "ZVK"', 'code = "WG-B"'):
+        text = NETWORK_TOML.replace(original, f"code = {json.dumps(code)}")
+        import tomllib
+
+        with pytest.raises(InputError, match="may contain only letters, digits"):
+            parse_network(tomllib.loads(text), text, "network.toml")

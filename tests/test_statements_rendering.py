@@ -241,7 +241,7 @@ def test_a_funder_with_300_groups_reads_well_over_many_pages(tmp_path: Path) -> 
 
 def test_statement_paths_stay_inside_the_folder(tmp_path: Path) -> None:
     assert statement_path(tmp_path, "2026", "GEM-1") == tmp_path / "2026-GEM-1.pdf"
-    for code in ("../GEM", "GEM/../../x", "/etc/passwd"):
+    for code in ("../GEM", "GEM/../../x", "/etc/passwd", "GEM\x00x"):
         with pytest.raises(InvariantViolation):
             statement_path(tmp_path, "2026", code)
 
