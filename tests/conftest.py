@@ -96,14 +96,20 @@ _PG_UNAVAILABLE = _postgres_available()
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+    yield from database_url(request.param, tmp_path)
+
+
+def database_url(kind: str, folder: Path, prefix: str = "t") -> Iterator[str]:
+    """Yield the URL of an empty ``kind`` database (a file in ``folder``, or a PostgreSQL
+    schema named ``prefix_...``) and drop it afterwards; skip or fail without PostgreSQL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'ledger.db'}"
         return
     if _PG_UNAVAILABLE is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI and not reachable: {_PG_UNAVAILABLE}")
         pytest.skip(f"PostgreSQL not reachable: {_PG_UNAVAILABLE}")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_BASE_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
-from sqlalchemy import create_engine, text
 
-from tests.conftest import _PG_UNAVAILABLE, EXAMPLE, PG_BASE_URL, ROOT
+from tests.conftest import EXAMPLE, ROOT, database_url
 
 #: The official XAF schemas, kept beside the project (see ../shared/schemas/README.md).
 SCHEMAS = ROOT.parent / "shared" / "schemas"
@@ -78,33 +76,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _database_url(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'ledger.db'}"
-        return
-    if _PG_UNAVAILABLE is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and not reachable: {_PG_UNAVAILABLE}")
-        pytest.skip(f"PostgreSQL not reachable: {_PG_UNAVAILABLE}")
-    schema = f"x_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_BASE_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def saniveld_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The Saniveld example, allocated and committed, on SQLite or PostgreSQL (per module)."""
     folder = tmp_path_factory.mktemp(f"saniveld-{request.param}")
-    for url in _database_url(request.param, folder):
+    for url in database_url(request.param, folder, prefix="x"):
         ok(invoke(url, "init", str(EXAMPLE / "network.toml")))
         ok(invoke(url, "import", str(EXAMPLE / "events.csv")))
         ok(invoke(url, "allocate", str(EXAMPLE / "plan.toml")))
