@@ -118,7 +118,7 @@ class CsvReader:
             if unknown:
                 parts.append(f"unknown column(s) {', '.join(repr(n) for n in unknown[:10])}")
             if duplicated:
-                parts.append(f"duplicated column(s) {', '.join(duplicated)}")
+                parts.append(f"duplicated column(s) {', '.join(repr(n) for n in duplicated)}")
             self.problem(
                 1, "bad header: " + "; ".join(parts) + f" (expected {','.join(self.columns)})"
             )

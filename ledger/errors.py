@@ -19,6 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every character str.splitlines() breaks on: a message quoting hostile input stays one line.
+_LINE_BREAKS = {
+    ord(char): char.encode("unicode_escape").decode("ascii")
+    for char in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -40,7 +46,7 @@ class Problem:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         if self.key:
             where = f"{where}: {self.key}"
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}".translate(_LINE_BREAKS)
 
 
 class NetfundError(Exception):

@@ -48,7 +48,7 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("ev_missing_header.csv", "events", 1, "bad header: missing column(s) id, date"),
     ("ev_unknown_column.csv", "events", 1, "unknown column(s) 'note'"),
     ("ev_missing_column.csv", "events", 1, "missing column(s) reference"),
-    ("ev_duplicated_column.csv", "events", 1, "duplicated column(s) amount"),
+    ("ev_duplicated_column.csv", "events", 1, "duplicated column(s) 'amount'"),
     ("ev_wrong_field_count.csv", "events", 3, "expected 8 fields, found 9"),
     ("ev_open_quote.csv", "events", 3, "a quote is opened and never closed"),
     ("ev_field_too_long.csv", "events", 3, "a field is longer than 4000 characters"),
