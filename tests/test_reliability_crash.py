@@ -44,7 +44,7 @@ from netfund.ledger.network import load_network
 from netfund.ledger.setup import initialize
 from sqlalchemy import create_engine, text
 
-from tests.conftest import EVENTS_HEADER, PG_BASE_URL
+from tests.conftest import EVENTS_HEADER, PG_BASE_URL, database_url
 from tests.test_reliability_support import (
     SLOW,
     benchmark_module,
@@ -94,19 +94,10 @@ def _prepare(url: str, folder: Path) -> None:
 @contextmanager
 def _scratch_url(db_url: str, folder: Path) -> Iterator[str]:
     """Another empty database of the same backend, for the timing run."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{folder / 'scratch.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_BASE_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    scratch = folder / "scratch"
+    scratch.mkdir(exist_ok=True)
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    yield from database_url(kind, scratch)
 
 
 def _measure_import_seconds(db_url: str, folder: Path) -> float:
