@@ -367,7 +367,9 @@ def commit_run(
             external_id=external_id,
             date=when,
             type="allocation",
-            description=f"Allocation run {stored.id} ({plan.source})",
+            # The file's name, not its path: the permanent record does not depend on the folder
+            # the plan happened to be in (the run stores the plan's bytes and their hash).
+            description=f"Allocation run {stored.id} ({Path(plan.source).name})",
             reference=f"run {stored.id} inputs {stored.inputs_sha256[:12]}",
             postings=tuple(postings),
             source_hash=source_hash(external_id, stored.result_sha256),

@@ -10,11 +10,10 @@ from typing import Any
 import click
 from netfund.allocation.runs import commit_run, compare_runs, run_plan, show_run
 from netfund.allocation.solver import SOLVER_NAMES, SolverSettings
-from netfund.cli.app import cli, engine_of
-from netfund.cli.render import emit_json, table
+from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.render import emit_json, show_table
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.errors import InfeasibleError
-from netfund.ledger.fields import FieldError, parse_date
 from netfund.ledger.money import format_cents
 from netfund.ledger.runs import StoredRun, list_runs
 
@@ -69,40 +68,36 @@ def _print_run(run: int, document: dict[str, Any], explain: bool) -> None:
     summary = document["summary"]
     click.echo(f"priority value {document['result']['priority_value']}")
     click.echo("")
-    click.echo(
-        table(
-            ["group", "overhead", "min", "max", "allocated", "fill"],
+    show_table(
+        ["group", "overhead", "min", "max", "allocated", "fill"],
+        [
             [
-                [
-                    g["group"],
-                    "yes" if g["overhead"] else "",
-                    g["min"],
-                    g["max"],
-                    g["allocated"],
-                    _percent(g["fill"]),
-                ]
-                for g in summary["groups"]
-            ],
-            numeric={2, 3, 4, 5},
-        )
+                g["group"],
+                "yes" if g["overhead"] else "",
+                g["min"],
+                g["max"],
+                g["allocated"],
+                _percent(g["fill"]),
+            ]
+            for g in summary["groups"]
+        ],
+        numeric={2, 3, 4, 5},
     )
     click.echo("")
-    click.echo(
-        table(
-            ["funder", "available", "allocated", "left", "overhead share", "own cap"],
+    show_table(
+        ["funder", "available", "allocated", "left", "overhead share", "own cap"],
+        [
             [
-                [
-                    f["funder"],
-                    f["available"],
-                    f["allocated"],
-                    f["left"],
-                    _percent(f["overhead_share"]),
-                    _percent(f["overhead_cap"]),
-                ]
-                for f in summary["funders"]
-            ],
-            numeric={1, 2, 3, 4, 5},
-        )
+                f["funder"],
+                f["available"],
+                f["allocated"],
+                f["left"],
+                _percent(f["overhead_share"]),
+                _percent(f["overhead_cap"]),
+            ]
+            for f in summary["funders"]
+        ],
+        numeric={1, 2, 3, 4, 5},
     )
     click.echo("")
     click.echo(
@@ -184,13 +179,7 @@ def allocate_command(
     if commit_run_id is not None:
         if plan_file is not None:
             raise click.UsageError("give either PLAN_FILE or --commit RUN, not both")
-        date = None
-        if date_text is not None:
-            try:
-                date = parse_date(date_text)
-            except FieldError as error:
-                raise click.BadParameter(str(error), param_hint="--date") from None
-        report = commit_run(engine, commit_run_id, date=date)
+        report = commit_run(engine, commit_run_id, date=date_option(date_text, "--date"))
         if as_json:
             emit_json(
                 {
@@ -282,23 +271,21 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("no allocation runs yet: netfund allocate plan.toml")
         return
-    click.echo(
-        table(
-            ["run", "period", "status", "objective", "allocated", "inputs", "plan"],
+    show_table(
+        ["run", "period", "status", "objective", "allocated", "inputs", "plan"],
+        [
             [
-                [
-                    str(r["run"]),
-                    r["period"],
-                    r["status"],
-                    r["objective"],
-                    r["allocated"] or "-",
-                    r["inputs_sha256"][:12],
-                    r["plan"],
-                ]
-                for r in rows
-            ],
-            numeric={0, 4},
-        )
+                str(r["run"]),
+                r["period"],
+                r["status"],
+                r["objective"],
+                r["allocated"] or "-",
+                r["inputs_sha256"][:12],
+                r["plan"],
+            ]
+            for r in rows
+        ],
+        numeric={0, 4},
     )
 
 
@@ -353,20 +340,18 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
             }
         )
         return
-    click.echo(
-        table(
-            ["group", f"run {one.id}", f"run {two.id}", "difference"],
+    show_table(
+        ["group", f"run {one.id}", f"run {two.id}", "difference"],
+        [
             [
-                [
-                    r.group,
-                    format_cents(r.first_cents),
-                    format_cents(r.second_cents),
-                    format_cents(r.difference_cents),
-                ]
-                for r in rows
-            ],
-            numeric={1, 2, 3},
-        )
+                r.group,
+                format_cents(r.first_cents),
+                format_cents(r.second_cents),
+                format_cents(r.difference_cents),
+            ]
+            for r in rows
+        ],
+        numeric={1, 2, 3},
     )
     total_one = sum(r.first_cents for r in rows)
     total_two = sum(r.second_cents for r in rows)

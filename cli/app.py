@@ -6,6 +6,7 @@ its arguments, calls the engine and prints. Nothing in `cli/` computes money.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -15,6 +16,7 @@ import click
 from netfund.cli.errors import CommandError
 from netfund.ledger.database import connect, redact, resolve_url
 from netfund.ledger.errors import LedgerError, NetfundError
+from netfund.ledger.fields import FieldError, parse_date
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -50,6 +52,17 @@ class NetfundGroup(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+def date_option(text: str | None, option: str) -> datetime.date | None:
+    """The value of a date option (None if not given); a bad date is a usage error naming
+    the option (exit 2), checked as strictly as a date in an input file."""
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except FieldError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
 
 
 def engine_of(ctx: click.Context) -> Engine:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from netfund.cli.app import cli, engine_of
-from netfund.cli.render import emit_json, table
+from netfund.cli.render import emit_json, show_table
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.export_records import (
     FORMATS,
@@ -272,22 +272,20 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     if not records:
         click.echo("no exports yet: netfund export --help")
         return
-    click.echo(
-        table(
-            ["export", "created", "kind", "format", "period", "rows", "fingerprint", "file"],
+    show_table(
+        ["export", "created", "kind", "format", "period", "rows", "fingerprint", "file"],
+        [
             [
-                [
-                    str(record.id),
-                    record.created_at,
-                    record.kind,
-                    record.format,
-                    record.period or "all",
-                    str(record.row_count),
-                    record.fingerprint[:12],
-                    record.path,
-                ]
-                for record in records
-            ],
-            numeric={0, 5},
-        )
+                str(record.id),
+                record.created_at,
+                record.kind,
+                record.format,
+                record.period or "all",
+                str(record.row_count),
+                record.fingerprint[:12],
+                record.path,
+            ]
+            for record in records
+        ],
+        numeric={0, 5},
     )

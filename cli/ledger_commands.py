@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
+import sys
 from pathlib import Path
 
 import click
-from netfund.cli.app import cli, engine_of
-from netfund.cli.render import emit_json, table
+from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.render import count_lines, emit_json, progress, show_table
 from netfund.ledger.balances import DIMENSIONS, balances, parse_dimensions
 from netfund.ledger.corrections import reverse
 from netfund.ledger.database import reading, redact, require_schema
@@ -123,7 +123,9 @@ def import_command(
         report = import_journal(engine, journal_file)
     else:
         assert events_file is not None
-        report = import_events(engine, events_file)
+        total = count_lines(events_file) if sys.stderr.isatty() and events_file.is_file() else 0
+        with progress(total, "import", quiet=as_json or total == 0) as bar:
+            report = import_events(engine, events_file, on_progress=bar.reach)
     _print_import(report, as_json)
 
 
@@ -257,7 +259,7 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
     if not rows:
         click.echo("no postings" + (f" in period {period}" if period else ""))
         return
-    click.echo(table(headers, rows, numeric={len(by)}))
+    show_table(headers, rows, numeric={len(by)})
 
 
 @cli.command("verify")
@@ -325,7 +327,7 @@ def close_command(ctx: click.Context, period: str, as_json: bool) -> None:
         for s in report.settlements
     ]
     click.echo(f"period {report.period} closed with {report.transactions} transactions")
-    click.echo(table(["fund", "unspent policy", "unspent", "budget lines closed"], rows, {2, 3}))
+    show_table(["fund", "unspent policy", "unspent", "budget lines closed"], rows, {2, 3})
 
 
 @cli.command("reverse")
@@ -343,12 +345,7 @@ def reverse_command(
     Example:
       netfund reverse 2026-E-03-WG-WIJK --date 2026-04-02
     """
-    date: datetime.date | None = None
-    if date_text is not None:
-        try:
-            date = parse_date(date_text)
-        except FieldError as error:
-            raise click.BadParameter(str(error), param_hint="--date") from None
+    date = date_option(date_text, "--date")
     if description is not None:
         try:
             description = parse_text(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from netfund.cli.app import cli, engine_of
-from netfund.cli.render import emit_json
+from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.render import emit_json, progress
 from netfund.ledger.errors import VerificationError
-from netfund.ledger.fields import FieldError, parse_date
 from netfund.reports.wording import LANGUAGES
 
 # The statement modules are imported inside the commands that use them: ReportLab and
@@ -88,12 +86,7 @@ def statements_command(
     """
     from netfund.reports.statements import prepare_statements, write_statements
 
-    as_of = None
-    if as_of_text is not None:
-        try:
-            as_of = parse_date(as_of_text)
-        except FieldError as error:
-            raise click.BadParameter(str(error), param_hint="--as-of") from None
+    as_of = date_option(as_of_text, "--as-of")
     signer = None
     if key_file is not None:
         if password_variable is None:
@@ -104,16 +97,10 @@ def statements_command(
     elif password_variable is not None:
         raise click.UsageError("--sign-password-env is only used with --sign KEY.p12")
     prepared = prepare_statements(engine_of(ctx), period, funder, language, as_of)
-    if sys.stderr.isatty() and not as_json:
-        # A bar only where someone watches; logs and pipes get one line per file below.
-        with click.progressbar(
-            length=len(prepared.statements), label="statements", file=sys.stderr
-        ) as bar:
-            report = write_statements(
-                prepared, out_dir, signer=signer, jobs=jobs, on_written=lambda _: bar.update(1)
-            )
-    else:
-        report = write_statements(prepared, out_dir, signer=signer, jobs=jobs)
+    with progress(len(prepared.statements), "statements", quiet=as_json) as bar:
+        report = write_statements(
+            prepared, out_dir, signer=signer, jobs=jobs, on_written=lambda _: bar.advance(1)
+        )
     fingerprint = report.fingerprint
     if as_json:
         emit_json(

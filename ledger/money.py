@@ -65,6 +65,13 @@ def format_cents(cents: int) -> str:
     return f"{sign}{whole}.{fraction:02d}"
 
 
+def format_grouped(cents: int) -> str:
+    """Cents for a person to read, thousands grouped: ``123456789`` → ``"1,234,567.89"``."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{fraction:02d}"
+
+
 def cents_to_decimal(cents: int) -> Decimal:
     """Cents as an exact `Decimal` in euros, for exports and JSON."""
     return Decimal(cents).scaleb(-2)

@@ -46,7 +46,26 @@ def test_the_cli_has_the_commands_of_the_issues() -> None:
         "allocations list",
         "allocations show",
         "allocations compare",
+        "demo",
+        "status",
     } <= names
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    found: click.Command = cli
+    for name in path:
+        assert isinstance(found, click.Group)
+        found = found.commands[name]
+    return found
+
+
+LEAVES = [path for path in COMMANDS if not isinstance(_command(path), click.Group)]
+
+
+@pytest.mark.parametrize("command", LEAVES, ids=" ".join)
+def test_every_command_takes_json(command: tuple[str, ...]) -> None:
+    """Each command reports something (a result, a file written, a table): scripts get JSON."""
+    assert any("--json" in option.opts for option in _command(command).params)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -59,24 +78,37 @@ def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> Non
 def test_ci_runs_the_readme_commands_verbatim() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)\n```", readme.split("## Quick start")[1], re.S)[:2]
-    assert len(blocks) == 2
-    for command in blocks:
-        assert command.strip() in ci
+    quick_start = readme.split("## Quick start")[1].split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    # The two one-line commands a new user copies: the demo and the tests (each starts from
+    # a fresh venv); and the status command the demo's output is looked at with.
+    fresh = [block for block in blocks if block.startswith("python3 -m venv")]
+    assert len(fresh) == 2
+    assert any("netfund demo" in block for block in fresh)
+    assert any("pytest" in block for block in fresh)
+    for command in [*fresh, ".venv-run/bin/netfund --db netfund-demo/netfund.db status"]:
+        assert command in blocks
+        assert command.strip() in ci, command
 
 
 def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """The administrator's year by hand: money in, plan committed, spending, close."""
     assert run_cli("init", str(EXAMPLE / "network.toml")).exit_code == 0
     imported = run_cli("import", str(EXAMPLE / "events.csv"), "--json")
     assert imported.exit_code == 0, imported.output
-    report = json.loads(imported.stdout)
-    assert (report["read"], report["posted"]) == (337, 337)
+    assert (json.loads(imported.stdout)["read"], json.loads(imported.stdout)["posted"]) == (66, 66)
+    assert run_cli("allocate", str(EXAMPLE / "plan.toml")).exit_code == 0
+    assert run_cli("allocate", "--commit", "latest", "--date", "2026-02-02").exit_code == 0
+    spent = run_cli("import", str(EXAMPLE / "spending.csv"), "--json")
+    assert spent.exit_code == 0, spent.output
+    report = json.loads(spent.stdout)
+    assert (report["read"], report["posted"]) == (271, 271)
     by_fund = json.loads(run_cli("balance", "--by", "fund", "--json").stdout)
     assert len(by_fund) == 6 and {line["balance"] for line in by_fund} == {"0.00"}
     verified = json.loads(run_cli("verify", "--json").stdout)
     assert verified == {
         "status": "ok",
-        "transactions": 337,
+        "transactions": 66 + 1 + 271,
         "postings": verified["postings"],
         "fingerprint": report["fingerprint"],
     }

@@ -87,6 +87,7 @@ def saniveld_url(
         ok(invoke(url, "import", str(EXAMPLE / "events.csv")))
         ok(invoke(url, "allocate", str(EXAMPLE / "plan.toml")))
         ok(invoke(url, "allocate", "--commit", "latest"))
+        ok(invoke(url, "import", str(EXAMPLE / "spending.csv")))
         yield url
 
 

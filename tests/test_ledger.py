@@ -109,6 +109,7 @@ def test_every_transaction_balances_per_fund_and_funds_sum_to_zero(db_url: str) 
     engine = connect(db_url)
     initialize(engine, load_network(EXAMPLE / "network.toml"))
     import_events(engine, EXAMPLE / "events.csv")
+    import_events(engine, EXAMPLE / "spending.csv")
     with reading(engine) as connection:
         per_txn_fund = connection.execute(
             select(postings_table.c.txn_id, postings_table.c.fund)

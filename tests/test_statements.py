@@ -45,6 +45,7 @@ def saniveld(run_cli):  # type: ignore[no-untyped-def]
     assert run_cli("import", str(EXAMPLE / "events.csv")).exit_code == 0
     assert run_cli("allocate", str(EXAMPLE / "plan.toml")).exit_code == 0
     assert run_cli("allocate", "--commit", "latest", "--date", "2026-06-30").exit_code == 0
+    assert run_cli("import", str(EXAMPLE / "spending.csv")).exit_code == 0
     return run_cli
 
 

@@ -42,6 +42,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
         ("import", str(EXAMPLE / "events.csv")),
         ("allocate", str(EXAMPLE / "plan.toml")),
         ("allocate", "--commit", "latest", "--date", "2026-06-30"),
+        ("import", str(EXAMPLE / "spending.csv")),
     ):
         assert CliRunner().invoke(cli, ["--db", url, *args]).exit_code == 0
     return url

@@ -1,20 +1,29 @@
-"""Regenerate ``events.csv`` for the Saniveld example network, then check it.
+"""Regenerate the Saniveld example's ``events.csv`` and ``spending.csv``, then check them.
 
-Run ``python examples/saniveld/generate.py`` from anywhere: it rewrites ``events.csv`` next to
-this file for the calendar year 2026 and validates it against ``network.toml`` and
+Run ``python examples/saniveld/generate.py`` from anywhere: it rewrites both files next to
+this file for the calendar year 2026 and validates them against ``network.toml`` and
 ``plan.toml`` in the same folder. The output is deterministic (``random.Random(2026)``), so
-running it again gives a byte-identical file.
+running it again gives byte-identical files.
 
-What it writes, in date order:
+The year is split in two because that is how the administrator's year runs: the money comes
+in and the steering group decides in January (``events.csv``), the allocation plan divides
+what is left (``netfund allocate plan.toml`` and ``--commit``), and only then is the year's
+spending imported (``spending.csv``), attributed pro rata over both allocations.
+
+``events.csv``, in date order:
 
 - one ``commitment`` per funder in the first week of January;
 - four quarterly ``receipt`` tranches per funder (Lingezorg pays only part of its last tranche,
   so receipts lag commitments at year end);
 - the steering group's January ``allocation`` decisions, about 80% of each funder's commitment,
-  leaving roughly 20% for the allocation plan in ``plan.toml``;
+  leaving roughly 20% for the allocation plan in ``plan.toml``.
+
+``spending.csv``, in date order:
+
 - monthly ``expense`` rows for every group with an allocation (funder empty: the ledger
   attributes them pro rata), a few expenses charged to an explicit funder, and one group
-  (Jeugd en gezin Noord) overspending its allocation a little;
+  (Jeugd en gezin Noord) overspending its allocation a little, even after the plan gives it
+  its maximum;
 - one ``refund`` to ZonMw in December.
 
 Money is integer cents throughout; a float never becomes an amount. After writing, the script
@@ -37,7 +46,13 @@ from typing import NoReturn
 HERE = Path(__file__).resolve().parent
 NETWORK = HERE / "network.toml"
 EVENTS = HERE / "events.csv"
+SPENDING = HERE / "spending.csv"
 PLAN = HERE / "plan.toml"
+
+#: Event types written to spending.csv; the rest (the money coming in and the January
+#: allocation decisions) go to events.csv, so the plan can be allocated and committed before
+#: the year's spending is imported and attributed pro rata over both allocations.
+SPENDING_TYPES = {"expense", "refund"}
 
 YEAR = 2026
 HEADER = ["id", "date", "type", "funder", "group", "amount", "description", "reference"]
@@ -278,6 +293,13 @@ def parse_cents(text: str) -> int:
     return int(match.group(1)) * 100 + int(match.group(2))
 
 
+def plan_max(group: str) -> int:
+    """The most plan.toml asks for ``group``, in cents (0 without a request)."""
+    with PLAN.open("rb") as handle:
+        requests = tomllib.load(handle)["requests"]
+    return sum(parse_cents(r["max"]) for r in requests if r["group"] == group)
+
+
 def split(total: int, weights: list[int]) -> list[int]:
     """Largest-remainder split: parts proportional to weights that add up to total exactly."""
     whole = sum(weights)
@@ -405,12 +427,17 @@ def generate(network: dict) -> list[dict[str, str]]:
     for group in sorted(allocated_to):
         # Spending ratio in units of 1/100,000, so group totals are not round euros.
         if group == OVERSPENDER:
+            # Measured against the January allocation plus the most the plan can add, so the
+            # group overspends whatever the allocation run gives it.
             ratio = OVERSPEND_PERMILLE * 100 + rng.randint(0, 99)
+            base = allocated_to[group] + plan_max(group)
         elif group in explicit_by_group:
             ratio = rng.randint(EXPLICIT_GROUP_PERMILLE[0] * 100, EXPLICIT_GROUP_PERMILLE[1] * 100)
+            base = allocated_to[group]
         else:
             ratio = rng.randint(90_500, 97_500)
-        target = allocated_to[group] * ratio // 100_000 - explicit_by_group[group]
+            base = allocated_to[group]
+        target = base * ratio // 100_000 - explicit_by_group[group]
         # Monthly rhythm: some noise, a quieter summer, a busier December.
         weights = []
         for month in range(1, 13):
@@ -495,10 +522,11 @@ def generate(network: dict) -> list[dict[str, str]]:
 
 
 def write(rows: list[dict[str, str]]) -> None:
-    with EVENTS.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    for path, wanted in ((EVENTS, False), (SPENDING, True)):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(r for r in rows if (r["type"] in SPENDING_TYPES) == wanted)
 
 
 # ------------------------------------------------------------------------------------------
@@ -567,23 +595,30 @@ def check_network(network: dict) -> None:
 def check_events(network: dict) -> dict:
     funders = {f["code"]: f for f in network["funders"]}
     groups = {g["code"]: g for g in network["groups"]}
-    raw = EVENTS.read_bytes()
-    if b"\r" in raw:
-        fail("events.csv contains carriage returns; line endings must be '\\n'")
-    with EVENTS.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        if header != HEADER:
-            fail(f"events.csv header is {header}")
-        lines = list(reader)
-    if any(len(line) != len(HEADER) for line in lines):
-        fail(f"events.csv has rows without exactly {len(HEADER)} fields")
-    rows = [dict(zip(HEADER, line, strict=True)) for line in lines]
+    rows: list[dict[str, str]] = []
+    for path in (EVENTS, SPENDING):
+        if b"\r" in path.read_bytes():
+            fail(f"{path.name} contains carriage returns; line endings must be '\\n'")
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            if header != HEADER:
+                fail(f"{path.name} header is {header}")
+            lines = list(reader)
+        if any(len(line) != len(HEADER) for line in lines):
+            fail(f"{path.name} has rows without exactly {len(HEADER)} fields")
+        for number, line in enumerate(lines, start=2):
+            row = dict(zip(HEADER, line, strict=True))
+            if (row["type"] in SPENDING_TYPES) != (path == SPENDING):
+                fail(f"{path.name} line {number}: a {row['type']} belongs in the other file")
+            rows.append(
+                row | {"file": path.name, "where": f"{path.name} line {number} ({row['id']})"}
+            )
     if not 250 <= len(rows) <= 400:
-        fail(f"events.csv has {len(rows)} rows, expected 250-400")
+        fail(f"the two files have {len(rows)} rows, expected 250-400")
 
     seen: set[str] = set()
-    previous_date = ""
+    previous_date: dict[str, str] = defaultdict(str)
     committed: dict[str, int] = defaultdict(int)
     received: dict[str, int] = defaultdict(int)
     allocated: dict[tuple[str, str], int] = defaultdict(int)
@@ -591,8 +626,8 @@ def check_events(network: dict) -> dict:
     spent_funder: dict[str, int] = defaultdict(int)
     spent_pair: dict[tuple[str, str], int] = defaultdict(int)
     refunded: dict[str, int] = defaultdict(int)
-    for number, row in enumerate(rows, start=2):
-        where = f"events.csv line {number} ({row['id']})"
+    for row in rows:
+        where = row["where"]
         if not row["id"] or len(row["id"]) > 64 or row["id"] in seen:
             fail(f"{where}: id is empty, longer than 64 characters or not unique")
         seen.add(row["id"])
@@ -600,9 +635,9 @@ def check_events(network: dict) -> dict:
             day = dt.date.fromisoformat(row["date"])
         except ValueError:
             fail(f"{where}: date {row['date']!r} is not ISO")
-        if day.year != YEAR or row["date"] < previous_date:
-            fail(f"{where}: date outside {YEAR} or out of order")
-        previous_date = row["date"]
+        if day.year != YEAR or row["date"] < previous_date[row["file"]]:
+            fail(f"{where}: date outside {YEAR} or out of order (each file is in date order)")
+        previous_date[row["file"]] = row["date"]
         if not row["description"] or len(row["description"]) > 200:
             fail(f"{where}: description empty or longer than 200 characters")
         if not row["reference"]:
@@ -695,8 +730,11 @@ def check_events(network: dict) -> dict:
         group_allocated[g] += a
     if set(spent_group) != set(group_allocated):
         fail("the groups that spend are not exactly the groups with an allocation")
+    # The plan adds at most its maximum to a group: the overspender must overspend even then,
+    # and no other group may overspend its January allocation alone.
     over = [g for g in group_allocated if spent_group[g] > group_allocated[g]]
-    if over != [OVERSPENDER] or 100 * spent_group[OVERSPENDER] > 105 * group_allocated[OVERSPENDER]:
+    most = group_allocated[OVERSPENDER] + plan_max(OVERSPENDER)
+    if over != [OVERSPENDER] or not most < spent_group[OVERSPENDER] <= most * 105 // 100:
         fail(f"overspending groups are {over}, expected only {OVERSPENDER}, by at most 5%")
     over_pairs = [p for p in spent_pair if p[1] != OVERSPENDER and spent_pair[p] > allocated[p]]
     if over_pairs:
@@ -782,7 +820,7 @@ def main() -> None:
     write(generate(network))
     figures = check_events(network)
     check_plan(network, figures)
-    print(f"wrote {EVENTS} ({figures['rows']} events); all checks passed")
+    print(f"wrote {EVENTS} and {SPENDING} ({figures['rows']} events); all checks passed")
     if "-v" in sys.argv[1:]:
         print(summary(network, figures))
 

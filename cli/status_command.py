@@ -1,0 +1,181 @@
+"""`netfund status`: the dashboard per funder and per group, with the warnings to act on."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.render import emit_json, show_lines, show_table
+from netfund.ledger.database import reading, require_schema
+from netfund.ledger.figures import check_period
+from netfund.ledger.money import format_cents, format_grouped
+from netfund.reports.status import (
+    FunderLine,
+    Status,
+    percent,
+    periods,
+    read_status,
+)
+
+
+@cli.command("status")
+@click.option("--period", help="The period (a year); default: the newest one in the ledger.")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    metavar="DATE",
+    help="Only transactions dated on or before DATE; default: everything recorded.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the dashboard as JSON.")
+@click.pass_context
+def status_command(
+    ctx: click.Context, period: str | None, as_of_text: str | None, as_json: bool
+) -> None:
+    """Where each funder's money stands, what each group has spent, and what needs attention.
+
+    Per funder: committed, received, allocated, spent, unspent and the overhead share of its
+    allocation. Per group: allocated, spent and % used. Warnings: overhead near or above a
+    cap, overspent groups, receipts lagging what is due (quarterly advances, due from the
+    middle of each quarter), and money spent before it was received. The figures are those
+    of the statements (netfund statements), so the two always agree.
+
+    \b
+    Examples:
+      netfund status
+      netfund status --period 2026 --as-of 2026-06-30 --json
+    """
+    as_of = date_option(as_of_text, "--as-of")
+    engine = engine_of(ctx)
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        known = periods(connection)
+        if period is None:
+            if not known:
+                click.echo("no transactions yet: netfund import events.csv")
+                return
+            period = known[-1]
+        status = read_status(connection, check_period(period), datetime.date.today(), as_of)
+    if as_json:
+        emit_json(status_json(status))
+        return
+    if status.empty:
+        click.echo(
+            f"nothing committed, allocated or spent in period {status.period}; "
+            f"periods in the ledger: {', '.join(known) or 'none'}"
+        )
+        return
+    show_status(status)
+
+
+def _funder_row(line: FunderLine) -> list[str]:
+    return [
+        line.code,
+        format_grouped(line.money.committed_cents),
+        format_grouped(line.money.received_cents),
+        format_grouped(line.money.allocated_cents),
+        format_grouped(line.money.spent_cents),
+        format_grouped(line.money.unspent_cents),
+        percent(line.overhead_share),
+        percent(line.cap) if line.cap is not None else "",
+    ]
+
+
+def show_status(status: Status) -> None:
+    scope = f"as of {status.as_of.isoformat()}" if status.as_of else "everything recorded"
+    where = (
+        f"transaction {status.fingerprint.transaction}, {status.fingerprint.hash[:16]}…"
+        if status.fingerprint
+        else "no transactions"
+    )
+    click.echo(f"{status.network_name}: period {status.period}, {scope} (ledger {where})")
+    click.echo("")
+    total = _funder_row(status.total)
+    total[-1] = percent(status.network_cap)
+    show_table(
+        ["funder", "committed", "received", "allocated", "spent", "unspent", "overhead %", "cap %"],
+        [_funder_row(line) for line in status.funders],
+        numeric={1, 2, 3, 4, 5, 6, 7},
+        title="Funders (EUR)",
+        footer=total,
+        highlight=[any(w.subject == line.code for w in status.warnings) for line in status.funders],
+    )
+    click.echo("")
+    show_table(
+        ["group", "cluster", "overhead", "allocated", "spent", "% used"],
+        [
+            [
+                group.code or "(no group)",
+                group.parent or "",
+                "yes" if group.overhead else "",
+                format_grouped(group.allocated_cents),
+                format_grouped(group.spent_cents),
+                percent(group.used),
+            ]
+            for group in status.groups
+        ],
+        numeric={3, 4, 5},
+        title="Groups (EUR)",
+        highlight=[group.spent_cents > group.allocated_cents for group in status.groups],
+    )
+    click.echo("")
+    if status.warnings:
+        show_lines(
+            [warning.message for warning in status.warnings],
+            title=f"{len(status.warnings)} warning(s):",
+        )
+    else:
+        click.echo("no warnings: overhead within the caps, no group overspent, receipts on time")
+
+
+def status_json(status: Status) -> dict[str, Any]:
+    def funder(line: FunderLine) -> dict[str, Any]:
+        return {
+            "funder": line.code,
+            "name": line.name,
+            "committed": format_cents(line.money.committed_cents),
+            "received": format_cents(line.money.received_cents),
+            "allocated": format_cents(line.money.allocated_cents),
+            "overhead_allocated": format_cents(line.money.overhead_allocated_cents),
+            "spent": format_cents(line.money.spent_cents),
+            "overhead_spent": format_cents(line.money.overhead_spent_cents),
+            "refunded": format_cents(line.money.refunded_cents),
+            "unspent": format_cents(line.money.unspent_cents),
+            "unallocated": format_cents(line.money.unallocated_cents),
+            "overhead_percent": _percent_or_none(line.overhead_share),
+            "overhead_cap_percent": _percent_or_none(line.cap),
+        }
+
+    fingerprint = status.fingerprint
+    return {
+        "network": status.network_name,
+        "period": status.period,
+        "as_of": status.as_of.isoformat() if status.as_of else None,
+        "due_date": status.due_date.isoformat(),
+        "fingerprint": None
+        if fingerprint is None
+        else {"transaction": fingerprint.transaction, "hash": fingerprint.hash},
+        "funders": [funder(line) for line in status.funders],
+        "total": funder(status.total) | {"overhead_cap_percent": percent(status.network_cap)},
+        "groups": [
+            {
+                "group": group.code,
+                "name": group.name,
+                "cluster": group.parent,
+                "overhead": group.overhead,
+                "allocated": format_cents(group.allocated_cents),
+                "spent": format_cents(group.spent_cents),
+                "used_percent": _percent_or_none(group.used),
+            }
+            for group in status.groups
+        ],
+        "warnings": [
+            {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
+        ],
+    }
+
+
+def _percent_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else percent(value)

@@ -1,0 +1,336 @@
+"""The administrator's dashboard: where every funder's money stands, and what needs attention.
+
+`netfund status` answers the questions a network manager asks before a steering-group
+meeting, from the same figures the statements use (`netfund.ledger.figures`), so the
+dashboard and the statements can never disagree. The warnings are the diagnostic controls
+such a manager watches; each says what is wrong in euros and what the usual remedy is:
+
+- **overhead**: the overhead groups' share of what was allocated, and of what was spent, per
+  funder with its own cap and for the whole network against the network cap. At or above
+  `NEAR_CAP` (90%) of the cap it is a warning that the cap is near; above the cap, exact in
+  integers as in allocation, it is a breach.
+- **overspent**: a group has spent more than was allocated to it in the period.
+- **receipts lag**: a funder has paid less than is due. Funders pay in quarterly advances,
+  so a quarter's share of the commitment (a quarter of it) is due once half that quarter has
+  passed (15 February, 15 May, 15 August, 15 November); after the period, all of it.
+- **spent beyond received**: a funder's money has been spent beyond what it has paid; the
+  network pre-finances the difference.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from netfund.ledger.figures import (
+    NO_GROUP,
+    ChainPosition,
+    FunderFigures,
+    chain_position_as_of,
+    period_figures,
+)
+from netfund.ledger.money import format_grouped
+from netfund.ledger.network import Network
+from netfund.ledger.registry import read_network
+from netfund.ledger.schema import transactions_table
+from netfund.reports.formatting import share_of
+from netfund.reports.statement_data import Summary
+from sqlalchemy import Connection, select
+
+#: The share of a cap from which the overhead is reported as approaching it.
+NEAR_CAP = Decimal("0.9")
+
+#: The day, within each quarter, from which that quarter's advance is due (month, day).
+QUARTER_DUE = ((2, 15), (5, 15), (8, 15), (11, 15))
+
+
+@dataclass(frozen=True)
+class FunderLine:
+    """One funder's money in the period.
+
+    Attributes:
+        code: the funder code (``total`` for the network's line).
+        name: its name.
+        money: its figures, exactly as its statement's summary shows them.
+        cap: its own overhead cap, or None (for ``total``: the network cap).
+    """
+
+    code: str
+    name: str
+    money: Summary
+    cap: Decimal | None
+
+    @property
+    def overhead_share(self) -> Decimal | None:
+        """The overhead groups' share of what this funder's money was allocated to."""
+        return share_of(self.money.overhead_allocated_cents, self.money.allocated_cents)
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One group's money from every funder together, in cents.
+
+    Attributes:
+        code: the group code (`NO_GROUP` for spending booked without a group).
+        name: its name.
+        overhead: True for an overhead group.
+        parent: its cluster, or None.
+        allocated_cents: allocated to it in the period.
+        spent_cents: spent by it.
+    """
+
+    code: str
+    name: str
+    overhead: bool
+    parent: str | None
+    allocated_cents: int
+    spent_cents: int
+
+    @property
+    def used(self) -> Decimal | None:
+        """Spent as a share of allocated; None without an allocation."""
+        return share_of(self.spent_cents, self.allocated_cents)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Something the administrator should look at.
+
+    Attributes:
+        kind: ``overhead_near_cap``, ``overhead_over_cap``, ``overspent``,
+            ``receipts_lag`` or ``spent_beyond_received``.
+        subject: the funder or group code, or ``network``.
+        message: one sentence in euros, with what to do about it.
+    """
+
+    kind: str
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """The dashboard of one period.
+
+    Attributes:
+        network_name: the network's name.
+        period: the period.
+        as_of: only transactions dated on or before it count; None for everything recorded.
+        due_date: the date receipts are compared against (as_of, or today within the period).
+        fingerprint: the newest transaction included, or None.
+        network_cap: the network's overhead cap.
+        funders: every funder, in the network's order.
+        total: the sum over the funders (code ``total``).
+        groups: every group with money in the period, in the network's order.
+        warnings: what needs attention, most serious kinds first.
+    """
+
+    network_name: str
+    period: str
+    as_of: datetime.date | None
+    due_date: datetime.date
+    fingerprint: ChainPosition | None
+    network_cap: Decimal
+    funders: tuple[FunderLine, ...]
+    total: FunderLine
+    groups: tuple[GroupLine, ...]
+    warnings: tuple[Warning, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was committed, allocated or spent in the period."""
+        t = self.total.money
+        return not (t.committed_cents or t.allocated_cents or t.spent_cents or self.groups)
+
+
+def percent(value: Decimal | None) -> str:
+    """A share as a percentage with two decimals (``7.94``), or ``-`` for None."""
+    if value is None:
+        return "-"
+    return f"{(value * 100).quantize(Decimal('0.01'))}"
+
+
+def periods(connection: Connection) -> list[str]:
+    """The periods with a transaction other than a closing entry, oldest first."""
+    t = transactions_table.c
+    return list(
+        connection.execute(
+            select(t.period).where(t.type != "close").distinct().order_by(t.period)
+        ).scalars()
+    )
+
+
+def due_share(period: str, on: datetime.date) -> Decimal:
+    """How much of a commitment is due by ``on``: a quarter per quarter past its due day."""
+    year = int(period)
+    if on > datetime.date(year, 12, 31):
+        return Decimal(1)
+    quarters = sum(1 for month, day in QUARTER_DUE if datetime.date(year, month, day) <= on)
+    return Decimal(quarters) / 4
+
+
+def read_status(
+    connection: Connection, period: str, today: datetime.date, as_of: datetime.date | None = None
+) -> Status:
+    """The dashboard of ``period`` as the ledger holds it (up to ``as_of`` if given)."""
+    network = read_network(connection)
+    figures = period_figures(connection, period, as_of=as_of)
+    last_day = datetime.date(int(period), 12, 31)
+    due_date = as_of if as_of is not None else min(today, last_day)
+    fingerprint = chain_position_as_of(connection, as_of or datetime.date.max)
+    return build_status(network, period, figures, as_of, due_date, fingerprint)
+
+
+def build_status(
+    network: Network,
+    period: str,
+    figures: dict[str, FunderFigures],
+    as_of: datetime.date | None,
+    due_date: datetime.date,
+    fingerprint: ChainPosition | None,
+) -> Status:
+    """The dashboard from a period's figures; pure, so it is tested without a database."""
+    overhead = frozenset(group.code for group in network.groups if group.overhead)
+    funders = tuple(
+        FunderLine(f.code, f.name, Summary.of(figures.get(f.code), overhead), f.overhead_cap)
+        for f in network.funders
+    )
+    money = Summary()
+    for line in funders:
+        money = money.plus(line.money)
+    total = FunderLine("total", "", money, network.overhead_cap)
+    groups = _group_lines(network, figures)
+    warnings = [
+        *_overhead_warnings(funders, total, network.overhead_cap),
+        *_overspent_warnings(groups),
+        *_receipt_warnings(funders, period, due_date),
+        *_prefinanced_warnings(funders),
+    ]
+    return Status(
+        network_name=network.name,
+        period=period,
+        as_of=as_of,
+        due_date=due_date,
+        fingerprint=fingerprint,
+        network_cap=network.overhead_cap,
+        funders=funders,
+        total=total,
+        groups=groups,
+        warnings=tuple(warnings),
+    )
+
+
+def _group_lines(network: Network, figures: dict[str, FunderFigures]) -> tuple[GroupLine, ...]:
+    allocated: dict[str, int] = {}
+    spent: dict[str, int] = {}
+    for each in figures.values():
+        for code, cents in each.allocated_cents.items():
+            allocated[code] = allocated.get(code, 0) + cents
+        for code, cents in each.spent_cents.items():
+            spent[code] = spent.get(code, 0) + cents
+    lines = [
+        GroupLine(
+            group.code,
+            group.name,
+            group.overhead,
+            group.parent,
+            allocated.get(group.code, 0),
+            spent.get(group.code, 0),
+        )
+        for group in network.groups
+        if allocated.get(group.code) or spent.get(group.code)
+    ]
+    if spent.get(NO_GROUP):
+        lines.append(GroupLine(NO_GROUP, "", False, None, 0, spent[NO_GROUP]))
+    return tuple(lines)
+
+
+def _overhead_warnings(
+    funders: tuple[FunderLine, ...], total: FunderLine, network_cap: Decimal
+) -> list[Warning]:
+    checks = [("network", "the network", total, network_cap)]
+    checks += [(f.code, f.code, f, f.cap) for f in funders if f.cap is not None]
+    found: list[Warning] = []
+    for subject, who, line, cap in checks:
+        for what, part, whole in (
+            ("allocated", line.money.overhead_allocated_cents, line.money.allocated_cents),
+            ("spent", line.money.overhead_spent_cents, line.money.spent_cents),
+        ):
+            if whole <= 0:
+                continue
+            cap_text = f"{percent(cap)}%"
+            text = (
+                f"overhead is {percent(share_of(part, whole))}% of what {who} {what} "
+                f"(EUR {format_grouped(part)} of EUR {format_grouped(whole)}; cap {cap_text})"
+            )
+            if Decimal(part) > cap * Decimal(whole):
+                over = part - int(cap * Decimal(whole))
+                found.append(
+                    Warning(
+                        "overhead_over_cap",
+                        subject,
+                        f"{text}: EUR {format_grouped(over)} above the cap; move overhead "
+                        "spending to another funder or reverse it",
+                    )
+                )
+            elif Decimal(part) >= NEAR_CAP * cap * Decimal(whole):
+                found.append(
+                    Warning(
+                        "overhead_near_cap",
+                        subject,
+                        f"{text}: near the cap; check the overhead plans before allocating more",
+                    )
+                )
+    return found
+
+
+def _overspent_warnings(groups: tuple[GroupLine, ...]) -> list[Warning]:
+    return [
+        Warning(
+            "overspent",
+            group.code or "(no group)",
+            f"{group.code or 'spending without a group'} spent EUR "
+            f"{format_grouped(group.spent_cents)} of EUR "
+            f"{format_grouped(group.allocated_cents)} allocated: EUR "
+            f"{format_grouped(group.spent_cents - group.allocated_cents)} over; allocate more "
+            "or agree a correction with the group",
+        )
+        for group in groups
+        if group.spent_cents > group.allocated_cents
+    ]
+
+
+def _receipt_warnings(
+    funders: tuple[FunderLine, ...], period: str, due_date: datetime.date
+) -> list[Warning]:
+    fraction = due_share(period, due_date)
+    found = []
+    for line in funders:
+        due = int(fraction * line.money.committed_cents)
+        if line.money.received_cents < due:
+            found.append(
+                Warning(
+                    "receipts_lag",
+                    line.code,
+                    f"{line.code} has paid EUR {format_grouped(line.money.received_cents)} of EUR "
+                    f"{format_grouped(due)} due by {due_date.isoformat()} (committed EUR "
+                    f"{format_grouped(line.money.committed_cents)}): EUR "
+                    f"{format_grouped(due - line.money.received_cents)} outstanding; "
+                    "send a reminder",
+                )
+            )
+    return found
+
+
+def _prefinanced_warnings(funders: tuple[FunderLine, ...]) -> list[Warning]:
+    return [
+        Warning(
+            "spent_beyond_received",
+            line.code,
+            f"EUR {format_grouped(-line.money.unspent_cents)} of {line.code}'s money was "
+            "spent before it was received; the network pre-finances it until the next receipt",
+        )
+        for line in funders
+        if line.money.unspent_cents < 0
+    ]
