@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from netfund.cli.app import cli
 from netfund.cli.render import emit_json, progress, show_lines, show_table
 from netfund.ledger.database import connect, reading
 from netfund.ledger.errors import InputError, Problem
-from netfund.ledger.money import format_grouped
+from netfund.ledger.money import format_grouped, parse_cents
 from netfund.ledger.network import load_network
 
 EXAMPLE = "saniveld"
@@ -170,7 +171,8 @@ def _allocate(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[
     outcome = run_plan(engine, inputs["plan.toml"], SolverSettings())
     outputs["run"] = outcome.run
     summary = outcome.document["summary"]
-    return f"run {outcome.run}: EUR {summary['allocated']} over {len(summary['groups'])} groups"
+    allocated = format_grouped(parse_cents(summary["allocated"]))
+    return f"run {outcome.run}: EUR {allocated} over {len(summary['groups'])} groups"
 
 
 def _commit(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
@@ -300,15 +302,23 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
             [w.message for w in status.warnings], title=f"{len(status.warnings)} warning(s):"
         )
         click.echo("")
+    netfund = _program()
     show_lines(
         [
-            f"netfund --db {folder / 'netfund.db'} status",
+            f"{netfund} --db {folder / 'netfund.db'} status",
             f"open {outputs['statements'][0]}",
-            f"netfund --db {folder / 'netfund.db'} balance --by fund",
+            f"{netfund} --db {folder / 'netfund.db'} balance --by fund",
         ],
         title="next:",
         style="cyan",
     )
+
+
+def _program() -> str:
+    """How the user called netfund (``.venv-run/bin/netfund``, say), so the next commands
+    shown can be pasted as they are; ``netfund`` when run another way."""
+    called = sys.argv[0] if sys.argv else ""
+    return called if Path(called).name == "netfund" and " " not in called else "netfund"
 
 
 def _summary_json(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLE
 from tests.test_statements import FUNDERS
 
 NETFUND = [sys.executable, "-m", "netfund.cli"]
@@ -103,14 +104,14 @@ def test_the_demo_never_writes_into_a_folder_it_did_not_make(tmp_path: Path) -> 
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
 
-def _through_a_terminal(*args: str, cwd: Path) -> str:
-    """Run netfund with stdout on a pseudo-terminal, as in a user's shell; return what it showed."""
+def _through_a_terminal(*args: str, cwd: Path, stream: str = "stdout") -> str:
+    """Run netfund with ``stream`` (stdout or stderr) on a pseudo-terminal, as in a user's
+    shell, the other one piped; return what the terminal showed."""
     main, secondary = pty.openpty()
     env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
     env.pop("NETFUND_DB", None)
-    process = subprocess.Popen(
-        [*NETFUND, *args], stdout=secondary, stderr=subprocess.PIPE, cwd=cwd, env=env
-    )
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: secondary}
+    process = subprocess.Popen([*NETFUND, *args], cwd=cwd, env=env, **streams)
     os.close(secondary)
     chunks = []
     while True:
@@ -122,7 +123,8 @@ def _through_a_terminal(*args: str, cwd: Path) -> str:
             break
         chunks.append(chunk)
     os.close(main)
-    assert process.wait(timeout=60) == 0
+    process.communicate(timeout=60)
+    assert process.returncode == 0
     return b"".join(chunks).decode("utf-8", errors="replace")
 
 
@@ -137,3 +139,13 @@ def test_a_terminal_gets_rich_tables_and_a_pipe_plain_text(demo) -> None:  # typ
     assert "│" not in piped.stdout and "\x1b[" not in piped.stdout  # no boxes, no colour codes
     overspent = next(line for line in piped.stdout.splitlines() if line.startswith("WG-JEUGD"))
     assert overspent.rstrip().endswith("!")  # the mark survives the pipe
+
+
+def test_an_import_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    db = str(tmp_path / "ledger.db")
+    events = str(EXAMPLE / "events.csv")
+    assert _run("--db", db, "init", str(EXAMPLE / "network.toml")).returncode == 0
+    shown = _through_a_terminal("--db", db, "import", events, cwd=tmp_path, stream="stderr")
+    assert "import" in shown and "66/66" in shown  # the bar reached the end
+    again = _run("--db", db, "import", events)  # stderr piped: no bar, nothing on stderr
+    assert again.returncode == 0 and again.stderr == ""
