@@ -9,7 +9,9 @@ such a manager watches; each says what is wrong in euros and what the usual reme
   funder with its own cap and for the whole network against the network cap. At or above
   `NEAR_CAP` (90%) of the cap it is a warning that the cap is near; above the cap, exact in
   integers as in allocation, it is a breach.
-- **overspent**: a group has spent more than was allocated to it in the period.
+- **overspent**: a group has spent more than was allocated to it in the period (naming the
+  funders whose allocation it overspent); **allocation overspent**: a group within its budget
+  has spent more of one funder's money than that funder allocated to it.
 - **receipts lag**: a funder has paid less than is due. Funders pay in quarterly advances,
   so a quarter's share of the commitment (a quarter of it) is due once half that quarter has
   passed (15 February, 15 May, 15 August, 15 November); after the period, all of it.
@@ -99,7 +101,7 @@ class Warning:
 
     Attributes:
         kind: ``overhead_near_cap``, ``overhead_over_cap``, ``overspent``,
-            ``receipts_lag`` or ``spent_beyond_received``.
+            ``allocation_overspent``, ``receipts_lag`` or ``spent_beyond_received``.
         subject: the funder or group code, or ``network``.
         message: one sentence in euros, with what to do about it.
     """
@@ -203,7 +205,7 @@ def build_status(
     groups = _group_lines(network, figures)
     warnings = [
         *_overhead_warnings(funders, total, network.overhead_cap),
-        *_overspent_warnings(groups),
+        *_overspent_warnings(groups, figures),
         *_receipt_warnings(funders, period, due_date),
         *_prefinanced_warnings(funders),
     ]
@@ -285,20 +287,45 @@ def _overhead_warnings(
     return found
 
 
-def _overspent_warnings(groups: tuple[GroupLine, ...]) -> list[Warning]:
-    return [
-        Warning(
-            "overspent",
-            group.code or "(no group)",
-            f"{group.code or 'spending without a group'} spent EUR "
-            f"{format_grouped(group.spent_cents)} of EUR "
-            f"{format_grouped(group.allocated_cents)} allocated: EUR "
-            f"{format_grouped(group.spent_cents - group.allocated_cents)} over; allocate more "
-            "or agree a correction with the group",
+def _overspent_warnings(
+    groups: tuple[GroupLine, ...], figures: dict[str, FunderFigures]
+) -> list[Warning]:
+    """A group that spent more than its allocations together (``overspent``), and otherwise
+    a group that spent more of one funder's money than that funder allocated to it
+    (``allocation_overspent``: explicit-funder expenses can do that while the group as a
+    whole stays within its budget). Each names the funders' allocations that are overspent."""
+    found = []
+    for group in groups:
+        overs = {
+            fund: each.spent_cents.get(group.code, 0) - each.allocated_cents.get(group.code, 0)
+            for fund, each in sorted(figures.items())
+        }
+        over_text = ", ".join(
+            f"{fund} EUR {format_grouped(cents)}" for fund, cents in overs.items() if cents > 0
         )
-        for group in groups
-        if group.spent_cents > group.allocated_cents
-    ]
+        name = group.code or "spending without a group"
+        if group.spent_cents > group.allocated_cents:
+            found.append(
+                Warning(
+                    "overspent",
+                    group.code or "(no group)",
+                    f"{name} spent EUR {format_grouped(group.spent_cents)} of EUR "
+                    f"{format_grouped(group.allocated_cents)} allocated: EUR "
+                    f"{format_grouped(group.spent_cents - group.allocated_cents)} over "
+                    f"({over_text}); allocate more or agree a correction with the group",
+                )
+            )
+        elif over_text:
+            found.append(
+                Warning(
+                    "allocation_overspent",
+                    group.code or "(no group)",
+                    f"{name} is within its budget but spent more of some funders' money than "
+                    f"they allocated to it ({over_text} over); reclassify the expenses "
+                    "charged to those funders",
+                )
+            )
+    return found
 
 
 def _receipt_warnings(

@@ -100,7 +100,25 @@ def test_an_overspent_group_is_named_with_the_amount_over() -> None:
     spent = {"PMO": 1_000_00, "WG-A": 90_000_01}
     status = _status({"GEM": _funded("GEM", 10_000_00, 90_000_00, spent)})
     assert _kinds(status) == {("overspent", "WG-A")}
-    assert "EUR 0.01 over" in status.warnings[0].message
+    assert "EUR 0.01 over (GEM EUR 0.01)" in status.warnings[0].message
+
+
+def test_one_funders_allocation_overspent_inside_the_groups_budget_is_reported() -> None:
+    # WG-A: 100 allocated by each funder, 150 spent from GEM's money and 30 from SUB's: the
+    # group is within its 200, GEM's allocation is 50 over.
+    figures = {
+        code: FunderFigures(
+            code,
+            committed_cents=1_000_00,
+            received_cents=1_000_00,
+            allocated_cents={"WG-A": 100_00},
+            spent_cents={"WG-A": spent},
+        )
+        for code, spent in (("GEM", 150_00), ("SUB", 30_00))
+    }
+    status = _status(figures)
+    assert _kinds(status) == {("allocation_overspent", "WG-A")}
+    assert "(GEM EUR 50.00 over)" in status.warnings[0].message
 
 
 @pytest.mark.parametrize(
