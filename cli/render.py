@@ -62,7 +62,6 @@ def show_table(
             plain_rows.append(list(footer))
         if any(marks):
             headers = [*headers, "!"]
-            numeric = set(numeric)
             plain_rows = [
                 [*row, "!" if index < len(marks) and marks[index] else ""]
                 for index, row in enumerate(plain_rows)
