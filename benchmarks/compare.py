@@ -33,6 +33,7 @@ import argparse
 import datetime
 import importlib.util
 import json
+import math
 import os
 import platform
 import shlex
@@ -230,6 +231,14 @@ def machine(pg: str | None) -> dict[str, Any]:
         text=True,
         check=False,
     ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if changed:
+        commit += " with uncommitted changes"
     bean = bean_check_command()
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -464,6 +473,10 @@ def _seconds(value: float) -> str:
     return f"{value:,.2f} s" if value < 100 else f"{value:,.0f} s"
 
 
+def _ratio(value: float) -> str:
+    return f"{value:.2f}×" if value < 1 else f"{value:.1f}×"
+
+
 def _count(value: int) -> str:
     if value >= 1_000_000 and value % 1_000_000 == 0:
         return f"{value // 1_000_000}M"
@@ -497,10 +510,11 @@ def size_table(result: SizeResult) -> list[str]:
         cpu = statistics.median(run.cpu for run in row.runs)
         rss = max(run.rss_mb for run in row.runs)
         median = row.median()
+        spread = f"{min(walls):.2f}–{max(walls):.2f}" if len(walls) > 1 else "(one run)"
+        rate = "—" if key.startswith("netfund init") else f"{result.events / median:,.0f}"
         lines.append(
-            f"| `{key}` | {what} | {len(row.runs)} | {_seconds(median)} | "
-            f"{min(walls):.2f}–{max(walls):.2f} | {_seconds(cpu)} | {rss:,.0f} MB | "
-            f"{result.events / median:,.0f} |"
+            f"| `{key}` | {what} | {len(row.runs)} | {_seconds(median)} | {spread} | "
+            f"{_seconds(cpu)} | {rss:,.0f} MB | {rate} |"
         )
     lines.append("")
     lines.extend(ratio_table(result))
@@ -539,7 +553,7 @@ def ratio_table(result: SizeResult) -> list[str]:
             lines.append(f"| `{key}` | {peer.status} | | | |")
             continue
         cells = [
-            f"{row.median() / peer.median():.1f}×" if row is not None and row.ok else "—"
+            _ratio(row.median() / peer.median()) if row is not None and row.ok else "—"
             for row in (imported, balance, verify)
         ]
         lines.append(f"| `{key}` | {_seconds(peer.median())} | {' | '.join(cells)} |")
@@ -556,28 +570,32 @@ def growth_table(results: list[SizeResult], startup: float) -> list[str]:
         *PEERS,
     ]
     lines = [
-        "| operation | events | median wall | µs per event | µs per event less start-up "
-        "| time × vs previous size | events × |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| operation | events | median wall | peak RSS | µs per event | µs per event less "
+        "start-up | time × vs previous size | events × | exponent |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key in keys:
-        previous: tuple[float, int] | None = None
+        previous: tuple[float, float, int] | None = None
         for result in results:
             row = result.rows.get(key)
             if row is None or not row.ok:
                 continue
             median = row.median()
             net = max(median - startup, 0.0) if key.startswith("netfund") else median
-            grows = events_x = ""
+            grows = events_x = exponent = ""
             if previous is not None:
                 grows = f"{median / previous[0]:.1f}×"
-                events_x = f"{result.events / previous[1]:.1f}×"
+                events_x = f"{result.events / previous[2]:.1f}×"
+                if net > 0 and previous[1] > 0:
+                    power = math.log(net / previous[1]) / math.log(result.events / previous[2])
+                    exponent = f"{power:.2f}"
             lines.append(
                 f"| `{key}` | {result.events:,} | {_seconds(median)} | "
+                f"{max(run.rss_mb for run in row.runs):,.0f} MB | "
                 f"{median / result.events * 1e6:,.1f} | {net / result.events * 1e6:,.1f} | "
-                f"{grows} | {events_x} |"
+                f"{grows} | {events_x} | {exponent} |"
             )
-            previous = (median, result.events)
+            previous = (median, net, result.events)
     lines.append("")
     return lines
 
@@ -651,7 +669,9 @@ def render(report: dict[str, Any]) -> str:
             "",
             "Per event = per generated event (expenses plus the 145 fixed events). "
             '"Less start-up" subtracts the `netfund --help` time from netfund\'s commands. '
-            "Linear growth shows as a constant µs per event, i.e. time × equal to events ×.",
+            "Linear growth shows as a constant µs per event, i.e. time × equal to events ×; "
+            "the exponent is log(time ratio) / log(events ratio) of the times less start-up: "
+            "1.0 is linear, 2.0 quadratic, below 1 means fixed costs still dominate.",
             "",
         ]
     )
