@@ -159,7 +159,10 @@ def run_child(
         out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
         try:
             started = time.perf_counter()
-            process = subprocess.Popen(argv, stdout=out, stderr=errors)
+            try:
+                process = subprocess.Popen(argv, stdout=out, stderr=errors)
+            except OSError as error:
+                raise Failed(f"could not start: {error}") from None
             watchdog = _Watchdog(process, timeout, max_rss_mb)
             watchdog.start()
             try:
@@ -191,8 +194,15 @@ def bean_check_command() -> str | None:
     return str(script) if script.exists() else shutil.which("bean-check")
 
 
+def installed(command: str) -> bool:
+    """A command on the PATH, or an absolute path to a file (``ledger`` is also a folder here)."""
+    if os.path.isabs(command):
+        return Path(command).is_file()
+    return shutil.which(command) is not None
+
+
 def tool_version(argv: list[str]) -> str:
-    if shutil.which(argv[0]) is None and not Path(argv[0]).exists():
+    if not installed(argv[0]):
         return NOT_INSTALLED
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
@@ -213,6 +223,16 @@ def postgres_version(url: str) -> str:
         engine.dispose()
 
 
+def _git(*arguments: str) -> str:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(ROOT), *arguments], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return ""
+    return result.stdout.strip()
+
+
 def machine(pg: str | None) -> dict[str, Any]:
     model = "unknown"
     memory_kb = 0
@@ -225,19 +245,8 @@ def machine(pg: str | None) -> dict[str, Any]:
         for line in handle:
             if line.startswith("MemTotal:"):
                 memory_kb = int(line.split()[1])
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %cs"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    changed = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    if changed:
+    commit = _git("log", "-1", "--format=%h %cs") or "unknown (no git)"
+    if _git("status", "--porcelain", "--untracked-files=no"):
         commit += " with uncommitted changes"
     bean = bean_check_command()
     return {
@@ -403,7 +412,7 @@ class Bench:
             "ledger bal": ["ledger", "-f", str(data / "ledger.journal"), "bal"],
         }
         for key, argv in commands.items():
-            if argv is None or (shutil.which(argv[0]) is None and not Path(argv[0]).exists()):
+            if argv is None or not installed(argv[0]):
                 shown = " ".join(argv[1:]) if argv else key
                 result.rows.setdefault(key, Row(key, key.split()[0], shown, status=NOT_INSTALLED))
                 continue
