@@ -11,9 +11,10 @@ postings each; the Beancount and hledger files hold the same postings), then, `-
 
 - netfund: `init` and `import events.csv` into a fresh SQLite file, then `balance --by
   account,fund --json`, `export trial-balance --format csv` and `verify` on it; with `--pg`,
-  the same import into a fresh PostgreSQL schema (created and dropped here) and `verify`;
-- the peers: `bean-check ledger.beancount`, `hledger -f ledger.journal bal`, `ledger -f
-  ledger.journal bal`.
+  the same import into a fresh PostgreSQL schema (created and dropped here) and `verify`,
+  for sizes up to `--pg-max-events` (default 100,000);
+- the peers: `bean-check --no-cache ledger.beancount`, `hledger -f ledger.journal bal`,
+  `ledger -f ledger.journal bal`.
 
 Each is a child process, timed from start to exit: wall clock, CPU (user + system) and peak
 RSS from `os.wait4` of that child alone. The report gives the median of the runs, the ratio
@@ -22,9 +23,10 @@ netfund ÷ peer, and how the cost grows with N; it is printed and written betwee
 `--no-doc`). The raw figures are kept in `WORK/results.json`; `--from-results FILE` writes
 the report again from such a file without measuring. Progress goes to stderr.
 
-A peer that is not installed is reported as such; a failing or timed-out command too.
-netfund's balance output is checked against the generator's own totals at every size, so a
-figure never comes from a wrong ledger.
+A peer that is not installed is reported as such; a command that fails, runs past
+`--timeout` or holds more than `--max-rss-gb` of memory (default 8; hledger needs more than
+12 GB at 1M expenses) is stopped and reported too. netfund's balance output is compared with
+the generator's own totals at every size and the report says whether they agree.
 """
 
 from __future__ import annotations
