@@ -112,9 +112,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A read transaction: one consistent snapshot for everything read inside it."""
-    with engine.connect() as connection, connection.begin():
-        yield connection
+    """A read transaction: one consistent snapshot for everything read inside it.
+
+    SQLite's read transaction is a snapshot already (WAL). PostgreSQL's default, READ
+    COMMITTED, gives each statement a new snapshot, so a verify reading the chain head and
+    then the chain in batches saw an import commit in between and reported tampering; the
+    read runs in REPEATABLE READ instead (a snapshot that never blocks writers).
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
 
 
 def _alembic_config() -> Config:

@@ -357,3 +357,22 @@ def test_codes_that_could_leave_an_output_folder_are_refused(code: str) -> None:
 
         with pytest.raises(InputError, match="may contain only letters, digits"):
             parse_network(tomllib.loads(text), text, "network.toml")
+
+
+def test_a_read_is_one_snapshot_while_others_commit(engine: Engine, tmp_path: Path) -> None:
+    """What `reading` promises, and verify, statements and exports rely on: a transaction
+    committed by another writer meanwhile is not seen halfway through a read (on PostgreSQL
+    READ COMMITTED would show it to the next statement, and verify would report the chain
+    head and the chain disagreeing)."""
+    first = write_events(tmp_path / "a.csv", [BASE_EVENTS[0]])
+    import_events(engine, first)
+    count = select(func.count()).select_from(transactions_table)
+    with reading(engine) as connection:
+        before = connection.execute(count).scalar_one()
+        other = connect(str(engine.url.render_as_string(hide_password=False)))
+        import_events(other, write_events(tmp_path / "b.csv", [BASE_EVENTS[1]]))
+        other.dispose()
+        assert connection.execute(count).scalar_one() == before
+    with reading(engine) as connection:
+        assert connection.execute(count).scalar_one() == before + 1
+    verify(engine)
