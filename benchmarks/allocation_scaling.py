@@ -3,19 +3,23 @@
 Run on demand (not part of the tests)::
 
     /work/venv/bin/python benchmarks/allocation_scaling.py [--sizes 100,1000,10000]
-        [--funders 50] [--shape network|distinct] [--repeat 3]
+        [--funders 50] [--shape network|distinct] [--repeat 3] [--json]
 
 Per size it prints: the LP's columns and rows after funder classes are merged, the time to
 build the priority-stage LP with PuLP, the time of ``prob.solve`` through PuLP with in-process
 HiGHS (what the engine does), the time for highspy to solve the very same LP handed over
 directly as sparse matrices (no PuLP), their ratio, and the whole `solve_allocation` run
-(all stages, rounding, checks). Each time is the best of ``--repeat`` runs.
+(all stages, rounding, checks). Each time is the best of ``--repeat`` runs. ``--json``
+prints the same figures as one JSON object instead of the table (``benchmarks/compare.py``
+reads it): ``{"shape", "funders", "repeat", "sizes": [{"groups", "funders", "columns",
+"rows", "build", "solve", "direct", "ratio", "build_solve", "full"}]}``, times in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -137,18 +141,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", choices=("network", "distinct"), default="network")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--json", action="store_true", help="print one JSON object, no table")
     arguments = parser.parse_args(argv)
     instances = load_instances()
     header = (
         f"{'groups':>7} {'funders':>7} {'columns':>8} {'rows':>6} {'build s':>8} "
         f"{'solve s':>8} {'highspy s':>9} {'ratio':>6} {'build+solve':>11} {'full run s':>10}"
     )
-    print(f"shape: {arguments.shape}; best of {arguments.repeat}")
-    print(header)
-    print("-" * len(header))
+    if not arguments.json:
+        print(f"shape: {arguments.shape}; best of {arguments.repeat}")
+        print(header)
+        print("-" * len(header))
+    measured = []
     for size in (int(text) for text in arguments.sizes.split(",")):
         problem = instances.make_problem(size, arguments.funders, shape=arguments.shape)
         times = measure(problem, arguments.repeat, arguments.time_limit)
+        measured.append(
+            {
+                "groups": size,
+                "funders": arguments.funders,
+                "columns": int(times["columns"]),
+                "rows": int(times["rows"]),
+                "build": times["build"],
+                "solve": times["solve"],
+                "direct": times["direct"],
+                "ratio": times["solve"] / times["direct"],
+                "build_solve": times["build"] + times["solve"],
+                "full": times["full"],
+            }
+        )
+        if arguments.json:
+            continue
         print(
             f"{size:>7} {arguments.funders:>7} {int(times['columns']):>8} {int(times['rows']):>6} "
             f"{times['build']:>8.3f} {times['solve']:>8.3f} {times['direct']:>9.3f} "
@@ -156,6 +179,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{times['full']:>10.3f}",
             flush=True,
         )
+    if arguments.json:
+        document = {
+            "shape": arguments.shape,
+            "funders": arguments.funders,
+            "repeat": arguments.repeat,
+            "sizes": measured,
+        }
+        print(json.dumps(document, indent=1))
     return 0
 
 

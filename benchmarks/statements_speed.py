@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python benchmarks/statements_speed.py [--funders 100] [--groups 20] [--jobs 0]
+    python benchmarks/statements_speed.py [--funders 100] [--groups 20] [--jobs 0] [--json]
 
 It writes a synthetic network (N funders, G groups of which a fifth are overhead, 50,000
 inhabitants), a small year of events (per funder a commitment, four receipts, allocations to
@@ -11,13 +11,17 @@ into a fresh SQLite file and times: reading the ledger once, rendering every sta
 serially, rendering them with a process pool, the whole `write_statements` (render and
 write), and the `netfund statements` command in a fresh process (imports included). It
 checks that the serial and parallel PDFs are byte-identical. Not part of the test suite:
-timings are measured on demand, never asserted.
+timings are measured on demand, never asserted. ``--json`` prints the same figures as one
+JSON object instead of the lines (``benchmarks/compare.py`` reads it): funders, groups,
+events, cores, jobs, load_before, statements, read_seconds, serial_seconds,
+cpu_ms_per_statement, parallel_seconds, identical, write_seconds, cli_seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import random
 import subprocess
@@ -90,12 +94,19 @@ def write_events(path: Path, funders: int, groups: int, seed: int = 11) -> int:
     return len(rows) - 1
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--funders", type=int, default=100)
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=0, help="0: one per available core")
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    args = parser.parse_args(argv)
+    figures: dict[str, object] = {"funders": args.funders, "groups": args.groups}
+
+    def say(line: str) -> None:
+        if not args.json:
+            print(line, flush=True)
+
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_network(root / "network.toml", args.funders, args.groups)
@@ -104,7 +115,13 @@ def main() -> None:
         initialize(engine, load_network(root / "network.toml"))
         import_events(engine, root / "events.csv")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(
+        figures.update(
+            events=events,
+            cores=available_cores(),
+            jobs=args.jobs or available_cores(),
+            load_before=load,
+        )
+        say(
             f"network: {args.funders} funders, {args.groups} groups, {events} events; "
             f"{available_cores()} cores available, load average {load:.2f} before the run"
         )
@@ -112,7 +129,8 @@ def main() -> None:
         started = time.perf_counter()
         prepared = prepare_statements(engine, "2026", as_of=AS_OF)
         read_seconds = time.perf_counter() - started
-        print(
+        figures.update(statements=len(prepared.statements), read_seconds=read_seconds)
+        say(
             f"read the ledger once and built {len(prepared.statements)} statements' data: "
             f"{read_seconds:.2f} s"
         )
@@ -121,7 +139,8 @@ def main() -> None:
         serial = list(render_all(prepared.statements, jobs=1))
         serial_seconds = time.perf_counter() - started
         cpu_ms = (time.process_time() - cpu_started) / len(serial) * 1000
-        print(
+        figures.update(serial_seconds=serial_seconds, cpu_ms_per_statement=cpu_ms)
+        say(
             f"render serially: {serial_seconds:.2f} s "
             f"({serial_seconds / len(serial) * 1000:.0f} ms per statement, {cpu_ms:.0f} ms of "
             f"it CPU; {sum(map(len, serial)) // len(serial) // 1024} KiB each)"
@@ -131,7 +150,8 @@ def main() -> None:
         parallel = list(render_all(prepared.statements, jobs=args.jobs))
         parallel_seconds = time.perf_counter() - started
         identical = parallel == serial
-        print(
+        figures.update(parallel_seconds=parallel_seconds, identical=identical)
+        say(
             f"render with a process pool (jobs={args.jobs or available_cores()}): "
             f"{parallel_seconds:.2f} s; byte-identical to serial: {identical}"
         )
@@ -140,7 +160,8 @@ def main() -> None:
         prepared = prepare_statements(engine, "2026", as_of=AS_OF)
         report = write_statements(prepared, root / "out", jobs=args.jobs)
         total_seconds = time.perf_counter() - started
-        print(
+        figures.update(write_seconds=total_seconds)
+        say(
             f"read, render and write all {len(report.statements)} statements: {total_seconds:.2f} s"
         )
         engine.dispose()
@@ -164,9 +185,12 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True)
         cli_seconds = time.perf_counter() - started
-        print(
+        figures.update(cli_seconds=cli_seconds)
+        say(
             f"the command, start to end (python -m netfund.cli statements ...): {cli_seconds:.2f} s"
         )
+        if args.json:
+            print(json.dumps(figures, indent=1), flush=True)
         if not identical:
             raise SystemExit("the parallel path wrote other bytes than the serial path")
 
