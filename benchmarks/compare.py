@@ -1,27 +1,39 @@
-"""netfund against Beancount, hledger and ledger-cli on the same generated ledger (issue 7).
+"""netfund against Beancount, hledger and ledger-cli on the same generated ledger, and the
+issue 7 goals from one run.
 
 Run from the repository root, in the venv netfund is installed in:
 
     .venv/bin/python benchmarks/compare.py --events 10000,100000 --runs 3
     .venv/bin/python benchmarks/compare.py --events 10000,100000,1000000 --runs 3,3,1 \
-        --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+        --max-rss-gb 12 --pg postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        --pg-max-events 1000000
 
 For every size N it writes a network year with `generate.py` (N unattributed expenses of six
 postings each; the Beancount and hledger files hold the same postings), then, `--runs` times:
 
 - netfund: `init` and `import events.csv` into a fresh SQLite file, then `balance --by
-  account,fund --json`, `export trial-balance --format csv` and `verify` on it; with `--pg`,
-  the same import into a fresh PostgreSQL schema (created and dropped here) and `verify`,
-  for sizes up to `--pg-max-events` (default 100,000);
+  account,fund --json`, `export trial-balance --format csv`, `verify`, `export journal
+  --format csv` and `export journal --format parquet` on it; with `--pg`, the same import
+  into a fresh PostgreSQL schema (created and dropped here) and `verify`, for sizes up to
+  `--pg-max-events` (default 100,000; the goals need 1,000,000);
 - the peers: `bean-check --no-cache ledger.beancount`, `hledger -f ledger.journal bal`,
   `ledger -f ledger.journal bal`.
 
+Once per run (`--skip-extras` leaves them out), before the sizes: the allocation of 1,000
+groups x 50 funders (`allocation_scaling.py --sizes 1000 --funders 50 --json`: build and
+solve of the priority LP, best of 3, and highspy solving the same LP directly) and the
+statements of 100 funders on every core (`statements_speed.py --funders 100 --json`), each
+script a child process whose JSON output is kept.
+
 Each is a child process, timed from start to exit: wall clock, CPU (user + system) and peak
-RSS from `os.wait4` of that child alone. The report gives the median of the runs, the ratio
-netfund ÷ peer, and how the cost grows with N; it is printed and written between the markers
-`<!-- compare:start -->` and `<!-- compare:end -->` in docs/BENCHMARKS.md (`--doc`, or
-`--no-doc`). The raw figures are kept in `WORK/results.json`; `--from-results FILE` writes
-the report again from such a file without measuring. Progress goes to stderr.
+RSS from `os.wait4` of that child alone. The report starts with a Goals table (one row per
+goal of issue 7: the figure of this run at the size the goal names, met or MISSED, and for a
+missed goal the line kept for it in `--notes`, default benchmarks/goal_notes.json), then gives
+the median of the runs, the ratio netfund ÷ peer, and how the cost grows with N; it is
+printed and written between the markers `<!-- compare:start -->` and `<!-- compare:end -->`
+in docs/BENCHMARKS.md (`--doc`, or `--no-doc`). The raw figures are kept in
+`WORK/results.json`; `--from-results FILE` writes the report again from such a file without
+measuring (the notes are read anew). Progress goes to stderr.
 
 A peer that is not installed is reported as such; a command that fails, runs past
 `--timeout` or holds more than `--max-rss-gb` of memory (default 8; hledger needs more than
@@ -56,10 +68,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "BENCHMARKS.md"
+NOTES = Path(__file__).with_name("goal_notes.json")
 START = "<!-- compare:start -->"
 END = "<!-- compare:end -->"
 BIN = Path(sys.executable).parent
 NOT_INSTALLED = "not installed"
+#: The sizes goals 5 and 6 of issue 7 name: measured once per run, not per size.
+ALLOCATION_GROUPS = 1_000
+ALLOCATION_FUNDERS = 50
+STATEMENT_FUNDERS = 100
 
 
 def _generator() -> ModuleType:
@@ -114,6 +131,7 @@ class SizeResult:
     sqlite_mb: list[float] = field(default_factory=list)
     pg_mb: list[float] = field(default_factory=list)
     balance_matches: bool | None = None
+    export_mb: dict[str, float] = field(default_factory=dict)
 
 
 class Failed(Exception):
@@ -357,6 +375,18 @@ class Bench:
             ],
         )
         self.measure(result, "netfund verify", "netfund", [*nf, *url, "verify"])
+        for file_format in ("csv", "parquet"):
+            out = folder / f"journal.{file_format}"
+            row = self.measure(
+                result,
+                f"netfund export {file_format}",
+                "netfund",
+                [*nf, *url, "export", "journal", "--format", file_format, "--out", str(out)],
+            )
+            if row.ok and out.exists():
+                result.export_mb.setdefault(file_format, out.stat().st_size / 1e6)
+                if not self.arguments.keep:
+                    out.unlink()  # 1 GB of CSV at 1M expenses
         if not self.arguments.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -449,6 +479,56 @@ class Bench:
             shutil.rmtree(data, ignore_errors=True)
         return result
 
+    def extra(self, name: str, argv: list[str]) -> dict[str, Any]:
+        """Run one benchmark script with ``--json``: its own figures and its child's run."""
+        shown = " ".join(
+            ["python", *(_shown_path(Path(a)) if a.endswith(".py") else a for a in argv)]
+        )
+        entry: dict[str, Any] = {"command": shown, "status": "ok", "run": None, "figures": {}}
+        progress(f"{name}: {shown}")
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "out.json"
+            try:
+                run = run_child(
+                    [sys.executable, *argv],
+                    timeout=self.timeout,
+                    max_rss_mb=self.max_rss_mb,
+                    stdout=out,
+                )
+            except Failed as error:
+                entry["status"] = str(error)
+                progress(f"  {name}: FAILED {error}")
+                return entry
+            try:
+                entry["figures"] = json.loads(out.read_text(encoding="utf-8"))
+            except ValueError as error:
+                entry["status"] = f"its output is not JSON: {error}"
+                progress(f"  {name}: FAILED {entry['status']}")
+                return entry
+        entry["run"] = asdict(run)
+        progress(f"  {name}: {run.wall:.2f} s wall for the script, {run.rss_mb:,.0f} MB")
+        return entry
+
+    def extras(self) -> dict[str, Any]:
+        """The goals measured once per run: allocation (goal 5) and statements (goal 6)."""
+        here = Path(__file__).resolve().parent
+        allocation = self.extra(
+            "allocation",
+            [
+                str(here / "allocation_scaling.py"),
+                *("--sizes", str(ALLOCATION_GROUPS), "--funders", str(ALLOCATION_FUNDERS)),
+                *("--shape", "network", "--repeat", "3", "--json"),
+            ],
+        )
+        statements = self.extra(
+            "statements",
+            [
+                str(here / "statements_speed.py"),
+                *("--funders", str(STATEMENT_FUNDERS), "--jobs", "0", "--json"),
+            ],
+        )
+        return {"skipped": False, "allocation": allocation, "statements": statements}
+
     def startup(self) -> Row:
         row = Row("netfund --help", "netfund", "netfund --help")
         for _ in range(3):
@@ -470,6 +550,8 @@ ORDER = [
     ("netfund balance", "balance per account and fund from the stored ledger, JSON"),
     ("netfund trial-balance", "export trial-balance --format csv"),
     ("netfund verify", "recompute the hash chain and every transaction's per-fund balance"),
+    ("netfund export csv", "export journal --format csv: one row per posting"),
+    ("netfund export parquet", "export journal --format parquet: the same rows"),
     ("netfund init (PG)", "the same on PostgreSQL"),
     ("netfund import (PG)", "import into PostgreSQL (fresh schema)"),
     ("netfund verify (PG)", "verify on PostgreSQL"),
@@ -534,6 +616,8 @@ def size_table(result: SizeResult) -> list[str]:
         sizes.append(f"SQLite file after import {statistics.median(result.sqlite_mb):,.1f} MB")
     if result.pg_mb:
         sizes.append(f"PostgreSQL tables and indexes {statistics.median(result.pg_mb):,.1f} MB")
+    for file_format, megabytes in result.export_mb.items():
+        sizes.append(f"journal export as {file_format} {megabytes:,.1f} MB")
     if sizes:
         lines.append("On disk: " + "; ".join(sizes) + ".")
         lines.append("")
@@ -577,6 +661,8 @@ def growth_table(results: list[SizeResult], startup: float) -> list[str]:
         "netfund import",
         "netfund balance",
         "netfund verify",
+        "netfund export csv",
+        "netfund export parquet",
         "netfund import (PG)",
         *PEERS,
     ]
@@ -611,7 +697,404 @@ def growth_table(results: list[SizeResult], startup: float) -> list[str]:
     return lines
 
 
-def render(report: dict[str, Any]) -> str:
+# --- the goals of issue 7 -----------------------------------------------------------------------
+
+MET = "met"
+MISSED = "MISSED"
+K100 = 100_000
+M1 = 1_000_000
+MB_LIMIT = 500.0
+
+
+class _Absent(Exception):
+    """The figure a goal needs is not in these results; the message says why."""
+
+
+class _Broken(Exception):
+    """A netfund command or script the goal needs failed in this run: the goal is missed."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    what: str
+    target: str
+
+
+@dataclass
+class GoalResult:
+    goal: Goal
+    figure: str
+    verdict: str | None  # MET, MISSED, or None: not measured in this run
+
+
+def _shown(value: float, limit: float, met: bool, places: int, unit: str = "") -> str:
+    """``value`` rounded, but never so that a missed goal shows the very figure of its limit."""
+    for digits in range(places, 7):
+        text = f"{value:,.{digits}f}"
+        if met or text != f"{limit:,.{digits}f}":
+            break
+    return f"{text}{unit}"
+
+
+def _time(value: float, limit: float | None = None, met: bool = True) -> str:
+    places = 3 if value < 1 else 2 if value < 100 else 0
+    return _shown(value, value if limit is None else limit, met, places, " s")
+
+
+def _megabytes(value: float, limit: float = MB_LIMIT, met: bool = True) -> str:
+    return _shown(value, limit, met, 0, " MB")
+
+
+def _size_of(report: dict[str, Any], expenses: int) -> SizeResult:
+    for entry in report.get("sizes", []):
+        if entry["expenses"] == expenses:
+            return _size_from_dict(entry)
+    raise _Absent(f"not measured in this run (size {_count(expenses)} not run)")
+
+
+def _netfund_row(result: SizeResult, key: str) -> Row:
+    row = result.rows.get(key)
+    if row is None:
+        raise _Absent(f"not measured in this run (`{key}` not run at {_count(result.expenses)})")
+    if not row.ok:
+        raise _Broken(f"`{key}` at {_count(result.expenses)} failed: {row.status}")
+    return row
+
+
+def _peer_row(result: SizeResult, key: str) -> Row:
+    row = result.rows.get(key)
+    if row is None or not row.ok:
+        why = "not run" if row is None else row.status
+        raise _Absent(f"not measured in this run (`{key}` at {_count(result.expenses)}: {why})")
+    return row
+
+
+def _peak(row: Row) -> float:
+    return max(run.rss_mb for run in row.runs)
+
+
+def _extra(report: dict[str, Any], name: str) -> dict[str, Any]:
+    extras = report.get("extras")
+    if extras is None:
+        raise _Absent(f"not measured in this run (no {name} figures in these results)")
+    if extras.get("skipped"):
+        raise _Absent("not measured in this run (--skip-extras)")
+    entry = extras.get(name)
+    if entry is None:
+        raise _Absent(f"not measured in this run (no {name} figures in these results)")
+    if entry.get("status") != "ok":
+        raise _Broken(f"the {name} benchmark failed: {entry.get('status')}")
+    return entry["figures"]
+
+
+def _allocation(report: dict[str, Any]) -> dict[str, Any]:
+    for size in _extra(report, "allocation").get("sizes", []):
+        if size.get("groups") == ALLOCATION_GROUPS and size.get("funders") == ALLOCATION_FUNDERS:
+            return size
+    raise _Absent(
+        f"not measured in this run (no allocation of {ALLOCATION_GROUPS:,} groups × "
+        f"{ALLOCATION_FUNDERS} funders)"
+    )
+
+
+def _statements(report: dict[str, Any]) -> dict[str, Any]:
+    figures = _extra(report, "statements")
+    if figures.get("funders") != STATEMENT_FUNDERS:
+        raise _Absent(f"not measured in this run (no statements of {STATEMENT_FUNDERS} funders)")
+    return figures
+
+
+def _at_most(value: float, limit: float) -> tuple[str, bool]:
+    met = value <= limit
+    return _time(value, limit, met), met
+
+
+def _goal_1a(report: dict[str, Any]) -> tuple[str, bool]:
+    result = _size_of(report, K100)
+    peer = _peer_row(result, "ledger bal").median()
+    imported = _netfund_row(result, "netfund import").median()
+    met = imported <= peer
+    return (
+        f"import {_time(imported, peer, met)}, `ledger bal` {_time(peer)}: "
+        f"{_ratio(imported / peer)} its time",
+        met,
+    )
+
+
+def _goal_1b(report: dict[str, Any]) -> tuple[str, bool]:
+    result = _size_of(report, K100)
+    peer = _peer_row(result, "bean-check").median()
+    imported = _netfund_row(result, "netfund import").median()
+    met = 10 * imported <= peer
+    faster = _shown(peer / imported, 10.0, met, 1, "×")
+    return f"import {_time(imported)}, `bean-check` {_time(peer)}: {faster} faster", met
+
+
+def _goal_time(expenses: int, key: str, limit: float) -> Any:
+    def check(report: dict[str, Any]) -> tuple[str, bool]:
+        return _at_most(_netfund_row(_size_of(report, expenses), key).median(), limit)
+
+    return check
+
+
+def _goal_rss(expenses: int, key: str) -> Any:
+    def check(report: dict[str, Any]) -> tuple[str, bool]:
+        peak = _peak(_netfund_row(_size_of(report, expenses), key))
+        met = peak <= MB_LIMIT
+        return _megabytes(peak, MB_LIMIT, met), met
+
+    return check
+
+
+def _goal_2c(report: dict[str, Any]) -> tuple[str, bool]:
+    result = _size_of(report, M1)
+    sqlite_import = _netfund_row(result, "netfund import").median()
+    pg_import = _netfund_row(result, "netfund import (PG)").median()
+    met = pg_import <= 2 * sqlite_import
+    ratio = _shown(pg_import / sqlite_import, 2.0, met, 2, "×")
+    return (
+        f"PostgreSQL {_time(pg_import)}, SQLite {_time(sqlite_import)}: {ratio} SQLite's time",
+        met,
+    )
+
+
+def _goal_5a(report: dict[str, Any]) -> tuple[str, bool]:
+    size = _allocation(report)
+    figure, met = _at_most(size["build"] + size["solve"], 2.0)
+    return (
+        f"{figure} (build {_time(size['build'])}, solve {_time(size['solve'])}; best of the "
+        "script's runs)",
+        met,
+    )
+
+
+def _goal_5b(report: dict[str, Any]) -> tuple[str, bool]:
+    size = _allocation(report)
+    met = size["solve"] <= 2 * size["direct"]
+    ratio = _shown(size["solve"] / size["direct"], 2.0, met, 2, "×")
+    both = (size["build"] + size["solve"]) / size["direct"]
+    return (
+        f"solve {_time(size['solve'])}, highspy {_time(size['direct'])}: {ratio} "
+        f"(build + solve ÷ highspy: {_ratio(both)})",
+        met,
+    )
+
+
+def _goal_6(report: dict[str, Any]) -> tuple[str, bool]:
+    figures = _statements(report)
+    figure, met = _at_most(figures["cli_seconds"], 10.0)
+    return (
+        f"{figure} (`netfund statements`, start to end; {figures['jobs']} worker processes on "
+        f"{figures['cores']} cores; read, render and write in-process "
+        f"{_time(figures['write_seconds'])})",
+        met,
+    )
+
+
+#: One row per goal of issue 7 (2-core machine, SQLite unless stated), a goal with two parts
+#: split in two; 100k and 1M are the sizes in expenses (each split over 3 funders).
+GOALS: list[tuple[Goal, Any]] = [
+    (
+        Goal(
+            "1a",
+            "import 100k expenses, against `ledger bal` loading the same journal",
+            "import ≤ `ledger bal`",
+        ),
+        _goal_1a,
+    ),
+    (
+        Goal("1b", "import 100k expenses, against `bean-check` of the same ledger", "≥ 10× faster"),
+        _goal_1b,
+    ),
+    (Goal("2a", "import 1M expenses", "≤ 25 s"), _goal_time(M1, "netfund import", 25.0)),
+    (Goal("2b", "peak RSS of that import", "≤ 500 MB"), _goal_rss(M1, "netfund import")),
+    (Goal("2c", "import 1M expenses on PostgreSQL", "≤ 2× SQLite's time"), _goal_2c),
+    (
+        Goal("2d", "peak RSS of the PostgreSQL import", "≤ 500 MB"),
+        _goal_rss(M1, "netfund import (PG)"),
+    ),
+    (
+        Goal("3a", "`netfund balance` over 1M expenses", "≤ 1 s"),
+        _goal_time(M1, "netfund balance", 1.0),
+    ),
+    (
+        Goal("3b", "trial balance over 1M expenses", "≤ 1 s"),
+        _goal_time(M1, "netfund trial-balance", 1.0),
+    ),
+    (
+        Goal("4", "`netfund verify` of the 1M-expense chain", "≤ 10 s"),
+        _goal_time(M1, "netfund verify", 10.0),
+    ),
+    (
+        Goal("5a", "allocation 1,000 groups × 50 funders: build + solve", "≤ 2 s"),
+        _goal_5a,
+    ),
+    (
+        Goal("5b", "that solve against highspy solving the same LP directly", "≤ 2× highspy"),
+        _goal_5b,
+    ),
+    (Goal("6", "statements for 100 funders, on both cores", "≤ 10 s"), _goal_6),
+    (
+        Goal("7a", "journal export of 1M expenses, CSV", "≤ 10 s"),
+        _goal_time(M1, "netfund export csv", 10.0),
+    ),
+    (
+        Goal("7b", "journal export of 1M expenses, Parquet", "≤ 5 s"),
+        _goal_time(M1, "netfund export parquet", 5.0),
+    ),
+    (Goal("7c", "peak RSS of the CSV export", "≤ 500 MB"), _goal_rss(M1, "netfund export csv")),
+    (
+        Goal("7d", "peak RSS of the Parquet export", "≤ 500 MB"),
+        _goal_rss(M1, "netfund export parquet"),
+    ),
+]
+GOAL_IDS = [goal.id for goal, _ in GOALS]
+
+
+def goal_results(report: dict[str, Any]) -> list[GoalResult]:
+    """Every goal against the figures of one run (a results.json document)."""
+    results = []
+    for goal, check in GOALS:
+        try:
+            figure, met = check(report)
+        except _Absent as absent:
+            results.append(GoalResult(goal, str(absent), None))
+        except _Broken as broken:
+            results.append(GoalResult(goal, str(broken), MISSED))
+        else:
+            results.append(GoalResult(goal, figure, MET if met else MISSED))
+    return results
+
+
+def load_notes(path: Path) -> dict[str, str]:
+    """The engineer's "why" lines: a JSON object from goal id to text (``_``-keys ignored)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a JSON object from goal id to text is expected")
+    notes = {}
+    for key, text in data.items():
+        if key.startswith("_"):
+            continue
+        if key not in GOAL_IDS:
+            raise ValueError(f"{path}: {key!r} is not a goal (the goals: {', '.join(GOAL_IDS)})")
+        if not isinstance(text, str):
+            raise ValueError(f"{path}: the note for {key!r} is not text")
+        notes[key] = text
+    return notes
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def goals_table(
+    report: dict[str, Any], notes: dict[str, str], notes_name: str = "benchmarks/goal_notes.json"
+) -> list[str]:
+    results = goal_results(report)
+    counts = {
+        verdict: sum(1 for result in results if result.verdict == verdict)
+        for verdict in (MET, MISSED, None)
+    }
+    lines = [
+        "#### Goals (issue 7)",
+        "",
+        "Each goal against this run's figure at the size it names (100k and 1M expenses, "
+        "each split over 3 funders: 100,145 and 1,000,145 events; SQLite unless stated): "
+        "the median wall clock of the runs, the highest peak RSS of the runs, and for "
+        "allocation and statements the scripts' own figures (below the size tables). A goal "
+        "is met when the figure is at most the target, exactly the target included. "
+        f"{counts[MET]} met, {counts[MISSED]} missed, {counts[None]} not measured in this run. "
+        f"The reason for a missed goal is the engineer's note in `{notes_name}`.",
+        "",
+        "| # | goal | target | this run | verdict | why (missed goals) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        goal = result.goal
+        why = ""
+        if result.verdict == MISSED:
+            why = notes.get(goal.id) or f'no note yet (add "{goal.id}" to `{notes_name}`)'
+        verdict = {MET: "met", MISSED: "**MISSED**", None: "—"}[result.verdict]
+        lines.append(
+            f"| {goal.id} | {_cell(goal.what)} | {_cell(goal.target)} | {_cell(result.figure)} "
+            f"| {verdict} | {_cell(why)} |"
+        )
+    lines.append("")
+    return lines
+
+
+def extras_section(report: dict[str, Any]) -> list[str]:
+    extras = report.get("extras")
+    if extras is None:
+        return []
+    lines = ["#### Allocation and statements (once per run)", ""]
+    if extras.get("skipped"):
+        return [*lines, "Not measured in this run (`--skip-extras`).", ""]
+    allocation = extras.get("allocation") or {}
+    lines.append(f"`{allocation.get('command', 'allocation_scaling.py')}`:")
+    lines.append("")
+    if allocation.get("status") != "ok":
+        lines.extend([f"Failed: {allocation.get('status')}.", ""])
+    else:
+        figures = allocation["figures"]
+        lines.extend(
+            [
+                f"Shape {figures.get('shape')}, best of {figures.get('repeat')} runs, seconds "
+                "(build: the priority-stage LP with PuLP; solve: `prob.solve` with PuLP's "
+                "in-process HiGHS; highspy: the same LP handed to highspy directly; full run: "
+                "`solve_allocation`, all stages).",
+                "",
+                "| groups × funders | LP cols × rows | build | solve | highspy direct | solve ÷ "
+                "highspy | build + solve | full run |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
+            ]
+        )
+        for size in figures.get("sizes", []):
+            lines.append(
+                f"| {size['groups']:,} × {size['funders']} | {size['columns']:,} × "
+                f"{size['rows']:,} | {size['build']:.3f} | {size['solve']:.3f} | "
+                f"{size['direct']:.3f} | {size['solve'] / size['direct']:.2f} | "
+                f"{size['build'] + size['solve']:.3f} | {size['full']:.3f} |"
+            )
+        lines.append("")
+    statements = extras.get("statements") or {}
+    lines.append(f"`{statements.get('command', 'statements_speed.py')}`:")
+    lines.append("")
+    if statements.get("status") != "ok":
+        lines.extend([f"Failed: {statements.get('status')}.", ""])
+    else:
+        figures = statements["figures"]
+        lines.extend(
+            [
+                f"{figures['funders']} funders, {figures['groups']} groups, "
+                f"{figures['events']:,} events; {figures['cores']} cores available, "
+                f"{figures['jobs']} worker processes; load average {figures['load_before']:.2f} "
+                "before.",
+                "",
+                "| step | time |",
+                "|---|---:|",
+                f"| read the ledger once, build {figures['statements']} statements' data | "
+                f"{_time(figures['read_seconds'])} |",
+                f"| render serially ({figures['cpu_ms_per_statement']:.0f} ms CPU per statement) "
+                f"| {_time(figures['serial_seconds'])} |",
+                f"| render with the process pool (byte-identical to serial: "
+                f"{figures['identical']}) | {_time(figures['parallel_seconds'])} |",
+                f"| read, render and write every statement (`write_statements`) | "
+                f"{_time(figures['write_seconds'])} |",
+                f"| `netfund statements`, start to end (a fresh process) | "
+                f"{_time(figures['cli_seconds'])} |",
+                "",
+            ]
+        )
+    return lines
+
+
+def render(
+    report: dict[str, Any],
+    notes: dict[str, str] | None = None,
+    notes_name: str = "benchmarks/goal_notes.json",
+) -> str:
     info = report["machine"]
     results = [_size_from_dict(entry) for entry in report["sizes"]]
     startup_row = _row_from_dict(report["startup"])
@@ -622,14 +1105,21 @@ def render(report: dict[str, Any]) -> str:
         START,
         "## netfund and the plain-text peers on the same ledger (issue 7)",
         "",
+        *goals_table(report, notes or {}, notes_name),
         "How to run: from the repository root, with netfund installed in `.venv` and the peers "
         "on the PATH (`bean-check` comes with the `[test]` extra; `apt-get install hledger "
         "ledger`), run the command below. It generates the data with "
         "`benchmarks/generate.py`, times every tool as a child process and rewrites this "
         "section (between the `compare` markers) with the new figures; `--no-doc` only prints "
-        "them, `--pg URL` adds PostgreSQL (a schema of its own, dropped afterwards), "
-        "`--from-results WORK/results.json` rewrites the section from a previous run's raw "
-        "figures. The pytest-benchmark version (2,000 expenses: import, balance, verify) is "
+        "them, `--pg URL` adds PostgreSQL (a schema of its own, dropped afterwards) for sizes "
+        "up to `--pg-max-events`, `--skip-extras` leaves out the allocation and statements "
+        "benchmarks (run once per run), `--notes FILE` names the file of reasons for missed "
+        "goals (default `benchmarks/goal_notes.json`), `--from-results WORK/results.json` "
+        "rewrites the section from a previous run's raw figures. Every goal has its figure "
+        "only when the run includes 100k and 1M expenses, PostgreSQL at 1M and the extras: "
+        "`--events 10000,100000,1000000 --runs 3,3,1 --max-rss-gb 12 --pg URL "
+        "--pg-max-events 1000000`. The pytest-benchmark version (2,000 expenses: import, "
+        "balance, verify) is "
         "`.venv/bin/python -m pytest benchmarks/bench_ledger.py --benchmark-enable`.",
         "",
         "```sh",
@@ -674,6 +1164,7 @@ def render(report: dict[str, Any]) -> str:
     ]
     for result in results:
         lines.extend(size_table(result))
+    lines.extend(extras_section(report))
     lines.extend(
         [
             "#### How cost grows",
@@ -692,13 +1183,14 @@ def render(report: dict[str, Any]) -> str:
 
 
 def _row_from_dict(entry: dict[str, Any]) -> Row:
+    entry = dict(entry)
     runs = [Run(**run) for run in entry.pop("runs")]
     return Row(**entry, runs=runs)
 
 
 def _size_from_dict(entry: dict[str, Any]) -> SizeResult:
     entry = dict(entry)
-    rows = {key: _row_from_dict(dict(row)) for key, row in entry.pop("rows").items()}
+    rows = {key: _row_from_dict(row) for key, row in entry.pop("rows").items()}
     return SizeResult(**entry, rows=rows)
 
 
@@ -715,6 +1207,13 @@ def write_doc(path: Path, section: str) -> None:
 
 def _int_list(text: str) -> list[int]:
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def shown_command(argv: list[str]) -> str:
@@ -747,7 +1246,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--no-doc", action="store_true")
     parser.add_argument("--from-results", type=Path, help="render a results.json, measure nothing")
+    parser.add_argument(
+        "--skip-extras",
+        action="store_true",
+        help="leave out the allocation and statements benchmarks (goals 5 and 6)",
+    )
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        help="JSON object from goal id to why it is missed (default benchmarks/goal_notes.json)",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.notes is not None and not arguments.notes.is_file():
+        parser.error(f"--notes: no such file {arguments.notes}")
+    notes_path = arguments.notes or NOTES
+    try:
+        notes = load_notes(notes_path) if notes_path.is_file() else {}
+    except ValueError as error:
+        parser.error(f"--notes: {error}")
     if arguments.from_results:
         report = json.loads(arguments.from_results.read_text(encoding="utf-8"))
     else:
@@ -770,13 +1286,16 @@ def main(argv: list[str] | None = None) -> None:
             "sizes": [],
         }
         results_file = arguments.work / "results.json"
+        report["extras"] = {"skipped": True} if arguments.skip_extras else bench.extras()
+        report["load_end"] = os.getloadavg()
+        results_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
         for expenses, count in zip(arguments.events, runs, strict=True):
             report["sizes"].append(asdict(bench.size(expenses, count)))
             # Written after every size: a later size that fails leaves the earlier figures.
             report["load_end"] = os.getloadavg()
             results_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
         progress(f"raw figures in {results_file}")
-    section = render(report)
+    section = render(report, notes, _shown_path(notes_path))
     print(section)
     if not arguments.no_doc:
         write_doc(arguments.doc, section)
