@@ -93,6 +93,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         # 64 MiB of page cache: bulk imports insert into unique indexes of random hashes.
         cursor.execute("PRAGMA cache_size = -65536")
+        # Statement journals (the undo log of one statement inside a transaction) in memory
+        # instead of a temporary file. Crash recovery does not use them: that is the WAL's job.
+        cursor.execute("PRAGMA temp_store = MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
