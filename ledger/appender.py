@@ -6,11 +6,19 @@ transaction, re-checks that it balances, and inserts rows in batches: on SQLite 
 `INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. Nothing is
 visible to anyone until the surrounding transaction commits, so an import stores everything
 or nothing. Only the buffered batch is held in memory, never the transactions appended.
+
+A bulk import asks for a background writer (``Appender(connection, background=True)``): the
+batches are then written by one thread while the caller goes on parsing and hashing (the
+database drivers release the GIL while the database works). The connection is never used by
+two threads at once: every other use of it first waits until the writer is idle
+(`drain()`), and `close()` stops the thread before the transaction ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -54,8 +62,9 @@ _POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cen
 class Appender:
     """Appends drafts to the chain within ``connection``'s transaction; call `finish()` last."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, background: bool = False) -> None:
         self.connection = connection
+        self._writer = _BackgroundWriter() if background else None
         head = connection.execute(
             select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
             .where(chain_head_table.c.id == 1)
@@ -87,6 +96,7 @@ class Appender:
         """Of ``external_ids``, those already stored: id → (chain position, source hash)."""
         wanted = sorted(set(external_ids))
         found: dict[str, tuple[int, str]] = {}
+        self.drain()
         column = transactions_table.c
         for start in range(0, len(wanted), LOOKUP_BATCH_MAX):
             chunk = wanted[start : start + LOOKUP_BATCH_MAX]
@@ -147,6 +157,7 @@ class Appender:
     def close_period(self, period: str) -> None:
         """Mark ``period`` closed as of the chain's current end (after pending rows)."""
         self.flush()
+        self.drain()
         self.connection.execute(
             insert(closed_periods_table), [{"period": period, "last_txn_id": self.last_id}]
         )
@@ -155,12 +166,31 @@ class Appender:
     def flush(self) -> None:
         # Raw driver calls with positional rows: no per-row parameter processing by
         # SQLAlchemy (a third of the SQLite import time when it was used).
-        if self._transaction_rows:
-            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, self._transaction_rows)
-            self._transaction_rows = []
-        if self._posting_rows:
-            self._insert_many(postings_table.name, _POSTING_COLUMNS, self._posting_rows)
-            self._posting_rows = []
+        transactions, postings = self._transaction_rows, self._posting_rows
+        self._transaction_rows, self._posting_rows = [], []
+        if not transactions and not postings:
+            return
+        if self._writer is not None:
+            self._writer.submit(lambda: self._write(transactions, postings))
+        else:
+            self._write(transactions, postings)
+
+    def drain(self) -> None:
+        """Wait until the background writer has written everything; raise what it raised."""
+        if self._writer is not None:
+            self._writer.drain()
+
+    def close(self) -> None:
+        """Stop the background writer (call it on every way out, before the transaction ends)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.stop()
+
+    def _write(self, transactions: list[tuple[Any, ...]], postings: list[tuple[Any, ...]]) -> None:
+        if transactions:
+            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, transactions)
+        if postings:
+            self._insert_many(postings_table.name, _POSTING_COLUMNS, postings)
 
     def _insert_many(
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -193,11 +223,53 @@ class Appender:
     def finish(self) -> None:
         """Write what is buffered and move the chain head; the caller's commit makes it real."""
         self.flush()
+        self.drain()
         self.connection.execute(
             update(chain_head_table)
             .where(chain_head_table.c.id == 1)
             .values(last_txn_id=self.last_id, last_hash=self.last_hash)
         )
+
+
+class _BackgroundWriter:
+    """One thread running submitted writes in order; the first failure is kept and re-raised."""
+
+    def __init__(self) -> None:
+        # Two batches in flight at most: memory stays bounded however fast rows come.
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="netfund-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as error:  # handed to the caller's thread by _raise()
+                self._error = error
+            finally:
+                self._jobs.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def drain(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
 
 
 _SQLITE_INSERTS: dict[tuple[str, int], str] = {}

@@ -69,7 +69,12 @@ def connect(url: str | None = None) -> Engine:
         parsed = make_url(resolved)
         backend = parsed.get_backend_name()
         if backend == "sqlite":
-            engine = create_engine(resolved, connect_args={"timeout": LOCK_WAIT_SECONDS})
+            # check_same_thread off: an import's background writer uses the connection while
+            # the importing thread waits (never both at once, see appender.py).
+            engine = create_engine(
+                resolved,
+                connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False},
+            )
             _configure_sqlite(engine)
         elif backend == "postgresql":
             engine = create_engine(resolved, pool_pre_ping=True)

@@ -209,12 +209,16 @@ def canonical_bytes(
     The keys are written in sorted order, as ``sort_keys=True`` orders them.
     """
     v = _json_value
-    lines = ",".join(
-        [
-            f"[{number},{v(account)},{v(fund)},{v(line_group)},{v(cents)}]"
-            for number, (account, fund, line_group, cents) in enumerate(postings, start=1)
-        ]
-    )
+    text = _encode_string
+    parts = []
+    for number, (account, fund, line_group, cents) in enumerate(postings, start=1):
+        if type(account) is str and type(fund) is str and type(cents) is int:
+            # The usual types, written directly; `v` writes anything else.
+            group_text = "null" if line_group is None else v(line_group)
+            parts.append(f"[{number},{text(account)},{text(fund)},{group_text},{cents!r}]")
+        else:
+            parts.append(f"[{number},{v(account)},{v(fund)},{v(line_group)},{v(cents)}]")
+    lines = ",".join(parts)
     return (
         f'{{"date":{v(date_text)},"description":{v(description)},'
         f'"external_id":{v(external_id)},"funder":{v(funder)},"group":{v(group)},'

@@ -145,7 +145,7 @@ class PostingRow(Base):
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="nonzero"),
         # Covering index: balances are sums grouped by these columns (migration 0004).
-        Index("ix_postings_balance", "account", "fund", "group", "amount_cents"),
+        Index("ix_postings_balance", "account", "fund", "group", "txn_id", "amount_cents"),
     )
 
     txn_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)

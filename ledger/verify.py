@@ -31,7 +31,7 @@ from netfund.ledger.schema import (
     postings_table,
     transactions_table,
 )
-from sqlalchemy import Engine, String, cast, select
+from sqlalchemy import Connection, Engine, Select, String, cast, select
 
 #: Transactions read per query.
 VERIFY_BATCH = 10_000
@@ -79,23 +79,26 @@ def verify(engine: Engine) -> VerifyReport:
         posting_query = select(p.txn_id, p.line_no, p.account, p.fund, p.group, p.amount_cents)
         sha256 = hashlib.sha256
         while True:
-            rows = connection.execute(
-                transaction_query.where(t.id > last_id).order_by(t.id).limit(VERIFY_BATCH)
-            ).all()
+            rows = _plain_rows(
+                connection,
+                transaction_query.where(t.id > last_id).order_by(t.id).limit(VERIFY_BATCH),
+            )
             if not rows:
                 break
-            lines: dict[int, list[tuple[Any, ...]]] = {row[0]: [] for row in rows}
-            for posting in connection.execute(
+            postings = _plain_rows(
+                connection,
                 posting_query.where(p.txn_id > last_id, p.txn_id <= rows[-1][0]).order_by(
                     p.txn_id, p.line_no
-                )
-            ):
-                target = lines.get(posting[0])
-                if target is None:
+                ),
+            )
+            # Postings come in (txn_id, line_no) order: each transaction's are the next run.
+            ids = {row[0] for row in rows}
+            for posting in postings:
+                if posting[0] not in ids:
                     raise VerificationError(
                         f"posting {posting[0]}/{posting[1]} belongs to no transaction"
                     )
-                target.append(posting)
+            position, posting_total = 0, len(postings)
             for row in rows:
                 (
                     txn_id,
@@ -118,7 +121,11 @@ def verify(engine: Engine) -> VerifyReport:
                         f"transaction {expected_id} is missing from the chain "
                         f"(the next stored is {label})"
                     )
-                numbered = lines[txn_id]
+                end = position
+                while end < posting_total and postings[end][0] == txn_id:
+                    end += 1
+                numbered = postings[position:end]
+                position = end
                 for number, posting in enumerate(numbered, start=1):
                     if posting[1] != number:
                         raise VerificationError(f"{_label(row)}: its posting lines are not 1..n")
@@ -181,6 +188,16 @@ def verify(engine: Engine) -> VerifyReport:
                 "its row in closed_periods was deleted"
             )
         return VerifyReport(transactions=last_id, postings=posting_count, head_hash=previous_hash)
+
+
+def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of ``query`` as the driver's plain tuples (the columns need no conversion:
+    integers and text), without SQLAlchemy building a row object for each."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
 
 
 def _label(row: Sequence[Any]) -> str:

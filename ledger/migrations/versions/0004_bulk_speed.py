@@ -4,9 +4,11 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23
 
-- `ix_postings_balance` on postings (account, fund, group, amount_cents) replaces
+- `ix_postings_balance` on postings (account, fund, group, txn_id, amount_cents) replaces
   `ix_postings_account_fund` (account, fund): balances and the trial balance are sums grouped
   by these columns, answered from the index alone instead of a table look-up per posting.
+  `txn_id` before the amount keeps inserts at the end of each (account, fund, group) run, so
+  a bulk import does not write into random places of a large index.
 - PostgreSQL: the closed-period triggers on transactions and postings run once per
   statement over its inserted rows (a transition table), not once per row, so a bulk COPY
   is checked in one join. They refuse exactly what the row triggers of 0001 refused, and the
@@ -28,7 +30,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_postings_balance",
         "postings",
-        ["account", "fund", "group", "amount_cents"],
+        ["account", "fund", "group", "txn_id", "amount_cents"],
         unique=False,
     )
     if op.get_bind().dialect.name == "postgresql":
