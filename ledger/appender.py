@@ -2,14 +2,24 @@
 
 An `Appender` lives inside one write transaction. It locks the chain head first (so two
 writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
-transaction, re-checks that it balances, and inserts rows in batches with Core `insert()`
-executemany. Nothing is visible to anyone until the surrounding transaction commits, so an
-import stores everything or nothing.
+transaction, re-checks that it balances, and inserts rows in batches: on SQLite multi-row
+`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. Nothing is
+visible to anyone until the surrounding transaction commits, so an import stores everything
+or nothing. Only the buffered batch is held in memory, never the transactions appended.
+
+A bulk import asks for a background writer (``Appender(connection, background=True)``): the
+batches are then written by one thread while the caller goes on parsing and hashing (the
+database drivers release the GIL while the database works). The connection is never used by
+two threads at once: every other use of it first waits until the writer is idle
+(`drain()`), and `close()` stops the thread before the transaction ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from netfund.ledger.entries import Draft, Transaction, chain_hash, check_balanced, is_valid_account
@@ -25,8 +35,10 @@ from netfund.ledger.schema import (
 )
 from sqlalchemy import Connection, insert, select, update
 
-#: Rows buffered before they are sent to the database in one executemany.
-BATCH_ROWS_MAX = 5_000
+#: Posting rows buffered before they are sent to the database.
+BATCH_ROWS_MAX = 20_000
+#: Bound parameters per SQLite statement (SQLite's own limit is 32,766 since 3.32).
+SQLITE_PARAMETERS_MAX = 30_000
 #: Ids looked up per query when checking for earlier imports.
 LOOKUP_BATCH_MAX = 500
 _TRANSACTION_COLUMNS = (
@@ -50,8 +62,9 @@ _POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cen
 class Appender:
     """Appends drafts to the chain within ``connection``'s transaction; call `finish()` last."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, background: bool = False) -> None:
         self.connection = connection
+        self._writer = _BackgroundWriter() if background else None
         head = connection.execute(
             select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
             .where(chain_head_table.c.id == 1)
@@ -72,7 +85,8 @@ class Appender:
                 .distinct()
             ).scalars()
         )
-        self.appended: list[Transaction] = []
+        #: Transactions appended so far (they are not kept: an import may hold millions).
+        self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
         self._posting_rows: list[tuple[Any, ...]] = []
         # SQLAlchemy stores SQLite dates as ISO text; the raw bulk path must do the same.
@@ -82,6 +96,7 @@ class Appender:
         """Of ``external_ids``, those already stored: id → (chain position, source hash)."""
         wanted = sorted(set(external_ids))
         found: dict[str, tuple[int, str]] = {}
+        self.drain()
         column = transactions_table.c
         for start in range(0, len(wanted), LOOKUP_BATCH_MAX):
             chunk = wanted[start : start + LOOKUP_BATCH_MAX]
@@ -134,7 +149,7 @@ class Appender:
                 )
             )
         self.last_id, self.last_hash = txn_id, txn_hash
-        self.appended.append(transaction)
+        self.appended_count += 1
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
             self.flush()
         return transaction
@@ -142,47 +157,133 @@ class Appender:
     def close_period(self, period: str) -> None:
         """Mark ``period`` closed as of the chain's current end (after pending rows)."""
         self.flush()
+        self.drain()
         self.connection.execute(
             insert(closed_periods_table), [{"period": period, "last_txn_id": self.last_id}]
         )
         self.closed_periods.add(period)
 
     def flush(self) -> None:
-        # On SQLite a plain DB-API executemany with positional rows: without per-row parameter
-        # processing by SQLAlchemy (a third of the SQLite import time when it was used).
-        if self._transaction_rows:
-            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, self._transaction_rows)
-            self._transaction_rows = []
-        if self._posting_rows:
-            self._insert_many(postings_table.name, _POSTING_COLUMNS, self._posting_rows)
-            self._posting_rows = []
+        # Raw driver calls with positional rows: no per-row parameter processing by
+        # SQLAlchemy (a third of the SQLite import time when it was used).
+        transactions, postings = self._transaction_rows, self._posting_rows
+        self._transaction_rows, self._posting_rows = [], []
+        if not transactions and not postings:
+            return
+        if self._writer is not None:
+            self._writer.submit(lambda: self._write(transactions, postings))
+        else:
+            self._write(transactions, postings)
+
+    def drain(self) -> None:
+        """Wait until the background writer has written everything; raise what it raised."""
+        if self._writer is not None:
+            self._writer.drain()
+
+    def close(self) -> None:
+        """Stop the background writer (call it on every way out, before the transaction ends)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.stop()
+
+    def _write(self, transactions: list[tuple[Any, ...]], postings: list[tuple[Any, ...]]) -> None:
+        if transactions:
+            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, transactions)
+        if postings:
+            self._insert_many(postings_table.name, _POSTING_COLUMNS, postings)
 
     def _insert_many(
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
-        if self.connection.dialect.name != "sqlite":
-            # psycopg: SQLAlchemy's "insertmanyvalues" sends multi-row VALUES statements,
-            # far fewer round trips than a DB-API executemany of single rows.
-            table_object = (
-                transactions_table if table == transactions_table.name else postings_table
-            )
-            self.connection.execute(
-                insert(table_object), [dict(zip(columns, row, strict=True)) for row in rows]
-            )
-            return
-        marker = "?"
         quoted = ", ".join(f'"{name}"' for name in columns)
-        statement = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([marker] * len(columns))})"
-        self.connection.exec_driver_sql(statement, rows)
+        if self.connection.dialect.name != "sqlite":
+            # PostgreSQL: COPY streams the rows in one statement (the statement-level triggers
+            # of migration 0004 check them once per COPY).
+            cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            statement = f"COPY {table} ({quoted}) FROM STDIN"
+            # COPY goes past SQLAlchemy's execute: tell its cursor listeners (logging, the
+            # tests' parameter checks) what is sent, as an executemany of these rows.
+            for listener in self.connection.dispatch.before_cursor_execute:
+                listener(self.connection, cursor, statement, rows, None, True)
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # SQLite: one INSERT of many rows per statement. Each statement, not each row, then
+        # pays for the statement journal SQLite keeps so that a failing statement can be
+        # undone on its own (an executemany of single rows wrote one per row).
+        per_statement = max(1, SQLITE_PARAMETERS_MAX // len(columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self.connection.exec_driver_sql(
+                _sqlite_insert(table, quoted, len(columns), len(chunk)),
+                tuple(chain.from_iterable(chunk)),
+            )
 
     def finish(self) -> None:
         """Write what is buffered and move the chain head; the caller's commit makes it real."""
         self.flush()
+        self.drain()
         self.connection.execute(
             update(chain_head_table)
             .where(chain_head_table.c.id == 1)
             .values(last_txn_id=self.last_id, last_hash=self.last_hash)
         )
+
+
+class _BackgroundWriter:
+    """One thread running submitted writes in order; the first failure is kept and re-raised."""
+
+    def __init__(self) -> None:
+        # Two batches in flight at most: memory stays bounded however fast rows come.
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="netfund-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as error:  # handed to the caller's thread by _raise()
+                self._error = error
+            finally:
+                self._jobs.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def drain(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+
+_SQLITE_INSERTS: dict[tuple[str, int], str] = {}
+
+
+def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> str:
+    key = (table, rows)
+    statement = _SQLITE_INSERTS.get(key)
+    if statement is None:
+        values = "(" + ", ".join(["?"] * width) + ")"
+        statement = f"INSERT INTO {table} ({quoted_columns}) VALUES " + ", ".join([values] * rows)
+        if len(_SQLITE_INSERTS) < 64:
+            _SQLITE_INSERTS[key] = statement
+    return statement
 
 
 def _check_draft(draft: Draft) -> None:

@@ -29,7 +29,17 @@ _ACCOUNT = re.compile(r"^(?:" + "|".join(ACCOUNT_ROOTS) + r")(?::[A-Z0-9][A-Za-z
 
 
 def is_valid_account(name: str) -> bool:
-    return len(name) <= 200 and _ACCOUNT.match(name) is not None
+    if name in _VALID_ACCOUNTS:
+        return True
+    valid = type(name) is str and len(name) <= 200 and _ACCOUNT.match(name) is not None
+    # A ledger uses few account names over and over: remember the valid ones (bounded).
+    if valid and len(_VALID_ACCOUNTS) < _VALID_ACCOUNTS_MAX:
+        _VALID_ACCOUNTS.add(name)
+    return valid
+
+
+_VALID_ACCOUNTS: set[str] = set()
+_VALID_ACCOUNTS_MAX = 100_000
 
 
 def is_budget_account(name: str) -> bool:
@@ -115,6 +125,8 @@ def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
     for posting in postings:
         target = budget if is_budget_account(posting.account) else actual
         target[posting.fund] += posting.amount_cents
+    if not any(actual.values()) and not any(budget.values()):
+        return {}
     funds = set(actual) | set(budget)
     return {
         fund: (actual[fund], budget[fund])
@@ -137,25 +149,83 @@ def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
 
 
 def canonical_content(txn_id: int, draft: Draft) -> bytes:
-    """The exact bytes a transaction's hash covers: every stored field, postings in order."""
-    content = {
-        "id": txn_id,
-        "external_id": draft.external_id,
-        "date": draft.date.isoformat(),
-        "period": draft.period,
-        "type": draft.type,
-        "description": draft.description,
-        "reference": draft.reference,
-        "funder": draft.funder,
-        "group": draft.group,
-        "reversal_of": draft.reversal_of,
-        "source_hash": draft.source_hash,
-        "postings": [
-            [line_no, p.account, p.fund, p.group, p.amount_cents]
-            for line_no, p in enumerate(draft.postings, start=1)
-        ],
-    }
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    """The exact bytes a transaction's hash covers: every stored field, postings in order.
+
+    They are the bytes of ``json.dumps(content, ensure_ascii=False, separators=(",", ":"),
+    sort_keys=True)`` of the object ``{"id", "external_id", "date" (ISO), "period", "type",
+    "description", "reference", "funder", "group", "reversal_of", "source_hash", "postings":
+    [[line_no, account, fund, group, amount_cents], ...]}``, encoded as UTF-8; `canonical_bytes`
+    writes them without building that object (the hash definition is unchanged).
+    """
+    return canonical_bytes(
+        txn_id,
+        draft.external_id,
+        draft.date.isoformat(),
+        draft.period,
+        draft.type,
+        draft.description,
+        draft.reference,
+        draft.funder,
+        draft.group,
+        draft.reversal_of,
+        draft.source_hash,
+        [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+    )
+
+
+def _json_value(value: object) -> str:
+    """One JSON value exactly as `json.dumps` (ensure_ascii=False) writes it."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)  # type: ignore[arg-type]
+    if kind is int:
+        return int.__repr__(value)  # type: ignore[arg-type]
+    if value is None:
+        return "null"
+    # Anything else (a float or text a tampered SQLite column holds, say) exactly as
+    # json.dumps writes it, so the bytes stay those of the definition.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+_encode_string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring  # type: ignore[attr-defined]
+
+
+def canonical_bytes(
+    txn_id: object,
+    external_id: object,
+    date_text: object,
+    period: object,
+    type_: object,
+    description: object,
+    reference: object,
+    funder: object,
+    group: object,
+    reversal_of: object,
+    source_hash: object,
+    postings: Iterable[tuple[object, object, object, object]],
+) -> bytes:
+    """`canonical_content` from plain values: postings as (account, fund, group, cents).
+
+    The keys are written in sorted order, as ``sort_keys=True`` orders them.
+    """
+    v = _json_value
+    text = _encode_string
+    parts = []
+    for number, (account, fund, line_group, cents) in enumerate(postings, start=1):
+        if type(account) is str and type(fund) is str and type(cents) is int:
+            # The usual types, written directly; `v` writes anything else.
+            group_text = "null" if line_group is None else v(line_group)
+            parts.append(f"[{number},{text(account)},{text(fund)},{group_text},{cents!r}]")
+        else:
+            parts.append(f"[{number},{v(account)},{v(fund)},{v(line_group)},{v(cents)}]")
+    lines = ",".join(parts)
+    return (
+        f'{{"date":{v(date_text)},"description":{v(description)},'
+        f'"external_id":{v(external_id)},"funder":{v(funder)},"group":{v(group)},'
+        f'"id":{v(txn_id)},"period":{v(period)},"postings":[{lines}],'
+        f'"reference":{v(reference)},"reversal_of":{v(reversal_of)},'
+        f'"source_hash":{v(source_hash)},"type":{v(type_)}}}'
+    ).encode()
 
 
 def chain_hash(prev_hash: str, txn_id: int, draft: Draft) -> str:

@@ -86,14 +86,19 @@ def trial_balance(
         credit = func.sum(case((in_period & (amount < 0), -amount), else_=0))
     key = None if by == "account" else getattr(p, by)
     keys = [p.account] if key is None else [key, p.account]
-    query = (
-        select(*keys, opening, debit, credit)
-        .join_from(postings_table, transactions_table, p.txn_id == t.id)
-        .where(t.id <= scope.head_id)
-        .group_by(*keys)
-    )
-    if scope.period is not None:
-        query = query.where(t.period <= scope.period)
+    if scope.period is None:
+        # Every posting belongs to a transaction (a foreign key): without a period the sums
+        # come from the postings alone, which the covering index ix_postings_balance holds.
+        query = (
+            select(*keys, opening, debit, credit).where(p.txn_id <= scope.head_id).group_by(*keys)
+        )
+    else:
+        query = (
+            select(*keys, opening, debit, credit)
+            .join_from(postings_table, transactions_table, p.txn_id == t.id)
+            .where(t.id <= scope.head_id, t.period <= scope.period)
+            .group_by(*keys)
+        )
     lines = []
     for row in connection.execute(query):
         values = tuple(row)

@@ -9,7 +9,9 @@ An id seen before with the same content is skipped; with other content it is an 
 
 from __future__ import annotations
 
+import gc
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -24,11 +26,12 @@ from netfund.ledger.errors import InputError, LedgerError, Problem
 from netfund.ledger.event_rules import AttributionError, AttributionState, event_draft
 from netfund.ledger.events import EVENT_COLUMNS, read_events
 from netfund.ledger.journal import journal_reader, read_journal
+from netfund.ledger.network import Network
 from netfund.ledger.registry import read_network
 from sqlalchemy import Engine
 
-#: Events handled per round of id look-ups.
-CHUNK_EVENTS = 2_000
+#: Events handled per round of id look-ups (each round waits for the background writer).
+CHUNK_EVENTS = 20_000
 
 T = TypeVar("T")
 
@@ -63,36 +66,56 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 class _Deduplicator:
-    """Tells new ids from repeats, within the file and against the ledger."""
+    """Tells new ids from repeats, within the file and against the ledger.
+
+    Memory stays small however long the file: an id appended by this import in an earlier
+    round is found in the database (its chain position is after `start_id`, its line is kept
+    in `lines`, 8 bytes per transaction); only the ids of the current round and those that
+    were not appended (skipped, or with a problem) are kept here, each with its line and the
+    32 bytes of its fingerprint.
+    """
 
     def __init__(self, source: str, appender: Appender) -> None:
         self.source = source
         self.appender = appender
-        self.in_file: dict[str, tuple[int, str]] = {}
+        self.start_id = appender.last_id
+        #: The line of each transaction this import appended, by chain position - start_id - 1.
+        self.lines = array("q")
+        self.round: dict[str, bytes] = {}
+        self.round_appended: set[str] = set()
+        self.not_appended: dict[str, bytes] = {}
         self.stored: dict[str, tuple[int, str]] = {}
         self.skipped = 0
         self.problems: list[Problem] = []
 
     def prefetch(self, external_ids: Sequence[str]) -> None:
+        """Start a round: look up ``external_ids`` in the ledger, this import's rows included."""
+        for external_id, earlier in self.round.items():
+            if external_id not in self.round_appended:
+                self.not_appended[external_id] = earlier
+        self.round.clear()
+        self.round_appended.clear()
+        self.appender.flush()
         self.stored = self.appender.stored_sources(external_ids)
 
+    def appended(self, line: int, external_id: str) -> None:
+        """Record that the new id on ``line`` became the next transaction of the chain."""
+        self.lines.append(line)
+        self.round_appended.add(external_id)
+
     def is_new(self, line: int, external_id: str, fingerprint: str) -> bool:
-        earlier = self.in_file.get(external_id)
+        earlier = self.round.get(external_id) or self.not_appended.get(external_id)
         if earlier is not None:
-            if earlier[1] == fingerprint:
-                self.skipped += 1
-            else:
-                self.problems.append(
-                    Problem(
-                        self.source,
-                        line,
-                        f"id {external_id!r} is used on line {earlier[0]} with other content",
-                    )
-                )
-            return False
-        self.in_file[external_id] = (line, fingerprint)
+            same = earlier[8:] == _fingerprint_bytes(fingerprint)
+            return self._repeat(line, external_id, same, _line_of(earlier))
         stored = self.stored.get(external_id)
+        if stored is not None and stored[0] > self.start_id:
+            # Appended by this import in an earlier round.
+            earlier_line = self.lines[stored[0] - self.start_id - 1]
+            return self._repeat(line, external_id, stored[1] == fingerprint, earlier_line)
+        remembered = line.to_bytes(8, "little") + _fingerprint_bytes(fingerprint)
         if stored is not None:
+            self.not_appended[external_id] = remembered
             if stored[1] == fingerprint:
                 self.skipped += 1
             else:
@@ -105,7 +128,35 @@ class _Deduplicator:
                     )
                 )
             return False
+        self.round[external_id] = remembered
         return True
+
+    def _repeat(self, line: int, external_id: str, same: bool, earlier_line: int) -> bool:
+        if same:
+            self.skipped += 1
+        else:
+            self.problems.append(
+                Problem(
+                    self.source,
+                    line,
+                    f"id {external_id!r} is used on line {earlier_line} with other content",
+                )
+            )
+        return False
+
+
+def _line_of(remembered: bytes) -> int:
+    return int.from_bytes(remembered[:8], "little")
+
+
+def _fingerprint_bytes(fingerprint: str) -> bytes:
+    """A sha256 hex fingerprint as its 32 bytes; any other text as more than 32 bytes."""
+    if len(fingerprint) == 64:
+        try:
+            return bytes.fromhex(fingerprint)
+        except ValueError:
+            pass
+    return b"\xff" * 33 + fingerprint.encode()
 
 
 def import_events(
@@ -117,43 +168,68 @@ def import_events(
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
         network = read_network(connection)
-        appender = Appender(connection)
-        state = AttributionState(connection)
-        dedup = _Deduplicator(reader.source, appender)
-        read = 0
-        for chunk in _chunks(read_events(reader, network), CHUNK_EVENTS):
-            dedup.prefetch([event.id for event in chunk])
-            for event in chunk:
-                if not dedup.is_new(event.line, event.id, event.source_hash):
-                    continue
-                period = f"{event.date.year:04d}"
-                if period in appender.closed_periods:
-                    reader.problem(event.line, f"period {period} is closed")
-                    continue
-                try:
-                    draft = event_draft(event, state)
-                except AttributionError as error:
-                    reader.problem(event.line, str(error))
-                    continue
-                # Appending goes on after a problem, so later rows are checked against the
-                # state earlier rows built; the rollback below discards it all.
-                state.record(appender.append(draft))
-            read += len(chunk)
-            if on_progress is not None:
-                on_progress(read)
-        problems = reader.problems + dedup.problems
-        if problems:
-            raise InputError(problems)
-        appender.finish()
+        # The appender locks the chain head first: the state is read under that lock.
+        appender = Appender(connection, background=True)
+        # No cyclic garbage collection while rows stream in: the records of each row are
+        # freed by reference counting, and full collections over a long import's objects
+        # cost a few percent of its time (py-spy). Whatever was collected before is again
+        # when the import ends.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            state = AttributionState(connection)
+            dedup = _import_event_rows(reader, network, appender, state, on_progress)
+            problems = reader.problems + dedup.problems
+            if problems:
+                raise InputError(problems)
+            appender.finish()
+        finally:
+            # The writer thread must be done with the connection before it commits or rolls back.
+            appender.close()
+            if collecting:
+                gc.enable()
     return ImportReport(
         source=reader.source,
         read=reader.rows_read,
-        posted=len(appender.appended),
+        posted=appender.appended_count,
         skipped=dedup.skipped,
         head_id=appender.last_id,
         head_hash=appender.last_hash,
         seconds=time.perf_counter() - started,
     )
+
+
+def _import_event_rows(
+    reader: CsvReader,
+    network: Network,
+    appender: Appender,
+    state: AttributionState,
+    on_progress: Callable[[int], None] | None,
+) -> _Deduplicator:
+    dedup = _Deduplicator(reader.source, appender)
+    read = 0
+    for chunk in _chunks(read_events(reader, network), CHUNK_EVENTS):
+        dedup.prefetch([event.id for event in chunk])
+        for event in chunk:
+            if not dedup.is_new(event.line, event.id, event.source_hash):
+                continue
+            period = f"{event.date.year:04d}"
+            if period in appender.closed_periods:
+                reader.problem(event.line, f"period {period} is closed")
+                continue
+            try:
+                draft = event_draft(event, state)
+            except AttributionError as error:
+                reader.problem(event.line, str(error))
+                continue
+            # Appending goes on after a problem, so later rows are checked against the
+            # state earlier rows built; the rollback discards it all.
+            state.record(appender.append(draft))
+            dedup.appended(event.line, event.id)
+        read += len(chunk)
+        if on_progress is not None:
+            on_progress(read)
+    return dedup
 
 
 def import_journal(engine: Engine, path: Path) -> ImportReport:
@@ -174,6 +250,7 @@ def import_journal(engine: Engine, path: Path) -> ImportReport:
                 reader.problem(line, f"period {draft.period} is closed")
                 continue
             appender.append(draft)
+            dedup.appended(line, draft.external_id)
         problems = reader.problems + dedup.problems
         if problems:
             raise InputError(problems)
@@ -181,7 +258,7 @@ def import_journal(engine: Engine, path: Path) -> ImportReport:
     return ImportReport(
         source=reader.source,
         read=len(drafts),
-        posted=len(appender.appended),
+        posted=appender.appended_count,
         skipped=dedup.skipped,
         head_id=appender.last_id,
         head_hash=appender.last_hash,
@@ -205,13 +282,14 @@ def post(engine: Engine, drafts: Sequence[Draft], source: str = "post") -> Impor
                     f"period {draft.period} is closed: {draft.external_id!r} cannot be posted"
                 )
             appender.append(draft)
+            dedup.appended(number, draft.external_id)
         if dedup.problems:
             raise InputError(dedup.problems)
         appender.finish()
     return ImportReport(
         source=source,
         read=len(drafts),
-        posted=len(appender.appended),
+        posted=appender.appended_count,
         skipped=dedup.skipped,
         head_id=appender.last_id,
         head_hash=appender.last_hash,

@@ -156,7 +156,7 @@ def close_period(engine: Engine, period: str) -> CloseReport:
     return CloseReport(
         period=period,
         settlements=tuple(settlements),
-        transactions=len(appender.appended),
+        transactions=appender.appended_count,
         head_id=appender.last_id,
         head_hash=appender.last_hash,
     )

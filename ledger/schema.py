@@ -144,7 +144,8 @@ class PostingRow(Base):
     __tablename__ = "postings"
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="nonzero"),
-        Index("ix_postings_account_fund", "account", "fund"),
+        # Covering index: balances are sums grouped by these columns (migration 0004).
+        Index("ix_postings_balance", "account", "fund", "group", "txn_id", "amount_cents"),
     )
 
     txn_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)

@@ -10,14 +10,18 @@ first transaction that does not match. Reads are streamed in batches, so memory 
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.entries import (
+    BUDGET_ROOT,
     GENESIS_HASH,
-    Draft,
     Posting,
-    chain_hash,
+    canonical_bytes,
+    period_of,
     unbalanced_funds,
 )
 from netfund.ledger.errors import VerificationError
@@ -27,7 +31,7 @@ from netfund.ledger.schema import (
     postings_table,
     transactions_table,
 )
-from sqlalchemy import Engine, String, cast, select
+from sqlalchemy import Connection, Engine, Select, String, cast, select
 
 #: Transactions read per query.
 VERIFY_BATCH = 10_000
@@ -53,82 +57,118 @@ def verify(engine: Engine) -> VerifyReport:
         previous_hash, expected_id, posting_count = GENESIS_HASH, 1, 0
         last_id = 0
         closed_by_chain: set[str] = set()
+        # Plain tuples in large chunks, hashed without building records: the same bytes as
+        # `chain_hash` (`canonical_bytes` is what `canonical_content` writes).
         # Dates are read as text and parsed here, so a damaged date is reported as tampering
         # instead of failing inside the driver's date conversion.
-        columns = [column for column in transactions_table.c if column.name != "date"]
+        transaction_query = select(
+            t.id,
+            t.external_id,
+            cast(t.date, String),
+            t.period,
+            t.type,
+            t.description,
+            t.reference,
+            t.funder,
+            t.group,
+            t.reversal_of,
+            t.source_hash,
+            t.prev_hash,
+            t.hash,
+        )
+        posting_query = select(p.txn_id, p.line_no, p.account, p.fund, p.group, p.amount_cents)
+        sha256 = hashlib.sha256
         while True:
-            rows = connection.execute(
-                select(*columns, cast(t.date, String).label("date_text"))
-                .where(t.id > last_id)
-                .order_by(t.id)
-                .limit(VERIFY_BATCH)
-            ).all()
+            rows = _plain_rows(
+                connection,
+                transaction_query.where(t.id > last_id).order_by(t.id).limit(VERIFY_BATCH),
+            )
             if not rows:
                 break
-            lines: dict[int, list[tuple[int, Posting]]] = {row.id: [] for row in rows}
-            for posting in connection.execute(
-                select(postings_table)
-                .where(p.txn_id > last_id, p.txn_id <= rows[-1].id)
-                .order_by(p.txn_id, p.line_no)
-            ):
-                target = lines.get(posting.txn_id)
-                if target is None:
+            postings = _plain_rows(
+                connection,
+                posting_query.where(p.txn_id > last_id, p.txn_id <= rows[-1][0]).order_by(
+                    p.txn_id, p.line_no
+                ),
+            )
+            # Postings come in (txn_id, line_no) order: each transaction's are the next run.
+            ids = {row[0] for row in rows}
+            for posting in postings:
+                if posting[0] not in ids:
                     raise VerificationError(
-                        f"posting {posting.txn_id}/{posting.line_no} belongs to no transaction"
+                        f"posting {posting[0]}/{posting[1]} belongs to no transaction"
                     )
-                target.append(
-                    (
-                        posting.line_no,
-                        Posting(posting.account, posting.fund, posting.group, posting.amount_cents),
-                    )
-                )
+            position, posting_total = 0, len(postings)
             for row in rows:
-                label = f"transaction {row.id} ({row.external_id!r})"
-                if row.id != expected_id:
+                (
+                    txn_id,
+                    external_id,
+                    date_text,
+                    period,
+                    kind,
+                    description,
+                    reference,
+                    funder,
+                    group,
+                    reversal_of,
+                    source_hash,
+                    prev_hash,
+                    txn_hash,
+                ) = row
+                if txn_id != expected_id:
+                    label = f"transaction {txn_id} ({external_id!r})"
                     raise VerificationError(
                         f"transaction {expected_id} is missing from the chain "
                         f"(the next stored is {label})"
                     )
-                numbered = lines[row.id]
-                if [number for number, _ in numbered] != list(range(1, len(numbered) + 1)):
-                    raise VerificationError(f"{label}: its posting lines are not 1..n")
-                postings = tuple(posting for _, posting in numbered)
-                if row.prev_hash != previous_hash:
+                end = position
+                while end < posting_total and postings[end][0] == txn_id:
+                    end += 1
+                numbered = postings[position:end]
+                position = end
+                for number, posting in enumerate(numbered, start=1):
+                    if posting[1] != number:
+                        raise VerificationError(f"{_label(row)}: its posting lines are not 1..n")
+                if prev_hash != previous_hash:
                     raise VerificationError(
-                        f"{label}: its link to the previous transaction does not match"
+                        f"{_label(row)}: its link to the previous transaction does not match"
                     )
-                date = _as_date(row.date_text)
+                date = _as_date(date_text)
                 if date is None:
-                    raise VerificationError(f"{label}: its date {row.date_text!r} is not a date")
-                draft = Draft(
-                    external_id=row.external_id,
-                    date=date,
-                    type=row.type,
-                    description=row.description,
-                    reference=row.reference,
-                    postings=postings,
-                    source_hash=row.source_hash,
-                    funder=row.funder,
-                    group=row.group,
-                    reversal_of=row.reversal_of,
+                    raise VerificationError(f"{_label(row)}: its date {date_text!r} is not a date")
+                if period != period_of(date):
+                    raise VerificationError(f"{_label(row)}: its period does not match its date")
+                content = canonical_bytes(
+                    txn_id,
+                    external_id,
+                    date.isoformat(),
+                    period,
+                    kind,
+                    description,
+                    reference,
+                    funder,
+                    group,
+                    reversal_of,
+                    source_hash,
+                    [posting[2:] for posting in numbered],
                 )
-                if row.period != draft.period:
-                    raise VerificationError(f"{label}: its period does not match its date")
-                if chain_hash(previous_hash, row.id, draft) != row.hash:
-                    raise VerificationError(f"{label}: its content does not match its hash")
-                if len(postings) < 2 or unbalanced_funds(postings):
-                    raise VerificationError(f"{label}: it does not balance per fund")
-                limit = closed.get(row.period)
-                if limit is not None and row.id > limit:
+                digest = sha256(previous_hash.encode("ascii"))
+                digest.update(content)
+                if digest.hexdigest() != txn_hash:
+                    raise VerificationError(f"{_label(row)}: its content does not match its hash")
+                if len(numbered) < 2 or not _balanced(numbered):
+                    raise VerificationError(f"{_label(row)}: it does not balance per fund")
+                limit = closed.get(period)
+                if limit is not None and txn_id > limit:
                     raise VerificationError(
-                        f"{label}: it was added to period {row.period} after it was closed"
+                        f"{_label(row)}: it was added to period {period} after it was closed"
                     )
-                if row.type == "close":
-                    closed_by_chain.add(row.period)
-                previous_hash = row.hash
+                if kind == "close":
+                    closed_by_chain.add(period)
+                previous_hash = txn_hash
                 expected_id += 1
-                posting_count += len(postings)
-            last_id = rows[-1].id
+                posting_count += len(numbered)
+            last_id = rows[-1][0]
         stray = connection.execute(
             select(p.txn_id).where(p.txn_id > last_id).limit(1)
         ).scalar_one_or_none()
@@ -148,6 +188,36 @@ def verify(engine: Engine) -> VerifyReport:
                 "its row in closed_periods was deleted"
             )
         return VerifyReport(transactions=last_id, postings=posting_count, head_hash=previous_hash)
+
+
+def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of ``query`` as the driver's plain tuples (the columns need no conversion:
+    integers and text), without SQLAlchemy building a row object for each."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
+
+
+def _label(row: Sequence[Any]) -> str:
+    return f"transaction {row[0]} ({row[1]!r})"
+
+
+def _balanced(postings: list[tuple[Any, ...]]) -> bool:
+    """Whether (txn_id, line_no, account, fund, group, cents) rows balance per fund."""
+    sums: dict[tuple[Any, bool], Any] = {}
+    for row in postings:
+        account = row[2]
+        key = (row[3], account == BUDGET_ROOT or account.startswith(_BUDGET_PREFIX))
+        sums[key] = sums.get(key, 0) + row[5]
+    if any(type(total) is not int or total != 0 for total in sums.values()):
+        # The rule's own definition decides (and raises on amounts that are not numbers).
+        return not unbalanced_funds(Posting(row[2], row[3], row[4], row[5]) for row in postings)
+    return True
+
+
+_BUDGET_PREFIX = BUDGET_ROOT + ":"
 
 
 def _as_date(text: str | None) -> datetime.date | None:

@@ -1,0 +1,161 @@
+"""The hashed canonical content: `canonical_content` writes exactly the bytes of its definition.
+
+The definition (ledger/docs.md) is ``json.dumps`` of the transaction as an object with sorted
+keys, no spaces and non-ASCII text as is, encoded as UTF-8. netfund writes those bytes without
+building the object, for speed; these tests hold the fast writer to the definition, so that
+ledgers written before still verify and verify accepts nothing the definition would not.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from netfund.ledger.entries import Draft, Posting, canonical_bytes, canonical_content
+
+
+def _definition(txn_id: int, draft: Draft) -> bytes:
+    content = {
+        "id": txn_id,
+        "external_id": draft.external_id,
+        "date": draft.date.isoformat(),
+        "period": draft.period,
+        "type": draft.type,
+        "description": draft.description,
+        "reference": draft.reference,
+        "funder": draft.funder,
+        "group": draft.group,
+        "reversal_of": draft.reversal_of,
+        "source_hash": draft.source_hash,
+        "postings": [
+            [line_no, p.account, p.fund, p.group, p.amount_cents]
+            for line_no, p in enumerate(draft.postings, start=1)
+        ],
+    }
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+# Any text without lone surrogates (those cannot be UTF-8): quotes, backslashes, control
+# characters, line and paragraph separators, emoji.
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+optional_text = st.none() | text
+cents = st.integers(min_value=-(10**15), max_value=10**15)
+posting = st.builds(Posting, text, text, optional_text, cents)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    txn_id=st.integers(min_value=1, max_value=2**62),
+    external_id=text,
+    date=st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2099, 12, 31)),
+    kind=text,
+    description=text,
+    reference=text,
+    funder=optional_text,
+    group=optional_text,
+    reversal_of=st.none() | st.integers(min_value=1, max_value=2**62),
+    source=text,
+    postings=st.lists(posting, max_size=8),
+)
+def test_canonical_content_is_the_json_definition(
+    txn_id: int,
+    external_id: str,
+    date: datetime.date,
+    kind: str,
+    description: str,
+    reference: str,
+    funder: str | None,
+    group: str | None,
+    reversal_of: int | None,
+    source: str,
+    postings: list[Posting],
+) -> None:
+    draft = Draft(
+        external_id=external_id,
+        date=date,
+        type=kind,
+        description=description,
+        reference=reference,
+        postings=tuple(postings),
+        source_hash=source,
+        funder=funder,
+        group=group,
+        reversal_of=reversal_of,
+    )
+    assert canonical_content(txn_id, draft) == _definition(txn_id, draft)
+
+
+# What a tampered SQLite column may hold instead of the stored type: the bytes must still be
+# those of the definition, so that such a value never hashes like the original.
+odd_value = st.one_of(
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.just("100"),
+    st.integers(),
+    text,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(odd_value, min_size=11, max_size=11),
+    lines=st.lists(st.tuples(odd_value, odd_value, odd_value, odd_value), max_size=4),
+)
+def test_values_of_any_type_are_written_as_json_dumps_writes_them(
+    values: list[object], lines: list[tuple[object, object, object, object]]
+) -> None:
+    keys = (
+        "id",
+        "external_id",
+        "date",
+        "period",
+        "type",
+        "description",
+        "reference",
+        "funder",
+        "group",
+        "reversal_of",
+        "source_hash",
+    )
+    content = dict(zip(keys, values, strict=True))
+    content["postings"] = [[number, *line] for number, line in enumerate(lines, start=1)]
+    expected = json.dumps(
+        content, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode()
+    assert canonical_bytes(*values, lines) == expected
+
+
+def test_an_integer_and_its_text_hash_differently() -> None:
+    as_int = canonical_bytes(
+        1,
+        "x",
+        "2026-01-01",
+        "2026",
+        "journal",
+        "",
+        "",
+        None,
+        None,
+        None,
+        "s",
+        [("Assets:Bank", "F", None, 100)],
+    )
+    as_text = canonical_bytes(
+        1,
+        "x",
+        "2026-01-01",
+        "2026",
+        "journal",
+        "",
+        "",
+        None,
+        None,
+        None,
+        "s",
+        [("Assets:Bank", "F", None, "100")],
+    )
+    assert as_int != as_text
+    assert b",100]" in as_int and b',"100"]' in as_text

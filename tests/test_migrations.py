@@ -1,0 +1,137 @@
+"""Migration 0004 upgrades a ledger written under 0003, on SQLite and PostgreSQL.
+
+The ledger is filled while the schema is at 0003 (the index and triggers 0001 made), then
+`initialize` upgrades it: the covering balance index replaces the old one, on PostgreSQL the
+closed-period checks become statement triggers, and the stored ledger still verifies, gives
+the same balances and refuses raw inserts into a closed period, also in a multi-row insert
+where only one row is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from netfund.ledger import database
+from netfund.ledger.balances import balances
+from netfund.ledger.database import connect, current_revision, reading, writing
+from netfund.ledger.importer import import_events
+from netfund.ledger.network import load_network
+from netfund.ledger.periods import close_period
+from netfund.ledger.registry import store_network
+from netfund.ledger.setup import initialize
+from netfund.ledger.verify import verify
+from sqlalchemy import Engine, inspect, text
+
+from tests.conftest import write_events
+
+EVENTS = [
+    "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
+    "c-zvk,2026-01-05,commitment,ZVK,,500.00,Toezegging,B-2",
+    "r-gem,2026-02-01,receipt,GEM,,1000.00,Tranche,BANK-1",
+    "r-zvk,2026-02-01,receipt,ZVK,,500.00,Tranche,BANK-2",
+    "a-gem,2026-01-10,allocation,GEM,WG-A,200.00,Besluit,B-3",
+    "a-zvk,2026-01-10,allocation,ZVK,WG-A,100.00,Besluit,B-3",
+    "e-1,2026-03-01,expense,,WG-A,100.00,Huur,INV-1",
+    "c-gem-27,2027-01-05,commitment,GEM,,10.00,Toezegging,B-4",
+]
+
+
+@pytest.fixture
+def old_ledger(
+    db_url: str, network_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A ledger at schema 0003 with a closed 2026 and a transaction in 2027."""
+    engine = connect(db_url)
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    # This netfund expects the newest schema; let it write under 0003 as 0003's code did.
+    with monkeypatch.context() as patch:
+        patch.setattr(database, "head_revision", lambda: "0003")
+        with writing(engine) as connection:
+            store_network(connection, load_network(network_file))
+        import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
+        close_period(engine, "2026")
+    yield engine
+    engine.dispose()
+
+
+def _index_names(engine: Engine) -> set[str]:
+    with reading(engine) as connection:
+        return {index["name"] for index in inspect(connection).get_indexes("postings")}
+
+
+def test_upgrade_to_0004_keeps_the_ledger_and_its_checks(old_ledger: Engine) -> None:
+    engine = old_ledger
+    with reading(engine) as connection:
+        assert current_revision(connection) == "0003"
+        before = balances(connection, by=("account", "fund", "group"))
+    assert "ix_postings_account_fund" in _index_names(engine)
+    with reading(engine) as connection:
+        fingerprint = connection.execute(text("SELECT last_hash FROM chain_head")).scalar_one()
+
+    report = initialize(engine)
+
+    assert (report.revision_before, report.revision_after) == ("0003", "0004")
+    names = _index_names(engine)
+    assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
+    assert verify(engine).head_hash == fingerprint
+    with reading(engine) as connection:
+        assert balances(connection, by=("account", "fund", "group")) == before
+    if engine.dialect.name == "postgresql":
+        with reading(engine) as connection:
+            row_level = connection.execute(
+                text(
+                    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace "
+                    "AND t.tgname LIKE '%closed_period' AND (t.tgtype & 1) = 1"
+                )
+            ).all()
+        assert row_level == []
+    # The database itself still refuses a transaction or a posting in the closed 2026.
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO transactions (id, external_id, date, period, type, description, "
+                "reference, source_hash, prev_hash, hash) VALUES (999, 'x', '2026-06-01', "
+                "'2026', 'journal', '', '', 'h', 'p999', 'h999')"
+            )
+        )
+    with engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                text(
+                    "SELECT external_id, id FROM transactions WHERE external_id IN "
+                    "('e-1', 'c-gem-27')"
+                )
+            ).all()
+        )
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        # One statement, two rows: the 2027 line is fine, the 2026 line is not.
+        connection.execute(
+            text(
+                "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
+                "(:open, 90, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
+            ),
+            {"open": ids["c-gem-27"], "closed": ids["e-1"]},
+        )
+    with reading(engine) as connection:
+        assert balances(connection, by=("account", "fund", "group")) == before
+    verify(engine)
+
+
+def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
+    engine = old_ledger
+    initialize(engine)
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert "ix_postings_account_fund" in _index_names(engine)
+    initialize(engine)
+    assert "ix_postings_balance" in _index_names(engine)
+    verify(engine)
