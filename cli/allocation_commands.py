@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from netfund.allocation.runs import commit_run, compare_runs, run_plan, show_run
-from netfund.allocation.solver import SOLVER_NAMES, SolverSettings
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_table
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.errors import InfeasibleError
 from netfund.ledger.money import format_cents
 from netfund.ledger.runs import StoredRun, list_runs
+
+#: The solvers `--solver` offers: allocation.solver.SOLVER_NAMES, written out so that other
+#: commands do not import PuLP at start-up (a test checks the two agree).
+SOLVERS = ("highs", "cbc")
 
 
 def _percent(share: str | None) -> str:
@@ -126,7 +128,7 @@ def _write_out(path: Path, document: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @click.option(
     "--solver",
-    type=click.Choice(SOLVER_NAMES),
+    type=click.Choice(SOLVERS),
     default="highs",
     show_default=True,
     help="HiGHS in-process, or CBC (needs a cbc executable).",
@@ -175,6 +177,9 @@ def allocate_command(
       netfund allocate examples/saniveld/plan.toml --out alloc.csv --json
       netfund allocate --commit latest
     """
+    from netfund.allocation.runs import commit_run, run_plan
+    from netfund.allocation.solver import SolverSettings
+
     engine = engine_of(ctx)
     if commit_run_id is not None:
         if plan_file is not None:
@@ -301,6 +306,8 @@ def show_command(ctx: click.Context, run: str, as_json: bool, explain: bool) -> 
     Example:
       netfund allocations show latest
     """
+    from netfund.allocation.runs import show_run
+
     stored = show_run(engine_of(ctx), run)
     if as_json:
         emit_json(_run_json(stored.id, _stored(stored)))
@@ -320,6 +327,8 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
     Example:
       netfund allocations compare 1 2
     """
+    from netfund.allocation.runs import compare_runs, show_run
+
     engine = engine_of(ctx)
     one, two = show_run(engine, first), show_run(engine, second)
     rows = compare_runs(one, two)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from netfund.cli.app import cli, date_option, engine_of
@@ -12,13 +12,10 @@ from netfund.cli.render import emit_json, show_lines, show_table
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.figures import check_period
 from netfund.ledger.money import format_cents, format_grouped
-from netfund.reports.status import (
-    FunderLine,
-    Status,
-    percent,
-    periods,
-    read_status,
-)
+
+# The statements' figures bring Babel along; only this command needs them at start-up.
+if TYPE_CHECKING:
+    from netfund.reports.status import FunderLine, Status
 
 
 @cli.command("status")
@@ -48,6 +45,8 @@ def status_command(
       netfund status --period 2026 --as-of 2026-06-30 --json
     """
     as_of = date_option(as_of_text, "--as-of")
+    from netfund.reports.status import periods, read_status
+
     engine = engine_of(ctx)
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
@@ -71,6 +70,8 @@ def status_command(
 
 
 def _funder_row(line: FunderLine) -> list[str]:
+    from netfund.reports.status import percent
+
     return [
         line.code,
         format_grouped(line.money.committed_cents),
@@ -84,6 +85,8 @@ def _funder_row(line: FunderLine) -> list[str]:
 
 
 def show_status(status: Status) -> None:
+    from netfund.reports.status import percent
+
     scope = f"as of {status.as_of.isoformat()}" if status.as_of else "everything recorded"
     where = (
         f"transaction {status.fingerprint.transaction}, {status.fingerprint.hash[:16]}…"
@@ -131,6 +134,8 @@ def show_status(status: Status) -> None:
 
 
 def status_json(status: Status) -> dict[str, Any]:
+    from netfund.reports.status import percent
+
     def funder(line: FunderLine) -> dict[str, Any]:
         return {
             "funder": line.code,
@@ -178,4 +183,6 @@ def status_json(status: Status) -> dict[str, Any]:
 
 
 def _percent_or_none(value: Decimal | None) -> str | None:
+    from netfund.reports.status import percent
+
     return None if value is None else percent(value)

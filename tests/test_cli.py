@@ -218,3 +218,24 @@ def test_runs_as_a_module_and_as_a_console_script(tmp_path: Path) -> None:
     )
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["transactions"] == 0
+
+
+def test_the_solver_choice_is_the_engines() -> None:
+    from netfund.allocation.solver import SOLVER_NAMES
+    from netfund.cli.allocation_commands import SOLVERS
+
+    assert SOLVERS == SOLVER_NAMES
+
+
+def test_a_reporting_command_starts_without_the_heavy_libraries() -> None:
+    """Start-up is part of every command's time: Alembic, PuLP, ReportLab, Babel load only for the
+    commands that need them (init, allocate, statements)."""
+    probe = (
+        "import sys; import netfund.cli.main; "
+        "print(sorted(m for m in ('alembic', 'pulp', 'reportlab', 'pyhanko', 'openpyxl', 'babel') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

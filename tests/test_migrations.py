@@ -135,3 +135,14 @@ def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
     initialize(engine)
     assert "ix_postings_balance" in _index_names(engine)
     verify(engine)
+
+
+def test_the_head_revision_is_alembics() -> None:
+    """head_revision reads the versions folder without Alembic (start-up time); it must name
+    the head Alembic's own graph of down_revisions ends in."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
+    assert database.head_revision() == ScriptDirectory.from_config(config).get_current_head()
