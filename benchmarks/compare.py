@@ -1136,10 +1136,9 @@ def render(
         "",
         "Machine and versions:",
         "",
-        f"- {info['cpu']}, {info['memory_gib']} GiB RAM, {info['os']}. **Shared**: two cores "
-        "used by other engineers' work at the same time (load average at the start "
-        f"{load_start}, at the end {load_end}), so wall clocks spread; the CPU time is the "
-        "steadier figure.",
+        f"- {info['cpu']}, {info['memory_gib']} GiB RAM, {info['os']}. The machine may be "
+        f"shared with other work (load average at the start {load_start}, at the end "
+        f"{load_end}), so wall clocks can spread; the CPU time is the steadier figure.",
         f"- Python {info['python']}, SQLite {info['sqlite']} (file, WAL), PostgreSQL "
         f"{info['postgresql']}.",
         f"- Peers: {info['beancount']}; {info['hledger']}; {info['ledger']}.",
