@@ -129,33 +129,22 @@ def test_values_of_any_type_are_written_as_json_dumps_writes_them(
 
 
 def test_an_integer_and_its_text_hash_differently() -> None:
-    as_int = canonical_bytes(
-        1,
-        "x",
-        "2026-01-01",
-        "2026",
-        "journal",
-        "",
-        "",
-        None,
-        None,
-        None,
-        "s",
-        [("Assets:Bank", "F", None, 100)],
-    )
-    as_text = canonical_bytes(
-        1,
-        "x",
-        "2026-01-01",
-        "2026",
-        "journal",
-        "",
-        "",
-        None,
-        None,
-        None,
-        "s",
-        [("Assets:Bank", "F", None, "100")],
-    )
+    def with_amount(amount: object) -> bytes:
+        return canonical_bytes(
+            1,
+            "x",
+            "2026-01-01",
+            "2026",
+            "journal",
+            "",
+            "",
+            None,
+            None,
+            None,
+            "s",
+            [("Assets:Bank", "F", None, amount)],
+        )
+
+    as_int, as_text = with_amount(100), with_amount("100")
     assert as_int != as_text
     assert b",100]" in as_int and b',"100"]' in as_text
