@@ -3,9 +3,11 @@
 An `Appender` lives inside one write transaction. It locks the chain head first (so two
 writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
 transaction, re-checks that it balances, and inserts rows in batches: on SQLite multi-row
-`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. Nothing is
-visible to anyone until the surrounding transaction commits, so an import stores everything
-or nothing. Only the buffered batch is held in memory, never the transactions appended.
+`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The debits
+and credits per period, account, fund and group are added to `balance_totals` when the head
+moves, in the same transaction, so the totals always describe the postings up to the head.
+Nothing is visible to anyone until the surrounding transaction commits, so an import stores
+everything or nothing. Only the buffered batch is held in memory, never the transactions appended.
 
 A bulk import asks for a background writer (``Appender(connection, background=True)``): the
 batches are then written by one thread while the caller goes on parsing and hashing (the
@@ -33,7 +35,7 @@ from netfund.ledger.schema import (
     postings_table,
     transactions_table,
 )
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 #: Posting rows buffered before they are sent to the database.
 BATCH_ROWS_MAX = 20_000
@@ -57,6 +59,14 @@ _TRANSACTION_COLUMNS = (
     "hash",
 )
 _POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cents")
+#: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
+_ADD_TOTALS = (
+    'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, credit_cents) '
+    "VALUES (:p, :a, :f, :g, :d, :c) "
+    'ON CONFLICT (period, account, fund, "group") DO UPDATE SET '
+    "debit_cents = balance_totals.debit_cents + excluded.debit_cents, "
+    "credit_cents = balance_totals.credit_cents + excluded.credit_cents"
+)
 
 
 class Appender:
@@ -89,6 +99,8 @@ class Appender:
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
         self._posting_rows: list[tuple[Any, ...]] = []
+        #: (period, account, fund, group or '') → [debits, credits] appended, for balance_totals.
+        self._totals: dict[tuple[str, str, str, str], list[int]] = {}
         # SQLAlchemy stores SQLite dates as ISO text; the raw bulk path must do the same.
         self._dates_as_text = connection.dialect.name == "sqlite"
 
@@ -137,17 +149,20 @@ class Appender:
                 txn_hash,
             )
         )
+        totals, period = self._totals, draft.period
         for line_no, posting in enumerate(draft.postings, start=1):
+            amount = posting.amount_cents
             self._posting_rows.append(
-                (
-                    txn_id,
-                    line_no,
-                    posting.account,
-                    posting.fund,
-                    posting.group,
-                    posting.amount_cents,
-                )
+                (txn_id, line_no, posting.account, posting.fund, posting.group, amount)
             )
+            key = (period, posting.account, posting.fund, posting.group or "")
+            sums = totals.get(key)
+            if sums is None:
+                sums = totals[key] = [0, 0]
+            if amount > 0:
+                sums[0] += amount
+            else:
+                sums[1] -= amount
         self.last_id, self.last_hash = txn_id, txn_hash
         self.appended_count += 1
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
@@ -224,6 +239,15 @@ class Appender:
         """Write what is buffered and move the chain head; the caller's commit makes it real."""
         self.flush()
         self.drain()
+        if self._totals:
+            self.connection.execute(
+                text(_ADD_TOTALS),
+                [
+                    {"p": key[0], "a": key[1], "f": key[2], "g": key[3], "d": sums[0], "c": sums[1]}
+                    for key, sums in sorted(self._totals.items())
+                ],
+            )
+            self._totals = {}
         self.connection.execute(
             update(chain_head_table)
             .where(chain_head_table.c.id == 1)

@@ -18,11 +18,11 @@ exact decimals (`to_decimal_euros`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from netfund.ledger.arrow_values import decimal_scalar, int64_scalar
 from netfund.ledger.errors import InvariantViolation
 from netfund.ledger.export_scope import Scope
 from netfund.ledger.schema import transactions_table
@@ -303,7 +303,7 @@ def to_decimal_euros(cents: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunked
     if len(cents) and pc.max(pc.abs(cents)).as_py() > DECIMAL_18_2_MAX_CENTS:
         raise InvariantViolation("an amount exceeds decimal(18, 2)")
     wide = cents.cast(pa.decimal128(19, 0))
-    scaled = pc.multiply(wide, pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)))
+    scaled = pc.multiply(wide, decimal_scalar(1, 3, 2))  # 0.01
     return scaled.cast(EURO_DECIMAL)
 
 
@@ -311,6 +311,7 @@ def debit_credit_cents(
     cents: pa.Array | pa.ChunkedArray,
 ) -> tuple[pa.Array | pa.ChunkedArray, pa.Array | pa.ChunkedArray]:
     """Signed cents (debit positive) split into two non-negative columns: debit, credit."""
-    debit = pc.max_element_wise(cents, pa.scalar(0, pa.int64()))
-    credit = pc.negate(pc.min_element_wise(cents, pa.scalar(0, pa.int64())))
+    zero = int64_scalar(0)
+    debit = pc.max_element_wise(cents, zero)
+    credit = pc.negate(pc.min_element_wise(cents, zero))
     return debit, credit

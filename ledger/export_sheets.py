@@ -22,10 +22,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from netfund.ledger.export_pipeline import consume_in_background
 from netfund.ledger.export_safety import neutralise, neutralise_table
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 #: Excel's row limit per sheet, header row included.
 XLSX_ROWS_PER_SHEET_MAX = 1_048_576
@@ -109,6 +105,11 @@ class XlsxTableWriter:
         self.schema = schema
         self.sheet_name = sheet_name[:SHEET_NAME_BASE_MAX]
         self.rows_per_sheet_max = rows_per_sheet_max
+        # openpyxl (0.2 s to import) loads only when a workbook is written, not for CSV.
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        self._cell = WriteOnlyCell
         self.workbook = Workbook(write_only=True)
         self.rows = 0
         self.sheets = 0
@@ -118,6 +119,9 @@ class XlsxTableWriter:
         self._texts = [pa.types.is_string(field.type) for field in schema]
 
     def _start_sheet(self) -> Any:
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
         self.sheets += 1
         title = self.sheet_name if self.sheets == 1 else f"{self.sheet_name} ({self.sheets})"
         sheet = self.workbook.create_sheet(title)
@@ -128,7 +132,7 @@ class XlsxTableWriter:
             sheet.column_dimensions[get_column_letter(index)].width = width
         header = []
         for field in self.schema:
-            cell = WriteOnlyCell(sheet, value=field.name)
+            cell = self._cell(sheet, value=field.name)
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
@@ -157,7 +161,7 @@ class XlsxTableWriter:
             elif number_format is None:
                 cells.append(value)
             else:
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = self._cell(sheet, value=value)
                 cell.number_format = number_format
                 cells.append(cell)
         return cells

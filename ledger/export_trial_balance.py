@@ -15,22 +15,31 @@ Amounts are signed with debit positive, like every netfund balance.
 account, so each fund's rows make its own trial balance (its closing balances, and its debits
 less its credits, sum to zero, actual and budget accounts each on their own); ``group`` one
 row per group and account (postings without a group under an empty group). Rows whose four
-amounts are all zero are left out. The sums are computed in the database, in integer cents.
+amounts are all zero are left out. The sums are computed in the database, in integer cents:
+from `balance_totals` (kept by the appender, checked by `verify`) at the chain head.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+from netfund.ledger.arrow_values import int64_array, string_array
 from netfund.ledger.errors import InvariantViolation, LedgerError
 from netfund.ledger.export_records import TRIAL_BALANCE_DIMENSIONS, Writer
 from netfund.ledger.export_rows import EURO_DECIMAL, to_decimal_euros
 from netfund.ledger.export_scope import Scope
 from netfund.ledger.export_sheets import write_csv, write_xlsx
-from netfund.ledger.schema import postings_table, transactions_table
-from sqlalchemy import ColumnElement, Connection, case, func, literal, select
+from netfund.ledger.schema import (
+    balance_totals_table,
+    chain_head_table,
+    postings_table,
+    transactions_table,
+)
+from sqlalchemy import ColumnElement, Connection, Row, case, func, literal, select
 
 AMOUNT_COLUMNS = ("opening", "debit", "credit", "closing")
 
@@ -70,8 +79,55 @@ def check_dimension(by: str) -> str:
 def trial_balance(
     connection: Connection, scope: Scope, by: str = "account"
 ) -> list[TrialBalanceLine]:
-    """The trial balance of ``scope``'s period (the whole ledger without one), ordered."""
+    """The trial balance of ``scope``'s period (the whole ledger without one), ordered.
+
+    When ``scope`` ends at the chain head this read transaction sees (an export's own scope),
+    the sums come from `balance_totals`, which the appender keeps equal to the postings up to
+    the head; a scope pinned at an earlier position sums the postings up to it.
+    """
     check_dimension(by)
+    head_id = connection.execute(select(chain_head_table.c.last_txn_id)).scalar_one()
+    rows = (
+        _sums_from_totals(connection, scope.period, by)
+        if head_id == scope.head_id
+        else _sums_from_postings(connection, scope, by)
+    )
+    lines = []
+    for values in rows:
+        line = TrialBalanceLine(
+            key=None if by == "account" else (values[0] or None),
+            account=values[-4],
+            opening_cents=int(values[-3]),
+            debit_cents=int(values[-2]),
+            credit_cents=int(values[-1]),
+        )
+        if line.opening_cents or line.debit_cents or line.credit_cents:
+            lines.append(line)
+    lines.sort(key=lambda line: (line.key or "", line.account))
+    _check_balanced(lines, by)
+    return lines
+
+
+def _sums_from_totals(connection: Connection, period: str | None, by: str) -> Iterable[Row[Any]]:
+    """(key,) account, opening, debits, credits from `balance_totals` (group '' = none)."""
+    b = balance_totals_table.c
+    if period is None:
+        opening: ColumnElement[int] = literal(0)
+        debit = func.sum(b.debit_cents)
+        credit = func.sum(b.credit_cents)
+    else:
+        opening = func.sum(case((b.period < period, b.debit_cents - b.credit_cents), else_=0))
+        debit = func.sum(case((b.period == period, b.debit_cents), else_=0))
+        credit = func.sum(case((b.period == period, b.credit_cents), else_=0))
+    keys = [b.account] if by == "account" else [getattr(b, by), b.account]
+    query = select(*keys, opening, debit, credit).group_by(*keys)
+    if period is not None:
+        query = query.where(b.period <= period)
+    return connection.execute(query)
+
+
+def _sums_from_postings(connection: Connection, scope: Scope, by: str) -> Iterable[Row[Any]]:
+    """The same sums straight from the postings up to ``scope.head_id``."""
     p, t = postings_table.c, transactions_table.c
     amount = p.amount_cents
     if scope.period is None:
@@ -84,8 +140,7 @@ def trial_balance(
         opening = func.sum(case((t.period < scope.period, amount), else_=0))
         debit = func.sum(case((in_period & (amount > 0), amount), else_=0))
         credit = func.sum(case((in_period & (amount < 0), -amount), else_=0))
-    key = None if by == "account" else getattr(p, by)
-    keys = [p.account] if key is None else [key, p.account]
+    keys = [p.account] if by == "account" else [getattr(p, by), p.account]
     if scope.period is None:
         # Every posting belongs to a transaction (a foreign key): without a period the sums
         # come from the postings alone, which the covering index ix_postings_balance holds.
@@ -99,21 +154,7 @@ def trial_balance(
             .where(t.id <= scope.head_id, t.period <= scope.period)
             .group_by(*keys)
         )
-    lines = []
-    for row in connection.execute(query):
-        values = tuple(row)
-        line = TrialBalanceLine(
-            key=None if key is None else values[0],
-            account=values[-4],
-            opening_cents=int(values[-3]),
-            debit_cents=int(values[-2]),
-            credit_cents=int(values[-1]),
-        )
-        if line.opening_cents or line.debit_cents or line.credit_cents:
-            lines.append(line)
-    lines.sort(key=lambda line: (line.key or "", line.account))
-    _check_balanced(lines, by)
-    return lines
+    return connection.execute(query)
 
 
 def _check_balanced(lines: list[TrialBalanceLine], by: str) -> None:
@@ -145,15 +186,15 @@ def trial_balance_table(lines: list[TrialBalanceLine], by: str) -> pa.Table:
     schema = trial_balance_schema(by)
     columns: list[pa.Array] = []
     if by != "account":
-        columns.append(pa.array([line.key for line in lines], pa.string()))
-    columns.append(pa.array([line.account for line in lines], pa.string()))
+        columns.append(string_array([line.key for line in lines]))
+    columns.append(string_array([line.account for line in lines]))
     for values in (
         [line.opening_cents for line in lines],
         [line.debit_cents for line in lines],
         [line.credit_cents for line in lines],
         [line.closing_cents for line in lines],
     ):
-        columns.append(to_decimal_euros(pa.array(values, pa.int64())))
+        columns.append(to_decimal_euros(int64_array(values)))
     return pa.Table.from_arrays(columns, schema=schema)
 
 

@@ -156,6 +156,30 @@ class PostingRow(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class BalanceTotalRow(Base):
+    """Debits and credits per period, account, fund and group, kept up to date by the appender.
+
+    Balances and trial balances are sums over every posting; over millions of postings that
+    sum takes seconds. The appender adds each write's sums here in the same database
+    transaction that moves the chain head, so in any snapshot these rows hold exactly the
+    postings up to the head, and a balance reads a few hundred rows instead. The postings stay
+    the record: `verify` recomputes these sums from them and reports any difference. `group`
+    is ``''`` for postings without a group (a key column cannot be NULL).
+    """
+
+    __tablename__ = "balance_totals"
+    __table_args__ = (
+        CheckConstraint("debit_cents >= 0 AND credit_cents >= 0", name="non_negative"),
+    )
+
+    period: Mapped[str] = mapped_column(String(4), primary_key=True)
+    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH_MAX), primary_key=True)
+    fund: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX), primary_key=True)
+    group: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX), primary_key=True)
+    debit_cents: Mapped[int] = mapped_column(BigInteger)
+    credit_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class ClosedPeriodRow(Base):
     """A closed period; `last_txn_id` is the chain position when it was closed."""
 
@@ -202,6 +226,7 @@ earmarks_table = EarmarkRow.__table__
 transactions_table = TransactionRow.__table__
 postings_table = PostingRow.__table__
 closed_periods_table = ClosedPeriodRow.__table__
+balance_totals_table = BalanceTotalRow.__table__
 chain_head_table = ChainHeadRow.__table__
 allocation_runs_table = AllocationRunRow.__table__
 

@@ -3,8 +3,9 @@
 `verify` reads every transaction in chain order with its postings, recomputes each hash from
 the previous one and the canonical content (the same function the writer used), re-checks
 that each transaction balances per fund, that the chain head matches the newest
-transaction, and that nothing was added to a closed period after it was closed. It names the
-first transaction that does not match. Reads are streamed in batches, so memory stays flat.
+transaction, that nothing was added to a closed period after it was closed, and that the
+balance totals equal the sums of the postings. It names the first transaction that does not
+match. Reads are streamed in batches, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from netfund.ledger.schema import (
     postings_table,
     transactions_table,
 )
+from netfund.ledger.verify_totals import check_balance_totals
 from sqlalchemy import Connection, Engine, Select, String, cast, select
 
 #: Transactions read per query.
@@ -57,6 +59,8 @@ def verify(engine: Engine) -> VerifyReport:
         previous_hash, expected_id, posting_count = GENESIS_HASH, 1, 0
         last_id = 0
         closed_by_chain: set[str] = set()
+        #: period → (account, fund, group or '') → [debits, credits], for balance_totals.
+        totals: dict[str, dict[tuple[str, str, str], list[int]]] = {}
         # Plain tuples in large chunks, hashed without building records: the same bytes as
         # `chain_hash` (`canonical_bytes` is what `canonical_content` writes).
         # Dates are read as text and parsed here, so a damaged date is reported as tampering
@@ -156,6 +160,19 @@ def verify(engine: Engine) -> VerifyReport:
                 digest.update(content)
                 if digest.hexdigest() != txn_hash:
                     raise VerificationError(f"{_label(row)}: its content does not match its hash")
+                period_totals = totals.get(period)
+                if period_totals is None:
+                    period_totals = totals[period] = {}
+                for posting in numbered:
+                    key = (posting[2], posting[3], posting[4] or "")
+                    sums = period_totals.get(key)
+                    if sums is None:
+                        sums = period_totals[key] = [0, 0]
+                    amount = posting[5]
+                    if amount > 0:
+                        sums[0] += amount
+                    else:
+                        sums[1] -= amount
                 if len(numbered) < 2 or not _balanced(numbered):
                     raise VerificationError(f"{_label(row)}: it does not balance per fund")
                 limit = closed.get(period)
@@ -181,6 +198,7 @@ def verify(engine: Engine) -> VerifyReport:
                 f"{head.last_txn_id if head else '(missing)'}: transactions were deleted "
                 "or the head was altered"
             )
+        check_balance_totals(connection, totals)
         unlocked = sorted(closed_by_chain - set(closed))
         if unlocked:
             raise VerificationError(

@@ -1,10 +1,11 @@
-"""Migration 0004 upgrades a ledger written under 0003, on SQLite and PostgreSQL.
+"""Migrations 0004 and 0005 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
 
-The ledger is filled while the schema is at 0003 (the index and triggers 0001 made), then
-`initialize` upgrades it: the covering balance index replaces the old one, on PostgreSQL the
-closed-period checks become statement triggers, and the stored ledger still verifies, gives
-the same balances and refuses raw inserts into a closed period, also in a multi-row insert
-where only one row is closed.
+The ledger is written, then the schema taken down to 0003 (the index and triggers 0001 made,
+no balance totals), then `initialize` upgrades it: the covering balance index replaces the old
+one, on PostgreSQL the closed-period checks become statement triggers, `balance_totals` is
+filled from the stored postings, and the stored ledger still verifies, gives the same balances
+and refuses raw inserts into a closed period, also in a multi-row insert where only one row is
+closed.
 """
 
 from __future__ import annotations
@@ -40,24 +41,47 @@ EVENTS = [
 
 
 @pytest.fixture
-def old_ledger(
-    db_url: str, network_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
+def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engine]:
     """A ledger at schema 0003 with a closed 2026 and a transaction in 2027."""
     engine = connect(db_url)
+    initialize(engine)
+    with writing(engine) as connection:
+        store_network(connection, load_network(network_file))
+    import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
+    close_period(engine, "2026")
+    # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
     with writing(engine) as connection:
         config = database._alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
-    # This netfund expects the newest schema; let it write under 0003 as 0003's code did.
-    with monkeypatch.context() as patch:
-        patch.setattr(database, "head_revision", lambda: "0003")
-        with writing(engine) as connection:
-            store_network(connection, load_network(network_file))
-        import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
-        close_period(engine, "2026")
+        command.downgrade(config, "0003")
     yield engine
     engine.dispose()
+
+
+def _posting_sums(engine: Engine) -> dict[tuple[str, str, str, str | None], tuple[int, int]]:
+    """(period, account, fund, group) → (debits, credits), summed from the postings."""
+    with reading(engine) as connection:
+        rows = connection.execute(
+            text(
+                'SELECT t.period, p.account, p.fund, p."group", '
+                "SUM(CASE WHEN p.amount_cents > 0 THEN p.amount_cents ELSE 0 END), "
+                "SUM(CASE WHEN p.amount_cents < 0 THEN -p.amount_cents ELSE 0 END) "
+                "FROM postings p JOIN transactions t ON t.id = p.txn_id "
+                'GROUP BY t.period, p.account, p.fund, p."group"'
+            )
+        ).all()
+    return {(r[0], r[1], r[2], r[3]): (int(r[4]), int(r[5])) for r in rows}
+
+
+def _stored_totals(engine: Engine) -> dict[tuple[str, str, str, str | None], tuple[int, int]]:
+    with reading(engine) as connection:
+        rows = connection.execute(
+            text(
+                'SELECT period, account, fund, "group", debit_cents, credit_cents '
+                "FROM balance_totals"
+            )
+        ).all()
+    return {(r[0], r[1], r[2], r[3] or None): (int(r[4]), int(r[5])) for r in rows}
 
 
 def _index_names(engine: Engine) -> set[str]:
@@ -65,23 +89,34 @@ def _index_names(engine: Engine) -> set[str]:
         return {index["name"] for index in inspect(connection).get_indexes("postings")}
 
 
-def test_upgrade_to_0004_keeps_the_ledger_and_its_checks(old_ledger: Engine) -> None:
+def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -> None:
     engine = old_ledger
     with reading(engine) as connection:
         assert current_revision(connection) == "0003"
-        before = balances(connection, by=("account", "fund", "group"))
+        assert "balance_totals" not in inspect(connection).get_table_names()
+    sums = _posting_sums(engine)
+    assert len({key[0] for key in sums}) == 2  # 2026 and 2027
     assert "ix_postings_account_fund" in _index_names(engine)
     with reading(engine) as connection:
         fingerprint = connection.execute(text("SELECT last_hash FROM chain_head")).scalar_one()
 
     report = initialize(engine)
 
-    assert (report.revision_before, report.revision_after) == ("0003", "0004")
+    assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
+    assert database.head_revision() == "0005"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
+    assert _stored_totals(engine) == sums
     assert verify(engine).head_hash == fingerprint
     with reading(engine) as connection:
-        assert balances(connection, by=("account", "fund", "group")) == before
+        before = balances(connection, by=("account", "fund", "group"))
+    expected: dict[tuple[str, str, str | None], int] = {}
+    for (_period, account, fund, group), (debit, credit) in sums.items():
+        key = (account, fund, group)
+        expected[key] = expected.get(key, 0) + debit - credit
+    assert {(b.account, b.fund, b.group): b.balance_cents for b in before} == {
+        key: cents for key, cents in expected.items() if cents
+    }
     if engine.dialect.name == "postgresql":
         with reading(engine) as connection:
             row_level = connection.execute(
@@ -121,6 +156,7 @@ def test_upgrade_to_0004_keeps_the_ledger_and_its_checks(old_ledger: Engine) -> 
         )
     with reading(engine) as connection:
         assert balances(connection, by=("account", "fund", "group")) == before
+    assert _stored_totals(engine) == sums
     verify(engine)
 
 
@@ -134,6 +170,7 @@ def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
     assert "ix_postings_account_fund" in _index_names(engine)
     initialize(engine)
     assert "ix_postings_balance" in _index_names(engine)
+    assert _stored_totals(engine) == _posting_sums(engine)
     verify(engine)
 
 
