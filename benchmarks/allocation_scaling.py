@@ -7,12 +7,21 @@ Run on demand (not part of the tests)::
 
 Per size it prints: the LP's columns and rows after funder classes are merged, the time to
 build the priority-stage LP with PuLP, the time of ``prob.solve`` through PuLP with in-process
-HiGHS (what the engine does), the time for highspy to solve the very same LP handed over
-directly as sparse matrices (no PuLP), their ratio, and the whole `solve_allocation` run
-(all stages, rounding, checks). Each time is the best of ``--repeat`` runs. ``--json``
-prints the same figures as one JSON object instead of the table (``benchmarks/compare.py``
-reads it): ``{"shape", "funders", "repeat", "sizes": [{"groups", "funders", "columns",
-"rows", "build", "solve", "direct", "ratio", "build_solve", "full"}]}``, times in seconds.
+HiGHS (what the engine does: `netfund.allocation.solver.BatchedHiGHS`), the time for highspy
+to solve the very same LP handed over directly as sparse matrices (no PuLP), their ratio, the
+same ``prob.solve`` with PuLP's stock ``pulp.HiGHS`` (for reference: it passes the model to
+highspy one column and one row at a time), and the whole `solve_allocation` run (all stages,
+rounding, checks). Each time is the best of ``--repeat`` runs. ``--json`` prints the same
+figures as one JSON object instead of the table (``benchmarks/compare.py`` reads it):
+``{"shape", "funders", "repeat", "sizes": [{"groups", "funders", "columns", "rows", "build",
+"solve", "direct", "ratio", "solve_stock", "build_solve", "full"}]}``, times in seconds.
+
+What each side's time covers: "solve" is ``prob.solve`` from PuLP's objects to values, duals
+and slacks read back onto them (creating the solver and its highspy instance, passing the
+model, HiGHS's run, reading the solution). "direct" is ``passModel`` of a ready ``HighsLp``
+and ``run`` (its conversion from PuLP's objects, `to_highs_lp`, is not timed). Both use
+HiGHS's default options (presolve on, threads automatic) with output off and the same time
+limit.
 """
 
 from __future__ import annotations
@@ -126,6 +135,12 @@ def measure(problem: AllocationProblem, repeat: int, time_limit: float) -> dict[
         keep("direct", direct)
         if abs(direct_optimum - pulp_optimum) > 1e-6 * max(1.0, abs(pulp_optimum)):
             raise RuntimeError(f"optima differ: {pulp_optimum} vs {direct_optimum}")
+        stock = priority_model(problem)
+        started = time.perf_counter()
+        stock.prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit))
+        keep("solve_stock", time.perf_counter() - started)
+        if stock.total_values() != model.total_values():
+            raise RuntimeError("PuLP's stock HiGHS and the engine's solver differ")
         started = time.perf_counter()
         solve_allocation(problem, settings)
         keep("full", time.perf_counter() - started)
@@ -146,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     instances = load_instances()
     header = (
         f"{'groups':>7} {'funders':>7} {'columns':>8} {'rows':>6} {'build s':>8} "
-        f"{'solve s':>8} {'highspy s':>9} {'ratio':>6} {'build+solve':>11} {'full run s':>10}"
+        f"{'solve s':>8} {'highspy s':>9} {'ratio':>6} {'stock s':>8} {'build+solve':>11} "
+        f"{'full run s':>10}"
     )
     if not arguments.json:
         print(f"shape: {arguments.shape}; best of {arguments.repeat}")
@@ -166,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 "solve": times["solve"],
                 "direct": times["direct"],
                 "ratio": times["solve"] / times["direct"],
+                "solve_stock": times["solve_stock"],
                 "build_solve": times["build"] + times["solve"],
                 "full": times["full"],
             }
@@ -175,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{size:>7} {arguments.funders:>7} {int(times['columns']):>8} {int(times['rows']):>6} "
             f"{times['build']:>8.3f} {times['solve']:>8.3f} {times['direct']:>9.3f} "
-            f"{times['solve'] / times['direct']:>6.2f} {times['build'] + times['solve']:>11.3f} "
+            f"{times['solve'] / times['direct']:>6.2f} {times['solve_stock']:>8.3f} "
+            f"{times['build'] + times['solve']:>11.3f} "
             f"{times['full']:>10.3f}",
             flush=True,
         )
