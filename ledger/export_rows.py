@@ -3,13 +3,17 @@
 Every posting-level export (journal, Beancount, hledger, XAF) reads the ledger through
 `stream_postings`. It walks the transaction ids in ranges of `TRANSACTIONS_PER_CHUNK`
 (positions are dense, 1..head, so a range is an index scan on the primary key), reads the
-range's transactions and postings with plain queries on the driver's own cursor, and joins
-them in Arrow. Memory stays flat however large the ledger: one chunk at a time. A
-transaction never spans two chunks, so a consumer can group a chunk's rows by transaction.
+range's transactions and postings with plain queries, and joins them in Arrow. Memory stays
+flat however large the ledger: one chunk at a time. A transaction never spans two chunks, so
+a consumer can group a chunk's rows by transaction.
 
-Why the driver cursor and not SQLAlchemy rows: a million transactions have six million
-postings, and building a Row object per posting costs more than the rest of an export. The
-queries are static text with bound parameters, on both SQLite and PostgreSQL.
+Why not SQLAlchemy rows: a million transactions have six million postings, and building a
+Row object per posting costs more than the rest of an export. A SQLite file is read in
+columns by the ADBC driver (`export_columnar`: no Python object per row, a second read-only
+connection whose consistency with the scope is argued and checked there); PostgreSQL and
+in-memory SQLite through the driver cursor of the export's own connection, `FETCH_ROWS`
+tuples at a time. Both run the same static SQL with bound parameters and give the same
+tables.
 
 Money stays integer cents (`amount_cents`, debit positive) here; the formats turn it into
 exact decimals (`to_decimal_euros`).
@@ -18,12 +22,13 @@ exact decimals (`to_decimal_euros`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from netfund.ledger.arrow_values import decimal_scalar, int64_scalar
 from netfund.ledger.errors import InvariantViolation
+from netfund.ledger.export_columnar import open_columnar
 from netfund.ledger.export_scope import Scope
 from netfund.ledger.schema import transactions_table
 from sqlalchemy import Connection, func, select
@@ -119,15 +124,70 @@ def stream_postings(
     bounds = transaction_id_range(connection, scope, types)
     if bounds is None:
         return
-    reader = _ChunkReader(connection, scope, types)
-    low, high = bounds
-    start = low - 1
-    while start < high:
-        stop = min(start + transactions_per_chunk, high)
-        table = reader.read(start, stop)
-        if table.num_rows:
-            yield table
-        start = stop
+    columnar = open_columnar(connection, scope)
+    source: _Source = _DriverSource(connection) if columnar is None else columnar
+    try:
+        reader = _ChunkReader(connection, source, scope, types)
+        low, high = bounds
+        start = low - 1
+        while start < high:
+            stop = min(start + transactions_per_chunk, high)
+            table = reader.read(start, stop)
+            if table.num_rows:
+                yield table
+            start = stop
+    finally:
+        source.close()
+
+
+class _Source(Protocol):
+    """Where a chunk's rows come from: the export's driver cursor or a columnar reader."""
+
+    def rows(self, sql: str, values: tuple[Any, ...]) -> list[tuple[Any, ...]]: ...
+
+    def table(
+        self, sql: str, values: tuple[Any, ...], kind: pa.StructType, rows_max: int | None
+    ) -> pa.Table:
+        """The rows of ``sql`` as a table of ``kind``; ``rows_max`` bounds them, if known."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _DriverSource:
+    """The DB-API cursor of the export's own connection: its transaction, its snapshot."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.driver = connection.connection.driver_connection
+
+    def rows(self, sql: str, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        cursor = self.driver.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def table(
+        self, sql: str, values: tuple[Any, ...], kind: pa.StructType, rows_max: int | None
+    ) -> pa.Table:
+        """The rows of ``sql`` as an Arrow table, `FETCH_ROWS` driver tuples at a time.
+
+        Arrow converts the tuples in C++ (about five times faster than ``zip(*rows)``), and
+        only one batch of Python objects is alive at a time, which keeps the memory flat.
+        """
+        cursor = self.driver.cursor()  # type: ignore[union-attr]
+        batches = []
+        try:
+            cursor.execute(sql, values)
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                batches.append(pa.RecordBatch.from_struct_array(pa.array(rows, type=kind)))
+        finally:
+            cursor.close()
+        return pa.Table.from_batches(batches, schema=pa.schema(list(kind)))
+
+    def close(self) -> None:
+        """Nothing to close: the connection is the export's."""
 
 
 class _ChunkReader:
@@ -142,9 +202,14 @@ class _ChunkReader:
     layout out of chain order only costs speed, and the chunk is sorted in Arrow if needed.
     """
 
-    def __init__(self, connection: Connection, scope: Scope, types: Sequence[str] | None) -> None:
-        # The DB-API connection of the SQLAlchemy connection: the same transaction, snapshot.
-        self.driver = connection.connection.driver_connection
+    def __init__(
+        self,
+        connection: Connection,
+        source: _Source,
+        scope: Scope,
+        types: Sequence[str] | None,
+    ) -> None:
+        self.source = source
         self.sqlite = connection.dialect.name == "sqlite"
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         # SQLite hands back the ISO text SQLAlchemy stored; PostgreSQL hands back dates.
@@ -188,52 +253,31 @@ class _ChunkReader:
             f"WHERE txn_id > {mark} AND txn_id <= {mark}"
         )
 
-    def _rows(self, sql: str, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        cursor = self.driver.cursor()
-        try:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-    def _table(self, sql: str, values: tuple[Any, ...], kind: pa.StructType) -> pa.Table:
-        """The rows of ``sql`` as an Arrow table, `FETCH_ROWS` driver tuples at a time.
-
-        Arrow converts the tuples in C++ (about five times faster than ``zip(*rows)``), and
-        only one batch of Python objects is alive at a time, which keeps the memory flat.
-        """
-        cursor = self.driver.cursor()
-        batches = []
-        try:
-            cursor.execute(sql, values)
-            while rows := cursor.fetchmany(FETCH_ROWS):
-                batches.append(pa.RecordBatch.from_struct_array(pa.array(rows, type=kind)))
-        finally:
-            cursor.close()
-        return pa.Table.from_batches(batches, schema=pa.schema(list(kind)))
-
     def _transactions(self, start: int, stop: int) -> pa.Table:
         values: tuple[Any, ...] = (start, stop, *self.filter_values)
+        rows_max = None
         if self.sqlite:
-            ((low, high),) = self._rows(self.transaction_bounds_sql, (start, stop))
+            ((low, high),) = self.source.rows(self.transaction_bounds_sql, (start, stop))
             if low is None:
                 return pa.table([], schema=pa.schema(list(self.transaction_struct)))
             values = (low, high, *values)
-        table = self._table(self.transactions_sql, values, self.transaction_struct)
+            rows_max = high - low + 1
+        table = self.source.table(self.transactions_sql, values, self.transaction_struct, rows_max)
         return _in_order(table, ["id"])
 
     def _postings(self, start: int, stop: int) -> pa.Table:
         values: tuple[Any, ...] = (start, stop, *self.fund_values)
         if self.restricted:
             values += (start, stop, *self.filter_values)
-        expected = None
+        expected = rows_max = None
         if self.sqlite:
-            ((low, high, count),) = self._rows(self.posting_bounds_sql, (start, stop))
+            ((low, high, count),) = self.source.rows(self.posting_bounds_sql, (start, stop))
             if low is None:
                 return pa.table([], schema=pa.schema(list(_POSTING_STRUCT)))
             values = (low, high, *values)
             expected = None if self.filtered else int(count)
-        table = self._table(self.postings_sql, values, _POSTING_STRUCT)
+            rows_max = high - low + 1
+        table = self.source.table(self.postings_sql, values, _POSTING_STRUCT, rows_max)
         if expected is not None and table.num_rows != expected:
             raise InvariantViolation(
                 f"transactions {start + 1}..{stop}: read {table.num_rows} postings, "

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 #: The first characters that make a spreadsheet treat a cell as a formula (OWASP list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_TRIGGER_PATTERN = "^[=+\\-@\t\r]"
 #: Bytes read at a time when hashing a finished export.
 HASH_BLOCK_BYTES = 4 * 1024 * 1024
 
@@ -47,7 +46,15 @@ def neutralise_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunke
     # Imported here: the CLI loads this module for every command, Arrow only for exports.
     import pyarrow.compute as pc
 
-    dangerous = pc.match_substring_regex(values, _TRIGGER_PATTERN)
+    # One starts_with pass per trigger costs less than half an anchored regex match (the
+    # journal export of a million expenses neutralises 54 million cells), and a column
+    # without any trigger, nearly every column, is returned as it is, without a copy.
+    dangerous = None
+    for trigger in FORMULA_TRIGGERS:
+        starts = pc.starts_with(values, trigger)
+        dangerous = starts if dangerous is None else pc.or_(dangerous, starts)
+    if dangerous is None or not pc.any(dangerous).as_py():
+        return values
     quoted = pc.utf8_replace_slice(values, start=0, stop=0, replacement="'")
     return pc.if_else(dangerous, quoted, values)
 

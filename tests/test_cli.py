@@ -228,12 +228,23 @@ def test_the_solver_choice_is_the_engines() -> None:
 
 
 def test_a_reporting_command_starts_without_the_heavy_libraries() -> None:
-    """Start-up is part of every command's time: Alembic, PuLP, ReportLab, Babel load only for the
-    commands that need them (init, allocate, statements)."""
+    """Start-up is part of every command's time: Alembic, PuLP, ReportLab, Babel, Arrow and its
+    SQLite driver load only for the commands that need them (init, allocate, statements,
+    exports)."""
+    heavy = (
+        "alembic",
+        "pulp",
+        "reportlab",
+        "pyhanko",
+        "openpyxl",
+        "babel",
+        "pyarrow",
+        "adbc_driver_manager",
+        "adbc_driver_sqlite",
+    )
     probe = (
         "import sys; import netfund.cli.main; "
-        "print(sorted(m for m in ('alembic', 'pulp', 'reportlab', 'pyhanko', 'openpyxl', 'babel') "
-        "if m in sys.modules))"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

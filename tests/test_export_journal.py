@@ -256,13 +256,18 @@ def test_an_export_stops_at_the_head_it_started_from(saniveld_url: str) -> None:
     """Transactions appended while an export runs are not in it: the scope fixes the head."""
     from netfund.ledger.database import connect, reading
     from netfund.ledger.export_scope import Scope, read_scope
+    from netfund.ledger.schema import transactions_table
+    from sqlalchemy import select
 
     engine = connect(saniveld_url)
     try:
         with reading(engine) as connection:
             head = read_scope(connection, None)
             assert head.head_id == 338
-            early = Scope(period=None, fund=None, head_id=10, head_hash=head.head_hash)
+            # The scope as if the export had started when transaction 10 was the newest.
+            t = transactions_table.c
+            tenth = connection.execute(select(t.hash).where(t.id == 10)).scalar_one()
+            early = Scope(period=None, fund=None, head_id=10, head_hash=tenth)
             tables = list(export_rows.stream_postings(connection, early))
     finally:
         engine.dispose()
