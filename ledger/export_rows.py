@@ -21,7 +21,10 @@ exact decimals (`to_decimal_euros`).
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -124,20 +127,61 @@ def stream_postings(
     bounds = transaction_id_range(connection, scope, types)
     if bounds is None:
         return
+    low, high = bounds
+    ranges = [
+        (start, min(start + transactions_per_chunk, high))
+        for start in range(low - 1, high, transactions_per_chunk)
+    ]
     columnar = open_columnar(connection, scope)
-    source: _Source = _DriverSource(connection) if columnar is None else columnar
-    try:
+    if columnar is None:
+        source = _DriverSource(connection)
         reader = _ChunkReader(connection, source, scope, types)
-        low, high = bounds
-        start = low - 1
-        while start < high:
-            stop = min(start + transactions_per_chunk, high)
+        for start, stop in ranges:
             table = reader.read(start, stop)
             if table.num_rows:
                 yield table
-            start = stop
+        return
+    sources: list[_Source] = [columnar]
+    try:
+        if len(ranges) > 1 and (os.cpu_count() or 1) > 1:
+            second = open_columnar(connection, scope)
+            if second is not None:
+                sources.append(second)
+        readers = [_ChunkReader(connection, source, scope, types) for source in sources]
+        yield from _read_alternately(readers, ranges)
     finally:
-        source.close()
+        for source in sources:
+            source.close()
+
+
+def _read_alternately(
+    readers: list[_ChunkReader], ranges: list[tuple[int, int]]
+) -> Iterator[pa.Table]:
+    """The chunks of ``ranges`` in order, read by ``readers`` side by side.
+
+    Why: at 1M expenses reading is most of a columnar export's time, and the ADBC driver
+    steps SQLite without the GIL, so a second connection on the file reads the next chunk on
+    the other core. Chunk k goes to reader k mod n and at most n chunks are in flight, so a
+    reader (one connection, not thread-safe) is only ever used by one thread at a time.
+    """
+    if len(readers) == 1:
+        for start, stop in ranges:
+            table = readers[0].read(start, stop)
+            if table.num_rows:
+                yield table
+        return
+    with ThreadPoolExecutor(len(readers), thread_name_prefix="netfund-export-read") as pool:
+        pending: deque[Future[pa.Table]] = deque()
+        for index, (start, stop) in enumerate(ranges):
+            if len(pending) == len(readers):
+                table = pending.popleft().result()
+                if table.num_rows:
+                    yield table
+            pending.append(pool.submit(readers[index % len(readers)].read, start, stop))
+        while pending:
+            table = pending.popleft().result()
+            if table.num_rows:
+                yield table
 
 
 class _Source(Protocol):
