@@ -204,27 +204,83 @@ def canonical_bytes(
     source_hash: object,
     postings: Iterable[tuple[object, object, object, object]],
 ) -> bytes:
-    """`canonical_content` from plain values: postings as (account, fund, group, cents).
+    """`canonical_content` from plain values: postings as (account, fund, group, cents)."""
+    rows = [(txn_id, number, *posting) for number, posting in enumerate(postings, start=1)]
+    return canonical_bytes_of_texts(
+        txn_id,
+        external_id,
+        date_text,
+        period,
+        type_,
+        description,
+        reference,
+        funder,
+        group,
+        reversal_of,
+        source_hash,
+        ",".join(posting_texts(rows)),
+    )
 
-    The keys are written in sorted order, as ``sort_keys=True`` orders them.
+
+def posting_texts(rows: Iterable[Sequence[object]]) -> list[str]:
+    """Each posting's part of the canonical content, ``[line_no,account,fund,group,cents]``.
+
+    Rows are in the postings table's column order, (txn_id, line_no, account, fund, group,
+    cents); the txn_id is not part of the text. `verify` writes a whole batch of stored rows
+    in this one pass, then joins each transaction's run with ``","``.
+    """
+    text = _encode_string
+    v = _json_value
+    return [
+        f"[{line},{text(account)},{text(fund)},"
+        f"{'null' if line_group is None else text(line_group)},{cents}]"
+        if type(line) is int
+        and type(account) is str
+        and type(fund) is str
+        and type(cents) is int
+        and (line_group is None or type(line_group) is str)
+        # Anything else (what a tampered column may hold) as json.dumps writes it.
+        else f"[{v(line)},{v(account)},{v(fund)},{v(line_group)},{v(cents)}]"
+        for _, line, account, fund, line_group, cents in rows
+    ]
+
+
+def canonical_bytes_of_texts(
+    txn_id: object,
+    external_id: object,
+    date_text: object,
+    period: object,
+    type_: object,
+    description: object,
+    reference: object,
+    funder: object,
+    group: object,
+    reversal_of: object,
+    source_hash: object,
+    postings_text: str,
+) -> bytes:
+    """`canonical_bytes` given its postings already written and joined (`posting_texts`).
+
+    The keys are written in sorted order, as ``sort_keys=True`` orders them. Text and None,
+    the usual values, are written without a call to `_json_value` (this runs once for each
+    transaction `verify` reads).
     """
     v = _json_value
     text = _encode_string
-    parts = []
-    for number, (account, fund, line_group, cents) in enumerate(postings, start=1):
-        if type(account) is str and type(fund) is str and type(cents) is int:
-            # The usual types, written directly; `v` writes anything else.
-            group_text = "null" if line_group is None else v(line_group)
-            parts.append(f"[{number},{text(account)},{text(fund)},{group_text},{cents!r}]")
-        else:
-            parts.append(f"[{number},{v(account)},{v(fund)},{v(line_group)},{v(cents)}]")
-    lines = ",".join(parts)
+    s = str
     return (
-        f'{{"date":{v(date_text)},"description":{v(description)},'
-        f'"external_id":{v(external_id)},"funder":{v(funder)},"group":{v(group)},'
-        f'"id":{v(txn_id)},"period":{v(period)},"postings":[{lines}],'
-        f'"reference":{v(reference)},"reversal_of":{v(reversal_of)},'
-        f'"source_hash":{v(source_hash)},"type":{v(type_)}}}'
+        f'{{"date":{text(date_text) if type(date_text) is s else v(date_text)},'
+        f'"description":{text(description) if type(description) is s else v(description)},'
+        f'"external_id":{text(external_id) if type(external_id) is s else v(external_id)},'
+        f'"funder":{"null" if funder is None else v(funder)},'
+        f'"group":{"null" if group is None else v(group)},'
+        f'"id":{txn_id if type(txn_id) is int else v(txn_id)},'
+        f'"period":{text(period) if type(period) is s else v(period)},'
+        f'"postings":[{postings_text}],'
+        f'"reference":{text(reference) if type(reference) is s else v(reference)},'
+        f'"reversal_of":{"null" if reversal_of is None else v(reversal_of)},'
+        f'"source_hash":{text(source_hash) if type(source_hash) is s else v(source_hash)},'
+        f'"type":{text(type_) if type(type_) is s else v(type_)}}}'
     ).encode()
 
 

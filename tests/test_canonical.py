@@ -13,7 +13,13 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from netfund.ledger.entries import Draft, Posting, canonical_bytes, canonical_content
+from netfund.ledger.entries import (
+    Draft,
+    Posting,
+    canonical_bytes,
+    canonical_content,
+    posting_texts,
+)
 
 
 def _definition(txn_id: int, draft: Draft) -> bytes:
@@ -126,6 +132,19 @@ def test_values_of_any_type_are_written_as_json_dumps_writes_them(
         content, ensure_ascii=False, separators=(",", ":"), sort_keys=True
     ).encode()
     assert canonical_bytes(*values, lines) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(odd_value, *([odd_value] * 5)), max_size=5))
+def test_stored_posting_rows_are_written_as_json_dumps_writes_them(
+    rows: list[tuple[object, ...]],
+) -> None:
+    """`verify` writes stored rows, line number included, as they come: (txn_id, line_no,
+    account, fund, group, cents); the txn_id is not part of the text."""
+    expected = json.dumps(
+        [list(row[1:]) for row in rows], ensure_ascii=False, separators=(",", ":")
+    )
+    assert "[" + ",".join(posting_texts(rows)) + "]" == expected
 
 
 def test_an_integer_and_its_text_hash_differently() -> None:
