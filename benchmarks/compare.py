@@ -1145,7 +1145,10 @@ def render(
         f"- netfund at commit {info['netfund']}; measured {info['date']}.",
         "",
         "What is measured: each command is a child process, from start to exit; wall clock, CPU "
-        "time (user + system) and peak RSS come from `os.wait4` of that child. Every netfund "
+        "time (user + system) and peak RSS come from `os.wait4` of that child. `netfund "
+        "verify` of 100,000 transactions or more checks ranges in worker processes that a "
+        "fork server starts, which `os.wait4` does not count: its CPU and peak RSS are the "
+        "verifying process's own, its wall clock the whole verify. Every netfund "
         "command includes the interpreter's start and netfund's imports: `netfund --help` "
         f"alone takes {_seconds(startup)} (median of 3). Peers read the text file from the "
         "start every time, while netfund reads it once (`import`) and then answers from the "
