@@ -27,6 +27,7 @@ from netfund.ledger.verify import verify
 from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events
+from tests.test_balance_totals import posting_sums, stored_totals
 
 EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
@@ -58,32 +59,6 @@ def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engi
     engine.dispose()
 
 
-def _posting_sums(engine: Engine) -> dict[tuple[str, str, str, str | None], tuple[int, int]]:
-    """(period, account, fund, group) → (debits, credits), summed from the postings."""
-    with reading(engine) as connection:
-        rows = connection.execute(
-            text(
-                'SELECT t.period, p.account, p.fund, p."group", '
-                "SUM(CASE WHEN p.amount_cents > 0 THEN p.amount_cents ELSE 0 END), "
-                "SUM(CASE WHEN p.amount_cents < 0 THEN -p.amount_cents ELSE 0 END) "
-                "FROM postings p JOIN transactions t ON t.id = p.txn_id "
-                'GROUP BY t.period, p.account, p.fund, p."group"'
-            )
-        ).all()
-    return {(r[0], r[1], r[2], r[3]): (int(r[4]), int(r[5])) for r in rows}
-
-
-def _stored_totals(engine: Engine) -> dict[tuple[str, str, str, str | None], tuple[int, int]]:
-    with reading(engine) as connection:
-        rows = connection.execute(
-            text(
-                'SELECT period, account, fund, "group", debit_cents, credit_cents '
-                "FROM balance_totals"
-            )
-        ).all()
-    return {(r[0], r[1], r[2], r[3] or None): (int(r[4]), int(r[5])) for r in rows}
-
-
 def _index_names(engine: Engine) -> set[str]:
     with reading(engine) as connection:
         return {index["name"] for index in inspect(connection).get_indexes("postings")}
@@ -94,7 +69,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     with reading(engine) as connection:
         assert current_revision(connection) == "0003"
         assert "balance_totals" not in inspect(connection).get_table_names()
-    sums = _posting_sums(engine)
+    sums = posting_sums(engine)
     assert len({key[0] for key in sums}) == 2  # 2026 and 2027
     assert "ix_postings_account_fund" in _index_names(engine)
     with reading(engine) as connection:
@@ -106,7 +81,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     assert database.head_revision() == "0005"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
-    assert _stored_totals(engine) == sums
+    assert stored_totals(engine) == sums
     assert verify(engine).head_hash == fingerprint
     with reading(engine) as connection:
         before = balances(connection, by=("account", "fund", "group"))
@@ -156,7 +131,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
         )
     with reading(engine) as connection:
         assert balances(connection, by=("account", "fund", "group")) == before
-    assert _stored_totals(engine) == sums
+    assert stored_totals(engine) == sums
     verify(engine)
 
 
@@ -170,7 +145,7 @@ def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
     assert "ix_postings_account_fund" in _index_names(engine)
     initialize(engine)
     assert "ix_postings_balance" in _index_names(engine)
-    assert _stored_totals(engine) == _posting_sums(engine)
+    assert stored_totals(engine) == posting_sums(engine)
     verify(engine)
 
 
