@@ -303,7 +303,7 @@ class _ChunkReader:
         if self.sqlite:
             ((low, high),) = self.source.rows(self.transaction_bounds_sql, (start, stop))
             if low is None:
-                return pa.table([], schema=pa.schema(list(self.transaction_struct)))
+                return _empty(pa.schema(list(self.transaction_struct)))
             values = (low, high, *values)
             rows_max = high - low + 1
         table = self.source.table(self.transactions_sql, values, self.transaction_struct, rows_max)
@@ -317,7 +317,7 @@ class _ChunkReader:
         if self.sqlite:
             ((low, high, count),) = self.source.rows(self.posting_bounds_sql, (start, stop))
             if low is None:
-                return pa.table([], schema=pa.schema(list(_POSTING_STRUCT)))
+                return _empty(pa.schema(list(_POSTING_STRUCT)))
             values = (low, high, *values)
             expected = None if self.filtered else int(count)
             rows_max = high - low + 1
@@ -333,10 +333,10 @@ class _ChunkReader:
         """Postings of transactions with ids in (start, stop], joined with their transaction."""
         header = self._transactions(start, stop)
         if not header.num_rows:
-            return ROW_SCHEMA.empty_table()
+            return _empty(ROW_SCHEMA)
         lines = self._postings(start, stop)
         if not lines.num_rows:
-            return ROW_SCHEMA.empty_table()
+            return _empty(ROW_SCHEMA)
         # Each posting's row in the header table: a hash lookup in C++.
         positions = pc.index_in(lines["txn_id"], value_set=header["id"])
         if positions.null_count:
@@ -403,3 +403,8 @@ def debit_credit_cents(
     debit = pc.max_element_wise(cents, zero)
     credit = pc.negate(pc.min_element_wise(cents, zero))
     return debit, credit
+
+
+def _empty(schema: pa.Schema) -> pa.Table:
+    """A table without rows (not `Schema.empty_table`, which makes pyarrow import pandas)."""
+    return pa.Table.from_batches([], schema=schema)
