@@ -54,12 +54,15 @@ def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -
             {
                 "database": url,
                 "schema_revision": report.revision_after,
+                "schema_revision_before": report.revision_before,
                 "funders_added": report.funders_added,
                 "groups_added": report.groups_added,
             }
         )
         return
     click.echo(f"ledger ready at {url} (schema {report.revision_after})")
+    if report.revision_before is not None and report.revision_before != report.revision_after:
+        click.echo(f"upgraded from schema {report.revision_before} to {report.revision_after}")
     if network is not None:
         click.echo(
             f"network {network.name!r}: {len(network.funders)} funders, "

@@ -10,6 +10,7 @@ closed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events
 from tests.test_balance_totals import posting_sums, stored_totals
+from tests.test_reliability_support import run_cli
 
 EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
@@ -158,3 +160,14 @@ def test_the_head_revision_is_alembics() -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
     assert database.head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
+    result = run_cli(db_url, "init")
+    assert result.exit_code == 0, result.output
+    assert f"upgraded from schema 0003 to {database.head_revision()}" in result.output
+    again = run_cli(db_url, "init", "--json")
+    assert again.exit_code == 0, again.output
+    document = json.loads(again.output)
+    assert document["schema_revision"] == document["schema_revision_before"] == "0005"
+    assert "upgraded from" not in run_cli(db_url, "init").output
