@@ -27,12 +27,10 @@ limit.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import highspy
 import numpy as np
@@ -43,16 +41,8 @@ from netfund.allocation.model import AllocationModel
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.solver import run
 
-_INSTANCES = Path(__file__).with_name("allocation_instances.py")
-
-
-def load_instances() -> Any:
-    """The problem generator beside this file (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("allocation_instances", _INSTANCES)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import allocation_instances
 
 
 def priority_model(problem: AllocationProblem) -> AllocationModel:
@@ -158,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object, no table")
     arguments = parser.parse_args(argv)
-    instances = load_instances()
     header = (
         f"{'groups':>7} {'funders':>7} {'columns':>8} {'rows':>6} {'build s':>8} "
         f"{'solve s':>8} {'highspy s':>9} {'ratio':>6} {'stock s':>8} {'build+solve':>11} "
@@ -170,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print("-" * len(header))
     measured = []
     for size in (int(text) for text in arguments.sizes.split(",")):
-        problem = instances.make_problem(size, arguments.funders, shape=arguments.shape)
+        problem = allocation_instances.make_problem(size, arguments.funders, shape=arguments.shape)
         times = measure(problem, arguments.repeat, arguments.time_limit)
         measured.append(
             {

@@ -9,9 +9,8 @@ benchmark runs once as a smoke test.) The table with highspy solving the same LP
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from netfund.allocation import SolverSettings, solve_allocation
@@ -19,17 +18,9 @@ from netfund.allocation.classes import group_funders
 from netfund.allocation.model import AllocationModel
 from netfund.allocation.solver import run
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+from allocation_instances import make_problem
 
-def _instances() -> Any:
-    path = Path(__file__).with_name("allocation_instances.py")
-    spec = importlib.util.spec_from_file_location("allocation_instances", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_problem = _instances().make_problem
 SETTINGS = SolverSettings(time_limit_seconds=600)
 
 

@@ -12,7 +12,6 @@ per import. The command-level comparison with Beancount, hledger and ledger-cli 
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import sys
 from collections.abc import Iterator
@@ -28,23 +27,16 @@ from netfund.ledger.setup import initialize
 from netfund.ledger.verify import verify
 from sqlalchemy import Engine
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import generate
+
 EXPENSES = 2_000
-
-
-def _generator() -> Any:
-    path = Path(__file__).with_name("generate.py")
-    spec = importlib.util.spec_from_file_location("netfund_bench_generate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bench-ledger")
-    _generator().generate(folder, EXPENSES)
+    generate.generate(folder, EXPENSES)
     return folder
 
 

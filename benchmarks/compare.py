@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import math
 import os
@@ -63,8 +62,10 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "BENCHMARKS.md"
@@ -77,16 +78,6 @@ NOT_INSTALLED = "not installed"
 ALLOCATION_GROUPS = 1_000
 ALLOCATION_FUNDERS = 50
 STATEMENT_FUNDERS = 100
-
-
-def _generator() -> ModuleType:
-    path = Path(__file__).with_name("generate.py")
-    spec = importlib.util.spec_from_file_location("netfund_bench_generate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def progress(message: str) -> None:
@@ -453,9 +444,8 @@ class Bench:
     def size(self, expenses: int, runs: int) -> SizeResult:
         arguments = self.arguments
         data = arguments.work / f"n{expenses}"
-        generator = _generator()
         progress(f"[{expenses:,}] generating {data}")
-        summary = generator.generate(
+        summary = generate.generate(
             data, expenses, arguments.funders, arguments.groups, arguments.seed
         )
         files = {

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
+from netfund.ledger.balance_totals import Totals, add_postings
 from netfund.ledger.entries import Draft, Transaction, chain_hash, check_balanced, is_valid_account
 from netfund.ledger.errors import InvariantViolation, LedgerError
 from netfund.ledger.schema import (
@@ -99,8 +100,8 @@ class Appender:
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
         self._posting_rows: list[tuple[Any, ...]] = []
-        #: (period, account, fund, group or '') → [debits, credits] appended, for balance_totals.
-        self._totals: dict[tuple[str, str, str, str], list[int]] = {}
+        #: Debits and credits of the rows written so far, stored by `finish` (balance_totals).
+        self._totals: Totals = {}
         # SQLAlchemy stores SQLite dates as ISO text; the raw bulk path must do the same.
         self._dates_as_text = connection.dialect.name == "sqlite"
 
@@ -149,20 +150,17 @@ class Appender:
                 txn_hash,
             )
         )
-        totals, period = self._totals, draft.period
         for line_no, posting in enumerate(draft.postings, start=1):
-            amount = posting.amount_cents
             self._posting_rows.append(
-                (txn_id, line_no, posting.account, posting.fund, posting.group, amount)
+                (
+                    txn_id,
+                    line_no,
+                    posting.account,
+                    posting.fund,
+                    posting.group,
+                    posting.amount_cents,
+                )
             )
-            key = (period, posting.account, posting.fund, posting.group or "")
-            sums = totals.get(key)
-            if sums is None:
-                sums = totals[key] = [0, 0]
-            if amount > 0:
-                sums[0] += amount
-            else:
-                sums[1] -= amount
         self.last_id, self.last_hash = txn_id, txn_hash
         self.appended_count += 1
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
@@ -185,6 +183,7 @@ class Appender:
         self._transaction_rows, self._posting_rows = [], []
         if not transactions and not postings:
             return
+        add_postings(self._totals, transactions, postings)
         if self._writer is not None:
             self._writer.submit(lambda: self._write(transactions, postings))
         else:
@@ -243,8 +242,9 @@ class Appender:
             self.connection.execute(
                 text(_ADD_TOTALS),
                 [
-                    {"p": key[0], "a": key[1], "f": key[2], "g": key[3], "d": sums[0], "c": sums[1]}
-                    for key, sums in sorted(self._totals.items())
+                    {"p": period, "a": key[0], "f": key[1], "g": key[2], "d": sums[0], "c": sums[1]}
+                    for period, lines in sorted(self._totals.items())
+                    for key, sums in sorted(lines.items())
                 ],
             )
             self._totals = {}

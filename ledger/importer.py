@@ -116,32 +116,26 @@ class _Deduplicator:
         remembered = line.to_bytes(8, "little") + _fingerprint_bytes(fingerprint)
         if stored is not None:
             self.not_appended[external_id] = remembered
-            if stored[1] == fingerprint:
-                self.skipped += 1
-            else:
-                self.problems.append(
-                    Problem(
-                        self.source,
-                        line,
-                        f"id {external_id!r} was stored before (transaction {stored[0]}) with "
-                        "other content; post a reversal and a new id to correct it",
-                    )
-                )
-            return False
+            return self._skip_or_report(
+                line,
+                stored[1] == fingerprint,
+                f"id {external_id!r} was stored before (transaction {stored[0]}) with "
+                "other content; post a reversal and a new id to correct it",
+            )
         self.round[external_id] = remembered
         return True
 
     def _repeat(self, line: int, external_id: str, same: bool, earlier_line: int) -> bool:
+        return self._skip_or_report(
+            line, same, f"id {external_id!r} is used on line {earlier_line} with other content"
+        )
+
+    def _skip_or_report(self, line: int, same: bool, problem: str) -> bool:
+        """A repeated id: skipped when its content is the same, else ``problem`` on ``line``."""
         if same:
             self.skipped += 1
         else:
-            self.problems.append(
-                Problem(
-                    self.source,
-                    line,
-                    f"id {external_id!r} is used on line {earlier_line} with other content",
-                )
-            )
+            self.problems.append(Problem(self.source, line, problem))
         return False
 
 

@@ -4,7 +4,7 @@
 the previous one and the canonical content (the same function the writer used), re-checks
 that each transaction balances per fund, that the ids run without gaps, that the chain head
 matches the newest transaction, that nothing was added to a closed period after it was
-closed, and that the balance totals equal the sums of the postings (`verify_totals.py`). It
+closed, and that the balance totals equal the sums of the postings (`balance_totals.py`). It
 names the first transaction that does not match. Reads are streamed in batches, so memory
 stays flat.
 
@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netfund.ledger.balance_totals import Totals, check_balance_totals
 from netfund.ledger.database import reading, require_schema
 from netfund.ledger.entries import GENESIS_HASH
 from netfund.ledger.errors import VerificationError
@@ -34,7 +35,6 @@ from netfund.ledger.schema import (
     transactions_table,
 )
 from netfund.ledger.verify_range import RangeResult, check_range
-from netfund.ledger.verify_totals import Totals, check_balance_totals
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.engine import URL
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from netfund.ledger.balance_totals import Totals, add_postings
 from netfund.ledger.entries import (
     BUDGET_ROOT,
     GENESIS_HASH,
@@ -35,7 +36,6 @@ from netfund.ledger.entries import (
 )
 from netfund.ledger.errors import VerificationError
 from netfund.ledger.schema import postings_table, transactions_table
-from netfund.ledger.verify_totals import Totals
 from sqlalchemy import Connection, Select, String, cast, select
 
 #: Transactions read per query. Small enough that a batch's rows stay in the CPU caches and
@@ -80,7 +80,7 @@ class RangeResult:
         closing_periods: periods with closing transactions in the range.
         error: the first mismatch in the range, or None.
         totals: debits and credits of its postings per period and (account, fund, group or
-            ''), to be added up and compared with `balance_totals` (`verify_totals.py`).
+            ''), to be added up and compared with `balance_totals` (`balance_totals.py`).
     """
 
     first: int
@@ -258,30 +258,8 @@ def _check_batch(
     finally:
         state.previous_hash, state.expected_id = previous_hash, expected_id
         state.postings += position
-    _add_totals(state.totals, rows, postings)
+    add_postings(state.totals, rows, postings)
     return True
-
-
-def _add_totals(totals: Totals, rows: Sequence[tuple[Any, ...]], postings: Sequence[Any]) -> None:
-    """Add a verified batch's postings to ``totals``: debits and credits apart, per period of
-    their transaction and (account, fund, group or '')."""
-    periods = {row[0]: row[3] for row in rows}
-    current, lines = None, None
-    for txn_id, _, account, fund, group, cents in postings:
-        period = periods[txn_id]
-        if period != current or lines is None:
-            current = period
-            lines = totals.get(period)
-            if lines is None:
-                lines = totals[period] = {}
-        key = (account, fund, group or "")
-        sums = lines.get(key)
-        if sums is None:
-            sums = lines[key] = [0, 0]
-        if cents > 0:
-            sums[0] += cents
-        else:
-            sums[1] -= cents
 
 
 def _missing_at_end(connection: Connection, state: _State, last: int) -> None:

@@ -1,12 +1,16 @@
-"""Checking `balance_totals` against the postings that `verify` has just re-hashed.
+"""Adding up postings into balance totals, and checking the stored `balance_totals` rows.
 
-Balances and trial balances are read from `balance_totals`, which is not part of the hash
-chain: a changed row there would change every report without touching a hash. So `verify`
-adds up each posting it reads (per period, account, fund and group, debits and credits
-apart) and this module compares the result with the stored rows, read in the same snapshot.
+The appender adds up every batch it writes (`add_postings`) and stores the sums when the
+chain head moves; `verify` adds up every batch it re-hashes the same way and compares the
+result with the stored rows, read in the same snapshot (`check_balance_totals`). The totals
+are not part of the hash chain: a changed row would change every balance without touching a
+hash, which is why `verify` recomputes them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from netfund.ledger.errors import VerificationError
 from netfund.ledger.money import format_cents
@@ -15,6 +19,34 @@ from sqlalchemy import Connection, select
 
 #: period → (account, fund, group or '') → [debits, credits]
 Totals = dict[str, dict[tuple[str, str, str], list[int]]]
+
+
+def add_postings(
+    totals: Totals, transactions: Sequence[Sequence[Any]], postings: Iterable[Sequence[Any]]
+) -> None:
+    """Add ``postings`` to ``totals``, debits and credits apart.
+
+    Rows are in the tables' column order: transactions (id, external_id, date, period, ...),
+    postings (txn_id, line_no, account, fund, group, cents); each posting's transaction is in
+    ``transactions``, whose period it is counted in.
+    """
+    periods = {row[0]: row[3] for row in transactions}
+    current, lines = None, None
+    for txn_id, _, account, fund, group, cents in postings:
+        period = periods[txn_id]
+        if period != current or lines is None:
+            current = period
+            lines = totals.get(period)
+            if lines is None:
+                lines = totals[period] = {}
+        key = (account, fund, group or "")
+        sums = lines.get(key)
+        if sums is None:
+            sums = lines[key] = [0, 0]
+        if cents > 0:
+            sums[0] += cents
+        else:
+            sums[1] -= cents
 
 
 def check_balance_totals(connection: Connection, computed: Totals) -> None:
