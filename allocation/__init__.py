@@ -7,8 +7,9 @@ in integers → an `AllocationResult` (canonical `to_dict()`), which `explain.ex
 words. An infeasible plan raises `InfeasibleError` with the `diagnosis` lines.
 
 Modules: `problem` and `result` (the records), `plan` (input), `model` (the LP), `solver`
-(solver choice, limits, status and dual signs), `solve` (the stages), `tiebreak`, `rounding`
-with `maxflow`, `checks`, `diagnosis`, `explain`, `wording` (amounts in words).
+(solver choice, limits, tolerances, status and dual signs), `lp_arrays` and `certificate` (every
+"optimal" checked from the LP's own data and the duals), `solve` (the stages), `tiebreak`,
+`rounding` with `maxflow`, `checks`, `diagnosis`, `explain`, `wording` (amounts in words).
 """
 
 from netfund.allocation.checks import allocation_violations, require_valid_allocation

@@ -6,6 +6,18 @@ objective stage, with the smallest fill ratio held), taken with their signs fixe
 priority objective (weight × euros) per euro of looser constraint. In a degenerate LP a price
 is one-sided (it holds for one more euro, not necessarily for one less); the sentences only
 speak of "one more euro" for that reason.
+
+Each constraint is worded by its slack *and* its price, since a constraint can be tight and
+still cost nothing (issue 13: "the overhead cap does not bind: overhead is 15% ... (cap 15%)"):
+
+- **binds**: tight, with a price: one more euro of room would raise the objective by it;
+- **tight without a price**: exactly at its limit, but one more euro of room would not change
+  the result (another constraint or the held fill ratio decides);
+- **slack**: room left (said in euros where it helps).
+
+Tightness is judged on the rounded allocation in exact integers (a cap is tight when not one
+more cent of overhead fits under it), and shares are printed with as many decimals as it takes
+for the text never to reach the cap while the share is below it (`format_share_against`).
 """
 
 from __future__ import annotations
@@ -14,7 +26,12 @@ from fractions import Fraction
 
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.result import AllocationResult, Sensitivity
-from netfund.allocation.wording import format_euros, format_price, format_share
+from netfund.allocation.wording import (
+    format_euros,
+    format_price,
+    format_share,
+    format_share_against,
+)
 
 #: Prices smaller than this (objective units per euro) are solver noise: the constraint is slack.
 PRICE_NOISE = 1e-7
@@ -75,6 +92,11 @@ def _funder_lines(
             lines.append(
                 f"{code} has {format_euros(left)} left unallocated: more money from {code} "
                 f"would not raise the objective (no group it may fund can use more of it)"
+            )
+        else:
+            lines.append(
+                f"{code}'s money is allocated to the last cent, but one more euro from {code} "
+                f"would not change the result"
             )
     return lines
 
@@ -138,11 +160,28 @@ def _group_lines(
                 line += (
                     f": one more euro of maximum would add {format_price(price)} to the objective"
                 )
+            else:
+                line += ": a higher maximum would not change the result"
             lines.append(line)
-        elif total == request.min_cents and price < -PRICE_NOISE:
+        elif total == request.min_cents > 0 and price < -PRICE_NOISE:
             lines.append(
                 f"{request.group} gets only its minimum of {format_euros(total)}: one euro less "
                 f"of minimum would add {format_price(-price)} to the objective"
+            )
+        elif total == 0 and price < -PRICE_NOISE:
+            lines.append(
+                f"{request.group} gets nothing: each euro for {request.group} would lower the "
+                f"objective by {format_price(-price)}"
+            )
+        elif total == 0:
+            lines.append(
+                f"{request.group} gets nothing: one more euro for {request.group} would not "
+                f"raise the objective"
+            )
+        elif total == request.min_cents:
+            lines.append(
+                f"{request.group} gets only its minimum of {format_euros(total)}; a lower "
+                f"minimum would not change the result"
             )
     return lines
 
@@ -150,35 +189,66 @@ def _group_lines(
 def _cap_lines(
     problem: AllocationProblem, result: AllocationResult, sensitivity: Sensitivity
 ) -> list[str]:
-    lines: list[str] = []
     overhead_groups = {request.group for request in problem.requests if request.overhead}
     overhead = problem.already_allocated_overhead_cents + sum(
         cents for group, cents in result.group_totals if group in overhead_groups
     )
     total = problem.already_allocated_cents + result.total_cents
-    share = _share_text(overhead, total)
-    cap = format_share(problem.overhead_cap)
-    if sensitivity.network_cap > PRICE_NOISE:
-        lines.append(
-            f"the overhead cap binds: overhead is {share} of the total allocated (cap {cap}); "
-            f"one more euro of room under the cap would add "
-            f"{format_price(sensitivity.network_cap)} to the objective"
+    lines = [
+        _cap_line(
+            "the overhead cap", "overhead", "the total allocated", problem.overhead_cap,
+            overhead, total, sensitivity.network_cap,
         )
-    else:
-        lines.append(
-            f"the overhead cap does not bind: overhead is {share} of the total allocated "
-            f"(cap {cap})"
-        )
-    for code, price in sensitivity.funder_caps:
-        if price <= PRICE_NOISE:
+    ]  # fmt: skip
+    prices = dict(sensitivity.funder_caps)
+    for funder in problem.funders:
+        if funder.overhead_cap is None:
             continue
-        funder = problem.funder(code)
-        assert funder.overhead_cap is not None
+        mine = [item for item in result.allocations if item.funder == funder.code]
         lines.append(
-            f"{code}'s own overhead cap of {format_share(funder.overhead_cap)} binds: one more "
-            f"euro of room under it would add {format_price(price)} to the objective"
+            _cap_line(
+                f"{funder.code}'s own overhead cap",
+                f"{funder.code}'s overhead",
+                f"{funder.code}'s money allocated",
+                funder.overhead_cap,
+                funder.already_allocated_overhead_cents
+                + sum(item.amount_cents for item in mine if item.group in overhead_groups),
+                funder.already_allocated_cents + sum(item.amount_cents for item in mine),
+                prices.get(funder.code, 0.0),
+            )
         )
     return lines
+
+
+def _cap_line(
+    name: str, whose: str, of_what: str, cap: Fraction, overhead: int, total: int, price: float
+) -> str:
+    """One cap in words: binds (with its price), tight without a price, or slack (with room)."""
+    share = _share_text(overhead, total, cap)
+    limit = format_share(cap)
+    room = cap_room_cents(cap, overhead, total)
+    if price > PRICE_NOISE:
+        return (
+            f"{name} binds: {whose} is {share} of {of_what} (cap {limit}); one more "
+            f"euro of room under the cap would add {format_price(price)} to the objective"
+        )
+    if room < 1:
+        return (
+            f"{name} is tight without a price: {whose} is exactly at the {limit} cap ({share} of "
+            f"{of_what}); one more euro of room would not change the result"
+        )
+    return (
+        f"{name} does not bind: {whose} is {share} of {of_what} (cap {limit}); "
+        f"{format_euros(int(room))} more overhead would still fit under it"
+    )
+
+
+def cap_room_cents(cap: Fraction, overhead: int, total: int) -> Fraction:
+    """How many cents of overhead could still be added under ``cap`` (each also adds to the
+    total): ``(cap * total - overhead) / (1 - cap)``; unlimited (a huge number) at a 100% cap."""
+    if cap >= 1:
+        return Fraction(10**18)
+    return (cap * total - overhead) / (1 - cap)
 
 
 def cap_share(cap: Fraction, overhead: bool) -> float:
@@ -186,7 +256,7 @@ def cap_share(cap: Fraction, overhead: bool) -> float:
     return float(1 - cap) if overhead else -float(cap)  # money-safe
 
 
-def _share_text(part: int, whole: int) -> str:
+def _share_text(part: int, whole: int, cap: Fraction) -> str:
     if whole == 0:
         return "0%"
-    return format_share(Fraction(part, whole))
+    return format_share_against(Fraction(part, whole), cap)

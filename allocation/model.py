@@ -7,13 +7,22 @@ Variables (all continuous, in euros: cents / 100, so coefficients and bounds sta
   Keeping the totals as variables puts the request bounds in variable bounds (their reduced
   costs are the "held at its maximum" prices) and keeps the objective and the network cap on
   one variable per group instead of one per pair, which roughly halves the nonzeros;
-- ``t`` in ``[0, 1]`` (`proportional` only): the smallest fill ratio.
+- ``u`` in ``[0, R]`` (`proportional` only): the smallest fill ratio ``t`` expressed in euros
+  of the widest request, ``u = t * R`` with ``R = max_g (max_g - min_g)``.
 
 Rows: per-funder availability, per-group balance, the network overhead cap over the group
 totals, each funder's own cap over its x, and for `proportional` the fill rows
-``a[g] - (max_g - min_g) * t >= min_g``. Overhead caps include the period's already-allocated
+``a[g] - (range_g / R) * u >= min_g``. Overhead caps include the period's already-allocated
 constants: ``O_prev + O <= cap * (T_prev + T)`` becomes ``sum_g k_g a_g <= cap*T_prev - O_prev``
 with ``k_g = 1 - cap`` for overhead groups and ``-cap`` for the others.
+
+Scaling (issue 13). Every objective is written so that one euro moved is worth about one unit
+or more, and every coefficient is at most 1 in size: the fill ratio in euros (one euro more to
+the worst-filled group raises ``u`` by ``R / range_g >= 1``; with ``t`` in ``[0, 1]`` it was
+``1 / range_g``, down to 1e-7 for a EUR 10M range, the size of the solver's dual tolerance, and
+HiGHS stopped at a vertex that was not optimal); the priority objective as
+``sum_g (weight_g / W) a_g`` with ``W`` the largest weight (`priority_scale` turns its values
+and prices back into weight × euros).
 
 Expressions are built from lists of (variable, coefficient) pairs, never with Python ``sum()``
 over PuLP expressions (quadratic). Names carry zero-padded indexes, since PuLP orders the
@@ -53,7 +62,10 @@ class AllocationModel:
         pairs: (funder index, request index) of each x, in canonical order.
         x: the x variables by pair.
         totals: the a variables, one per request (same order as ``problem.requests``).
-        fill: the t variable, or None when the fill ratio does not apply.
+        fill: the u variable (the fill ratio in euros of the widest request), or None when the
+            fill ratio does not apply.
+        fill_scale: ``R``, the widest request's range in euros: ``t = u / R`` (1 without u).
+        priority_scale: ``W``, the largest weight (1 when every weight is 0).
         availability: the availability row by funder index (funders with at least one pair).
         balance: the balance row per request.
         network_cap: the network overhead cap row.
@@ -132,12 +144,16 @@ class AllocationModel:
         self.fill: pulp.LpVariable | None = None
         self.fill_rows: dict[int, pulp.LpConstraint] = {}
         ranged = [g for g, request in enumerate(problem.requests) if request.range_cents > 0]
+        widest = max((problem.requests[g].range_cents for g in ranged), default=0)
+        self.fill_scale = euros(widest) if widest else 1.0
+        weights = [request.weight for request in problem.requests]
+        self.priority_scale = float(max(weights, default=0) or 1)  # money-safe
         if with_fill and ranged:
-            self.fill = prob.add_variable("t", 0, 1)
+            self.fill = prob.add_variable("t", 0, self.fill_scale)
             for g in ranged:
                 request = problem.requests[g]
                 self.fill_rows[g] = self._add(
-                    [(self.totals[g], 1.0), (self.fill, -euros(request.range_cents))],
+                    [(self.totals[g], 1.0), (self.fill, -request.range_cents / widest)],
                     pulp.LpConstraintGE,
                     f"fill_{g:06d}",
                     euros(request.min_cents),
@@ -155,10 +171,10 @@ class AllocationModel:
         return constraint
 
     def priority_expression(self) -> pulp.LpAffineExpression:
-        """``sum_g weight_g * a_g`` (euros times weight)."""
+        """``sum_g (weight_g / W) * a_g``: euros at the largest weight (see `priority_scale`)."""
         return pulp.LpAffineExpression(
             [
-                (total, float(request.weight))  # money-safe
+                (total, float(request.weight) / self.priority_scale)  # money-safe
                 for total, request in zip(self.totals, self.problem.requests, strict=True)
                 if request.weight != 0
             ]

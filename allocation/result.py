@@ -41,9 +41,11 @@ class StageRecord:
 
     Attributes:
         name: ``fill_ratio``, ``priority``, ``tie_break_totals`` or ``tie_break_spread``.
-        lp_value: the stage's optimal objective value as the solver reported it (euros).
-        hold_tolerance: how far below its optimum this stage's value was allowed to fall in
-            the later stages (0 for the last stage).
+        lp_value: the stage's optimal objective value as the solver reported it: the fill
+            ratio (``fill_ratio``), weight × euros (``priority``), the tie-break objectives.
+        hold_tolerance: how much money (euros) the hold on this stage's optimum let the later
+            stages give away (per group for the fill ratio; at the smallest nonzero weight for
+            the priority); 0 for a stage that is not held.
     """
 
     name: str

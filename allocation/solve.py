@@ -7,12 +7,19 @@ Stages, each an LP, each later one holding the earlier optima:
   its shadow prices are the ones `explain` puts in words;
 - **tie_break_totals** and **tie_break_spread** (see `tiebreak`): one canonical optimum.
 
-A hold is ``stage value >= optimum - tolerance``. The solver's optimum is exact only up to its
-own tolerances, so holding it exactly could make the next stage look infeasible; a loose hold
-is worse, because the tie-break stage exploits every bit of slack it is given (it would shave
-a fraction of a cent off one group for another). So the tolerance is tiny, far below the
-solver's own feasibility tolerance in euros, and grows a thousandfold, at most twice, only if a
-held stage is reported infeasible; it is recorded in the result's stages.
+A hold is ``stage value >= optimum - tolerance``, the tolerance expressed in money. The
+solver's optimum is exact only up to its own tolerances, so holding it exactly could make the
+next stage look infeasible; a loose hold is worse, because the tie-break stage exploits every
+bit of slack it is given (it would shave a fraction of a cent off one group for another). So
+the tolerance starts at a millionth of a euro and is widened, only if a held stage is reported
+infeasible, to at most half a cent: for the fill ratio (in euros of the widest request) every
+group then loses at most that much of its floor; for the priority objective the tolerance is
+the worth of that much money at the smallest nonzero weight. It is recorded in the result's
+stages, in euros.
+
+Every solve is certified (`certificate`): the solver's "optimal" counts only when the point is
+feasible and the Lagrangian bound from its duals lies within half a cent of money (in the
+stage's objective units) of its objective; otherwise a `SolverFailure`.
 
 After each objective stage, columns with a nonzero reduced cost are fixed at their bound (see
 `_Run._fix_settled`), which leaves the later stages the same choice in a smaller LP.
@@ -41,12 +48,11 @@ from netfund.allocation.rounding import round_to_cents
 from netfund.allocation.solver import SolverFailure, SolverSettings, SolveStatus
 from netfund.allocation.tiebreak import spread_over_funders, totals_coefficients
 
-#: Tolerance of a held optimum: absolute plus relative to the optimum (the fill ratio is in
-#: [0, 1], the priority objective in weight × euros); widened x1000, at most twice, if needed.
-HOLD_TOLERANCE_ABSOLUTE = 1e-9
-HOLD_TOLERANCE_RELATIVE = 1e-12
-HOLD_WIDENING_FACTOR = 1000.0
-HOLD_WIDENINGS_MAX = 2
+#: The tolerances of a held optimum, in euros of money, tried in turn while a held stage is
+#: reported infeasible; the last is the most a hold may give away: half a cent per group.
+HOLD_TOLERANCES_EUROS = (1e-6, 1e-4, 5e-3)
+#: The largest duality gap a stage's certificate accepts, in euros of money.
+GAP_TOLERANCE_EUROS = 5e-3
 #: A reduced cost above this (relative to the objective's largest coefficient) settles its
 #: column at its bound; a column within SETTLED_EUROS of that bound counts as sitting on it.
 SETTLED_REDUCED_COST = 1e-6
@@ -82,6 +88,32 @@ def solve_allocation(
     )
 
 
+class _Hold:
+    """One held optimum: its row, its value, how many objective units a euro of money is worth
+    in it, and which of `HOLD_TOLERANCES_EUROS` it uses now."""
+
+    def __init__(self, name: str, constraint: pulp.LpConstraint, value: float, unit: float) -> None:
+        self.name, self.constraint, self.value, self.unit = name, constraint, value, unit
+        self.step = 0
+        constraint.changeRHS(value - self.tolerance)
+
+    @property
+    def tolerance_euros(self) -> float:
+        return HOLD_TOLERANCES_EUROS[self.step]
+
+    @property
+    def tolerance(self) -> float:
+        return self.tolerance_euros * self.unit
+
+    def widen(self) -> bool:
+        """Take the next tolerance; False when the widest was already in use."""
+        if self.step + 1 == len(HOLD_TOLERANCES_EUROS):
+            return False
+        self.step += 1
+        self.constraint.changeRHS(self.value - self.tolerance)
+        return True
+
+
 class _Run:
     """The state of one allocation run across its stages."""
 
@@ -94,63 +126,71 @@ class _Run:
         self.lp_priority = 0.0
         self.lp_fill: float | None = None
         self.sensitivity: Sensitivity | None = None
-        self.holds: list[tuple[str, pulp.LpConstraint, float, float]] = []
+        self.holds: list[_Hold] = []
         self.model = AllocationModel(problem, with_fill=problem.objective == "proportional")
         self.stages: list[StageRecord] = []
         self.first_stage = True
+        weights = [float(r.weight) for r in problem.requests if r.weight > 0]  # money-safe
+        #: objective units of the priority stage per euro at the smallest nonzero weight
+        self.priority_unit = min(weights, default=1.0) / self.model.priority_scale
 
-    def _solve_stage(self, name: str, objective: pulp.LpAffineExpression) -> float:
-        """Solve one stage; widen the holds if a held stage looks infeasible."""
+    def _solve_stage(self, name: str, objective: pulp.LpAffineExpression, unit: float) -> float:
+        """Solve one stage; widen the holds while a held stage looks infeasible.
+
+        ``unit`` is what a euro of money is worth in the stage's objective: the certificate's
+        gap tolerance is `GAP_TOLERANCE_EUROS` of it.
+        """
         model = self.model
         model.set_objective(objective)
-        for widening in range(HOLD_WIDENINGS_MAX + 1):
-            status = solver_module.run(model.prob, self.settings)
+        while True:
+            status = solver_module.run(
+                model.prob, self.settings, stage=name, gap_tolerance=GAP_TOLERANCE_EUROS * unit
+            )
             if status == SolveStatus.OPTIMAL:
                 self.first_stage = False
                 return float(objective.value() or 0.0)  # money-safe
             if status == SolveStatus.INFEASIBLE and self.first_stage:
                 raise infeasible_error(self.original, self.settings)
-            if status != SolveStatus.INFEASIBLE or widening == HOLD_WIDENINGS_MAX:
+            if status != SolveStatus.INFEASIBLE or not self._widen_holds():
                 break
-            self._widen_holds()
         raise SolverFailure(solver_module.failure_message(model.prob, self.settings, name))
 
-    def _hold(self, name: str, objective: pulp.LpAffineExpression, value: float) -> None:
-        tolerance = HOLD_TOLERANCE_ABSOLUTE + HOLD_TOLERANCE_RELATIVE * abs(value)
-        constraint = self.model.hold(f"hold_{name}", objective, value - tolerance)
-        self.holds.append((name, constraint, value, tolerance))
-        self.stages.append(StageRecord(name, value, tolerance))
+    def _hold(
+        self, name: str, objective: pulp.LpAffineExpression, value: float, unit: float
+    ) -> None:
+        constraint = self.model.hold(f"hold_{name}", objective, value)
+        self.holds.append(_Hold(name, constraint, value, unit))
 
-    def _widen_holds(self) -> None:
-        widened = []
-        for name, constraint, value, tolerance in self.holds:
-            tolerance *= HOLD_WIDENING_FACTOR
-            constraint.changeRHS(value - tolerance)
-            widened.append((name, constraint, value, tolerance))
-        self.holds = widened
-        self.stages = [
-            StageRecord(stage.name, stage.lp_value, _tolerance_of(widened, stage))
-            for stage in self.stages
+    def _widen_holds(self) -> bool:
+        return any([hold.widen() for hold in self.holds])
+
+    def _stage_records(self, values: dict[str, float]) -> list[StageRecord]:
+        tolerances = {hold.name: hold.tolerance_euros for hold in self.holds}
+        return [
+            StageRecord(name, value, tolerances.get(name, 0.0)) for name, value in values.items()
         ]
 
     def solve(self) -> dict[tuple[int, int], int]:
         """Run the stages; return whole cents per (funder, group) of this run's problem."""
         problem, model = self.problem, self.model
+        values: dict[str, float] = {}
         if model.fill is not None:
             fill_objective = pulp.LpAffineExpression([(model.fill, 1.0)])
-            self.lp_fill = self._solve_stage("fill_ratio", fill_objective)
+            lp_fill_euros = self._solve_stage("fill_ratio", fill_objective, 1.0)
+            self.lp_fill = values["fill_ratio"] = lp_fill_euros / model.fill_scale
             self._fix_settled()
-            self._hold("fill_ratio", fill_objective, self.lp_fill)
+            self._hold("fill_ratio", fill_objective, lp_fill_euros, 1.0)
         priority = model.priority_expression()
-        self.lp_priority = self._solve_stage("priority", priority)
+        lp_priority = self._solve_stage("priority", priority, self.priority_unit)
+        self.lp_priority = values["priority"] = lp_priority * model.priority_scale
         self.sensitivity = self._sensitivity()
         self._fix_settled()
-        self._hold("priority", priority, self.lp_priority)
+        self._hold("priority", priority, lp_priority, self.priority_unit)
         totals_objective = model.totals_expression(totals_coefficients(problem))
-        lp_totals = self._solve_stage("tie_break_totals", totals_objective)
-        self.stages.append(StageRecord("tie_break_totals", lp_totals))
+        values["tie_break_totals"] = self._solve_stage("tie_break_totals", totals_objective, 1.0)
         spread, lp_spread = spread_over_funders(problem, model.total_values(), self.settings)
-        self.stages.append(StageRecord("tie_break_spread", lp_spread))
+        values["tie_break_spread"] = lp_spread
+        self.stages = self._stage_records(values)
         lp_cents = {pair: euros * 100 for pair, euros in spread.items()}
         return round_to_cents(problem, lp_cents, self.settings)
 
@@ -180,14 +220,15 @@ class _Run:
     def _sensitivity(self) -> Sensitivity:
         """Shadow prices of the stage just solved, as d(objective)/d(right-hand side)."""
         model, problem = self.model, self.problem
-        sign = self.settings.dual_sign(model.prob.sense)
+        # the stage's objective is in euros at the largest weight: prices back to weight × euros
+        sign = self.settings.dual_sign(model.prob.sense) * model.priority_scale
 
         def price(constraint: pulp.LpConstraint | None) -> float:
             if constraint is None or constraint.pi is None:
                 return 0.0
             return sign * float(constraint.pi) + 0.0  # money-safe
 
-        hold_fill = next((c for name, c, _, _ in self.holds if name == "fill_ratio"), None)
+        hold_fill = next((h.constraint for h in self.holds if h.name == "fill_ratio"), None)
         return Sensitivity(
             stage="priority",
             availability=tuple(
@@ -207,7 +248,8 @@ class _Run:
                 (request.group, sign * float(total.dj or 0.0) + 0.0)  # money-safe
                 for request, total in zip(problem.requests, model.totals, strict=True)
             ),
-            fill_hold=price(hold_fill),
+            # per unit of the fill ratio t = u / R: the hold's price per euro of u, times R
+            fill_hold=price(hold_fill) * model.fill_scale,
         )
 
 
@@ -221,15 +263,6 @@ def _for_members(classes: FunderClasses, sensitivity: Sensitivity) -> Sensitivit
         (member, price) for code, price in sensitivity.availability for member in codes[code]
     )
     return dataclasses.replace(sensitivity, availability=tuple(availability))
-
-
-def _tolerance_of(
-    holds: list[tuple[str, pulp.LpConstraint, float, float]], stage: StageRecord
-) -> float:
-    for name, _, _, tolerance in holds:
-        if name == stage.name:
-            return tolerance
-    return stage.hold_tolerance
 
 
 def _result(

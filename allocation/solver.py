@@ -32,14 +32,19 @@ bit for bit, and the same allocations to the cent. The method is PuLP 3.x intern
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
 import highspy
 import numpy as np
 import pulp
+from netfund.allocation.certificate import certify
+from netfund.allocation.lp_arrays import lp_arrays
 from netfund.ledger.errors import NetfundError
 
 SolverName = Literal["highs", "cbc"]
@@ -47,6 +52,48 @@ SOLVER_NAMES: tuple[SolverName, ...] = ("highs", "cbc")
 
 #: Default limit for one LP solve; an allocation solves two to four LPs.
 TIME_LIMIT_SECONDS_DEFAULT = 60.0
+#: The solvers' tolerances, set at the call site rather than left to each solver's default.
+#: Rows and columns are in euros, so a point may lie 1e-7 euro (a hundred-thousandth of a
+#: cent) outside a row. Objectives are scaled so that one euro moved is worth at least about
+#: one unit (see `model`), so a reduced cost of 1e-9 is far below any real improvement.
+PRIMAL_FEASIBILITY_TOLERANCE = 1e-7
+DUAL_FEASIBILITY_TOLERANCE = 1e-9
+
+_BANNER_LOCK = threading.Lock()
+_banner_spent = False
+
+
+def silence_highs_banner() -> None:
+    """Let HiGHS print its banner where nobody reads it, before any solver object exists.
+
+    The first ``highspy.Highs()`` of a process writes "Running HiGHS ... Copyright ..." to file
+    descriptor 1 from C++, before PuLP can switch output off, and C's stdio may hold it in a
+    buffer until the process exits. That would break ``--json`` output. So the first
+    Highs object is created here with descriptor 1 pointing at /dev/null and C's buffers
+    flushed before it is pointed back; HiGHS prints the banner once per process (tested), so
+    every later object is silent. Python's own buffered output is flushed first.
+    """
+    global _banner_spent
+    with _BANNER_LOCK:
+        if _banner_spent:
+            return
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no descriptor 1 at all: there is no stdout to protect
+            highspy.Highs()
+            _banner_spent = True
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highspy.Highs()
+            ctypes.CDLL(None).fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_spent = True
 
 
 class SolverFailure(NetfundError):
@@ -76,53 +123,35 @@ class BatchedHiGHS(pulp.HiGHS):
         """What ``pulp.HiGHS.buildSolverModel`` does, batched.
 
         Same column order (``lp.variables()``), row order (``lp.constraints()``), nonzeros
-        (coefficient 0 left out) and integrality; sets ``var.index`` and
-        ``constraint.index``, which PuLP's ``findSolutionValues`` reads the solution by.
+        (coefficient 0 left out) and integrality (`lp_arrays`); the arrays are kept in
+        ``self.arrays`` for the certificate, which reads the very model HiGHS was given.
         """
+        arrays = self.arrays = lp_arrays(lp)
         inf = highspy.kHighsInf
         sense = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-        variables = lp.variables()
-        objective = lp.objective
-        cost = np.empty(len(variables))
-        lower = np.empty(len(variables))
-        upper = np.empty(len(variables))
-        integers: list[int] = []
-        for i, var in enumerate(variables):
-            var.index = i
-            cost[i] = sense * objective.get(var, 0.0)
-            lower[i] = -inf if var.lowBound is None else var.lowBound
-            upper[i] = inf if var.upBound is None else var.upBound
-            if var.cat == pulp.LpInteger:
-                integers.append(i)
-        constraints = lp.constraints()
-        row_lower = np.empty(len(constraints))
-        row_upper = np.empty(len(constraints))
-        starts = np.empty(len(constraints), dtype=np.int32)
-        indices: list[int] = []
-        values: list[float] = []
-        for r, constraint in enumerate(constraints):
-            constraint.index = r
-            starts[r] = len(indices)
-            for var, coefficient in constraint.items():
-                if coefficient != 0:
-                    indices.append(var.index)
-                    values.append(coefficient)
-            low, high = constraint.getLb(), constraint.getUb()
-            row_lower[r] = -inf if low is None else low
-            row_upper[r] = inf if high is None else high
         highs = lp.solverModel
         no_entries = np.empty(0, dtype=np.int32)
-        highs.addCols(len(variables), cost, lower, upper, 0, no_entries, no_entries, np.empty(0))
-        if constraints:
+        highs.addCols(
+            len(arrays.variables),
+            sense * arrays.cost,
+            np.nan_to_num(arrays.lower, neginf=-inf),
+            np.nan_to_num(arrays.upper, posinf=inf),
+            0,
+            no_entries,
+            no_entries,
+            np.empty(0),
+        )
+        if arrays.constraints:
             highs.addRows(
-                len(constraints),
-                row_lower,
-                row_upper,
-                len(indices),
-                starts,
-                np.array(indices, dtype=np.int32),
-                np.array(values, dtype=float),
+                len(arrays.constraints),
+                np.nan_to_num(arrays.row_lower, neginf=-inf),
+                np.nan_to_num(arrays.row_upper, posinf=inf),
+                len(arrays.indices),
+                arrays.starts[:-1],
+                arrays.indices,
+                arrays.values,
             )
+        integers = [i for i, var in enumerate(arrays.variables) if var.cat == pulp.LpInteger]
         if integers and self.mip:
             highs.changeColsIntegrality(
                 len(integers),
@@ -161,13 +190,34 @@ class SolverSettings:
             raise ValueError("time_limit_seconds must be in (0, 3600]")
 
     def make(self) -> pulp.LpSolver:
-        """A fresh PuLP solver object with messages off and the time limit set."""
+        """A fresh PuLP solver object with messages off, the time limit and tolerances set."""
         if self.name == "highs":
-            return BatchedHiGHS(msg=False, timeLimit=self.time_limit_seconds)
+            silence_highs_banner()
+            return BatchedHiGHS(
+                msg=False,
+                timeLimit=self.time_limit_seconds,
+                primal_feasibility_tolerance=PRIMAL_FEASIBILITY_TOLERANCE,
+                dual_feasibility_tolerance=DUAL_FEASIBILITY_TOLERANCE,
+            )
         path = _cbc_path()
         if path is None:
             raise SolverFailure("solver 'cbc' is not available: no cbc executable was found")
-        return pulp.getSolver("COIN_CMD", msg=False, timeLimit=self.time_limit_seconds, path=path)
+        return pulp.getSolver(
+            "COIN_CMD",
+            msg=False,
+            timeLimit=self.time_limit_seconds,
+            path=path,
+            options=[
+                f"primalTolerance {PRIMAL_FEASIBILITY_TOLERANCE}",
+                f"dualTolerance {DUAL_FEASIBILITY_TOLERANCE}",
+            ],
+        )
+
+    @property
+    def reported_precision(self) -> float:
+        """Relative precision of the numbers the solver hands back: HiGHS in-process gives
+        full doubles; CBC writes its solution file with 8 significant digits."""
+        return 0.0 if self.name == "highs" else 1e-7
 
     def dual_sign(self, sense: int) -> float:
         """Factor that turns PuLP's reported duals into d(objective)/d(right-hand side)."""
@@ -176,10 +226,25 @@ class SolverSettings:
         return 1.0
 
 
-def run(prob: pulp.LpProblem, settings: SolverSettings) -> str:
-    """Solve ``prob`` and classify the outcome as a `SolveStatus` value."""
-    prob.solve(settings.make())
+def run(prob: pulp.LpProblem, settings: SolverSettings, *, stage: str, gap_tolerance: float) -> str:
+    """Solve ``prob`` and classify the outcome as a `SolveStatus` value.
+
+    An optimum counts only once it is certified (`certificate.certify`): its point within
+    the rows and bounds and the Lagrangian bound from its duals at most ``gap_tolerance``
+    (objective units) above its objective. A solver that says "optimal" without that is a
+    `SolverFailure`, never a silently worse allocation.
+    """
+    solver = settings.make()
+    prob.solve(solver)
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
+        arrays = getattr(solver, "arrays", None) or lp_arrays(prob)
+        certificate = certify(arrays, settings.dual_sign(prob.sense), settings.reported_precision)
+        problem = certificate.problem(gap_tolerance)
+        if problem is not None:
+            raise SolverFailure(
+                f"the {settings.name} solver reported an optimum in stage '{stage}' that does "
+                f"not pass the optimality check: {problem}"
+            )
         return SolveStatus.OPTIMAL
     if prob.status == pulp.LpStatusInfeasible:
         return SolveStatus.INFEASIBLE

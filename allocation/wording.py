@@ -33,6 +33,21 @@ def format_share(share: Fraction) -> str:
     return f"{float(percent):.2f}".rstrip("0").rstrip(".") + "%"  # money-safe
 
 
+def format_share_against(share: Fraction, cap: Fraction) -> str:
+    """A share beside its cap, never rounded onto it: with 2 decimals, or as many more as it
+    takes for the text to compare with the cap as the share does (``14.996%`` against 15% is
+    ``"14.996%"``, not ``"15%"``)."""
+    if share == cap:
+        return format_share(cap)
+    percent = share * 100
+    for decimals in range(2, 19):
+        text = f"{float(percent):.{decimals}f}"  # money-safe
+        shown = Fraction(text) / 100
+        if (shown < cap) == (share < cap) and shown != cap:
+            break
+    return text.rstrip("0").rstrip(".") + "%"
+
+
 def format_price(price: float) -> str:
     """A shadow price per euro as a short number: ``3.0``, ``0.85``, ``-1.25``."""
     rounded = round(price, 4)

@@ -39,7 +39,13 @@ from netfund.allocation import SolverSettings, solve_allocation
 from netfund.allocation.classes import group_funders
 from netfund.allocation.model import AllocationModel
 from netfund.allocation.problem import AllocationProblem
-from netfund.allocation.solver import run
+from netfund.allocation.solve import GAP_TOLERANCE_EUROS
+from netfund.allocation.solver import (
+    DUAL_FEASIBILITY_TOLERANCE,
+    PRIMAL_FEASIBILITY_TOLERANCE,
+    run,
+    silence_highs_banner,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
 import allocation_instances
@@ -92,11 +98,20 @@ def to_highs_lp(prob: pulp.LpProblem) -> highspy.HighsLp:
     return lp
 
 
+#: The engine's solver tolerances, given to the stock and direct solves too (same LP, same rules).
+TOLERANCES = {
+    "primal_feasibility_tolerance": PRIMAL_FEASIBILITY_TOLERANCE,
+    "dual_feasibility_tolerance": DUAL_FEASIBILITY_TOLERANCE,
+}
+
+
 def solve_directly(lp: highspy.HighsLp, time_limit_seconds: float) -> tuple[float, float]:
     """(seconds, optimal objective of the original maximisation) for highspy on its own."""
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", time_limit_seconds)
+    for name, value in TOLERANCES.items():
+        highs.setOptionValue(name, value)
     started = time.perf_counter()
     highs.passModel(lp)
     highs.run()
@@ -118,7 +133,9 @@ def measure(problem: AllocationProblem, repeat: int, time_limit: float) -> dict[
         model = priority_model(problem)
         keep("build", time.perf_counter() - started)
         started = time.perf_counter()
-        run(model.prob, settings)
+        weights = [float(r.weight) for r in model.problem.requests if r.weight > 0]
+        unit = min(weights, default=1.0) / model.priority_scale  # a euro at the smallest weight
+        run(model.prob, settings, stage="priority", gap_tolerance=GAP_TOLERANCE_EUROS * unit)
         keep("solve", time.perf_counter() - started)
         pulp_optimum = float(model.priority_expression().value() or 0.0)
         direct, direct_optimum = solve_directly(to_highs_lp(model.prob), time_limit)
@@ -127,7 +144,7 @@ def measure(problem: AllocationProblem, repeat: int, time_limit: float) -> dict[
             raise RuntimeError(f"optima differ: {pulp_optimum} vs {direct_optimum}")
         stock = priority_model(problem)
         started = time.perf_counter()
-        stock.prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit))
+        stock.prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit, **TOLERANCES))
         keep("solve_stock", time.perf_counter() - started)
         if stock.total_values() != model.total_values():
             raise RuntimeError("PuLP's stock HiGHS and the engine's solver differ")
@@ -148,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object, no table")
     arguments = parser.parse_args(argv)
+    silence_highs_banner()  # highspy's first object prints a banner on stdout (see solver.py)
     header = (
         f"{'groups':>7} {'funders':>7} {'columns':>8} {'rows':>6} {'build s':>8} "
         f"{'solve s':>8} {'highspy s':>9} {'ratio':>6} {'stock s':>8} {'build+solve':>11} "

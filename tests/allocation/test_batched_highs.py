@@ -25,7 +25,11 @@ from netfund.allocation import (
 )
 from netfund.allocation.classes import group_funders
 from netfund.allocation.model import AllocationModel
-from netfund.allocation.solver import BatchedHiGHS
+from netfund.allocation.solver import (
+    DUAL_FEASIBILITY_TOLERANCE,
+    PRIMAL_FEASIBILITY_TOLERANCE,
+    BatchedHiGHS,
+)
 from netfund.ledger.errors import InfeasibleError
 
 INSTANCES = Path(__file__).resolve().parents[2] / "benchmarks" / "allocation_instances.py"
@@ -170,7 +174,12 @@ def stock_highs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     def make(self: SolverSettings) -> pulp.LpSolver:
         assert self.name == "highs"
-        return pulp.HiGHS(msg=False, timeLimit=self.time_limit_seconds)
+        return pulp.HiGHS(
+            msg=False,
+            timeLimit=self.time_limit_seconds,
+            primal_feasibility_tolerance=PRIMAL_FEASIBILITY_TOLERANCE,
+            dual_feasibility_tolerance=DUAL_FEASIBILITY_TOLERANCE,
+        )
 
     with monkeypatch.context() as patch:
         patch.setattr(SolverSettings, "make", make)

@@ -23,6 +23,9 @@ from netfund.allocation import (
     solve_allocation,
 )
 from netfund.allocation.solver import _cbc_path
+from netfund.allocation.wording import format_share_against
+
+from tests.support.allocation_referee import smallest_case
 
 CAP = Fraction(15, 100)
 SOLVERS = [
@@ -194,20 +197,25 @@ def test_explanation_names_the_funders_price_recipient_and_held_maximum():
         "ZONMW has EUR 100.00 left unallocated: more money from ZONMW would not raise the "
         "objective (no group it may fund can use more of it)"
     ) in lines
-    assert "the overhead cap does not bind: overhead is 0% of the total allocated (cap 15%)" in (
-        lines
-    )
+    assert (
+        "the overhead cap does not bind: overhead is 0% of the total allocated (cap 15%); "
+        "EUR 247.05 more overhead would still fit under it"
+    ) in lines
+    assert "PB gets nothing: one more euro for PB would not raise the objective" in lines
 
 
 def test_explanation_says_when_the_overhead_caps_bind():
     lines = explain(binding_network_cap(), solve_allocation(binding_network_cap()))
     assert any(
-        line.startswith("the overhead cap binds: overhead is 15% of the total allocated")
+        line.startswith("the overhead cap binds: overhead is 14.9999% of the total allocated")
         and line.endswith("one more euro of room under the cap would add 5.8824 to the objective")
         for line in lines
     ), lines
     lines = explain(binding_funder_cap(), solve_allocation(binding_funder_cap()))
-    assert any(line.startswith("ZONMW's own overhead cap of 10% binds:") for line in lines), lines
+    assert any(
+        line.startswith("ZONMW's own overhead cap binds: ZONMW's overhead is 10% of ZONMW's money")
+        for line in lines
+    ), lines
     # ZONMW's extra euro is split: a tenth to PB, the rest to WG.
     assert any(
         line.startswith("one more euro from ZONMW") and line.endswith("going to PB and WG")
@@ -235,3 +243,28 @@ def test_proportional_explanation_states_the_held_fill_ratio():
     assert "filled at least 10% of the way" in lines[0]
     assert lines[0].endswith("holding the fill ratio costs 20.0 of that sum per percentage point")
     assert "one more euro from GEM would add 3.0 to the objective, going to B" in lines
+
+
+def test_a_cap_that_is_tight_without_a_price_is_not_called_slack():
+    """One funder, EUR 10M, proportional: the 15% cap is exactly full, but with the fill ratio
+    held, one more euro of room would not change the result (issue 13)."""
+    problem = smallest_case()
+    lines = explain(problem, solve_allocation(problem))
+    assert (
+        "the overhead cap is tight without a price: overhead is exactly at the 15% cap (15% of "
+        "the total allocated); one more euro of room would not change the result"
+    ) in lines, lines
+    assert not any("does not bind" in line for line in lines), lines
+    assert "filled at least 7.5% of the way" in lines[0]
+
+
+def test_a_share_just_below_the_cap_is_never_printed_as_the_cap():
+    cap = Fraction(15, 100)
+    assert format_share_against(Fraction(14_996, 100_000), cap) == "14.996%"
+    assert format_share_against(Fraction(1_499_999_999, 10**10), cap) == "14.99999999%"
+    assert format_share_against(cap, cap) == "15%"
+    assert format_share_against(Fraction(3, 100), cap) == "3%"
+    assert format_share_against(Fraction(151, 1000), cap) == "15.1%"
+    # the binding cap of the explain example: 14.9999%, never "15%"
+    lines = explain(binding_network_cap(), solve_allocation(binding_network_cap()))
+    assert any("overhead is 14.9999% of the total allocated (cap 15%)" in line for line in lines)
