@@ -13,6 +13,7 @@ Modules: `problem` and `result` (the records), `plan` (input), `model` (the LP),
 """
 
 from netfund.allocation.checks import allocation_violations, require_valid_allocation
+from netfund.allocation.errors import InfeasibleError
 from netfund.allocation.explain import explain
 from netfund.allocation.plan import Plan, PlanRequest, load_plan
 from netfund.allocation.problem import AllocationProblem, FunderSupply, Request
@@ -25,6 +26,7 @@ __all__ = [
     "AllocationProblem",
     "AllocationResult",
     "FunderSupply",
+    "InfeasibleError",
     "Plan",
     "PlanRequest",
     "Request",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.wording import format_euros, format_share
-from netfund.ledger.errors import InvariantViolation
+from netfund.ledger import InvariantViolation
 
 
 def allocation_violations(

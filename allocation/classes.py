@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netfund.allocation.problem import AllocationProblem, FunderSupply
-from netfund.ledger.errors import InvariantViolation
+from netfund.ledger import InvariantViolation
 
 Pair = tuple[int, int]
 

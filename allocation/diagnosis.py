@@ -21,11 +21,11 @@ from fractions import Fraction
 
 import pulp
 from netfund.allocation import solver as solver_module
+from netfund.allocation.errors import InfeasibleError
 from netfund.allocation.model import cap_coefficients, cap_room_euros, euros
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.solver import SolverFailure, SolverSettings, SolveStatus
 from netfund.allocation.wording import euros_to_cents, format_euros, format_share, join_codes
-from netfund.ledger.errors import InfeasibleError
 
 #: Slack below this many euros is solver noise, not a conflict.
 SLACK_NOISE_EUROS = 0.005

@@ -26,7 +26,7 @@ from fractions import Fraction
 import pulp
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.solver import SolverSettings
-from netfund.ledger.errors import InvariantViolation
+from netfund.ledger import InvariantViolation
 
 Pair = tuple[int, int]
 

@@ -29,9 +29,15 @@ from netfund.allocation.problem import (
     exact_share,
 )
 from netfund.allocation.wording import format_euros
-from netfund.ledger.errors import InputError, Problem
-from netfund.ledger.money import AmountError, parse_cents
-from netfund.ledger.toml_source import key_path, locate, read_toml
+from netfund.ledger import (
+    AmountError,
+    InputError,
+    Problem,
+    key_path,
+    locate,
+    parse_cents,
+    read_toml,
+)
 
 Basis = Literal["committed", "received"]
 BASES: tuple[Basis, ...] = ("committed", "received")

@@ -18,7 +18,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
-from netfund.ledger.money import AMOUNT_MAX_CENTS
+from netfund.ledger import AMOUNT_MAX_CENTS
 
 Objective = Literal["priority", "proportional"]
 OBJECTIVES: tuple[Objective, ...] = ("priority", "proportional")

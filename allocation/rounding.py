@@ -42,7 +42,7 @@ from netfund.allocation.exact_rounding import exact_rounding
 from netfund.allocation.maxflow import UNBOUNDED, BoundedFlow
 from netfund.allocation.problem import AllocationProblem, FunderSupply
 from netfund.allocation.solver import SolverSettings
-from netfund.ledger.errors import InvariantViolation
+from netfund.ledger import InvariantViolation
 
 Pair = tuple[int, int]
 

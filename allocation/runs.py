@@ -20,24 +20,35 @@ from pathlib import Path
 from typing import Any
 
 from netfund.allocation.checks import require_valid_allocation
+from netfund.allocation.errors import InfeasibleError
 from netfund.allocation.explain import explain
 from netfund.allocation.plan import Plan, PlanRequest, load_plan
 from netfund.allocation.problem import AllocationProblem, FunderSupply
 from netfund.allocation.result import AllocationResult
 from netfund.allocation.solve import solve_allocation
 from netfund.allocation.solver import SolverSettings
-from netfund.ledger.appender import Appender
-from netfund.ledger.database import reading, require_schema, writing
-from netfund.ledger.entries import Draft, Posting, source_hash
-from netfund.ledger.errors import InfeasibleError, LedgerError
-from netfund.ledger.event_rules import UNALLOCATED, allocated_account
-from netfund.ledger.fields import RESERVED_ID_PREFIX
-from netfund.ledger.figures import period_figures
-from netfund.ledger.money import format_cents
-from netfund.ledger.network import Network
-from netfund.ledger.registry import read_network
-from netfund.ledger.runs import StoredRun, read_run, store_run
-from netfund.ledger.schema import closed_periods_table, transactions_table
+from netfund.ledger import (
+    RESERVED_ID_PREFIX,
+    UNALLOCATED,
+    Appender,
+    Draft,
+    LedgerError,
+    Network,
+    Posting,
+    StoredRun,
+    allocated_account,
+    closed_periods_table,
+    format_cents,
+    period_figures,
+    read_network,
+    read_run,
+    reading,
+    require_schema,
+    source_hash,
+    store_run,
+    transactions_table,
+    writing,
+)
 from sqlalchemy import Connection, Engine, select
 
 #: Shares are printed with four decimals (a hundredth of a percent).

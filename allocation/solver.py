@@ -45,7 +45,7 @@ import numpy as np
 import pulp
 from netfund.allocation.certificate import certify
 from netfund.allocation.lp_arrays import lp_arrays
-from netfund.ledger.errors import NetfundError
+from netfund.ledger import NetfundError
 
 SolverName = Literal["highs", "cbc"]
 SOLVER_NAMES: tuple[SolverName, ...] = ("highs", "cbc")

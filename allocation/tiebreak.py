@@ -34,7 +34,7 @@ from netfund.allocation.model import (
 )
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.solver import SolverFailure, SolverSettings, SolveStatus
-from netfund.ledger.money import split_largest_remainder
+from netfund.ledger import split_largest_remainder
 
 #: How far the spread stage may move a group total away from the tie-break stage's value
 #: (euros), tried in turn while the stage is infeasible: the tie-break stage's point may lie up

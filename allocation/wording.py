@@ -1,6 +1,6 @@
 """Amounts, shares and prices as words for people: diagnoses and explanations use these.
 
-Machine formats (CSV, JSON) use `netfund.ledger.money.format_cents`; sentences for the
+Machine formats (CSV, JSON) use `netfund.ledger.model.money.format_cents`; sentences for the
 administrator use thousands separators and the currency, so "EUR 1,200,000.00" reads at a glance.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from netfund.ledger.money import format_cents
+from netfund.ledger import format_cents
 
 
 def format_euros(cents: int) -> str:

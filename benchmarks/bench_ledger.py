@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netfund.ledger.balances import balances
-from netfund.ledger.database import connect
+from netfund.ledger.balance_sums import balances
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import verify
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package

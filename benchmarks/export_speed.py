@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from import_speed import write_events, write_network
-from netfund.ledger.database import connect
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
 
 GOALS = {"csv": (10.0, 500), "parquet": (5.0, 500)}  # seconds, MB
 

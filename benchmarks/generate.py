@@ -22,7 +22,7 @@ beancount|hledger`): netfund's account with the fund as the last segment
 
 The pro-rata split is netfund's: the expense is split over the funds with a positive
 allocation to the group in the period, in fund-code order, by
-`netfund.ledger.money.split_largest_remainder` (the function the ledger itself calls), and a
+`netfund.ledger.model.money.split_largest_remainder` (the function the ledger itself calls), and a
 fund whose share rounds to zero gets no posting. All allocations are dated before the first
 expense and never change afterwards, so the weights are the same for every expense.
 
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from netfund.ledger.money import format_cents, split_largest_remainder
+from netfund.ledger.model.money import format_cents, split_largest_remainder
 
 YEAR = 2026
 CURRENCY = "EUR"

@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from netfund.ledger.database import connect
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import verify
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification.chain import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNDERS = ["GEM", "ZK", "ZV1", "ZV2", "ZONMW"]

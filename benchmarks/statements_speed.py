@@ -30,10 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from netfund.ledger.database import connect
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
 from netfund.reports.statements import (
     available_cores,
     prepare_statements,

@@ -10,10 +10,7 @@ from typing import Any
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger.database import reading, require_schema
-from netfund.ledger.errors import InfeasibleError
-from netfund.ledger.money import format_cents
-from netfund.ledger.runs import StoredRun, list_runs
+from netfund.ledger import StoredRun, format_cents, list_runs, reading, require_schema
 
 #: The solvers `--solver` offers: allocation.solver.SOLVER_NAMES, written out so that other
 #: commands do not import PuLP at start-up (a test checks the two agree).
@@ -177,6 +174,7 @@ def allocate_command(
       netfund allocate examples/saniveld/plan.toml --out alloc.csv --json
       netfund allocate --commit latest
     """
+    from netfund.allocation.errors import InfeasibleError
     from netfund.allocation.runs import commit_run, run_plan
     from netfund.allocation.solver import SolverSettings
 

@@ -14,9 +14,15 @@ from typing import Any
 
 import click
 from netfund.cli.errors import CommandError
-from netfund.ledger.database import connect, redact, resolve_url
-from netfund.ledger.errors import LedgerError, NetfundError
-from netfund.ledger.fields import FieldError, parse_date
+from netfund.ledger import (
+    FieldError,
+    LedgerError,
+    NetfundError,
+    connect,
+    parse_date,
+    redact,
+    resolve_url,
+)
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 

@@ -24,10 +24,15 @@ from typing import Any
 import click
 from netfund.cli.app import cli
 from netfund.cli.render import emit_json, progress, show_lines, show_table
-from netfund.ledger.database import connect, reading
-from netfund.ledger.errors import InputError, Problem
-from netfund.ledger.money import format_grouped, parse_cents
-from netfund.ledger.network import load_network
+from netfund.ledger import (
+    InputError,
+    Problem,
+    connect,
+    format_grouped,
+    load_network,
+    parse_cents,
+    reading,
+)
 
 EXAMPLE = "saniveld"
 INPUTS = ("network.toml", "events.csv", "plan.toml", "spending.csv")
@@ -146,7 +151,7 @@ def demo_command(folder: Path, as_json: bool) -> None:
 
 
 def _init(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
-    from netfund.ledger.setup import initialize
+    from netfund.ledger import initialize
 
     network = load_network(inputs["network.toml"])
     report = initialize(engine, network)
@@ -156,7 +161,7 @@ def _init(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str,
 
 def _import(name: str) -> Callable[..., str]:
     def work(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
-        from netfund.ledger.importer import import_events
+        from netfund.ledger import import_events
 
         report = import_events(engine, inputs[name])
         return f"{report.posted} events"
@@ -192,11 +197,14 @@ def _statements(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dic
 
 
 def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
-    from netfund.ledger.export_journal import JOURNAL_WRITERS
-    from netfund.ledger.export_plaintext import PLAINTEXT_WRITERS
-    from netfund.ledger.export_records import ExportRequest, run_export
-    from netfund.ledger.export_trial_balance import trial_balance_writer
-    from netfund.ledger.export_xaf import xaf_writer
+    from netfund.ledger.exports import (
+        JOURNAL_WRITERS,
+        PLAINTEXT_WRITERS,
+        ExportRequest,
+        run_export,
+        trial_balance_writer,
+        xaf_writer,
+    )
 
     out = folder / "exports"
     out.mkdir()
@@ -242,7 +250,7 @@ def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[s
 
 
 def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
-    from netfund.ledger.verify import verify
+    from netfund.ledger import verify
     from netfund.reports.status import read_status
 
     report = verify(engine)

@@ -7,7 +7,7 @@ failed, 1 anything unexpected. No traceback reaches the user unless NETFUND_DEBU
 from __future__ import annotations
 
 import click
-from netfund.ledger.errors import InputError, NetfundError
+from netfund.ledger import InputError, NetfundError
 
 
 class CommandError(click.ClickException):

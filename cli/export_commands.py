@@ -14,8 +14,8 @@ from typing import Any
 import click
 from netfund.cli.app import cli, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger.database import reading, require_schema
-from netfund.ledger.export_records import (
+from netfund.ledger import reading, require_schema
+from netfund.ledger.exports import (
     FORMATS,
     TRIAL_BALANCE_DIMENSIONS,
     XAF_VERSIONS,
@@ -133,7 +133,7 @@ def journal_command(
     Example:
       netfund export journal --format parquet --out journal.parquet
     """
-    from netfund.ledger.export_journal import JOURNAL_WRITERS
+    from netfund.ledger.exports import JOURNAL_WRITERS
 
     request = ExportRequest("journal", file_format, out, period=period, fund=fund)
     _run(ctx, request, JOURNAL_WRITERS[file_format], as_json)
@@ -170,7 +170,7 @@ def trial_balance_command(
     Example:
       netfund export trial-balance --format xlsx --period 2026 --by fund --out tb-2026.xlsx
     """
-    from netfund.ledger.export_trial_balance import trial_balance_writer
+    from netfund.ledger.exports import trial_balance_writer
 
     request = ExportRequest("trial-balance", file_format, out, period=period, options={"by": by})
     _run(ctx, request, trial_balance_writer(file_format, by), as_json)
@@ -188,7 +188,7 @@ def beancount_command(ctx: click.Context, out: Path, period: str | None, as_json
     Example:
       netfund export beancount --out saniveld.beancount && bean-check saniveld.beancount
     """
-    from netfund.ledger.export_plaintext import PLAINTEXT_WRITERS
+    from netfund.ledger.exports import PLAINTEXT_WRITERS
 
     request = ExportRequest("beancount", "beancount", out, period=period)
     _run(ctx, request, PLAINTEXT_WRITERS["beancount"], as_json)
@@ -206,7 +206,7 @@ def hledger_command(ctx: click.Context, out: Path, period: str | None, as_json: 
     Example:
       netfund export hledger --out saniveld.journal && hledger -f saniveld.journal bal
     """
-    from netfund.ledger.export_plaintext import PLAINTEXT_WRITERS
+    from netfund.ledger.exports import PLAINTEXT_WRITERS
 
     request = ExportRequest("hledger", "hledger", out, period=period)
     _run(ctx, request, PLAINTEXT_WRITERS["hledger"], as_json)
@@ -236,7 +236,7 @@ def xaf_command(
     Example:
       netfund export xaf --period 2026 --out saniveld-2026.xaf
     """
-    from netfund.ledger.export_xaf import xaf_writer
+    from netfund.ledger.exports import xaf_writer
 
     request = ExportRequest("xaf", "xaf", out, period=period, options={"xaf_version": xaf_version})
     _run(ctx, request, xaf_writer(xaf_version), as_json)

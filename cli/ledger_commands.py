@@ -8,28 +8,38 @@ from pathlib import Path
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import count_lines, emit_json, progress, show_table
-from netfund.ledger.balances import DIMENSIONS, balances, parse_dimensions
-from netfund.ledger.corrections import reverse
-from netfund.ledger.database import reading, redact, require_schema
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
-from netfund.ledger.errors import InputError, Problem
-from netfund.ledger.fields import (
+from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
+    DIMENSIONS,
     REFERENCE_LENGTH_MAX,
+    Draft,
     FieldError,
+    ImportReport,
+    InputError,
+    Posting,
+    Problem,
+    balances,
+    check_lines,
+    close_period,
+    format_cents,
+    import_events,
+    import_journal,
+    initialize,
+    lines_fingerprint,
+    load_network,
     parse_amount,
     parse_date,
+    parse_dimensions,
     parse_id,
     parse_text,
+    post,
+    read_network,
+    reading,
+    redact,
+    require_schema,
+    reverse,
+    verify,
 )
-from netfund.ledger.importer import ImportReport, import_events, import_journal, post
-from netfund.ledger.journal import check_lines
-from netfund.ledger.money import format_cents
-from netfund.ledger.network import load_network
-from netfund.ledger.periods import close_period
-from netfund.ledger.registry import read_network
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import verify
 from sqlalchemy import Engine
 
 

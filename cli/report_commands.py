@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, progress
-from netfund.ledger.errors import VerificationError
+from netfund.ledger import VerificationError
 from netfund.reports.wording import LANGUAGES
 
 # The statement modules are imported inside the commands that use them: ReportLab and

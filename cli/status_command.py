@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_lines, show_table
-from netfund.ledger.database import reading, require_schema
-from netfund.ledger.figures import check_period
-from netfund.ledger.money import format_cents, format_grouped
+from netfund.ledger import check_period, format_cents, format_grouped, reading, require_schema
 
 # The statements' figures bring Babel along; only this command needs them at start-up.
 if TYPE_CHECKING:

@@ -1,4 +1,241 @@
 """netfund's ledger: the single source of truth for every euro in the network.
 
-It imports nothing from `netfund.allocation`, `netfund.reports` or `netfund.cli`; they import it.
+This module is the ledger's public API: `netfund.allocation`, `netfund.reports` and
+`netfund.cli` import only the names below (and the exports from `netfund.ledger.exports`);
+a test fails when a module outside ledger/ imports one of its submodules. The ledger imports
+nothing from them. Names load lazily (PEP 562 ``__getattr__``): a command that never verifies
+or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
+
+Layers (see docs.md): ``model/`` (records, money, errors; no database), ``inputs/`` (files
+read with their line numbers), ``store/`` (schema, engines, the writer, totals, migrations),
+``verification/``, ``exports/``, and the services at this level: importer, periods, corrections,
+balances and figures.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives.
+_HOMES: dict[str, str] = {
+    "InputError": "netfund.ledger.model.errors",
+    "InvariantViolation": "netfund.ledger.model.errors",
+    "LedgerError": "netfund.ledger.model.errors",
+    "NetfundError": "netfund.ledger.model.errors",
+    "Problem": "netfund.ledger.model.errors",
+    "VerificationError": "netfund.ledger.model.errors",
+    "AMOUNT_MAX_CENTS": "netfund.ledger.model.money",
+    "AmountError": "netfund.ledger.model.money",
+    "cents_to_decimal": "netfund.ledger.model.money",
+    "format_cents": "netfund.ledger.model.money",
+    "format_grouped": "netfund.ledger.model.money",
+    "parse_cents": "netfund.ledger.model.money",
+    "split_largest_remainder": "netfund.ledger.model.money",
+    "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.fields",
+    "FieldError": "netfund.ledger.model.fields",
+    "REFERENCE_LENGTH_MAX": "netfund.ledger.model.fields",
+    "RESERVED_ID_PREFIX": "netfund.ledger.model.fields",
+    "parse_amount": "netfund.ledger.model.fields",
+    "parse_date": "netfund.ledger.model.fields",
+    "parse_id": "netfund.ledger.model.fields",
+    "parse_text": "netfund.ledger.model.fields",
+    "Draft": "netfund.ledger.model.entries",
+    "Posting": "netfund.ledger.model.entries",
+    "lines_fingerprint": "netfund.ledger.model.entries",
+    "source_hash": "netfund.ledger.model.entries",
+    "Funder": "netfund.ledger.inputs.network",
+    "Network": "netfund.ledger.inputs.network",
+    "load_network": "netfund.ledger.inputs.network",
+    "check_lines": "netfund.ledger.inputs.journal",
+    "key_path": "netfund.ledger.inputs.toml_source",
+    "locate": "netfund.ledger.inputs.toml_source",
+    "read_toml": "netfund.ledger.inputs.toml_source",
+    "UNALLOCATED": "netfund.ledger.event_rules",
+    "allocated_account": "netfund.ledger.event_rules",
+    "connect": "netfund.ledger.store.database",
+    "reading": "netfund.ledger.store.database",
+    "redact": "netfund.ledger.store.database",
+    "require_schema": "netfund.ledger.store.database",
+    "resolve_url": "netfund.ledger.store.database",
+    "writing": "netfund.ledger.store.database",
+    "initialize": "netfund.ledger.store.setup",
+    "read_network": "netfund.ledger.store.registry",
+    "StoredRun": "netfund.ledger.store.runs",
+    "list_runs": "netfund.ledger.store.runs",
+    "read_run": "netfund.ledger.store.runs",
+    "store_run": "netfund.ledger.store.runs",
+    "closed_periods_table": "netfund.ledger.store.schema",
+    "transactions_table": "netfund.ledger.store.schema",
+    "Appender": "netfund.ledger.store.writer",
+    "ImportReport": "netfund.ledger.importer",
+    "import_events": "netfund.ledger.importer",
+    "import_journal": "netfund.ledger.importer",
+    "post": "netfund.ledger.importer",
+    "close_period": "netfund.ledger.periods",
+    "reverse": "netfund.ledger.corrections",
+    "DIMENSIONS": "netfund.ledger.balance_sums",
+    "balances": "netfund.ledger.balance_sums",
+    "parse_dimensions": "netfund.ledger.balance_sums",
+    "ChainPosition": "netfund.ledger.figures",
+    "FunderFigures": "netfund.ledger.figures",
+    "MoneyMovement": "netfund.ledger.figures",
+    "NO_GROUP": "netfund.ledger.figures",
+    "chain_hash_at": "netfund.ledger.figures",
+    "chain_position_as_of": "netfund.ledger.figures",
+    "check_period": "netfund.ledger.figures",
+    "money_movements": "netfund.ledger.figures",
+    "period_figures": "netfund.ledger.figures",
+    "transactions_after": "netfund.ledger.figures",
+    "verify": "netfund.ledger.verification.chain",
+}
+
+__all__ = [
+    "AMOUNT_MAX_CENTS",
+    "DESCRIPTION_LENGTH_MAX",
+    "DIMENSIONS",
+    "NO_GROUP",
+    "REFERENCE_LENGTH_MAX",
+    "RESERVED_ID_PREFIX",
+    "UNALLOCATED",
+    "AmountError",
+    "Appender",
+    "ChainPosition",
+    "Draft",
+    "FieldError",
+    "Funder",
+    "FunderFigures",
+    "ImportReport",
+    "InputError",
+    "InvariantViolation",
+    "LedgerError",
+    "MoneyMovement",
+    "NetfundError",
+    "Network",
+    "Posting",
+    "Problem",
+    "StoredRun",
+    "VerificationError",
+    "allocated_account",
+    "balances",
+    "cents_to_decimal",
+    "chain_hash_at",
+    "chain_position_as_of",
+    "check_lines",
+    "check_period",
+    "close_period",
+    "closed_periods_table",
+    "connect",
+    "format_cents",
+    "format_grouped",
+    "import_events",
+    "import_journal",
+    "initialize",
+    "key_path",
+    "lines_fingerprint",
+    "list_runs",
+    "load_network",
+    "locate",
+    "money_movements",
+    "parse_amount",
+    "parse_cents",
+    "parse_date",
+    "parse_dimensions",
+    "parse_id",
+    "parse_text",
+    "period_figures",
+    "post",
+    "read_network",
+    "read_run",
+    "read_toml",
+    "reading",
+    "redact",
+    "require_schema",
+    "resolve_url",
+    "reverse",
+    "source_hash",
+    "split_largest_remainder",
+    "store_run",
+    "transactions_after",
+    "transactions_table",
+    "verify",
+    "writing",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:
+    from netfund.ledger.balance_sums import DIMENSIONS, balances, parse_dimensions
+    from netfund.ledger.corrections import reverse
+    from netfund.ledger.event_rules import UNALLOCATED, allocated_account
+    from netfund.ledger.figures import (
+        NO_GROUP,
+        ChainPosition,
+        FunderFigures,
+        MoneyMovement,
+        chain_hash_at,
+        chain_position_as_of,
+        check_period,
+        money_movements,
+        period_figures,
+        transactions_after,
+    )
+    from netfund.ledger.importer import ImportReport, import_events, import_journal, post
+    from netfund.ledger.inputs.journal import check_lines
+    from netfund.ledger.inputs.network import Funder, Network, load_network
+    from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+    from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
+    from netfund.ledger.model.errors import (
+        InputError,
+        InvariantViolation,
+        LedgerError,
+        NetfundError,
+        Problem,
+        VerificationError,
+    )
+    from netfund.ledger.model.fields import (
+        DESCRIPTION_LENGTH_MAX,
+        REFERENCE_LENGTH_MAX,
+        RESERVED_ID_PREFIX,
+        FieldError,
+        parse_amount,
+        parse_date,
+        parse_id,
+        parse_text,
+    )
+    from netfund.ledger.model.money import (
+        AMOUNT_MAX_CENTS,
+        AmountError,
+        cents_to_decimal,
+        format_cents,
+        format_grouped,
+        parse_cents,
+        split_largest_remainder,
+    )
+    from netfund.ledger.periods import close_period
+    from netfund.ledger.store.database import (
+        connect,
+        reading,
+        redact,
+        require_schema,
+        resolve_url,
+        writing,
+    )
+    from netfund.ledger.store.registry import read_network
+    from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
+    from netfund.ledger.store.schema import closed_periods_table, transactions_table
+    from netfund.ledger.store.setup import initialize
+    from netfund.ledger.store.writer import Appender
+    from netfund.ledger.verification.chain import verify

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from netfund.ledger.appender import Appender
-from netfund.ledger.database import require_schema, writing
-from netfund.ledger.entries import Draft, Posting, period_of, source_hash
-from netfund.ledger.errors import LedgerError
-from netfund.ledger.fields import RESERVED_ID_PREFIX
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.model.entries import Draft, Posting, period_of, source_hash
+from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.model.fields import RESERVED_ID_PREFIX
+from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.schema import postings_table, transactions_table
+from netfund.ledger.store.writer import Appender
 from sqlalchemy import Engine, select
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from netfund.ledger.entries import Draft, Posting, Transaction
-from netfund.ledger.events import Event
-from netfund.ledger.money import format_cents, split_largest_remainder
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.inputs.events import Event
+from netfund.ledger.model.entries import Draft, Posting, Transaction
+from netfund.ledger.model.money import format_cents, split_largest_remainder
+from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Connection, func, select
 
 RECEIVABLE = "Assets:Receivable"

@@ -29,7 +29,6 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
-from netfund.ledger.errors import LedgerError
 from netfund.ledger.event_rules import (
     ALLOCATED_PREFIX,
     CONTRIBUTIONS,
@@ -38,8 +37,9 @@ from netfund.ledger.event_rules import (
     REFUNDABLE,
     REFUNDED,
 )
-from netfund.ledger.fields import DATE_FIRST, DATE_LAST
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.model.fields import DATE_FIRST, DATE_LAST
+from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 #: The group key of spending posted without a group (a journal line on Expenses:X).

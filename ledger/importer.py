@@ -18,16 +18,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from netfund.ledger.appender import Appender
-from netfund.ledger.csv_input import CsvReader
-from netfund.ledger.database import require_schema, writing
-from netfund.ledger.entries import Draft
-from netfund.ledger.errors import InputError, LedgerError, Problem
 from netfund.ledger.event_rules import AttributionError, AttributionState, event_draft
-from netfund.ledger.events import EVENT_COLUMNS, read_events
-from netfund.ledger.journal import journal_reader, read_journal
-from netfund.ledger.network import Network
-from netfund.ledger.registry import read_network
+from netfund.ledger.inputs.csv_rows import CsvReader
+from netfund.ledger.inputs.events import EVENT_COLUMNS, read_events
+from netfund.ledger.inputs.journal import journal_reader, read_journal
+from netfund.ledger.inputs.network import Network
+from netfund.ledger.model.entries import Draft
+from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.registry import read_network
+from netfund.ledger.store.writer import Appender
 from sqlalchemy import Engine
 
 #: Events handled per round of id look-ups (each round waits for the background writer).

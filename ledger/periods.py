@@ -15,14 +15,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from netfund.ledger.appender import Appender
-from netfund.ledger.database import require_schema, writing
-from netfund.ledger.entries import Draft, Posting, is_budget_account, source_hash
-from netfund.ledger.errors import LedgerError
 from netfund.ledger.event_rules import BANK, CONTRIBUTIONS, REFUNDABLE, REFUNDED
-from netfund.ledger.fields import RESERVED_ID_PREFIX
-from netfund.ledger.registry import read_network
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.model.entries import Draft, Posting, is_budget_account, source_hash
+from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.model.fields import RESERVED_ID_PREFIX
+from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.registry import read_network
+from netfund.ledger.store.schema import postings_table, transactions_table
+from netfund.ledger.store.writer import Appender
 from sqlalchemy import Engine, func, select
 
 CARRIED_FORWARD = "Equity:CarriedForward"

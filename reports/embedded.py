@@ -22,8 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from netfund.ledger.errors import InputError, Problem
-from netfund.ledger.figures import MoneyMovement
+from netfund.ledger import InputError, MoneyMovement, Problem
 from netfund.reports.statement_data import StatementData, Summary
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas

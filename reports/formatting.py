@@ -16,7 +16,7 @@ from functools import cache
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from netfund.ledger.money import cents_to_decimal
+from netfund.ledger import cents_to_decimal
 
 #: The Babel locale of each statement language. en_GB: European day-month order.
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}

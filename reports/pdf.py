@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from functools import partial
 
-from netfund.ledger.figures import NO_GROUP, MoneyMovement
+from netfund.ledger import NO_GROUP, MoneyMovement
 from netfund.reports.canvas import Footer, StatementCanvas
 from netfund.reports.charts import (
     ALLOCATED_COLOR,

@@ -13,18 +13,19 @@ import datetime
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from netfund.ledger.errors import LedgerError
-from netfund.ledger.figures import (
+from netfund.ledger import (
     NO_GROUP,
     ChainPosition,
+    Funder,
     FunderFigures,
+    LedgerError,
     MoneyMovement,
+    Network,
     chain_position_as_of,
     money_movements,
     period_figures,
+    read_network,
 )
-from netfund.ledger.network import Funder, Network
-from netfund.ledger.registry import read_network
 from netfund.reports.formatting import share_of
 from sqlalchemy import Connection
 

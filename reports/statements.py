@@ -27,9 +27,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netfund.ledger.database import reading, require_schema
-from netfund.ledger.errors import InvariantViolation, LedgerError
-from netfund.ledger.figures import ChainPosition, check_period
+from netfund.ledger import (
+    ChainPosition,
+    InvariantViolation,
+    LedgerError,
+    check_period,
+    reading,
+    require_schema,
+)
 from netfund.reports.pdf import render_statement
 from netfund.reports.statement_data import (
     StatementData,

@@ -25,17 +25,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from netfund.ledger.figures import (
+from netfund.ledger import (
     NO_GROUP,
     ChainPosition,
     FunderFigures,
+    Network,
     chain_position_as_of,
+    format_grouped,
     period_figures,
+    read_network,
+    transactions_table,
 )
-from netfund.ledger.money import format_grouped
-from netfund.ledger.network import Network
-from netfund.ledger.registry import read_network
-from netfund.ledger.schema import transactions_table
 from netfund.reports.formatting import share_of
 from netfund.reports.statement_data import Summary
 from sqlalchemy import Connection, select

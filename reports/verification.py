@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netfund.ledger.database import reading, require_schema
-from netfund.ledger.errors import InputError, LedgerError, Problem
-from netfund.ledger.figures import (
+from netfund.ledger import (
     ChainPosition,
+    InputError,
+    LedgerError,
+    Problem,
     chain_hash_at,
     check_period,
+    reading,
+    require_schema,
     transactions_after,
 )
 from netfund.reports.embedded import (

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 from netfund.cli.main import cli
-from netfund.ledger.database import connect
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
 from sqlalchemy import Engine, create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from netfund.ledger.balances import balances
-from netfund.ledger.database import connect, reading
+from netfund.ledger.balance_sums import balances
 from netfund.ledger.figures import period_figures
-from netfund.ledger.schema import allocation_runs_table
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.schema import allocation_runs_table
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLE

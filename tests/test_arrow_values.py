@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from netfund.ledger.arrow_values import decimal_scalar, int64_array, int64_scalar, string_array
+from netfund.ledger.exports.arrow_values import (
+    decimal_scalar,
+    int64_array,
+    int64_scalar,
+    string_array,
+)
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 

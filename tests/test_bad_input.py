@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
-from netfund.ledger.database import connect
-from netfund.ledger.schema import earmarks_table, funders_table, groups_table, network_table
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.schema import earmarks_table, funders_table, groups_table, network_table
 from sqlalchemy import inspect, select
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from netfund.ledger.balances import balances
-from netfund.ledger.database import connect, reading
-from netfund.ledger.export_scope import read_scope
-from netfund.ledger.export_trial_balance import trial_balance
+from netfund.ledger.balance_sums import balances
+from netfund.ledger.exports.scope import read_scope
+from netfund.ledger.exports.trial_balance import trial_balance
+from netfund.ledger.store.database import connect, reading
 from sqlalchemy import Engine, text
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML

@@ -13,7 +13,7 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from netfund.ledger.entries import (
+from netfund.ledger.model.entries import (
     Draft,
     Posting,
     canonical_bytes,

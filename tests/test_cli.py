@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 from netfund.cli.main import cli
-from netfund.ledger.database import connect
+from netfund.ledger.store.database import connect
 from sqlalchemy import text
 
 from tests.conftest import EXAMPLE, ROOT, write_events

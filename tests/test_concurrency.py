@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from netfund.ledger.database import reading
-from netfund.ledger.schema import transactions_table
-from netfund.ledger.verify import verify
+from netfund.ledger.store.database import reading
+from netfund.ledger.store.schema import transactions_table
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, func, select
 
 WRITERS = 4
@@ -19,8 +19,8 @@ POSTS_EACH = 25
 
 WRITER_SCRIPT = """
 import datetime, sys
-from netfund.ledger.database import connect
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.store.database import connect
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.importer import post
 
 url, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -19,14 +19,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from netfund.ledger import export_columnar, export_rows
-from netfund.ledger.database import connect, reading
-from netfund.ledger.errors import InvariantViolation
-from netfund.ledger.export_journal import JOURNAL_SCHEMA
-from netfund.ledger.export_scope import Scope, read_scope
+from netfund.ledger.exports import columnar as export_columnar
+from netfund.ledger.exports import rows as export_rows
+from netfund.ledger.exports.journal import JOURNAL_SCHEMA
+from netfund.ledger.exports.scope import Scope, read_scope
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.model.errors import InvariantViolation
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.setup import initialize
 from sqlalchemy import text
 
 from tests.conftest import NETWORK_TOML, write_events

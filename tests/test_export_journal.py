@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from netfund.ledger import export_rows
-from netfund.ledger.export_journal import JOURNAL_COLUMNS
+from netfund.ledger.exports import rows as export_rows
+from netfund.ledger.exports.journal import JOURNAL_COLUMNS
 from openpyxl import load_workbook
 
 from tests.conftest import write_events
@@ -254,9 +254,9 @@ def test_the_exports_log_records_every_export(db_url: str, tmp_path: Path) -> No
 
 def test_an_export_stops_at_the_head_it_started_from(saniveld_url: str) -> None:  # noqa: F811
     """Transactions appended while an export runs are not in it: the scope fixes the head."""
-    from netfund.ledger.database import connect, reading
-    from netfund.ledger.export_scope import Scope, read_scope
-    from netfund.ledger.schema import transactions_table
+    from netfund.ledger.exports.scope import Scope, read_scope
+    from netfund.ledger.store.database import connect, reading
+    from netfund.ledger.store.schema import transactions_table
     from sqlalchemy import select
 
     engine = connect(saniveld_url)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from beancount import loader
 from beancount.core import data
-from netfund.ledger.export_plaintext import beancount_account
+from netfund.ledger.exports.plaintext import beancount_account
 
 from tests.conftest import NETWORK_TOML, write_events
 from tests.test_export_support import (

@@ -14,13 +14,13 @@ import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from netfund.ledger.errors import LedgerError
-from netfund.ledger.export_journal import JOURNAL_SCHEMA
-from netfund.ledger.export_pipeline import consume_in_background
-from netfund.ledger.export_records import ExportRequest, list_exports, run_export
-from netfund.ledger.export_rows import to_decimal_euros
-from netfund.ledger.export_safety import AtomicFile, neutralise, neutralise_array
-from netfund.ledger.export_sheets import write_csv, write_xlsx
+from netfund.ledger.exports.journal import JOURNAL_SCHEMA
+from netfund.ledger.exports.pipeline import consume_in_background
+from netfund.ledger.exports.records import ExportRequest, list_exports, run_export
+from netfund.ledger.exports.rows import to_decimal_euros
+from netfund.ledger.exports.safety import AtomicFile, neutralise, neutralise_array
+from netfund.ledger.exports.sheets import write_csv, write_xlsx
+from netfund.ledger.model.errors import LedgerError
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 

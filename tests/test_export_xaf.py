@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import xmlschema
 from lxml import etree
-from netfund.ledger.export_xaf import NAMESPACES, account_id
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.exports.xaf import NAMESPACES, account_id
+from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import case, create_engine, func, select
 
 from tests.test_export_support import (

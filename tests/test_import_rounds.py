@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from netfund.ledger import importer
-from netfund.ledger.errors import InputError
 from netfund.ledger.importer import import_events
-from netfund.ledger.verify import verify
+from netfund.ledger.model.errors import InputError
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine
 
 from tests.conftest import write_events

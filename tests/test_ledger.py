@@ -7,17 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
-from netfund.ledger.balances import balances
+from netfund.ledger.balance_sums import balances
 from netfund.ledger.corrections import reverse
-from netfund.ledger.database import connect, reading
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
-from netfund.ledger.errors import InputError, InvariantViolation, LedgerError, VerificationError
 from netfund.ledger.importer import import_events, import_journal, post
-from netfund.ledger.network import load_network
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.model.errors import (
+    InputError,
+    InvariantViolation,
+    LedgerError,
+    VerificationError,
+)
 from netfund.ledger.periods import close_period
-from netfund.ledger.schema import postings_table, transactions_table
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import verify
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.schema import postings_table, transactions_table
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, func, select, text
 
 from tests.conftest import EXAMPLE, write_events
@@ -347,7 +352,7 @@ def test_balance_json_by_dimensions(engine: Engine, tmp_path: Path, run_cli) -> 
 @pytest.mark.parametrize("code", ["../GEM", "/etc/passwd", "GEM\x00X", "GEM/..", "C:\\\\x"])
 def test_codes_that_could_leave_an_output_folder_are_refused(code: str) -> None:
     """Funder and group codes become file names (statements): only letters, digits and '-'."""
-    from netfund.ledger.network import parse_network
+    from netfund.ledger.inputs.network import parse_network
 
     from tests.conftest import NETWORK_TOML
 

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from netfund.ledger import database
-from netfund.ledger.balances import balances
-from netfund.ledger.database import connect, current_revision, reading, writing
+from netfund.ledger.balance_sums import balances
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
+from netfund.ledger.inputs.network import load_network
 from netfund.ledger.periods import close_period
-from netfund.ledger.registry import store_network
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import verify
+from netfund.ledger.store import database
+from netfund.ledger.store.database import connect, current_revision, reading, writing
+from netfund.ledger.store.registry import store_network
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events

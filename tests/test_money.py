@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from netfund.ledger.money import (
+from netfund.ledger.model.money import (
     AMOUNT_MAX_CENTS,
     AmountError,
     format_cents,

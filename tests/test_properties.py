@@ -14,12 +14,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netfund.ledger.database import reading
-from netfund.ledger.errors import InputError
 from netfund.ledger.importer import import_events
-from netfund.ledger.money import format_cents
-from netfund.ledger.schema import postings_table, transactions_table
-from netfund.ledger.verify import verify
+from netfund.ledger.model.errors import InputError
+from netfund.ledger.model.money import format_cents
+from netfund.ledger.store.database import reading
+from netfund.ledger.store.schema import postings_table, transactions_table
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import write_events

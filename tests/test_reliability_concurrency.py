@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netfund.ledger.balances import balances
-from netfund.ledger.database import reading
-from netfund.ledger.entries import GENESIS_HASH
-from netfund.ledger.schema import transactions_table
+from netfund.ledger.balance_sums import balances
+from netfund.ledger.model.entries import GENESIS_HASH
+from netfund.ledger.store.database import reading
+from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import Engine, select
 
 from tests.conftest import write_events
@@ -38,7 +38,7 @@ BATCH = 25
 #: Shared by the writer processes and the test, which recomputes the expected balances.
 GENERATOR = """
 import datetime
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 
 DATE = datetime.date(2026, 5, 1)
 FUNDS = ("NET", "GEM", "ZVK", "ZONMW")
@@ -74,7 +74,7 @@ WRITER_SCRIPT = (
     GENERATOR
     + """
 import sys
-from netfund.ledger.database import connect
+from netfund.ledger.store.database import connect
 from netfund.ledger.importer import post
 
 url, writer, count, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])

@@ -38,10 +38,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from netfund.ledger.database import connect
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
 from sqlalchemy import create_engine, text
 
 from tests.conftest import EVENTS_HEADER, PG_BASE_URL, database_url

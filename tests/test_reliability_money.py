@@ -26,13 +26,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netfund.ledger.balances import balances
-from netfund.ledger.database import reading
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
-from netfund.ledger.errors import NetfundError
+from netfund.ledger.balance_sums import balances
 from netfund.ledger.importer import import_events, post
-from netfund.ledger.money import AMOUNT_MAX_CENTS, format_cents
-from netfund.ledger.schema import postings_table, transactions_table
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.model.errors import NetfundError
+from netfund.ledger.model.money import AMOUNT_MAX_CENTS, format_cents
+from netfund.ledger.store.database import reading
+from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Engine, Float, Integer, Numeric, event, inspect, select
 
 from tests.conftest import EXAMPLE, write_events

@@ -26,10 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from netfund.ledger.database import connect
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
-from netfund.ledger.errors import LedgerError
 from netfund.ledger.importer import post
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
+from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store.database import connect
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.test_reliability_support import run_cli, write_text

@@ -24,8 +24,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
-from netfund.ledger.database import connect, reading
-from netfund.ledger.schema import transactions_table
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import inspect, make_url, select
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML

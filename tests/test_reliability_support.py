@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
-from netfund.ledger.database import connect, reading
-from netfund.ledger.schema import transactions_table
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import Engine, func, select, text
 
 from tests.conftest import ROOT

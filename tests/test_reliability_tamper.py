@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netfund.ledger.database import connect
-from netfund.ledger.entries import Draft, Posting, chain_hash
-from netfund.ledger.schema import TRANSACTION_TYPES, postings_table, transactions_table
-from netfund.ledger.verify import verify
+from netfund.ledger.model.entries import Draft, Posting, chain_hash
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.schema import TRANSACTION_TYPES, postings_table, transactions_table
+from netfund.ledger.verification.chain import verify
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML

@@ -12,8 +12,6 @@ import datetime
 from pathlib import Path
 
 from netfund.ledger.corrections import reverse
-from netfund.ledger.database import reading
-from netfund.ledger.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.figures import (
     NO_GROUP,
     chain_position_as_of,
@@ -21,7 +19,9 @@ from netfund.ledger.figures import (
     period_figures,
 )
 from netfund.ledger.importer import import_events, post
+from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.periods import close_period
+from netfund.ledger.store.database import reading
 from netfund.reports.statement_data import read_period_inputs, statement_data
 from sqlalchemy import Engine
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
-from netfund.ledger.database import connect
-from netfund.ledger.errors import InvariantViolation, LedgerError
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
-from netfund.ledger.setup import initialize
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.model.errors import InvariantViolation, LedgerError
+from netfund.ledger.store.database import connect
+from netfund.ledger.store.setup import initialize
 from netfund.reports.statements import (
     prepare_statements,
     render_all,

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from netfund.ledger.balances import balances
-from netfund.ledger.database import connect, reading
-from netfund.ledger.registry import read_network
+from netfund.ledger.balance_sums import balances
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.registry import read_network
 from pypdf import PdfReader
 
 AS_OF = "2026-12-31"

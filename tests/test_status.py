@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from netfund.ledger.figures import FunderFigures
-from netfund.ledger.network import Funder, Group, Network
+from netfund.ledger.inputs.network import Funder, Group, Network
 from netfund.reports.status import build_status, due_share
 
 from tests.conftest import EXAMPLE

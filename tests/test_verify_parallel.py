@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netfund.ledger import verify_pool
-from netfund.ledger.database import connect, reading
-from netfund.ledger.entries import canonical_bytes
-from netfund.ledger.errors import VerificationError
 from netfund.ledger.importer import import_events
-from netfund.ledger.network import load_network
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.model.entries import canonical_bytes
+from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.periods import close_period
-from netfund.ledger.schema import chain_head_table, postings_table, transactions_table
-from netfund.ledger.setup import initialize
-from netfund.ledger.verify import VerifyReport, range_bounds, verify
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.schema import chain_head_table, postings_table, transactions_table
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification import pool as verify_pool
+from netfund.ledger.verification.chain import VerifyReport, range_bounds, verify
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 

@@ -23,7 +23,7 @@ from netfund.allocation import (
     Request,
     solve_allocation,
 )
-from netfund.ledger.errors import InfeasibleError
+from netfund.allocation.errors import InfeasibleError
 from scipy.optimize import linprog
 
 SETTINGS = settings(

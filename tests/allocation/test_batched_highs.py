@@ -24,13 +24,13 @@ from netfund.allocation import (
     solve_allocation,
 )
 from netfund.allocation.classes import group_funders
+from netfund.allocation.errors import InfeasibleError
 from netfund.allocation.model import AllocationModel
 from netfund.allocation.solver import (
     DUAL_FEASIBILITY_TOLERANCE,
     PRIMAL_FEASIBILITY_TOLERANCE,
     BatchedHiGHS,
 )
-from netfund.ledger.errors import InfeasibleError
 
 INSTANCES = Path(__file__).resolve().parents[2] / "benchmarks" / "allocation_instances.py"
 

@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 from netfund.allocation import AllocationProblem, FunderSupply, Request, solve_allocation
 from netfund.allocation.diagnosis import elastic_diagnosis, prechecks
+from netfund.allocation.errors import InfeasibleError
 from netfund.allocation.solver import SolverSettings
-from netfund.ledger.errors import InfeasibleError
 
 CAP = Fraction(15, 100)
 

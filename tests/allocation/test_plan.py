@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from netfund.allocation import FunderSupply, load_plan
-from netfund.ledger.errors import InputError
+from netfund.ledger.model.errors import InputError
 
 GROUPS = {"WG-WIJK", "WG-BW", "PB"}
 

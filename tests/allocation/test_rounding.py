@@ -14,7 +14,7 @@ from netfund.allocation.classes import group_funders, split_to_members
 from netfund.allocation.exact_rounding import exact_rounding
 from netfund.allocation.maxflow import UNBOUNDED, BoundedFlow
 from netfund.allocation.rounding import round_to_cents
-from netfund.ledger.errors import InvariantViolation
+from netfund.ledger.model.errors import InvariantViolation
 
 CAP = Fraction(15, 100)
 

@@ -1,0 +1,145 @@
+"""Reading the CSV input files with a line number on every row and a limit on everything.
+
+Files are UTF-8 (a byte-order mark is accepted) and comma-separated with a header row. The
+reader streams: a file of a million events is never held in memory at once. Whatever goes
+wrong (encoding, an unclosed quote, a line of a million fields) becomes a `Problem` with the
+file and line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from netfund.ledger.model.errors import InputError, Problem
+
+#: Longest field accepted, in characters (descriptions are at most 1,000).
+FIELD_LENGTH_MAX = 4_000
+#: Input files larger than this are refused up front (about 30 million events).
+FILE_SIZE_MAX_BYTES = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: ``line`` is the file line it starts on, ``values`` keyed by column."""
+
+    line: int
+    values: dict[str, str]
+
+
+class CsvReader:
+    """Iterates the rows of one CSV file; problems found on the way collect in `problems`."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...]) -> None:
+        self.path = path
+        self.source = str(path)
+        self.columns = columns
+        self.problems: list[Problem] = []
+        #: Data rows read so far, good or bad.
+        self.rows_read = 0
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.source, line, message))
+
+    def rows(self) -> Iterator[Row]:
+        try:
+            size = self.path.stat().st_size
+        except OSError as error:
+            raise InputError(
+                [Problem(self.source, None, f"cannot read file: {error.strerror}")]
+            ) from None
+        if size > FILE_SIZE_MAX_BYTES:
+            raise InputError([Problem(self.source, None, "file is larger than 4 GiB")])
+        # The limit is process-wide in the csv module: set it for this file, then restore it.
+        previous_limit = csv.field_size_limit(FIELD_LENGTH_MAX)
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="", errors="strict") as handle:
+                yield from self._rows(handle)
+        except OSError as error:
+            raise InputError(
+                [Problem(self.source, None, f"cannot read file: {error.strerror}")]
+            ) from None
+        finally:
+            csv.field_size_limit(previous_limit)
+
+    def _rows(self, handle) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+        reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
+        line = 1
+        try:
+            header = next(reader, None)
+            if header is None:
+                self.problem(1, f"file is empty; expected the header {','.join(self.columns)}")
+                return
+            if not self._check_header(header):
+                return
+            index = {name: header.index(name) for name in self.columns}
+            while True:
+                line = reader.line_num + 1
+                fields = next(reader, None)
+                if fields is None:
+                    return
+                if not fields or fields == [""]:
+                    continue  # a blank line carries nothing
+                self.rows_read += 1
+                if len(fields) != len(header):
+                    self.problem(
+                        line,
+                        f"expected {len(header)} fields, found {len(fields)} "
+                        "(a comma inside a value needs quotes)",
+                    )
+                    continue
+                yield Row(line, {name: fields[position] for name, position in index.items()})
+        except UnicodeDecodeError:
+            # The text layer decodes ahead in blocks, so the row being read is not where the
+            # bad byte is: find its line in the bytes.
+            self.problem(
+                _first_invalid_line(self.path), "file is not valid UTF-8 (save it as UTF-8)"
+            )
+        except csv.Error as error:
+            reason = str(error)
+            if "field larger than field limit" in reason:
+                reason = f"a field is longer than {FIELD_LENGTH_MAX} characters"
+            elif "EOF" in reason or "unexpected end of data" in reason:
+                reason = "a quote is opened and never closed"
+            self.problem(line, f"unreadable CSV: {reason}")  # the line the bad row starts on
+
+    def _check_header(self, header: list[str]) -> bool:
+        cleaned = [name.strip() for name in header]
+        missing = [name for name in self.columns if name not in cleaned]
+        unknown = [name for name in cleaned if name not in self.columns]
+        duplicated = sorted({name for name in cleaned if cleaned.count(name) > 1})
+        if missing or unknown or duplicated:
+            parts = []
+            if missing:
+                parts.append(f"missing column(s) {', '.join(missing)}")
+            if unknown:
+                parts.append(f"unknown column(s) {', '.join(repr(n) for n in unknown[:10])}")
+            if duplicated:
+                parts.append(f"duplicated column(s) {', '.join(repr(n) for n in duplicated)}")
+            self.problem(
+                1, "bad header: " + "; ".join(parts) + f" (expected {','.join(self.columns)})"
+            )
+            return False
+        header[:] = cleaned
+        return True
+
+
+def _first_invalid_line(path: Path) -> int:
+    """The 1-based line holding the first byte sequence that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line = 1
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return line + block[: error.start].count(b"\n")
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line
+    return line

@@ -1,0 +1,193 @@
+"""Connecting to the ledger's database and bringing its schema up to date.
+
+SQLite is the embedded default (`./netfund.db`); any SQLAlchemy URL works, PostgreSQL through
+psycopg 3. Writers must never interleave: on SQLite a write transaction starts with
+`BEGIN IMMEDIATE` (the file's write lock, taken before anything is read), on PostgreSQL the
+writer locks the chain head row. Readers use plain transactions and, with SQLite's WAL
+journal, never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from netfund.ledger.model.errors import LedgerError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+# Alembic is imported only where the schema changes (init): every other command only reads
+# the schema's revision, and Alembic's import would be a fifth of each command's start-up.
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+DEFAULT_URL = "sqlite:///netfund.db"
+#: How long a writer waits for another writer's lock before giving up, in seconds.
+LOCK_WAIT_SECONDS = 60
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE_OPTION = "netfund_write"
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL to use: the argument, else `NETFUND_DB`, else `./netfund.db`.
+
+    A plain file path is accepted too and taken as a SQLite file.
+    """
+    chosen = url or os.environ.get("NETFUND_DB") or DEFAULT_URL
+    if "://" not in chosen:
+        chosen = f"sqlite:///{chosen}"
+    return chosen
+
+
+def redact(url: str) -> str:
+    """The URL as it may be printed: a password never is."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "<unparseable database URL>"
+    # libpq also takes the password as a query parameter (?password=...).
+    hidden = {key: "***" for key in parsed.query if key.lower() in ("password", "passfile")}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True)
+
+
+def _normalise(url: str) -> str:
+    # `postgresql://` alone would load psycopg2; netfund ships psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def connect(url: str | None = None) -> Engine:
+    """Create the engine for ``url`` (see `resolve_url`), set up for netfund's locking."""
+    resolved = _normalise(resolve_url(url))
+    try:
+        parsed = make_url(resolved)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            # check_same_thread off: an import's background writer uses the connection while
+            # the importing thread waits (never both at once, see appender.py).
+            engine = create_engine(
+                resolved,
+                connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False},
+            )
+            _configure_sqlite(engine)
+        elif backend == "postgresql":
+            # No server-side prepared statements: psycopg prepares a query after 5 runs, and
+            # PostgreSQL may then keep a generic plan made while a table was still small. An
+            # import's id look-ups (`external_id IN (...)`, 500 ids) got a sequential scan
+            # that way, 0.27 s each and slower as the import grows the table.
+            engine = create_engine(
+                resolved, pool_pre_ping=True, connect_args={"prepare_threshold": None}
+            )
+        else:
+            raise LedgerError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        # A malformed URL (a port that is not a number, an unknown driver) is bad input.
+        raise LedgerError(f"not a usable database URL: {redact(resolved)} ({error})") from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Take over SQLite's transaction handling so a writer can begin with `BEGIN IMMEDIATE`."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite: let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        # 64 MiB of page cache: bulk imports insert into unique indexes of random hashes.
+        cursor.execute("PRAGMA cache_size = -65536")
+        # Statement journals (the undo log of one statement inside a transaction) in memory
+        # instead of a temporary file. Crash recovery does not use them: that is the WAL's job.
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One all-or-nothing write transaction; it commits only if the block returns."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: one consistent snapshot for everything read inside it.
+
+    SQLite's read transaction is a snapshot already (WAL). PostgreSQL's default, READ
+    COMMITTED, gives each statement a new snapshot, so a verify reading the chain head and
+    then the chain in batches saw an import commit in between and reported tampering; the
+    read runs in REPEATABLE READ instead (a snapshot that never blocks writers).
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of netfund knows: the highest-numbered file in
+    migrations/versions, whose names start with their revision (a test checks that Alembic
+    finds the same head)."""
+    numbers = sorted(
+        path.name.split("_", 1)[0]
+        for path in (_MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    )
+    if not numbers:  # pragma: no cover - the package always ships its migrations
+        raise LedgerError("netfund's schema migrations are missing from the installation")
+    return numbers[-1]
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database's schema is at (Alembic's version table), or None."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or update the schema to the newest migration, in one transaction."""
+    with writing(engine) as connection:
+        from alembic import command
+
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def require_schema(connection: Connection, url: str) -> None:
+    """Refuse to work on a database netfund has not initialised, or a newer one."""
+    revision = current_revision(connection)
+    if revision is None:
+        raise LedgerError(
+            f"no netfund ledger at {redact(url)}: run 'netfund init network.toml' first"
+        )
+    if revision != head_revision():
+        raise LedgerError(
+            f"the ledger at {redact(url)} has schema {revision}, this netfund expects "
+            f"{head_revision()}: run 'netfund init' to upgrade it"
+        )

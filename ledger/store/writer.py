@@ -1,0 +1,335 @@
+"""Appending transactions to the hash chain: the one way anything enters the ledger.
+
+An `Appender` lives inside one write transaction. It locks the chain head first (so two
+writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
+transaction, re-checks that it balances, and inserts rows in batches: on SQLite multi-row
+`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The debits
+and credits per period, account, fund and group are added to `balance_totals` when the head
+moves, in the same transaction, so the totals always describe the postings up to the head.
+Nothing is visible to anyone until the surrounding transaction commits, so an import stores
+everything or nothing. Only the buffered batch is held in memory, never the transactions appended.
+
+A bulk import asks for a background writer (``Appender(connection, background=True)``): the
+batches are then written by one thread while the caller goes on parsing and hashing (the
+database drivers release the GIL while the database works). The connection is never used by
+two threads at once: every other use of it first waits until the writer is idle
+(`drain()`), and `close()` stops the thread before the transaction ends.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Any
+
+from netfund.ledger.model.entries import (
+    Draft,
+    Transaction,
+    chain_hash,
+    check_balanced,
+    is_valid_account,
+)
+from netfund.ledger.model.errors import InvariantViolation, LedgerError
+from netfund.ledger.store.schema import (
+    DESCRIPTION_LENGTH_MAX,
+    EXTERNAL_ID_LENGTH_MAX,
+    TRANSACTION_TYPES,
+    chain_head_table,
+    closed_periods_table,
+    postings_table,
+    transactions_table,
+)
+from netfund.ledger.store.totals import Totals, add_postings
+from sqlalchemy import Connection, insert, select, text, update
+
+#: Posting rows buffered before they are sent to the database.
+BATCH_ROWS_MAX = 20_000
+#: Bound parameters per SQLite statement (SQLite's own limit is 32,766 since 3.32).
+SQLITE_PARAMETERS_MAX = 30_000
+#: Ids looked up per query when checking for earlier imports.
+LOOKUP_BATCH_MAX = 500
+_TRANSACTION_COLUMNS = (
+    "id",
+    "external_id",
+    "date",
+    "period",
+    "type",
+    "description",
+    "reference",
+    "funder",
+    "group",
+    "reversal_of",
+    "source_hash",
+    "prev_hash",
+    "hash",
+)
+_POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cents")
+#: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
+_ADD_TOTALS = (
+    'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, credit_cents) '
+    "VALUES (:p, :a, :f, :g, :d, :c) "
+    'ON CONFLICT (period, account, fund, "group") DO UPDATE SET '
+    "debit_cents = balance_totals.debit_cents + excluded.debit_cents, "
+    "credit_cents = balance_totals.credit_cents + excluded.credit_cents"
+)
+
+
+class Appender:
+    """Appends drafts to the chain within ``connection``'s transaction; call `finish()` last."""
+
+    def __init__(self, connection: Connection, background: bool = False) -> None:
+        self.connection = connection
+        self._writer = _BackgroundWriter() if background else None
+        head = connection.execute(
+            select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
+            .where(chain_head_table.c.id == 1)
+            .with_for_update()
+        ).one_or_none()
+        if head is None:
+            raise InvariantViolation("the chain head row is missing: the schema is damaged")
+        self.last_id: int = head.last_txn_id
+        self.last_hash: str = head.last_hash
+        # A period is closed if the lock table says so or the chain holds its closing entries:
+        # deleting the lock row (outside the hash chain) must not reopen a closed year.
+        self.closed_periods: set[str] = set(
+            connection.execute(select(closed_periods_table.c.period)).scalars()
+        ) | set(
+            connection.execute(
+                select(transactions_table.c.period)
+                .where(transactions_table.c.type == "close")
+                .distinct()
+            ).scalars()
+        )
+        #: Transactions appended so far (they are not kept: an import may hold millions).
+        self.appended_count = 0
+        self._transaction_rows: list[tuple[Any, ...]] = []
+        self._posting_rows: list[tuple[Any, ...]] = []
+        #: Debits and credits of the rows written so far, stored by `finish` (balance_totals).
+        self._totals: Totals = {}
+        # SQLAlchemy stores SQLite dates as ISO text; the raw bulk path must do the same.
+        self._dates_as_text = connection.dialect.name == "sqlite"
+
+    def stored_sources(self, external_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """Of ``external_ids``, those already stored: id → (chain position, source hash)."""
+        wanted = sorted(set(external_ids))
+        found: dict[str, tuple[int, str]] = {}
+        self.drain()
+        column = transactions_table.c
+        for start in range(0, len(wanted), LOOKUP_BATCH_MAX):
+            chunk = wanted[start : start + LOOKUP_BATCH_MAX]
+            rows = self.connection.execute(
+                select(column.external_id, column.id, column.source_hash).where(
+                    column.external_id.in_(chunk)
+                )
+            )
+            for row in rows:
+                found[row.external_id] = (row.id, row.source_hash)
+        return found
+
+    def append(self, draft: Draft) -> Transaction:
+        """Number, hash and buffer one draft; raise if it breaks an invariant."""
+        _check_draft(draft)
+        if draft.period in self.closed_periods:
+            raise LedgerError(
+                f"period {draft.period} is closed: {draft.external_id!r} dated "
+                f"{draft.date.isoformat()} cannot be posted"
+            )
+        txn_id = self.last_id + 1
+        txn_hash = chain_hash(self.last_hash, txn_id, draft)
+        transaction = Transaction(id=txn_id, draft=draft, prev_hash=self.last_hash, hash=txn_hash)
+        self._transaction_rows.append(
+            (
+                txn_id,
+                draft.external_id,
+                draft.date.isoformat() if self._dates_as_text else draft.date,
+                draft.period,
+                draft.type,
+                draft.description,
+                draft.reference,
+                draft.funder,
+                draft.group,
+                draft.reversal_of,
+                draft.source_hash,
+                self.last_hash,
+                txn_hash,
+            )
+        )
+        for line_no, posting in enumerate(draft.postings, start=1):
+            self._posting_rows.append(
+                (
+                    txn_id,
+                    line_no,
+                    posting.account,
+                    posting.fund,
+                    posting.group,
+                    posting.amount_cents,
+                )
+            )
+        self.last_id, self.last_hash = txn_id, txn_hash
+        self.appended_count += 1
+        if len(self._posting_rows) >= BATCH_ROWS_MAX:
+            self.flush()
+        return transaction
+
+    def close_period(self, period: str) -> None:
+        """Mark ``period`` closed as of the chain's current end (after pending rows)."""
+        self.flush()
+        self.drain()
+        self.connection.execute(
+            insert(closed_periods_table), [{"period": period, "last_txn_id": self.last_id}]
+        )
+        self.closed_periods.add(period)
+
+    def flush(self) -> None:
+        # Raw driver calls with positional rows: no per-row parameter processing by
+        # SQLAlchemy (a third of the SQLite import time when it was used).
+        transactions, postings = self._transaction_rows, self._posting_rows
+        self._transaction_rows, self._posting_rows = [], []
+        if not transactions and not postings:
+            return
+        add_postings(self._totals, transactions, postings)
+        if self._writer is not None:
+            self._writer.submit(lambda: self._write(transactions, postings))
+        else:
+            self._write(transactions, postings)
+
+    def drain(self) -> None:
+        """Wait until the background writer has written everything; raise what it raised."""
+        if self._writer is not None:
+            self._writer.drain()
+
+    def close(self) -> None:
+        """Stop the background writer (call it on every way out, before the transaction ends)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.stop()
+
+    def _write(self, transactions: list[tuple[Any, ...]], postings: list[tuple[Any, ...]]) -> None:
+        if transactions:
+            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, transactions)
+        if postings:
+            self._insert_many(postings_table.name, _POSTING_COLUMNS, postings)
+
+    def _insert_many(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        quoted = ", ".join(f'"{name}"' for name in columns)
+        if self.connection.dialect.name != "sqlite":
+            # PostgreSQL: COPY streams the rows in one statement (the statement-level triggers
+            # of migration 0004 check them once per COPY).
+            cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            statement = f"COPY {table} ({quoted}) FROM STDIN"
+            # COPY goes past SQLAlchemy's execute: tell its cursor listeners (logging, the
+            # tests' parameter checks) what is sent, as an executemany of these rows.
+            for listener in self.connection.dispatch.before_cursor_execute:
+                listener(self.connection, cursor, statement, rows, None, True)
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # SQLite: one INSERT of many rows per statement. Each statement, not each row, then
+        # pays for the statement journal SQLite keeps so that a failing statement can be
+        # undone on its own (an executemany of single rows wrote one per row).
+        per_statement = max(1, SQLITE_PARAMETERS_MAX // len(columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self.connection.exec_driver_sql(
+                _sqlite_insert(table, quoted, len(columns), len(chunk)),
+                tuple(chain.from_iterable(chunk)),
+            )
+
+    def finish(self) -> None:
+        """Write what is buffered and move the chain head; the caller's commit makes it real."""
+        self.flush()
+        self.drain()
+        if self._totals:
+            self.connection.execute(
+                text(_ADD_TOTALS),
+                [
+                    {"p": period, "a": key[0], "f": key[1], "g": key[2], "d": sums[0], "c": sums[1]}
+                    for period, lines in sorted(self._totals.items())
+                    for key, sums in sorted(lines.items())
+                ],
+            )
+            self._totals = {}
+        self.connection.execute(
+            update(chain_head_table)
+            .where(chain_head_table.c.id == 1)
+            .values(last_txn_id=self.last_id, last_hash=self.last_hash)
+        )
+
+
+class _BackgroundWriter:
+    """One thread running submitted writes in order; the first failure is kept and re-raised."""
+
+    def __init__(self) -> None:
+        # Two batches in flight at most: memory stays bounded however fast rows come.
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="netfund-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as error:  # handed to the caller's thread by _raise()
+                self._error = error
+            finally:
+                self._jobs.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def drain(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+
+_SQLITE_INSERTS: dict[tuple[str, int], str] = {}
+
+
+def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> str:
+    key = (table, rows)
+    statement = _SQLITE_INSERTS.get(key)
+    if statement is None:
+        values = "(" + ", ".join(["?"] * width) + ")"
+        statement = f"INSERT INTO {table} ({quoted_columns}) VALUES " + ", ".join([values] * rows)
+        if len(_SQLITE_INSERTS) < 64:
+            _SQLITE_INSERTS[key] = statement
+    return statement
+
+
+def _check_draft(draft: Draft) -> None:
+    """The engine's own last check; input validation has reported user errors before this."""
+    if draft.type not in TRANSACTION_TYPES:
+        raise InvariantViolation(f"unknown transaction type {draft.type!r}")
+    if not draft.external_id or len(draft.external_id) > EXTERNAL_ID_LENGTH_MAX:
+        raise InvariantViolation(f"external id {draft.external_id!r} is empty or too long")
+    if len(draft.description) > DESCRIPTION_LENGTH_MAX:
+        raise InvariantViolation(f"description of {draft.external_id!r} is too long")
+    for posting in draft.postings:
+        if not is_valid_account(posting.account):
+            raise InvariantViolation(f"invalid account name {posting.account!r}")
+        # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
+        if type(posting.amount_cents) is not int:
+            raise InvariantViolation(
+                f"{draft.external_id!r}: amount {posting.amount_cents!r} is not integer cents"
+            )
+    check_balanced(draft.external_id, draft.postings)
