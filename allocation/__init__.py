@@ -18,8 +18,8 @@ from netfund.allocation.explain import explain
 from netfund.allocation.plan import Plan, PlanRequest, load_plan
 from netfund.allocation.problem import AllocationProblem, FunderSupply, Request
 from netfund.allocation.result import Allocation, AllocationResult, Sensitivity, StageRecord
-from netfund.allocation.solve import solve_allocation
 from netfund.allocation.solver import SolverFailure, SolverSettings
+from netfund.allocation.stages import solve_allocation
 
 __all__ = [
     "Allocation",

@@ -39,13 +39,13 @@ from netfund.allocation import SolverSettings, solve_allocation
 from netfund.allocation.classes import group_funders
 from netfund.allocation.model import AllocationModel
 from netfund.allocation.problem import AllocationProblem
-from netfund.allocation.solve import GAP_TOLERANCE_EUROS
 from netfund.allocation.solver import (
     DUAL_FEASIBILITY_TOLERANCE,
     PRIMAL_FEASIBILITY_TOLERANCE,
     run,
     silence_highs_banner,
 )
+from netfund.allocation.stages import GAP_TOLERANCE_EUROS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
 import allocation_instances

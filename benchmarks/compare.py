@@ -1121,7 +1121,7 @@ def render(
         "expenses without a funder, which netfund splits pro rata over the group's three "
         "funders: 6 postings per expense. The same postings, to the cent, go into "
         "`ledger.beancount` and `ledger.journal` (the fund as last account segment, as in "
-        "netfund's own exports); `tests/test_benchmark_generator.py` checks that netfund's "
+        "netfund's own exports); `tests/benchmarks/test_generator.py` checks that netfund's "
         "balance equals Beancount's, hledger's and ledger-cli's totals of those files.",
         "",
         "Machine and versions:",

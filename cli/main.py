@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-# Importing the command modules registers their commands on the group.
-import netfund.cli.demo_command
-import netfund.cli.export_commands
-import netfund.cli.report_commands
-import netfund.cli.status_command  # noqa: F401
-from netfund.cli import allocation_commands, ledger_commands  # noqa: F401
 from netfund.cli.app import cli
+
+# Importing the command modules registers their commands on the group.
+from netfund.cli.commands import (  # noqa: F401
+    allocation,
+    demo,
+    exports,
+    ledger,
+    reports,
+    status,
+)
 
 __all__ = ["cli", "main"]
 

@@ -35,15 +35,15 @@ from netfund.ledger import (
     reading,
     require_schema,
 )
-from netfund.reports.pdf import render_statement
-from netfund.reports.statement_data import (
+from netfund.reports.statement.data import (
     StatementData,
     default_as_of,
     funder_of,
     read_period_inputs,
     statement_data,
 )
-from netfund.reports.wording import LANGUAGES
+from netfund.reports.statement.pdf import render_statement
+from netfund.reports.statement.wording import LANGUAGES
 from sqlalchemy import Engine
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def write_statements(
     prepare_directory(out_dir)
     if signer is not None:
         # pyHanko takes half a second to import; unsigned statements do not pay for it.
-        from netfund.reports.signing import sign_pdf
+        from netfund.reports.statement.signing import sign_pdf
     written: list[WrittenStatement] = []
     statements = prepared.statements
     try:

@@ -37,7 +37,7 @@ from netfund.ledger import (
     transactions_table,
 )
 from netfund.reports.formatting import share_of
-from netfund.reports.statement_data import Summary
+from netfund.reports.statement.data import Summary
 from sqlalchemy import Connection, select
 
 #: The share of a cap from which the overhead is reported as approaching it.

@@ -8,12 +8,12 @@ from fractions import Fraction
 
 import pytest
 from netfund.allocation import AllocationProblem, FunderSupply, Request, allocation_violations
-from netfund.allocation import rounding as rounding_module
 from netfund.allocation.checks import require_valid_allocation
 from netfund.allocation.classes import group_funders, split_to_members
-from netfund.allocation.exact_rounding import exact_rounding
-from netfund.allocation.maxflow import UNBOUNDED, BoundedFlow
-from netfund.allocation.rounding import round_to_cents
+from netfund.allocation.rounding import cents as rounding_module
+from netfund.allocation.rounding.cents import round_to_cents
+from netfund.allocation.rounding.exact import exact_rounding
+from netfund.allocation.rounding.maxflow import UNBOUNDED, BoundedFlow
 from netfund.ledger.model.errors import InvariantViolation
 
 CAP = Fraction(15, 100)

@@ -1,0 +1,417 @@
+"""Allocation runs against the ledger: build the problem from ledger figures, solve, store,
+show, compare and commit.
+
+A run joins a plan with what the ledger says each funder may still allocate in the period
+(its basis, committed or received, minus what is already allocated), solves it, and stores
+a document with the inputs, the result and their sha256 hashes. Committing a run posts its
+allocation as one budget transaction through the ledger, once, and only while the ledger
+still gives the same inputs as when the run was solved.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from netfund.allocation.checks import require_valid_allocation
+from netfund.allocation.errors import InfeasibleError
+from netfund.allocation.explain import explain
+from netfund.allocation.plan import Plan, PlanRequest, load_plan
+from netfund.allocation.problem import AllocationProblem, FunderSupply
+from netfund.allocation.result import AllocationResult
+from netfund.allocation.solver import SolverSettings
+from netfund.allocation.stages import solve_allocation
+from netfund.ledger import (
+    RESERVED_ID_PREFIX,
+    UNALLOCATED,
+    Appender,
+    Draft,
+    LedgerError,
+    Network,
+    Posting,
+    StoredRun,
+    allocated_account,
+    closed_periods_table,
+    format_cents,
+    period_figures,
+    read_network,
+    read_run,
+    reading,
+    require_schema,
+    source_hash,
+    store_run,
+    transactions_table,
+    writing,
+)
+from sqlalchemy import Connection, Engine, select
+
+#: Shares are printed with four decimals (a hundredth of a percent).
+SHARE_QUANTUM = Decimal("0.0001")
+
+
+def canonical_sha256(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_problem(connection: Connection, network: Network, plan: Plan) -> AllocationProblem:
+    """The plan joined with the ledger's figures for its period and basis."""
+    figures = period_figures(connection, plan.period)
+    overhead_groups = {group.code for group in network.groups if group.overhead}
+    supplies: list[FunderSupply] = []
+    network_allocated = network_overhead = 0
+    for funder in network.funders:
+        own = figures.get(funder.code)
+        basis = 0
+        allocated = overhead = 0
+        if own is not None:
+            basis = own.committed_cents if plan.basis == "committed" else own.received_cents
+            allocated = own.allocated_total_cents
+            overhead = sum(
+                cents for group, cents in own.allocated_cents.items() if group in overhead_groups
+            )
+        network_allocated += allocated
+        network_overhead += overhead
+        supplies.append(
+            FunderSupply(
+                code=funder.code,
+                available_cents=max(basis - allocated, 0),
+                eligible_groups=funder.eligible_groups,
+                overhead_cap=funder.overhead_cap,
+                already_allocated_cents=max(allocated, 0),
+                already_allocated_overhead_cents=max(overhead, 0),
+            )
+        )
+    return plan.to_problem(
+        supplies,
+        overhead_groups,
+        network.overhead_cap,
+        already_allocated_cents=max(network_allocated, 0),
+        already_allocated_overhead_cents=max(network_overhead, 0),
+    )
+
+
+def _plan_document(plan: Plan, plan_bytes: bytes) -> dict[str, Any]:
+    return {
+        "source": plan.source,
+        "sha256": hashlib.sha256(plan_bytes).hexdigest(),
+        "period": plan.period,
+        "basis": plan.basis,
+        "objective": plan.objective,
+        "requests": [
+            {
+                "group": request.group,
+                "min_cents": request.min_cents,
+                "max_cents": request.max_cents,
+                "weight": str(request.weight),
+            }
+            for request in plan.requests
+        ],
+    }
+
+
+def _plan_from_document(document: dict[str, Any]) -> Plan:
+    plan = document["plan"]
+    return Plan(
+        source=plan["source"],
+        period=plan["period"],
+        basis=plan["basis"],
+        objective=plan["objective"],
+        requests=tuple(
+            PlanRequest(
+                group=item["group"],
+                min_cents=item["min_cents"],
+                max_cents=item["max_cents"],
+                weight=Decimal(item["weight"]),
+            )
+            for item in plan["requests"]
+        ),
+    )
+
+
+def _inputs(plan: Plan, problem: AllocationProblem, solver: str) -> dict[str, Any]:
+    """What decides a run's result: its hash is the run's inputs hash."""
+    return {
+        "period": plan.period,
+        "basis": plan.basis,
+        "solver": solver,
+        "problem": problem.to_dict(),
+    }
+
+
+def _share(part: int, whole: int) -> str | None:
+    if whole <= 0:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(SHARE_QUANTUM, ROUND_HALF_EVEN))
+
+
+def _cap_text(cap: Fraction) -> str:
+    return str((Decimal(cap.numerator) / Decimal(cap.denominator)).normalize())
+
+
+def summarise(problem: AllocationProblem, result: AllocationResult) -> dict[str, Any]:
+    """Per group, per funder and the overhead shares, as decimal text: what a run reports."""
+    groups = []
+    for request in problem.requests:
+        allocated = result.group_total_cents(request.group)
+        span = request.max_cents - request.min_cents
+        fill = _share(allocated - request.min_cents, span) if span > 0 else None
+        groups.append(
+            {
+                "group": request.group,
+                "overhead": request.overhead,
+                "min": format_cents(request.min_cents),
+                "max": format_cents(request.max_cents),
+                "allocated": format_cents(allocated),
+                "fill": fill,
+            }
+        )
+    overhead_groups = {request.group for request in problem.requests if request.overhead}
+    funders = []
+    for supply in problem.funders:
+        allocated = result.funder_total_cents(supply.code)
+        overhead_new = sum(
+            item.amount_cents
+            for item in result.allocations
+            if item.funder == supply.code and item.group in overhead_groups
+        )
+        total = supply.already_allocated_cents + allocated
+        funders.append(
+            {
+                "funder": supply.code,
+                "available": format_cents(supply.available_cents),
+                "allocated": format_cents(allocated),
+                "left": format_cents(supply.available_cents - allocated),
+                "overhead_share": _share(
+                    supply.already_allocated_overhead_cents + overhead_new, total
+                ),
+                "overhead_cap": None
+                if supply.overhead_cap is None
+                else _cap_text(supply.overhead_cap),
+            }
+        )
+    overhead_total = problem.already_allocated_overhead_cents + sum(
+        item.amount_cents for item in result.allocations if item.group in overhead_groups
+    )
+    period_total = problem.already_allocated_cents + result.total_cents
+    return {
+        "groups": groups,
+        "funders": funders,
+        "allocated": format_cents(result.total_cents),
+        "period_allocated": format_cents(period_total),
+        "overhead_share": _share(overhead_total, period_total),
+        "overhead_cap": _cap_text(problem.overhead_cap),
+    }
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A solved and stored run.
+
+    Attributes:
+        run: its number.
+        inputs_sha256: hash of the inputs.
+        document: what was stored (plan, problem, result, summary, explanation).
+    """
+
+    run: int
+    inputs_sha256: str
+    document: dict[str, Any]
+
+
+def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunOutcome:
+    """Solve ``plan_path`` against the ledger and store the run.
+
+    An infeasible plan is stored too (status ``infeasible``, with its diagnosis) and then
+    raised as `InfeasibleError`, so the administrator can refer to it.
+    """
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        network = read_network(connection)
+        plan = load_plan(plan_path, {group.code for group in network.groups})
+        closed = connection.execute(
+            select(closed_periods_table.c.period).where(
+                closed_periods_table.c.period == plan.period
+            )
+        ).scalar_one_or_none()
+        if closed is not None:
+            raise LedgerError(f"period {plan.period} is closed: nothing can be allocated in it")
+        problem = build_problem(connection, network, plan)
+    inputs = _inputs(plan, problem, settings.name)
+    inputs_sha256 = canonical_sha256(inputs)
+    document: dict[str, Any] = {
+        "plan": _plan_document(plan, plan_path.read_bytes()),
+        "inputs": inputs,
+        "solver": settings.name,
+    }
+    try:
+        result = solve_allocation(problem, settings)
+    except InfeasibleError as error:
+        document.update(status="infeasible", diagnosis=error.diagnosis, result=None)
+        with writing(engine) as connection:
+            run = store_run(
+                connection,
+                plan.period,
+                "infeasible",
+                inputs_sha256,
+                canonical_sha256(error.diagnosis),
+                document,
+            )
+        raise InfeasibleError(
+            f"plan {plan_path} cannot be satisfied (stored as run {run}):", error.diagnosis
+        ) from None
+    exact = result.to_dict()
+    document.update(
+        status="optimal",
+        result=exact,
+        summary=summarise(problem, result),
+        explanation=explain(problem, result),
+    )
+    with writing(engine) as connection:
+        run = store_run(
+            connection, plan.period, "optimal", inputs_sha256, canonical_sha256(exact), document
+        )
+    return RunOutcome(run=run, inputs_sha256=inputs_sha256, document=document)
+
+
+def show_run(engine: Engine, run: str) -> StoredRun:
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return read_run(connection, run)
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    group: str
+    first_cents: int
+    second_cents: int
+
+    @property
+    def difference_cents(self) -> int:
+        return self.second_cents - self.first_cents
+
+
+def compare_runs(first: StoredRun, second: StoredRun) -> list[GroupComparison]:
+    """Per group, side by side: what each run allocates (0 where a run has no request)."""
+
+    def totals(run: StoredRun) -> dict[str, int]:
+        result = run.document.get("result") or {}
+        return {group: cents for group, cents in result.get("group_totals", [])}
+
+    one, two = totals(first), totals(second)
+    return [
+        GroupComparison(group, one.get(group, 0), two.get(group, 0))
+        for group in sorted(set(one) | set(two))
+    ]
+
+
+@dataclass(frozen=True)
+class CommitReport:
+    run: int
+    transaction: int
+    external_id: str
+    date: datetime.date
+    total_cents: int
+    head_hash: str
+
+
+def _default_date(period: str, today: datetime.date) -> datetime.date:
+    year = int(period)
+    if today.year == year:
+        return today
+    return datetime.date(year, 12, 31) if today.year > year else datetime.date(year, 1, 1)
+
+
+def commit_run(
+    engine: Engine,
+    run: str,
+    date: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> CommitReport:
+    """Post run ``run``'s allocation as one budget transaction, once.
+
+    Refused when the run is infeasible, was committed before, or the ledger no longer gives
+    the inputs the run was solved from (money received, allocated or committed since).
+    """
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        appender = Appender(connection)
+        stored = read_run(connection, run)
+        if stored.status != "optimal":
+            raise LedgerError(f"run {stored.id} is {stored.status}: there is nothing to commit")
+        external_id = f"{RESERVED_ID_PREFIX}allocation-run:{stored.id}"
+        earlier = connection.execute(
+            select(transactions_table.c.id).where(transactions_table.c.external_id == external_id)
+        ).scalar_one_or_none()
+        if earlier is not None:
+            raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")
+        plan = _plan_from_document(stored.document)
+        problem = build_problem(connection, read_network(connection), plan)
+        inputs_now = _inputs(plan, problem, stored.document["solver"])
+        if canonical_sha256(inputs_now) != stored.inputs_sha256:
+            raise LedgerError(
+                f"the ledger changed since run {stored.id} was solved: "
+                + _describe_changes(stored.document["inputs"]["problem"], problem.to_dict())
+                + f". Run 'netfund allocate' again for period {plan.period}"
+            )
+        amounts = {
+            (item["funder"], item["group"]): item["amount_cents"]
+            for item in stored.document["result"]["allocations"]
+        }
+        require_valid_allocation(problem, amounts)
+        when = date or _default_date(plan.period, today or datetime.date.today())
+        if str(when.year) != plan.period:
+            raise LedgerError(f"the commit date {when} is not in period {plan.period}")
+        postings: list[Posting] = []
+        for (funder, group), cents in sorted(amounts.items()):
+            postings.append(Posting(UNALLOCATED, funder, None, cents))
+            postings.append(Posting(allocated_account(group), funder, group, -cents))
+        if not postings:
+            raise LedgerError(f"run {stored.id} allocates nothing")
+        draft = Draft(
+            external_id=external_id,
+            date=when,
+            type="allocation",
+            # The file's name, not its path: the permanent record does not depend on the folder
+            # the plan happened to be in (the run stores the plan's bytes and their hash).
+            description=f"Allocation run {stored.id} ({Path(plan.source).name})",
+            reference=f"run {stored.id} inputs {stored.inputs_sha256[:12]}",
+            postings=tuple(postings),
+            source_hash=source_hash(external_id, stored.result_sha256),
+        )
+        if draft.period in appender.closed_periods:
+            raise LedgerError(f"period {draft.period} is closed")
+        transaction = appender.append(draft)
+        appender.finish()
+    return CommitReport(
+        run=stored.id,
+        transaction=transaction.id,
+        external_id=external_id,
+        date=when,
+        total_cents=sum(amounts.values()),
+        head_hash=transaction.hash,
+    )
+
+
+def _describe_changes(before: dict[str, Any], now: dict[str, Any]) -> str:
+    old = {funder["code"]: funder for funder in before["funders"]}
+    changes = []
+    for funder in now["funders"]:
+        previous = old.get(funder["code"])
+        if previous is None:
+            changes.append(f"funder {funder['code']} is new")
+            continue
+        for key in ("available_cents", "already_allocated_cents"):
+            if previous[key] != funder[key]:
+                label = key.removesuffix("_cents").replace("_", " ")
+                changes.append(
+                    f"{funder['code']} {label} was {format_cents(previous[key])}, "
+                    f"now {format_cents(funder[key])}"
+                )
+    return "; ".join(changes) or "the network or plan inputs differ"

@@ -1,0 +1,368 @@
+"""Allocation commands: allocate (solve, explain, commit) and allocations (list, show, compare)."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.render import emit_json, show_table
+from netfund.ledger import StoredRun, format_cents, list_runs, reading, require_schema
+
+#: The solvers `--solver` offers: allocation.solver.SOLVER_NAMES, written out so that other
+#: commands do not import PuLP at start-up (a test checks the two agree).
+SOLVERS = ("highs", "cbc")
+
+
+def _percent(share: str | None) -> str:
+    return "-" if share is None else f"{Decimal(share) * 100:.2f}%"
+
+
+def _allocations(document: dict[str, Any]) -> list[dict[str, str]]:
+    result = document.get("result") or {}
+    return [
+        {
+            "funder": item["funder"],
+            "group": item["group"],
+            "amount": format_cents(item["amount_cents"]),
+        }
+        for item in result.get("allocations", [])
+    ]
+
+
+def _run_json(run: int, document: dict[str, Any]) -> dict[str, Any]:
+    result = document.get("result") or {}
+    summary = document.get("summary") or {}
+    return {
+        "run": run,
+        "status": document["status"],
+        "period": document["plan"]["period"],
+        "objective": result.get("priority_value"),
+        "objective_kind": document["plan"]["objective"],
+        "fill_ratio_min": result.get("fill_ratio_min"),
+        "allocations": _allocations(document),
+        "overhead_share": summary.get("overhead_share"),
+        "overhead_cap": summary.get("overhead_cap"),
+        "groups": summary.get("groups", []),
+        "funders": summary.get("funders", []),
+        "inputs_sha256": document.get("inputs_sha256"),
+        "diagnosis": document.get("diagnosis", []),
+        "explanation": document.get("explanation", []),
+    }
+
+
+def _print_run(run: int, document: dict[str, Any], explain: bool) -> None:
+    plan = document["plan"]
+    click.echo(
+        f"run {run}: {document['status']}, period {plan['period']}, basis {plan['basis']}, "
+        f"objective {plan['objective']}"
+    )
+    if document["status"] != "optimal":
+        for line in document.get("diagnosis", []):
+            click.echo(f"  {line}")
+        return
+    summary = document["summary"]
+    click.echo(f"priority value {document['result']['priority_value']}")
+    click.echo("")
+    show_table(
+        ["group", "overhead", "min", "max", "allocated", "fill"],
+        [
+            [
+                g["group"],
+                "yes" if g["overhead"] else "",
+                g["min"],
+                g["max"],
+                g["allocated"],
+                _percent(g["fill"]),
+            ]
+            for g in summary["groups"]
+        ],
+        numeric={2, 3, 4, 5},
+    )
+    click.echo("")
+    show_table(
+        ["funder", "available", "allocated", "left", "overhead share", "own cap"],
+        [
+            [
+                f["funder"],
+                f["available"],
+                f["allocated"],
+                f["left"],
+                _percent(f["overhead_share"]),
+                _percent(f["overhead_cap"]),
+            ]
+            for f in summary["funders"]
+        ],
+        numeric={1, 2, 3, 4, 5},
+    )
+    click.echo("")
+    click.echo(
+        f"allocated now {summary['allocated']}, in the period {summary['period_allocated']}; "
+        f"overhead share {_percent(summary['overhead_share'])} against a cap of "
+        f"{_percent(summary['overhead_cap'])}"
+    )
+    if explain:
+        click.echo("")
+        click.echo("why:")
+        for line in document.get("explanation", []):
+            click.echo(f"  - {line}")
+
+
+def _write_out(path: Path, document: dict[str, Any]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["funder", "group", "amount"])
+        for item in _allocations(document):
+            writer.writerow([item["funder"], item["group"], item["amount"]])
+
+
+@cli.command("allocate")
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Write funder,group,amount CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@click.option(
+    "--solver",
+    type=click.Choice(SOLVERS),
+    default="highs",
+    show_default=True,
+    help="HiGHS in-process, or CBC (needs a cbc executable).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds per LP solve; a solve that hits it is refused.",
+)
+@click.option("--explain", is_flag=True, help="List binding constraints and shadow prices.")
+@click.option(
+    "--commit",
+    "commit_run_id",
+    metavar="RUN",
+    help="Commit stored run RUN (a number or 'latest') to the ledger instead.",
+)
+@click.option(
+    "--date",
+    "date_text",
+    help="With --commit: the booking date (default: today, "
+    "or the period's last day once it is past).",
+)
+@click.pass_context
+def allocate_command(
+    ctx: click.Context,
+    plan_file: Path | None,
+    out: Path | None,
+    as_json: bool,
+    solver: str,
+    time_limit: float,
+    explain: bool,
+    commit_run_id: str | None,
+    date_text: str | None,
+) -> None:
+    """Allocate the money left in a period over the working groups of PLAN_FILE.
+
+    Each funder's available money comes from the ledger (the plan's basis, committed or
+    received, minus what is already allocated in the period). The run is stored; commit it
+    with --commit RUN. An infeasible plan exits 3 with a diagnosis.
+
+    \b
+    Examples:
+      netfund allocate examples/saniveld/plan.toml --explain
+      netfund allocate examples/saniveld/plan.toml --out alloc.csv --json
+      netfund allocate --commit latest
+    """
+    from netfund.allocation.errors import InfeasibleError
+    from netfund.allocation.service import commit_run, run_plan
+    from netfund.allocation.solver import SolverSettings
+
+    engine = engine_of(ctx)
+    if commit_run_id is not None:
+        if plan_file is not None:
+            raise click.UsageError("give either PLAN_FILE or --commit RUN, not both")
+        report = commit_run(engine, commit_run_id, date=date_option(date_text, "--date"))
+        if as_json:
+            emit_json(
+                {
+                    "run": report.run,
+                    "transaction": report.transaction,
+                    "external_id": report.external_id,
+                    "date": report.date.isoformat(),
+                    "total": format_cents(report.total_cents),
+                    "fingerprint": report.head_hash,
+                }
+            )
+            return
+        click.echo(
+            f"run {report.run} committed as transaction {report.transaction} "
+            f"({report.external_id}, {report.date.isoformat()}): "
+            f"{format_cents(report.total_cents)} allocated"
+        )
+        return
+    if plan_file is None:
+        raise click.UsageError("give PLAN_FILE to allocate, or --commit RUN")
+    settings = SolverSettings(name=solver, time_limit_seconds=time_limit)  # type: ignore[arg-type]
+    try:
+        outcome = run_plan(engine, plan_file, settings)
+    except InfeasibleError:
+        if as_json:
+            with reading(engine) as connection:
+                stored = list_runs(connection)[-1]
+            emit_json(
+                _run_json(stored.id, {**stored.document, "inputs_sha256": stored.inputs_sha256})
+            )
+        raise
+    document = {**outcome.document, "inputs_sha256": outcome.inputs_sha256}
+    if out is not None:
+        _write_out(out, document)
+    if as_json:
+        emit_json(_run_json(outcome.run, document))
+        return
+    _print_run(outcome.run, document, explain)
+    if out is not None:
+        click.echo(f"wrote {out}")
+    click.echo(f"next: netfund allocate --commit {outcome.run}")
+
+
+@cli.group("allocations")
+def allocations_group() -> None:
+    """Stored allocation runs: list, show and compare them.
+
+    \b
+    Examples:
+      netfund allocations list
+      netfund allocations show 2 --explain
+      netfund allocations compare 1 2
+    """
+
+
+def _stored(run: StoredRun) -> dict[str, Any]:
+    return {**run.document, "inputs_sha256": run.inputs_sha256}
+
+
+@allocations_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """List the stored runs.
+
+    \b
+    Example:
+      netfund allocations list --json
+    """
+    engine = engine_of(ctx)
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        runs = list_runs(connection)
+    rows = [
+        {
+            "run": run.id,
+            "period": run.period,
+            "status": run.status,
+            "objective": run.document["plan"]["objective"],
+            "allocated": (run.document.get("summary") or {}).get("allocated"),
+            "plan": run.document["plan"]["source"],
+            "inputs_sha256": run.inputs_sha256,
+        }
+        for run in runs
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no allocation runs yet: netfund allocate plan.toml")
+        return
+    show_table(
+        ["run", "period", "status", "objective", "allocated", "inputs", "plan"],
+        [
+            [
+                str(r["run"]),
+                r["period"],
+                r["status"],
+                r["objective"],
+                r["allocated"] or "-",
+                r["inputs_sha256"][:12],
+                r["plan"],
+            ]
+            for r in rows
+        ],
+        numeric={0, 4},
+    )
+
+
+@allocations_group.command("show")
+@click.argument("run")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@click.option("--explain", is_flag=True, help="List binding constraints and shadow prices.")
+@click.pass_context
+def show_command(ctx: click.Context, run: str, as_json: bool, explain: bool) -> None:
+    """Show stored run RUN (a number or 'latest').
+
+    \b
+    Example:
+      netfund allocations show latest
+    """
+    from netfund.allocation.service import show_run
+
+    stored = show_run(engine_of(ctx), run)
+    if as_json:
+        emit_json(_run_json(stored.id, _stored(stored)))
+        return
+    _print_run(stored.id, _stored(stored), explain)
+
+
+@allocations_group.command("compare")
+@click.argument("first")
+@click.argument("second")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.pass_context
+def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) -> None:
+    """Compare two runs per group, side by side, with the differences.
+
+    \b
+    Example:
+      netfund allocations compare 1 2
+    """
+    from netfund.allocation.service import compare_runs, show_run
+
+    engine = engine_of(ctx)
+    one, two = show_run(engine, first), show_run(engine, second)
+    rows = compare_runs(one, two)
+    if as_json:
+        emit_json(
+            {
+                "first": one.id,
+                "second": two.id,
+                "groups": [
+                    {
+                        "group": r.group,
+                        "first": format_cents(r.first_cents),
+                        "second": format_cents(r.second_cents),
+                        "difference": format_cents(r.difference_cents),
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    show_table(
+        ["group", f"run {one.id}", f"run {two.id}", "difference"],
+        [
+            [
+                r.group,
+                format_cents(r.first_cents),
+                format_cents(r.second_cents),
+                format_cents(r.difference_cents),
+            ]
+            for r in rows
+        ],
+        numeric={1, 2, 3},
+    )
+    total_one = sum(r.first_cents for r in rows)
+    total_two = sum(r.second_cents for r in rows)
+    click.echo(
+        f"total: {format_cents(total_one)} vs {format_cents(total_two)} "
+        f"({format_cents(total_two - total_one)})"
+    )

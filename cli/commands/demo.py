@@ -1,0 +1,352 @@
+"""`netfund demo`: the administrator's whole year on the Saniveld example, in one command.
+
+It runs the same library calls as the individual commands, in the order an administrator
+works: create the ledger and load the network, import the year's money and the steering
+group's January decisions, allocate what is left with the plan and commit it, import the
+year's spending, write every funder's statement and the auditors' exports, verify the chain.
+Everything goes under one folder, so a new user can look at every file and remove it again.
+The dates the demo chooses (the commit date, the statements' as-of date) are fixed, so two
+runs give the same ledger fingerprint and the same statements, byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import click
+from netfund.cli.app import cli
+from netfund.cli.render import emit_json, progress, show_lines, show_table
+from netfund.ledger import (
+    InputError,
+    Problem,
+    connect,
+    format_grouped,
+    load_network,
+    parse_cents,
+    reading,
+)
+
+EXAMPLE = "saniveld"
+INPUTS = ("network.toml", "events.csv", "plan.toml", "spending.csv")
+PERIOD = "2026"
+#: The steering group commits the plan's allocation the week after its January decisions.
+COMMIT_DATE = datetime.date(2026, 1, 20)
+#: The statements cover the whole year.
+AS_OF = datetime.date(2026, 12, 31)
+#: Left in a demo folder so a later run knows it may replace what an earlier run wrote.
+MARKER = ".netfund-demo"
+#: What a demo writes; nothing else in the folder is ever removed.
+OUTPUTS = ("netfund.db", "netfund.db-wal", "netfund.db-shm", "inputs", "statements", "exports")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the demo as it ran: what, the result in a few words, and its wall time."""
+
+    name: str
+    result: str
+    seconds: float
+
+
+def prepare_folder(folder: Path) -> None:
+    """Make ``folder`` ready: new, empty, or an earlier demo's (whose outputs are replaced).
+
+    A folder holding anything else is refused (exit 2) rather than written into, so the
+    demo never mixes its files with a user's or deletes them.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise InputError([Problem(str(folder), None, "is a file; the demo needs a folder")])
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    "is not empty and was not made by netfund demo; "
+                    "give a new or empty folder: netfund demo DIR",
+                )
+            ]
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:
+        path = folder / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    (folder / MARKER).write_text(
+        "Written by `netfund demo`; running it again replaces netfund.db, inputs/, "
+        "statements/ and exports/ here.\n",
+        encoding="utf-8",
+    )
+
+
+def copy_inputs(target: Path) -> dict[str, Path]:
+    """Copy the packaged example's input files to ``target`` (the user may read and edit them)."""
+    target.mkdir()
+    copied = {}
+    for name in INPUTS:
+        with as_file(files("netfund.examples").joinpath(EXAMPLE, name)) as source:
+            copied[name] = Path(shutil.copyfile(source, target / name))
+    return copied
+
+
+@cli.command("demo")
+@click.argument(
+    "folder",
+    required=False,
+    default="netfund-demo",
+    type=click.Path(path_type=Path, file_okay=False),
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def demo_command(folder: Path, as_json: bool) -> None:
+    """Run a whole year of the example network Saniveld into FOLDER (default ./netfund-demo).
+
+    Creates the ledger FOLDER/netfund.db (SQLite; --db and NETFUND_DB are not used), loads
+    the network, imports the year's commitments, receipts and January allocations, allocates
+    the rest with the plan and commits it, imports the year's spending, writes every
+    funder's 2026 statement (FOLDER/statements/) and the exports (FOLDER/exports/), and
+    verifies the hash chain. The input files are copied to FOLDER/inputs/. Running it again
+    on the same FOLDER replaces what the earlier run wrote; a folder with other files in it
+    is refused.
+
+    \b
+    Examples:
+      netfund demo
+      netfund demo /tmp/saniveld --json
+      netfund --db netfund-demo/netfund.db status
+    """
+    started = time.perf_counter()
+    prepare_folder(folder)
+    inputs = copy_inputs(folder / "inputs")
+    url = f"sqlite:///{folder / 'netfund.db'}"
+    engine = connect(url)
+    steps: list[Step] = []
+    outputs: dict[str, Any] = {}
+    try:
+        with progress(len(_STEPS), "demo", quiet=as_json) as bar:
+            for name, work in _STEPS:
+                began = time.perf_counter()
+                result = work(engine, folder, inputs, outputs)
+                steps.append(Step(name, result, time.perf_counter() - began))
+                bar.advance(1)
+    finally:
+        engine.dispose()
+    total = time.perf_counter() - started
+    if as_json:
+        emit_json(_summary_json(folder, steps, outputs, total))
+        return
+    _print_summary(folder, steps, outputs, total)
+
+
+# --- the steps: each takes (engine, folder, inputs, outputs) and returns its result line ---
+
+
+def _init(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger import initialize
+
+    network = load_network(inputs["network.toml"])
+    report = initialize(engine, network)
+    outputs["network"] = network.name
+    return f"{report.funders_added} funders, {report.groups_added} groups"
+
+
+def _import(name: str) -> Callable[..., str]:
+    def work(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+        from netfund.ledger import import_events
+
+        report = import_events(engine, inputs[name])
+        return f"{report.posted} events"
+
+    return work
+
+
+def _allocate(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.allocation.service import run_plan
+    from netfund.allocation.solver import SolverSettings
+
+    outcome = run_plan(engine, inputs["plan.toml"], SolverSettings())
+    outputs["run"] = outcome.run
+    summary = outcome.document["summary"]
+    allocated = format_grouped(parse_cents(summary["allocated"]))
+    return f"run {outcome.run}: EUR {allocated} over {len(summary['groups'])} groups"
+
+
+def _commit(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.allocation.service import commit_run
+
+    report = commit_run(engine, str(outputs["run"]), date=COMMIT_DATE)
+    return f"transaction {report.transaction}, dated {report.date.isoformat()}"
+
+
+def _statements(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.reports.statements import prepare_statements, write_statements
+
+    prepared = prepare_statements(engine, PERIOD, as_of=AS_OF)
+    report = write_statements(prepared, folder / "statements", jobs=0)
+    outputs["statements"] = [str(item.path) for item in report.statements]
+    return f"{len(report.statements)} PDFs, as of {AS_OF.isoformat()}"
+
+
+def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger.exports import (
+        JOURNAL_WRITERS,
+        PLAINTEXT_WRITERS,
+        ExportRequest,
+        run_export,
+        trial_balance_writer,
+        xaf_writer,
+    )
+
+    out = folder / "exports"
+    out.mkdir()
+    jobs = [
+        (
+            ExportRequest("journal", "csv", out / f"journal-{PERIOD}.csv", PERIOD),
+            JOURNAL_WRITERS["csv"],
+        ),
+        (
+            ExportRequest("journal", "xlsx", out / f"journal-{PERIOD}.xlsx", PERIOD),
+            JOURNAL_WRITERS["xlsx"],
+        ),
+        (
+            ExportRequest(
+                "trial-balance",
+                "csv",
+                out / f"trial-balance-{PERIOD}.csv",
+                PERIOD,
+                options={"by": "fund"},
+            ),
+            trial_balance_writer("csv", "fund"),
+        ),
+        (
+            ExportRequest("beancount", "beancount", out / "ledger.beancount"),
+            PLAINTEXT_WRITERS["beancount"],
+        ),
+        (ExportRequest("hledger", "hledger", out / "ledger.journal"), PLAINTEXT_WRITERS["hledger"]),
+        (
+            ExportRequest(
+                "xaf",
+                "xaf",
+                out / f"auditfile-{PERIOD}.xaf",
+                PERIOD,
+                options={"xaf_version": "4.0"},
+            ),
+            xaf_writer("4.0"),
+        ),
+    ]
+    for request, writer in jobs:
+        run_export(engine, request, writer)
+    outputs["exports"] = [str(request.out) for request, _ in jobs]
+    return f"{len(jobs)} files"
+
+
+def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger import verify
+    from netfund.reports.status import read_status
+
+    report = verify(engine)
+    outputs["fingerprint"] = report.head_hash
+    outputs["transactions"] = report.transactions
+    with reading(engine) as connection:
+        status = read_status(connection, PERIOD, AS_OF)
+    outputs["status"] = status
+    return f"{report.transactions} transactions, {report.postings} postings: ok"
+
+
+_STEPS: tuple[tuple[str, Callable[..., str]], ...] = (
+    ("create the ledger, load the network", _init),
+    ("import the year's money (events.csv)", _import("events.csv")),
+    ("allocate what is left (plan.toml)", _allocate),
+    ("commit the allocation", _commit),
+    ("import the year's spending (spending.csv)", _import("spending.csv")),
+    ("write every funder's statement", _statements),
+    ("write the exports", _exports),
+    ("verify the hash chain", _verify),
+)
+
+
+def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], total: float) -> None:
+    status = outputs["status"]
+    click.echo(f"netfund demo: {outputs['network']}, period {PERIOD}, in {folder}/ ({total:.1f} s)")
+    click.echo("")
+    show_table(
+        ["step", "result", "time"],
+        [[s.name, s.result, f"{s.seconds:.2f} s"] for s in steps],
+        numeric={2},
+    )
+    click.echo("")
+    t = status.total.money
+    click.echo(
+        f"committed EUR {format_grouped(t.committed_cents)}, received "
+        f"EUR {format_grouped(t.received_cents)}, allocated "
+        f"EUR {format_grouped(t.allocated_cents)}, spent EUR {format_grouped(t.spent_cents)}"
+    )
+    click.echo(
+        f"ledger fingerprint {outputs['fingerprint']} "
+        f"(transaction {outputs['transactions']}; netfund verify recomputes it)"
+    )
+    click.echo("")
+    click.echo("files:")
+    click.echo(f"  ledger      {folder / 'netfund.db'}")
+    click.echo(f"  inputs      {folder / 'inputs'}/ ({', '.join(INPUTS)})")
+    click.echo(
+        f"  statements  {folder / 'statements'}/ "
+        f"({len(outputs['statements'])} PDFs, one per funder)"
+    )
+    for path in outputs["exports"]:
+        click.echo(f"  export      {path}")
+    click.echo("")
+    if status.warnings:
+        show_lines(
+            [w.message for w in status.warnings], title=f"{len(status.warnings)} warning(s):"
+        )
+        click.echo("")
+    netfund = _program()
+    show_lines(
+        [
+            f"{netfund} --db {folder / 'netfund.db'} status",
+            f"open {outputs['statements'][0]}",
+            f"{netfund} --db {folder / 'netfund.db'} balance --by fund",
+        ],
+        title="next:",
+        style="cyan",
+    )
+
+
+def _program() -> str:
+    """How the user called netfund (``.venv-run/bin/netfund``, say), so the next commands
+    shown can be pasted as they are; ``netfund`` when run another way."""
+    called = sys.argv[0] if sys.argv else ""
+    return called if Path(called).name == "netfund" and " " not in called else "netfund"
+
+
+def _summary_json(
+    folder: Path, steps: list[Step], outputs: dict[str, Any], total: float
+) -> dict[str, Any]:
+    status = outputs["status"]
+    return {
+        "folder": str(folder),
+        "ledger": str(folder / "netfund.db"),
+        "period": PERIOD,
+        "seconds": round(total, 3),
+        "steps": [
+            {"step": s.name, "result": s.result, "seconds": round(s.seconds, 3)} for s in steps
+        ],
+        "inputs": [str(folder / "inputs" / name) for name in INPUTS],
+        "statements": outputs["statements"],
+        "exports": outputs["exports"],
+        "transactions": outputs["transactions"],
+        "fingerprint": outputs["fingerprint"],
+        "warnings": [
+            {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
+        ],
+    }

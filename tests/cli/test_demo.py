@@ -1,0 +1,151 @@
+"""`netfund demo` as a new user runs it (a subprocess of the installed command), and the CLI's
+look at a terminal (a pseudo-terminal) against its plain text when piped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+from tests.support.statements import FUNDERS
+
+NETFUND = [sys.executable, "-m", "netfund.cli"]
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "NETFUND_DB"}
+    return subprocess.run(
+        [*NETFUND, *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    """One run of the demo with its default folder, from an empty working directory."""
+    cwd = tmp_path_factory.mktemp("user")
+    result = _run("demo", "--json", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return cwd / "netfund-demo", json.loads(result.stdout)
+
+
+def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ignore[no-untyped-def]
+    folder, summary = demo
+    names = {p.name for p in folder.iterdir()} - {"netfund.db-wal", "netfund.db-shm"}
+    assert names == {".netfund-demo", "exports", "inputs", "netfund.db", "statements"}
+    statements = sorted(p.name for p in (folder / "statements").iterdir())
+    assert statements == sorted(f"2026-{code}.pdf" for code in FUNDERS)
+    assert sorted(p.name for p in (folder / "exports").iterdir()) == [
+        "auditfile-2026.xaf",
+        "journal-2026.csv",
+        "journal-2026.xlsx",
+        "ledger.beancount",
+        "ledger.journal",
+        "trial-balance-2026.csv",
+    ]
+    for listed in (*summary["statements"], *summary["exports"], *summary["inputs"]):
+        assert (folder.parent / listed).is_file(), listed  # relative to where it ran
+    # The summary's steps are the whole cycle, in the administrator's order.
+    assert [step["step"].split()[0] for step in summary["steps"]] == [
+        *("create", "import", "allocate", "commit", "import", "write", "write", "verify"),
+    ]
+
+
+def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # type: ignore[no-untyped-def]
+    folder, summary = demo
+    db = str(folder / "netfund.db")
+    verified = _run("--db", db, "verify", "--json")
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["fingerprint"] == summary["fingerprint"]
+    assert json.loads(verified.stdout)["transactions"] == summary["transactions"] == 338
+    pdf = folder / "statements" / "2026-ZONMW.pdf"
+    checked = _run("--db", db, "verify-statement", str(pdf), "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    by_fund = json.loads(_run("--db", db, "balance", "--by", "fund", "--json").stdout)
+    assert {line["balance"] for line in by_fund} == {"0.00"}
+    assert {(w["kind"], w["subject"]) for w in summary["warnings"]} == {
+        ("overspent", "WG-JEUGD-NOORD"),
+        ("receipts_lag", "ZV-LINGEZORG"),
+    }
+
+
+def test_running_the_demo_again_gives_the_same_ledger_and_statements(
+    demo,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    folder, summary = demo
+    again = _run("demo", str(tmp_path / "second"), "--json")
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)
+    assert second["fingerprint"] == summary["fingerprint"]
+    for name in ("2026-ZONMW.pdf", "2026-GEM-SANIVELD-WMO.pdf"):
+        first_bytes = (folder / "statements" / name).read_bytes()
+        assert (tmp_path / "second" / "statements" / name).read_bytes() == first_bytes
+    # And over the same folder: the earlier run's files are replaced, not added to.
+    replaced = _run("demo", str(tmp_path / "second"), "--json")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(replaced.stdout)["transactions"] == 338
+
+
+def test_the_demo_never_writes_into_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    mine = tmp_path / "my-files"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = _run("demo", str(mine))
+    assert result.returncode == 2
+    assert f"{mine}: is not empty and was not made by netfund demo" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def _through_a_terminal(*args: str, cwd: Path, stream: str = "stdout") -> str:
+    """Run netfund with ``stream`` (stdout or stderr) on a pseudo-terminal, as in a user's
+    shell, the other one piped; return what the terminal showed."""
+    main, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+    env.pop("NETFUND_DB", None)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: secondary}
+    process = subprocess.Popen([*NETFUND, *args], cwd=cwd, env=env, **streams)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    process.communicate(timeout=60)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def test_a_terminal_gets_rich_tables_and_a_pipe_plain_text(demo) -> None:  # type: ignore[no-untyped-def]
+    folder, _ = demo
+    db = str(folder / "netfund.db")
+    shown = _through_a_terminal("--db", db, "status", cwd=folder)
+    assert "┃" in shown or "│" in shown  # box drawing: a rich table
+    assert "WG-JEUGD-NOORD" in shown
+    piped = _run("--db", db, "status")
+    assert piped.returncode == 0
+    assert "│" not in piped.stdout and "\x1b[" not in piped.stdout  # no boxes, no colour codes
+    overspent = next(line for line in piped.stdout.splitlines() if line.startswith("WG-JEUGD"))
+    assert overspent.rstrip().endswith("!")  # the mark survives the pipe
+
+
+def test_an_import_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    db = str(tmp_path / "ledger.db")
+    events = str(EXAMPLE / "events.csv")
+    assert _run("--db", db, "init", str(EXAMPLE / "network.toml")).returncode == 0
+    shown = _through_a_terminal("--db", db, "import", events, cwd=tmp_path, stream="stderr")
+    assert "import" in shown and "66/66" in shown  # the bar reached the end
+    again = _run("--db", db, "import", events)  # stderr piped: no bar, nothing on stderr
+    assert again.returncode == 0 and again.stderr == ""

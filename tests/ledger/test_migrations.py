@@ -1,0 +1,173 @@
+"""Migrations 0004 and 0005 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
+
+The ledger is written, then the schema taken down to 0003 (the index and triggers 0001 made,
+no balance totals), then `initialize` upgrades it: the covering balance index replaces the old
+one, on PostgreSQL the closed-period checks become statement triggers, `balance_totals` is
+filled from the stored postings, and the stored ledger still verifies, gives the same balances
+and refuses raw inserts into a closed period, also in a multi-row insert where only one row is
+closed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from netfund.ledger.balance_sums import balances
+from netfund.ledger.importer import import_events
+from netfund.ledger.inputs.network import load_network
+from netfund.ledger.periods import close_period
+from netfund.ledger.store import database
+from netfund.ledger.store.database import connect, current_revision, reading, writing
+from netfund.ledger.store.registry import store_network
+from netfund.ledger.store.setup import initialize
+from netfund.ledger.verification.chain import verify
+from sqlalchemy import Engine, inspect, text
+
+from tests.conftest import write_events
+from tests.support.reliability import run_cli
+from tests.support.totals import posting_sums, stored_totals
+
+EVENTS = [
+    "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
+    "c-zvk,2026-01-05,commitment,ZVK,,500.00,Toezegging,B-2",
+    "r-gem,2026-02-01,receipt,GEM,,1000.00,Tranche,BANK-1",
+    "r-zvk,2026-02-01,receipt,ZVK,,500.00,Tranche,BANK-2",
+    "a-gem,2026-01-10,allocation,GEM,WG-A,200.00,Besluit,B-3",
+    "a-zvk,2026-01-10,allocation,ZVK,WG-A,100.00,Besluit,B-3",
+    "e-1,2026-03-01,expense,,WG-A,100.00,Huur,INV-1",
+    "c-gem-27,2027-01-05,commitment,GEM,,10.00,Toezegging,B-4",
+]
+
+
+@pytest.fixture
+def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A ledger at schema 0003 with a closed 2026 and a transaction in 2027."""
+    engine = connect(db_url)
+    initialize(engine)
+    with writing(engine) as connection:
+        store_network(connection, load_network(network_file))
+    import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
+    close_period(engine, "2026")
+    # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    yield engine
+    engine.dispose()
+
+
+def _index_names(engine: Engine) -> set[str]:
+    with reading(engine) as connection:
+        return {index["name"] for index in inspect(connection).get_indexes("postings")}
+
+
+def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -> None:
+    engine = old_ledger
+    with reading(engine) as connection:
+        assert current_revision(connection) == "0003"
+        assert "balance_totals" not in inspect(connection).get_table_names()
+    sums = posting_sums(engine)
+    assert len({key[0] for key in sums}) == 2  # 2026 and 2027
+    assert "ix_postings_account_fund" in _index_names(engine)
+    with reading(engine) as connection:
+        fingerprint = connection.execute(text("SELECT last_hash FROM chain_head")).scalar_one()
+
+    report = initialize(engine)
+
+    assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
+    assert database.head_revision() == "0005"
+    names = _index_names(engine)
+    assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
+    assert stored_totals(engine) == sums
+    assert verify(engine).head_hash == fingerprint
+    with reading(engine) as connection:
+        before = balances(connection, by=("account", "fund", "group"))
+    expected: dict[tuple[str, str, str | None], int] = {}
+    for (_period, account, fund, group), (debit, credit) in sums.items():
+        key = (account, fund, group)
+        expected[key] = expected.get(key, 0) + debit - credit
+    assert {(b.account, b.fund, b.group): b.balance_cents for b in before} == {
+        key: cents for key, cents in expected.items() if cents
+    }
+    if engine.dialect.name == "postgresql":
+        with reading(engine) as connection:
+            row_level = connection.execute(
+                text(
+                    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace "
+                    "AND t.tgname LIKE '%closed_period' AND (t.tgtype & 1) = 1"
+                )
+            ).all()
+        assert row_level == []
+    # The database itself still refuses a transaction or a posting in the closed 2026.
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO transactions (id, external_id, date, period, type, description, "
+                "reference, source_hash, prev_hash, hash) VALUES (999, 'x', '2026-06-01', "
+                "'2026', 'journal', '', '', 'h', 'p999', 'h999')"
+            )
+        )
+    with engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                text(
+                    "SELECT external_id, id FROM transactions WHERE external_id IN "
+                    "('e-1', 'c-gem-27')"
+                )
+            ).all()
+        )
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        # One statement, two rows: the 2027 line is fine, the 2026 line is not.
+        connection.execute(
+            text(
+                "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
+                "(:open, 90, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
+            ),
+            {"open": ids["c-gem-27"], "closed": ids["e-1"]},
+        )
+    with reading(engine) as connection:
+        assert balances(connection, by=("account", "fund", "group")) == before
+    assert stored_totals(engine) == sums
+    verify(engine)
+
+
+def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
+    engine = old_ledger
+    initialize(engine)
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert "ix_postings_account_fund" in _index_names(engine)
+    initialize(engine)
+    assert "ix_postings_balance" in _index_names(engine)
+    assert stored_totals(engine) == posting_sums(engine)
+    verify(engine)
+
+
+def test_the_head_revision_is_alembics() -> None:
+    """head_revision reads the versions folder without Alembic (start-up time); it must name
+    the head Alembic's own graph of down_revisions ends in."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
+    assert database.head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
+    result = run_cli(db_url, "init")
+    assert result.exit_code == 0, result.output
+    assert f"upgraded from schema 0003 to {database.head_revision()}" in result.output
+    again = run_cli(db_url, "init", "--json")
+    assert again.exit_code == 0, again.output
+    document = json.loads(again.output)
+    assert document["schema_revision"] == document["schema_revision_before"] == "0005"
+    assert "upgraded from" not in run_cli(db_url, "init").output
