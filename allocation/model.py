@@ -1,4 +1,4 @@
-"""The allocation LP of DESIGN.md, built with PuLP in euros.
+"""The allocation LP of docs/CONTRACT.md, built with PuLP in euros.
 
 Variables (all continuous, in euros: cents / 100, so coefficients and bounds stay near 1):
 

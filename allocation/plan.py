@@ -1,7 +1,7 @@
 """Reading plan.toml: an allocation plan, validated whole, every problem with its file:line.
 
 A plan names the period, which money counts (`basis`), the objective and one request per
-working group. Amounts follow the money rules (DESIGN.md, Money): text (or a TOML integer, or
+working group. Amounts follow the money rules (docs/CONTRACT.md, Money): text (or a TOML integer, or
 a TOML float whose source text has at most two decimals) parsed to cents exactly as
 `parse_cents` does, except that a minimum may be zero. Validation never stops at the first
 problem: it collects them all and raises one `InputError`, so a plan is fixed in one pass.

@@ -170,7 +170,7 @@ class AllocationProblem:
         requests: the plan's requests, sorted by group code (normalised on construction).
         overhead_cap: the network's cap on the overhead groups' share of the total allocated in
             the period, e.g. ``Fraction(15, 100)`` (a `Decimal` is converted exactly).
-        objective: ``"priority"`` or ``"proportional"`` (see DESIGN.md, Allocation).
+        objective: ``"priority"`` or ``"proportional"`` (see docs/CONTRACT.md, Allocation).
         already_allocated_cents: the network's total already allocated in the period.
         already_allocated_overhead_cents: the part of that which went to overhead groups.
     """

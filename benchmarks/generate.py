@@ -7,7 +7,7 @@ Run from the repository root:
 
 It writes four files into DIR (default ``./bench-data``):
 
-- ``network.toml`` and ``events.csv`` in the formats of DESIGN.md: F funders, G groups (one in
+- ``network.toml`` and ``events.csv`` in the contract's formats: F funders, G groups (one in
   ten an overhead group, at least one), per funder a commitment and four quarterly receipts,
   per group allocations from three funders, and N expenses without a funder, so netfund
   attributes each pro rata over the group's three funders (six postings per expense);
@@ -59,7 +59,7 @@ FIRST_EXPENSE = datetime.date(YEAR, 1, 6)
 LAST_EXPENSE = datetime.date(YEAR, 12, 31)
 RECEIPT_DATES = tuple(datetime.date(YEAR, month, 15) for month in (1, 4, 7, 10))
 
-# The chart of accounts of DESIGN.md (ledger/event_rules.py).
+# The chart of accounts of docs/CONTRACT.md (ledger/event_rules.py).
 RECEIVABLE = "Assets:Receivable"
 BANK = "Assets:Bank"
 CONTRIBUTIONS = "Income:Contributions"

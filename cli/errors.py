@@ -1,6 +1,6 @@
 """Mapping netfund's errors to what the user sees: a message on stderr and an exit code.
 
-Exit codes (DESIGN.md): 0 success, 2 bad input, 3 infeasible allocation, 4 verification
+Exit codes (docs/CONTRACT.md): 0 success, 2 bad input, 3 infeasible allocation, 4 verification
 failed, 1 anything unexpected. No traceback reaches the user unless NETFUND_DEBUG is set.
 """
 

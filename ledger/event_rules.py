@@ -1,4 +1,4 @@
-"""What each event means in double entry: the chart of accounts of DESIGN.md, in code.
+"""What each event means in double entry: the chart of accounts of docs/CONTRACT.md, in code.
 
 | event        | debit                               | credit                          |
 |--------------|-------------------------------------|---------------------------------|

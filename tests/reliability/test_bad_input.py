@@ -1,4 +1,4 @@
-"""The bad-input corpus: every malformed file in tests/data/bad/ is refused as DESIGN.md says.
+"""The bad-input corpus: every malformed file in tests/data/bad/ is refused as the contract says.
 
 For each file the CLI runs against a ledger that already holds the test network and a few
 base events, on SQLite and on PostgreSQL, and must: exit 2, print no traceback, name the file

@@ -7,7 +7,7 @@ external id once, in one linear hash chain that `netfund verify` accepts, and th
 every account and fund must equal the sum of the posted amounts to the cent. Then two
 `netfund import` processes load the same events file at the same time: it is stored once.
 
-PostgreSQL is the engine for concurrent writers (DESIGN.md): the eight-writer case runs there
+PostgreSQL is the engine for concurrent writers (docs/CONTRACT.md): the eight-writer case runs there
 only; the same-file case runs on both backends (SQLite writers queue on ``BEGIN IMMEDIATE``).
 """
 
