@@ -6,10 +6,10 @@ a test fails when a module outside ledger/ imports one of its submodules. The le
 nothing from them. Names load lazily (PEP 562 ``__getattr__``): a command that never verifies
 or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
 
-Layers (see docs.md): ``model/`` (records, money, errors; no database), ``inputs/`` (files
-read with their line numbers), ``store/`` (schema, engines, the writer, totals, migrations),
-``verification/``, ``exports/``, and the services at this level: importer, periods, corrections,
-balances and figures.
+Layers (see docs.md): ``model/`` (records, money, field limits, errors; no
+database), ``inputs/`` (files read with their line numbers), ``store/`` (schema, engines, the
+writer, totals, migrations), ``verification/``, ``exports/``, and the services at this level:
+importer, periods, corrections, balances and figures.
 """
 
 from __future__ import annotations
@@ -32,9 +32,15 @@ _HOMES: dict[str, str] = {
     "format_grouped": "netfund.ledger.model.money",
     "parse_cents": "netfund.ledger.model.money",
     "split_largest_remainder": "netfund.ledger.model.money",
-    "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.fields",
+    "ACCOUNT_LENGTH_MAX": "netfund.ledger.model.limits",
+    "CODE_LENGTH_MAX": "netfund.ledger.model.limits",
+    "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.limits",
+    "EXTERNAL_ID_LENGTH_MAX": "netfund.ledger.model.limits",
+    "ID_LENGTH_MAX": "netfund.ledger.model.limits",
+    "LABEL_LENGTH_MAX": "netfund.ledger.model.limits",
+    "NAME_LENGTH_MAX": "netfund.ledger.model.limits",
+    "REFERENCE_LENGTH_MAX": "netfund.ledger.model.limits",
     "FieldError": "netfund.ledger.model.fields",
-    "REFERENCE_LENGTH_MAX": "netfund.ledger.model.fields",
     "RESERVED_ID_PREFIX": "netfund.ledger.model.fields",
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
@@ -91,9 +97,15 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "ACCOUNT_LENGTH_MAX",
     "AMOUNT_MAX_CENTS",
+    "CODE_LENGTH_MAX",
     "DESCRIPTION_LENGTH_MAX",
     "DIMENSIONS",
+    "EXTERNAL_ID_LENGTH_MAX",
+    "ID_LENGTH_MAX",
+    "LABEL_LENGTH_MAX",
+    "NAME_LENGTH_MAX",
     "NO_GROUP",
     "REFERENCE_LENGTH_MAX",
     "RESERVED_ID_PREFIX",
@@ -206,14 +218,22 @@ if TYPE_CHECKING:
         VerificationError,
     )
     from netfund.ledger.model.fields import (
-        DESCRIPTION_LENGTH_MAX,
-        REFERENCE_LENGTH_MAX,
         RESERVED_ID_PREFIX,
         FieldError,
         parse_amount,
         parse_date,
         parse_id,
         parse_text,
+    )
+    from netfund.ledger.model.limits import (
+        ACCOUNT_LENGTH_MAX,
+        CODE_LENGTH_MAX,
+        DESCRIPTION_LENGTH_MAX,
+        EXTERNAL_ID_LENGTH_MAX,
+        ID_LENGTH_MAX,
+        LABEL_LENGTH_MAX,
+        NAME_LENGTH_MAX,
+        REFERENCE_LENGTH_MAX,
     )
     from netfund.ledger.model.money import (
         AMOUNT_MAX_CENTS,
