@@ -6,7 +6,7 @@ a test fails when a module outside ledger/ imports one of its submodules. The le
 nothing from them. Names load lazily (PEP 562 ``__getattr__``): a command that never verifies
 or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
 
-Layers (see docs.md): ``model/`` (records, money, field limits, errors; no
+Layers (see docs.md): ``model/`` (records, money, overhead caps, field limits, errors; no
 database), ``inputs/`` (files read with their line numbers), ``store/`` (schema, engines, the
 writer, totals, migrations), ``verification/``, ``exports/``, and the services at this level:
 importer, periods, corrections, balances and figures.
@@ -32,6 +32,11 @@ _HOMES: dict[str, str] = {
     "format_grouped": "netfund.ledger.model.money",
     "parse_cents": "netfund.ledger.model.money",
     "split_largest_remainder": "netfund.ledger.model.money",
+    "cap_excess": "netfund.ledger.model.caps",
+    "cap_fraction": "netfund.ledger.model.caps",
+    "cents_over_cap": "netfund.ledger.model.caps",
+    "over_cap": "netfund.ledger.model.caps",
+    "room_under_cap": "netfund.ledger.model.caps",
     "ACCOUNT_LENGTH_MAX": "netfund.ledger.model.limits",
     "CODE_LENGTH_MAX": "netfund.ledger.model.limits",
     "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.limits",
@@ -130,6 +135,9 @@ __all__ = [
     "VerificationError",
     "allocated_account",
     "balances",
+    "cap_excess",
+    "cap_fraction",
+    "cents_over_cap",
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
@@ -149,6 +157,7 @@ __all__ = [
     "load_network",
     "locate",
     "money_movements",
+    "over_cap",
     "parse_amount",
     "parse_cents",
     "parse_date",
@@ -165,6 +174,7 @@ __all__ = [
     "require_schema",
     "resolve_url",
     "reverse",
+    "room_under_cap",
     "source_hash",
     "split_largest_remainder",
     "store_run",
@@ -208,6 +218,13 @@ if TYPE_CHECKING:
     from netfund.ledger.inputs.journal import check_lines
     from netfund.ledger.inputs.network import Funder, Network, load_network
     from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+    from netfund.ledger.model.caps import (
+        cap_excess,
+        cap_fraction,
+        cents_over_cap,
+        over_cap,
+        room_under_cap,
+    )
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         InputError,

@@ -29,8 +29,11 @@ from netfund.ledger import (
     ChainPosition,
     FunderFigures,
     Network,
+    cap_excess,
+    cents_over_cap,
     chain_position_as_of,
     format_grouped,
+    over_cap,
     period_figures,
     read_network,
     transactions_table,
@@ -226,8 +229,8 @@ def _overhead_warnings(
                 f"overhead is {percent(share_of(part, whole))}% of what {who} {what} "
                 f"(EUR {format_grouped(part)} of EUR {format_grouped(whole)}; cap {cap_text})"
             )
-            if Decimal(part) > cap * Decimal(whole):
-                over = part - int(cap * Decimal(whole))
+            if over_cap(part, whole, cap):
+                over = cents_over_cap(part, whole, cap)
                 found.append(
                     Warning(
                         "overhead_over_cap",
@@ -236,7 +239,7 @@ def _overhead_warnings(
                         "spending to another funder or reverse it",
                     )
                 )
-            elif Decimal(part) >= NEAR_CAP * cap * Decimal(whole):
+            elif cap_excess(part, whole, NEAR_CAP * cap) >= 0:  # at or above 90% of the cap
                 found.append(
                     Warning(
                         "overhead_near_cap",

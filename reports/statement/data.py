@@ -24,6 +24,7 @@ from netfund.ledger import (
     Network,
     chain_position_as_of,
     money_movements,
+    over_cap,
     period_figures,
     read_network,
 )
@@ -137,10 +138,10 @@ class OverheadCheck:
 
     @property
     def passes(self) -> bool | None:
-        """True within the cap, False above it, None without a cap. Exact: no rounding."""
+        """True within the cap (at it included), False above it, None without a cap."""
         if self.cap is None:
             return None
-        return Decimal(self.overhead_cents) <= self.cap * Decimal(self.total_cents)
+        return not over_cap(self.overhead_cents, self.total_cents, self.cap)
 
 
 @dataclass(frozen=True)
