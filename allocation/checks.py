@@ -2,9 +2,9 @@
 
 This is the second half of a paired assertion: the rounding is built to keep each constraint,
 and this module checks each one again, independently and exactly, with nothing shared but the
-problem. A failure is a bug in the engine, never a user error, so it raises
-`InvariantViolation`. The ledger (or an auditor) can call `allocation_violations` on any stored
-allocation too.
+problem and the ledger's one overhead-cap test (`over_cap`, tested on its own boundaries). A
+failure is a bug in the engine, never a user error, so it raises `InvariantViolation`. The
+ledger (or an auditor) can call `allocation_violations` on any stored allocation too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.wording import format_euros, format_share
-from netfund.ledger import InvariantViolation
+from netfund.ledger import InvariantViolation, over_cap
 
 
 def allocation_violations(
@@ -54,11 +54,10 @@ def allocation_violations(
         if funder.overhead_cap is not None:
             total = funder.already_allocated_cents + funder_total[code]
             overhead = funder.already_allocated_overhead_cents + funder_overhead[code]
-            cap = funder.overhead_cap
-            if cap.denominator * overhead > cap.numerator * total:
+            if over_cap(overhead, total, funder.overhead_cap):
                 violations.append(
                     f"{code}: overhead {format_euros(overhead)} of {format_euros(total)} exceeds "
-                    f"its own cap of {format_share(cap)}"
+                    f"its own cap of {format_share(funder.overhead_cap)}"
                 )
     for group, request in requests.items():
         if not request.min_cents <= group_total[group] <= request.max_cents:
@@ -70,11 +69,10 @@ def allocation_violations(
     overhead = problem.already_allocated_overhead_cents + sum(
         cents for group, cents in group_total.items() if requests[group].overhead
     )
-    cap = problem.overhead_cap
-    if cap.denominator * overhead > cap.numerator * total:
+    if over_cap(overhead, total, problem.overhead_cap):
         violations.append(
             f"network: overhead {format_euros(overhead)} of {format_euros(total)} exceeds the "
-            f"cap of {format_share(cap)}"
+            f"cap of {format_share(problem.overhead_cap)}"
         )
     return violations
 

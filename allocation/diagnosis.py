@@ -16,9 +16,6 @@ Two layers:
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-
 import pulp
 from netfund.allocation import solver as solver_module
 from netfund.allocation.errors import InfeasibleError
@@ -26,6 +23,7 @@ from netfund.allocation.model import cap_coefficients, cap_room_euros, euros
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.solver import SolverFailure, SolverSettings, SolveStatus
 from netfund.allocation.wording import euros_to_cents, format_euros, format_share, join_codes
+from netfund.ledger import cents_over_cap
 
 #: Slack below this many euros is solver noise, not a conflict.
 SLACK_NOISE_EUROS = 0.005
@@ -38,10 +36,6 @@ def infeasible_error(problem: AllocationProblem, settings: SolverSettings) -> In
     if not lines:  # the LP said infeasible but no slack is needed: solver trouble, say so
         lines = ["the solver reported the plan infeasible, but no conflict could be located"]
     return InfeasibleError("the allocation plan cannot be satisfied:", diagnosis=lines)
-
-
-def _ceil_cents(amount: Fraction) -> int:
-    return math.ceil(amount)
 
 
 def prechecks(problem: AllocationProblem) -> list[str]:
@@ -92,14 +86,14 @@ def _overhead_prechecks(problem: AllocationProblem, available_total: int) -> lis
     other_reachable = max(0, min(other_maximum, available_total - overhead_minimum))
     overhead = problem.already_allocated_overhead_cents + overhead_minimum
     total = problem.already_allocated_cents + overhead_minimum + other_reachable
-    over = Fraction(overhead) - cap * total
+    over = cents_over_cap(overhead, total, cap)
     if over > 0:
         if overhead_minimum > 0:
             lines.append(
                 f"the overhead groups' minimums ({format_euros(overhead_minimum)}) exceed the "
                 f"network overhead cap of {format_share(cap)} of the total allocated, even with "
                 f"{format_euros(other_reachable)} for the other groups "
-                f"(over by {format_euros(_ceil_cents(over))})"
+                f"(over by {format_euros(over)})"
             )
         else:
             lines.append(
@@ -107,7 +101,7 @@ def _overhead_prechecks(problem: AllocationProblem, available_total: int) -> lis
                 f"({format_euros(problem.already_allocated_overhead_cents)}) above the network "
                 f"overhead cap of {format_share(cap)}, and this plan can add at most "
                 f"{format_euros(other_reachable)} to the other groups "
-                f"(over by {format_euros(_ceil_cents(over))})"
+                f"(over by {format_euros(over)})"
             )
     for funder in problem.funders:
         if funder.overhead_cap is None:
@@ -116,14 +110,16 @@ def _overhead_prechecks(problem: AllocationProblem, available_total: int) -> lis
             funder.may_fund(r.group) and not r.overhead and r.max_cents > 0
             for r in problem.requests
         )
-        over = Fraction(funder.already_allocated_overhead_cents) - funder.overhead_cap * (
-            funder.already_allocated_cents
+        over = cents_over_cap(
+            funder.already_allocated_overhead_cents,
+            funder.already_allocated_cents,
+            funder.overhead_cap,
         )
         if over > 0 and (not funds_other or funder.available_cents == 0):
             lines.append(
                 f"{funder.code}'s earlier allocations already put its overhead above its own cap "
                 f"of {format_share(funder.overhead_cap)}, and this plan gives it no other group "
-                f"to fund (over by {format_euros(_ceil_cents(over))})"
+                f"to fund (over by {format_euros(over)})"
             )
     return lines
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from netfund.allocation.model import cap_coefficients
 from netfund.allocation.problem import AllocationProblem
 from netfund.allocation.result import AllocationResult, Sensitivity
 from netfund.allocation.wording import (
@@ -32,9 +33,12 @@ from netfund.allocation.wording import (
     format_share,
     format_share_against,
 )
+from netfund.ledger import room_under_cap
 
 #: Prices smaller than this (objective units per euro) are solver noise: the constraint is slack.
 PRICE_NOISE = 1e-7
+#: The room shown under a 100% cap, which no overhead can exceed: more than any ledger holds.
+UNLIMITED_ROOM_CENTS = 10**18
 
 
 def explain(problem: AllocationProblem, result: AllocationResult) -> list[str]:
@@ -125,12 +129,12 @@ def _marginal_recipient(
         tolerance = 1e-6 * max(1.0, abs(price))
         k = 0.0
         if funder.overhead_cap is not None:
-            k = cap_share(funder.overhead_cap, request.overhead)
+            k = _cap_coefficient(funder.overhead_cap, request.overhead)
         if abs(value - price - cap_price * k) > tolerance:
             continue  # the funder's euro is worth something else than this group's euro
         # A group whose euro is worth more than its own weight (after the network cap) only
         # passes money on (a fill-ratio floor frees another funder's euro): not a recipient.
-        network_k = cap_share(problem.overhead_cap, request.overhead)
+        network_k = _cap_coefficient(problem.overhead_cap, request.overhead)
         weight = float(request.weight)  # money-safe
         if abs(value - (weight - network_price * network_k)) > tolerance:
             continue
@@ -226,7 +230,9 @@ def _cap_line(
     """One cap in words: binds (with its price), tight without a price, or slack (with room)."""
     share = _share_text(overhead, total, cap)
     limit = format_share(cap)
-    room = cap_room_cents(cap, overhead, total)
+    room = room_under_cap(overhead, total, cap)
+    if room is None:
+        room = UNLIMITED_ROOM_CENTS
     if price > PRICE_NOISE:
         return (
             f"{name} binds: {whose} is {share} of {of_what} (cap {limit}); one more "
@@ -239,21 +245,15 @@ def _cap_line(
         )
     return (
         f"{name} does not bind: {whose} is {share} of {of_what} (cap {limit}); "
-        f"{format_euros(int(room))} more overhead would still fit under it"
+        f"{format_euros(room)} more overhead would still fit under it"
     )
 
 
-def cap_room_cents(cap: Fraction, overhead: int, total: int) -> Fraction:
-    """How many cents of overhead could still be added under ``cap`` (each also adds to the
-    total): ``(cap * total - overhead) / (1 - cap)``; unlimited (a huge number) at a 100% cap."""
-    if cap >= 1:
-        return Fraction(10**18)
-    return (cap * total - overhead) / (1 - cap)
-
-
-def cap_share(cap: Fraction, overhead: bool) -> float:
-    """Coefficient of a group's euro in a cap row: ``1 - cap`` for overhead, ``-cap`` else."""
-    return float(1 - cap) if overhead else -float(cap)  # money-safe
+def _cap_coefficient(cap: Fraction, overhead: bool) -> float:
+    """Coefficient of a group's euro in a cap row (as the LP has it): ``1 - cap`` for
+    overhead, ``-cap`` else."""
+    overhead_k, other_k = cap_coefficients(cap)
+    return overhead_k if overhead else other_k
 
 
 def _share_text(part: int, whole: int, cap: Fraction) -> str:

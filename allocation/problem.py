@@ -18,7 +18,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
-from netfund.ledger import AMOUNT_MAX_CENTS
+from netfund.ledger import AMOUNT_MAX_CENTS, cap_fraction
 
 Objective = Literal["priority", "proportional"]
 OBJECTIVES: tuple[Objective, ...] = ("priority", "proportional")
@@ -47,13 +47,10 @@ def _check_cents(name: str, cents: int) -> None:
 
 def exact_share(name: str, share: Fraction | Decimal) -> Fraction:
     """A cap as an exact `Fraction`; the ledger's `Decimal` caps convert without loss."""
-    if isinstance(share, Decimal) and share.is_finite():
-        share = Fraction(share)
-    if not isinstance(share, Fraction):
-        raise ValueError(f"{name} must be a Fraction (or a Decimal), got {share!r}")
-    if not 0 <= share <= 1:
-        raise ValueError(f"{name} must be between 0 and 1, got {share}")
-    return share
+    try:
+        return cap_fraction(share)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} {error}") from None
 
 
 @dataclass(frozen=True)

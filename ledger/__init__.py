@@ -6,10 +6,10 @@ a test fails when a module outside ledger/ imports one of its submodules. The le
 nothing from them. Names load lazily (PEP 562 ``__getattr__``): a command that never verifies
 or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
 
-Layers (see docs.md): ``model/`` (records, money, errors; no database), ``inputs/`` (files
-read with their line numbers), ``store/`` (schema, engines, the writer, totals, migrations),
-``verification/``, ``exports/``, and the services at this level: importer, periods, corrections,
-balances and figures.
+Layers (see docs.md): ``model/`` (records, money, overhead caps, field limits, errors; no
+database), ``inputs/`` (files read with their line numbers), ``store/`` (schema, engines, the
+writer, totals, migrations), ``verification/``, ``exports/``, and the services at this level:
+importer, periods, corrections, balances and figures.
 """
 
 from __future__ import annotations
@@ -32,9 +32,20 @@ _HOMES: dict[str, str] = {
     "format_grouped": "netfund.ledger.model.money",
     "parse_cents": "netfund.ledger.model.money",
     "split_largest_remainder": "netfund.ledger.model.money",
-    "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.fields",
+    "cap_excess": "netfund.ledger.model.caps",
+    "cap_fraction": "netfund.ledger.model.caps",
+    "cents_over_cap": "netfund.ledger.model.caps",
+    "over_cap": "netfund.ledger.model.caps",
+    "room_under_cap": "netfund.ledger.model.caps",
+    "ACCOUNT_LENGTH_MAX": "netfund.ledger.model.limits",
+    "CODE_LENGTH_MAX": "netfund.ledger.model.limits",
+    "DESCRIPTION_LENGTH_MAX": "netfund.ledger.model.limits",
+    "EXTERNAL_ID_LENGTH_MAX": "netfund.ledger.model.limits",
+    "ID_LENGTH_MAX": "netfund.ledger.model.limits",
+    "LABEL_LENGTH_MAX": "netfund.ledger.model.limits",
+    "NAME_LENGTH_MAX": "netfund.ledger.model.limits",
+    "REFERENCE_LENGTH_MAX": "netfund.ledger.model.limits",
     "FieldError": "netfund.ledger.model.fields",
-    "REFERENCE_LENGTH_MAX": "netfund.ledger.model.fields",
     "RESERVED_ID_PREFIX": "netfund.ledger.model.fields",
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
@@ -91,9 +102,15 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "ACCOUNT_LENGTH_MAX",
     "AMOUNT_MAX_CENTS",
+    "CODE_LENGTH_MAX",
     "DESCRIPTION_LENGTH_MAX",
     "DIMENSIONS",
+    "EXTERNAL_ID_LENGTH_MAX",
+    "ID_LENGTH_MAX",
+    "LABEL_LENGTH_MAX",
+    "NAME_LENGTH_MAX",
     "NO_GROUP",
     "REFERENCE_LENGTH_MAX",
     "RESERVED_ID_PREFIX",
@@ -118,6 +135,9 @@ __all__ = [
     "VerificationError",
     "allocated_account",
     "balances",
+    "cap_excess",
+    "cap_fraction",
+    "cents_over_cap",
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
@@ -137,6 +157,7 @@ __all__ = [
     "load_network",
     "locate",
     "money_movements",
+    "over_cap",
     "parse_amount",
     "parse_cents",
     "parse_date",
@@ -153,6 +174,7 @@ __all__ = [
     "require_schema",
     "resolve_url",
     "reverse",
+    "room_under_cap",
     "source_hash",
     "split_largest_remainder",
     "store_run",
@@ -196,6 +218,13 @@ if TYPE_CHECKING:
     from netfund.ledger.inputs.journal import check_lines
     from netfund.ledger.inputs.network import Funder, Network, load_network
     from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+    from netfund.ledger.model.caps import (
+        cap_excess,
+        cap_fraction,
+        cents_over_cap,
+        over_cap,
+        room_under_cap,
+    )
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         InputError,
@@ -206,14 +235,22 @@ if TYPE_CHECKING:
         VerificationError,
     )
     from netfund.ledger.model.fields import (
-        DESCRIPTION_LENGTH_MAX,
-        REFERENCE_LENGTH_MAX,
         RESERVED_ID_PREFIX,
         FieldError,
         parse_amount,
         parse_date,
         parse_id,
         parse_text,
+    )
+    from netfund.ledger.model.limits import (
+        ACCOUNT_LENGTH_MAX,
+        CODE_LENGTH_MAX,
+        DESCRIPTION_LENGTH_MAX,
+        EXTERNAL_ID_LENGTH_MAX,
+        ID_LENGTH_MAX,
+        LABEL_LENGTH_MAX,
+        NAME_LENGTH_MAX,
+        REFERENCE_LENGTH_MAX,
     )
     from netfund.ledger.model.money import (
         AMOUNT_MAX_CENTS,

@@ -26,18 +26,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from netfund.ledger import (
-    NO_GROUP,
     ChainPosition,
     FunderFigures,
     Network,
+    cap_excess,
+    cents_over_cap,
     chain_position_as_of,
     format_grouped,
+    over_cap,
     period_figures,
     read_network,
     transactions_table,
 )
 from netfund.reports.formatting import share_of
-from netfund.reports.statement.data import Summary
+from netfund.reports.statement.data import GroupLine, Summary, group_lines
 from sqlalchemy import Connection, select
 
 #: The share of a cap from which the overhead is reported as approaching it.
@@ -67,32 +69,6 @@ class FunderLine:
     def overhead_share(self) -> Decimal | None:
         """The overhead groups' share of what this funder's money was allocated to."""
         return share_of(self.money.overhead_allocated_cents, self.money.allocated_cents)
-
-
-@dataclass(frozen=True)
-class GroupLine:
-    """One group's money from every funder together, in cents.
-
-    Attributes:
-        code: the group code (`NO_GROUP` for spending booked without a group).
-        name: its name.
-        overhead: True for an overhead group.
-        parent: its cluster, or None.
-        allocated_cents: allocated to it in the period.
-        spent_cents: spent by it.
-    """
-
-    code: str
-    name: str
-    overhead: bool
-    parent: str | None
-    allocated_cents: int
-    spent_cents: int
-
-    @property
-    def used(self) -> Decimal | None:
-        """Spent as a share of allocated; None without an allocation."""
-        return share_of(self.spent_cents, self.allocated_cents)
 
 
 @dataclass(frozen=True)
@@ -224,6 +200,7 @@ def build_status(
 
 
 def _group_lines(network: Network, figures: dict[str, FunderFigures]) -> tuple[GroupLine, ...]:
+    """Every group's money from every funder together."""
     allocated: dict[str, int] = {}
     spent: dict[str, int] = {}
     for each in figures.values():
@@ -231,21 +208,7 @@ def _group_lines(network: Network, figures: dict[str, FunderFigures]) -> tuple[G
             allocated[code] = allocated.get(code, 0) + cents
         for code, cents in each.spent_cents.items():
             spent[code] = spent.get(code, 0) + cents
-    lines = [
-        GroupLine(
-            group.code,
-            group.name,
-            group.overhead,
-            group.parent,
-            allocated.get(group.code, 0),
-            spent.get(group.code, 0),
-        )
-        for group in network.groups
-        if allocated.get(group.code) or spent.get(group.code)
-    ]
-    if spent.get(NO_GROUP):
-        lines.append(GroupLine(NO_GROUP, "", False, None, 0, spent[NO_GROUP]))
-    return tuple(lines)
+    return group_lines(network, allocated, spent)
 
 
 def _overhead_warnings(
@@ -266,8 +229,8 @@ def _overhead_warnings(
                 f"overhead is {percent(share_of(part, whole))}% of what {who} {what} "
                 f"(EUR {format_grouped(part)} of EUR {format_grouped(whole)}; cap {cap_text})"
             )
-            if Decimal(part) > cap * Decimal(whole):
-                over = part - int(cap * Decimal(whole))
+            if over_cap(part, whole, cap):
+                over = cents_over_cap(part, whole, cap)
                 found.append(
                     Warning(
                         "overhead_over_cap",
@@ -276,7 +239,7 @@ def _overhead_warnings(
                         "spending to another funder or reverse it",
                     )
                 )
-            elif Decimal(part) >= NEAR_CAP * cap * Decimal(whole):
+            elif cap_excess(part, whole, NEAR_CAP * cap) >= 0:  # at or above 90% of the cap
                 found.append(
                     Warning(
                         "overhead_near_cap",

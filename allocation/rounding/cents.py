@@ -42,7 +42,7 @@ from netfund.allocation.problem import AllocationProblem, FunderSupply
 from netfund.allocation.rounding.exact import exact_rounding
 from netfund.allocation.rounding.maxflow import UNBOUNDED, BoundedFlow
 from netfund.allocation.solver import SolverSettings
-from netfund.ledger import InvariantViolation
+from netfund.ledger import InvariantViolation, cap_excess
 
 Pair = tuple[int, int]
 
@@ -52,11 +52,6 @@ SNAP_CENTS = 1e-4
 SUM_SNAP_CENTS = 1e-3
 #: Upper limit on single-cent repair moves; a few are normal, thousands mean a bug.
 REPAIR_MOVES_MAX = 100_000
-
-
-def cap_excess(cap: Fraction, total_cents: int, overhead_cents: int) -> int:
-    """``den * overhead - num * total``: > 0 exactly when the overhead share exceeds the cap."""
-    return cap.denominator * overhead_cents - cap.numerator * total_cents
 
 
 @dataclass
@@ -231,9 +226,9 @@ class _Rounding:
 
         def network_excess(overhead: int, other: int) -> int:
             return cap_excess(
-                cap,
-                problem.already_allocated_cents + overhead + other,
                 problem.already_allocated_overhead_cents + overhead,
+                problem.already_allocated_cents + overhead + other,
+                cap,
             )
 
         corners = self._corners(self.classes[True], self.classes[False], network_excess)
@@ -321,9 +316,9 @@ class _Rounding:
                 if self.problem.requests[g].overhead:
                     overhead += amount
         return cap_excess(
-            funder.overhead_cap,
-            funder.already_allocated_cents + total,
             funder.already_allocated_overhead_cents + overhead,
+            funder.already_allocated_cents + total,
+            funder.overhead_cap,
         )
 
 
@@ -334,9 +329,9 @@ def _excess_of(funder: FunderSupply) -> Callable[[int, int], int]:
 
     def excess(overhead: int, other: int) -> int:
         return cap_excess(
-            cap,
-            funder.already_allocated_cents + overhead + other,
             funder.already_allocated_overhead_cents + overhead,
+            funder.already_allocated_cents + overhead + other,
+            cap,
         )
 
     return excess
@@ -378,9 +373,9 @@ class _Repair:
             if request.overhead
         )
         return cap_excess(
-            problem.overhead_cap,
-            problem.already_allocated_cents + total,
             problem.already_allocated_overhead_cents + overhead,
+            problem.already_allocated_cents + total,
+            problem.overhead_cap,
         )
 
     def _funder_excess(self, f: int) -> int:
@@ -388,9 +383,9 @@ class _Repair:
         if funder.overhead_cap is None:
             return 0
         return cap_excess(
-            funder.overhead_cap,
-            funder.already_allocated_cents + self.row_total[f],
             funder.already_allocated_overhead_cents + self.row_overhead[f],
+            funder.already_allocated_cents + self.row_total[f],
+            funder.overhead_cap,
         )
 
     def run(self) -> None:

@@ -113,7 +113,7 @@ def show_status(status: Status) -> None:
                 "yes" if group.overhead else "",
                 format_grouped(group.allocated_cents),
                 format_grouped(group.spent_cents),
-                percent(group.used),
+                percent(group.used_share),
             ]
             for group in status.groups
         ],
@@ -170,7 +170,7 @@ def status_json(status: Status) -> dict[str, Any]:
                 "overhead": group.overhead,
                 "allocated": format_cents(group.allocated_cents),
                 "spent": format_cents(group.spent_cents),
-                "used_percent": _percent_or_none(group.used),
+                "used_percent": _percent_or_none(group.used_share),
             }
             for group in status.groups
         ],

@@ -15,15 +15,8 @@ from functools import cached_property
 from netfund.ledger.inputs.csv_rows import CsvReader
 from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import source_hash
-from netfund.ledger.model.fields import (
-    DESCRIPTION_LENGTH_MAX,
-    REFERENCE_LENGTH_MAX,
-    FieldError,
-    parse_amount,
-    parse_date,
-    parse_id,
-    parse_text,
-)
+from netfund.ledger.model.fields import FieldError, parse_amount, parse_date, parse_id, parse_text
+from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
 
 EVENT_COLUMNS = ("id", "date", "type", "funder", "group", "amount", "description", "reference")
 EVENT_TYPES = ("commitment", "receipt", "allocation", "expense", "refund")

@@ -23,14 +23,8 @@ from netfund.ledger.model.entries import (
     unbalanced_funds,
 )
 from netfund.ledger.model.errors import Problem
-from netfund.ledger.model.fields import (
-    DESCRIPTION_LENGTH_MAX,
-    FieldError,
-    parse_amount,
-    parse_date,
-    parse_id,
-    parse_text,
-)
+from netfund.ledger.model.fields import FieldError, parse_amount, parse_date, parse_id, parse_text
+from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX
 from netfund.ledger.model.money import format_cents
 
 JOURNAL_COLUMNS = ("txn_id", "date", "description", "account", "fund", "group", "amount")

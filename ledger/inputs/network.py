@@ -14,6 +14,7 @@ from typing import Any
 
 from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
 from netfund.ledger.model.errors import InputError, Problem
+from netfund.ledger.model.limits import CODE_LENGTH_MAX, LABEL_LENGTH_MAX, NAME_LENGTH_MAX
 
 #: The fund code of the network's own money; no funder may take it.
 NETWORK_FUND = "NET"
@@ -22,9 +23,6 @@ FUNDER_KINDS = ("municipality", "care_office", "insurer", "subsidy_body", "other
 UNSPENT_POLICIES = ("return", "carry_over")
 LANGUAGES = ("nl", "en")
 
-CODE_LENGTH_MAX = 32
-NAME_LENGTH_MAX = 200
-LABEL_LENGTH_MAX = 64
 #: Caps are shares like 0.15; four decimals (a hundredth of a percent) are plenty.
 CAP_DECIMALS_MAX = 4
 

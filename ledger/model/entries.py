@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from netfund.ledger.model.errors import InvariantViolation
+from netfund.ledger.model.limits import ACCOUNT_LENGTH_MAX
 
 #: The hash a chain's first transaction links to.
 GENESIS_HASH = "0" * 64
@@ -31,7 +32,9 @@ _ACCOUNT = re.compile(r"^(?:" + "|".join(ACCOUNT_ROOTS) + r")(?::[A-Z0-9][A-Za-z
 def is_valid_account(name: str) -> bool:
     if name in _VALID_ACCOUNTS:
         return True
-    valid = type(name) is str and len(name) <= 200 and _ACCOUNT.match(name) is not None
+    valid = (
+        type(name) is str and len(name) <= ACCOUNT_LENGTH_MAX and _ACCOUNT.match(name) is not None
+    )
     # A ledger uses few account names over and over: remember the valid ones (bounded).
     if valid and len(_VALID_ACCOUNTS) < _VALID_ACCOUNTS_MAX:
         _VALID_ACCOUNTS.add(name)

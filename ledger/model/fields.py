@@ -1,7 +1,7 @@
 """Validation of single input fields, shared by the events and journal importers.
 
 Each function returns the parsed value or raises `FieldError` with a message for the user;
-the importers attach file and line. The limits are documented in the README.
+the importers attach file and line. The length limits are in `limits.py`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime
 import re
 
+from netfund.ledger.model.limits import ID_LENGTH_MAX
 from netfund.ledger.model.money import AmountError, parse_cents
 
-ID_LENGTH_MAX = 64
-DESCRIPTION_LENGTH_MAX = 1_000
-REFERENCE_LENGTH_MAX = 200
 DATE_FIRST = datetime.date(2000, 1, 1)
 DATE_LAST = datetime.date(2099, 12, 31)
 #: Ids netfund generates itself (closing, reversals) start with this; user ids may not.

@@ -11,6 +11,14 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
+from netfund.ledger.model.limits import (
+    ACCOUNT_LENGTH_MAX,
+    CODE_LENGTH_MAX,
+    EXTERNAL_ID_LENGTH_MAX,
+    LABEL_LENGTH_MAX,
+    NAME_LENGTH_MAX,
+    REFERENCE_LENGTH_MAX,
+)
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -46,11 +54,6 @@ TRANSACTION_TYPES = (
     "carry_over",
 )
 
-EXTERNAL_ID_LENGTH_MAX = 100  # 64 for user ids, plus room for generated prefixes
-ACCOUNT_LENGTH_MAX = 200
-CODE_LENGTH_MAX = 32
-DESCRIPTION_LENGTH_MAX = 1000
-REFERENCE_LENGTH_MAX = 200
 HASH_LENGTH = 64
 
 
@@ -69,7 +72,7 @@ class NetworkRow(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     currency: Mapped[str] = mapped_column(String(3))
     language: Mapped[str] = mapped_column(String(2))
     population: Mapped[int | None]
@@ -80,7 +83,7 @@ class GroupRow(Base):
     __tablename__ = "groups"
 
     code: Mapped[str] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     overhead: Mapped[bool] = mapped_column(Boolean)
     parent: Mapped[str | None] = mapped_column(ForeignKey("groups.code"))
     position: Mapped[int] = mapped_column(Integer)
@@ -94,9 +97,9 @@ class FunderRow(Base):
     )
 
     code: Mapped[str] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     kind: Mapped[str] = mapped_column(String(20))
-    framework: Mapped[str] = mapped_column(String(64))
+    framework: Mapped[str] = mapped_column(String(LABEL_LENGTH_MAX))
     overhead_cap: Mapped[str | None] = mapped_column(String(12))
     earmarked: Mapped[bool] = mapped_column(Boolean)
     unspent: Mapped[str] = mapped_column(String(10))

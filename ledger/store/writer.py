@@ -32,9 +32,8 @@ from netfund.ledger.model.entries import (
     is_valid_account,
 )
 from netfund.ledger.model.errors import InvariantViolation, LedgerError
+from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
 from netfund.ledger.store.schema import (
-    DESCRIPTION_LENGTH_MAX,
-    EXTERNAL_ID_LENGTH_MAX,
     TRANSACTION_TYPES,
     chain_head_table,
     closed_periods_table,

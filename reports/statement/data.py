@@ -10,6 +10,7 @@ compare. The definitions of the figures are in `netfund.ledger.figures`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from netfund.ledger import (
     Network,
     chain_position_as_of,
     money_movements,
+    over_cap,
     period_figures,
     read_network,
 )
@@ -81,19 +83,22 @@ class Summary:
 
 @dataclass(frozen=True)
 class GroupLine:
-    """One group's money from this funder.
+    """One group's money in the period, in cents: from one funder on that funder's statement,
+    from every funder together on the status dashboard (both built by `group_lines`).
 
     Attributes:
         code: the group code (`NO_GROUP` for spending posted without a group).
         name: its name ("" for `NO_GROUP`).
         overhead: True for an overhead group.
-        allocated_cents: allocated to it by this funder in the period.
-        spent_cents: spent by it from this funder's money.
+        parent: its cluster, or None.
+        allocated_cents: allocated to it in the period.
+        spent_cents: spent by it.
     """
 
     code: str
     name: str
     overhead: bool
+    parent: str | None
     allocated_cents: int
     spent_cents: int
 
@@ -133,10 +138,10 @@ class OverheadCheck:
 
     @property
     def passes(self) -> bool | None:
-        """True within the cap, False above it, None without a cap. Exact: no rounding."""
+        """True within the cap (at it included), False above it, None without a cap."""
         if self.cap is None:
             return None
-        return Decimal(self.overhead_cents) <= self.cap * Decimal(self.total_cents)
+        return not over_cap(self.overhead_cents, self.total_cents, self.cap)
 
 
 @dataclass(frozen=True)
@@ -281,7 +286,7 @@ def statement_data(
         fingerprint=inputs.fingerprint,
         funder=funder,
         summary=summary,
-        groups=_group_lines(network, own),
+        groups=() if own is None else group_lines(network, own.allocated_cents, own.spent_cents),
         overhead=(
             OverheadCheck(
                 "funder_of_allocation",
@@ -323,22 +328,24 @@ def statement_data(
     )
 
 
-def _group_lines(network: Network, figures: FunderFigures | None) -> tuple[GroupLine, ...]:
-    """Every group this funder allocated to or spent on, in the network's order."""
-    if figures is None:
-        return ()
+def group_lines(
+    network: Network, allocated: Mapping[str, int], spent: Mapping[str, int]
+) -> tuple[GroupLine, ...]:
+    """Every group with money allocated to it or spent by it (cents by group code), in the
+    network's order, then spending posted without a group, if any."""
     lines = [
         GroupLine(
             code=group.code,
             name=group.name,
             overhead=group.overhead,
-            allocated_cents=figures.allocated_cents.get(group.code, 0),
-            spent_cents=figures.spent_cents.get(group.code, 0),
+            parent=group.parent,
+            allocated_cents=allocated.get(group.code, 0),
+            spent_cents=spent.get(group.code, 0),
         )
         for group in network.groups
-        if figures.allocated_cents.get(group.code) or figures.spent_cents.get(group.code)
+        if allocated.get(group.code) or spent.get(group.code)
     ]
-    without_group = figures.spent_cents.get(NO_GROUP, 0)
+    without_group = spent.get(NO_GROUP, 0)
     if without_group:
-        lines.append(GroupLine(NO_GROUP, "", False, 0, without_group))
+        lines.append(GroupLine(NO_GROUP, "", False, None, 0, without_group))
     return tuple(lines)

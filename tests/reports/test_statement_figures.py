@@ -9,6 +9,7 @@ and money carried into the next period (committed and received there).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from netfund.ledger.corrections import reverse
@@ -22,7 +23,7 @@ from netfund.ledger.importer import import_events, post
 from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.periods import close_period
 from netfund.ledger.store.database import reading
-from netfund.reports.statement.data import read_period_inputs, statement_data
+from netfund.reports.statement.data import OverheadCheck, read_period_inputs, statement_data
 from sqlalchemy import Engine
 
 from tests.conftest import write_events
@@ -141,3 +142,16 @@ def test_closing_entries_are_left_out_and_carried_money_counts_next_year(
     assert next_year["GEM"].committed_cents == next_year["GEM"].received_cents == 50500
     assert "GEM" not in movements  # no receipt event: the statement shows it as carried over
     assert "ZVK" not in next_year  # ZVK's money is owed back, not carried over
+
+
+def test_an_overhead_share_exactly_at_its_cap_passes_and_a_cent_more_does_not() -> None:
+    def passes(overhead_cents: int, total_cents: int) -> bool | None:
+        return OverheadCheck(
+            "network_of_allocation", overhead_cents, total_cents, Decimal("0.15")
+        ).passes
+
+    assert passes(15_000_00, 100_000_00) is True
+    assert passes(15_000_01, 100_000_00) is False
+    assert passes(15, 101) is True  # 15% of 101 cents is 15.15 cents
+    assert passes(0, 0) is True
+    assert OverheadCheck("funder_of_spending", 1, 1, None).passes is None
