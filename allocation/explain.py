@@ -37,8 +37,6 @@ from netfund.ledger import room_under_cap
 
 #: Prices smaller than this (objective units per euro) are solver noise: the constraint is slack.
 PRICE_NOISE = 1e-7
-#: The room shown under a 100% cap, which no overhead can exceed: more than any ledger holds.
-UNLIMITED_ROOM_CENTS = 10**18
 
 
 def explain(problem: AllocationProblem, result: AllocationResult) -> list[str]:
@@ -230,14 +228,14 @@ def _cap_line(
     """One cap in words: binds (with its price), tight without a price, or slack (with room)."""
     share = _share_text(overhead, total, cap)
     limit = format_share(cap)
-    room = room_under_cap(overhead, total, cap)
-    if room is None:
-        room = UNLIMITED_ROOM_CENTS
+    room = room_under_cap(overhead, total, cap)  # None at a 100% cap: no limit at all
     if price > PRICE_NOISE:
         return (
             f"{name} binds: {whose} is {share} of {of_what} (cap {limit}); one more "
             f"euro of room under the cap would add {format_price(price)} to the objective"
         )
+    if room is None:
+        return f"{name} does not bind: {whose} is {share} of {of_what} (cap {limit}: no limit)"
     if room < 1:
         return (
             f"{name} is tight without a price: {whose} is exactly at the {limit} cap ({share} of "

@@ -268,3 +268,13 @@ def test_a_share_just_below_the_cap_is_never_printed_as_the_cap():
     # the binding cap of the explain example: 14.9999%, never "15%"
     lines = explain(binding_network_cap(), solve_allocation(binding_network_cap()))
     assert any("overhead is 14.9999% of the total allocated (cap 15%)" in line for line in lines)
+
+
+def test_a_100_percent_cap_is_worded_as_no_limit():
+    problem = dataclasses.replace(scarce_money(), overhead_cap=Fraction(1))
+    lines = explain(problem, solve_allocation(problem))
+    assert any(
+        line.startswith("the overhead cap does not bind: overhead is")
+        and line.endswith("(cap 100%: no limit)")
+        for line in lines
+    ), lines
