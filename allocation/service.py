@@ -25,31 +25,31 @@ from netfund.allocation.explain import explain
 from netfund.allocation.plan import Plan, PlanRequest, load_plan
 from netfund.allocation.problem import AllocationProblem, FunderSupply
 from netfund.allocation.result import AllocationResult
+from netfund.allocation.run_view import RunView
 from netfund.allocation.solver import SolverSettings
 from netfund.allocation.stages import solve_allocation
 from netfund.ledger import (
     RESERVED_ID_PREFIX,
     UNALLOCATED,
-    Appender,
     Draft,
     LedgerError,
     Network,
     Posting,
-    StoredRun,
+    UnitOfWork,
     allocated_account,
-    closed_periods_table,
+    closed_periods,
     format_cents,
+    list_runs,
     period_figures,
+    post_drafts,
     read_network,
     read_run,
     reading,
     require_schema,
     source_hash,
     store_run,
-    transactions_table,
-    writing,
 )
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 #: Shares are printed with four decimals (a hundredth of a percent).
 SHARE_QUANTUM = Decimal("0.0001")
@@ -210,22 +210,7 @@ def summarise(problem: AllocationProblem, result: AllocationResult) -> dict[str,
     }
 
 
-@dataclass(frozen=True)
-class RunOutcome:
-    """A solved and stored run.
-
-    Attributes:
-        run: its number.
-        inputs_sha256: hash of the inputs.
-        document: what was stored (plan, problem, result, summary, explanation).
-    """
-
-    run: int
-    inputs_sha256: str
-    document: dict[str, Any]
-
-
-def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunOutcome:
+def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunView:
     """Solve ``plan_path`` against the ledger and store the run.
 
     An infeasible plan is stored too (status ``infeasible``, with its diagnosis) and then
@@ -235,12 +220,7 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunOu
         require_schema(connection, str(engine.url))
         network = read_network(connection)
         plan = load_plan(plan_path, {group.code for group in network.groups})
-        closed = connection.execute(
-            select(closed_periods_table.c.period).where(
-                closed_periods_table.c.period == plan.period
-            )
-        ).scalar_one_or_none()
-        if closed is not None:
+        if plan.period in closed_periods(connection):
             raise LedgerError(f"period {plan.period} is closed: nothing can be allocated in it")
         problem = build_problem(connection, network, plan)
     inputs = _inputs(plan, problem, settings.name)
@@ -254,15 +234,14 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunOu
         result = solve_allocation(problem, settings)
     except InfeasibleError as error:
         document.update(status="infeasible", diagnosis=error.diagnosis, result=None)
-        with writing(engine) as connection:
-            run = store_run(
-                connection,
-                plan.period,
-                "infeasible",
-                inputs_sha256,
-                canonical_sha256(error.diagnosis),
-                document,
-            )
+        run = store_run(
+            engine,
+            plan.period,
+            "infeasible",
+            inputs_sha256,
+            canonical_sha256(error.diagnosis),
+            document,
+        )
         raise InfeasibleError(
             f"plan {plan_path} cannot be satisfied (stored as run {run}):", error.diagnosis
         ) from None
@@ -273,17 +252,24 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunOu
         summary=summarise(problem, result),
         explanation=explain(problem, result),
     )
-    with writing(engine) as connection:
-        run = store_run(
-            connection, plan.period, "optimal", inputs_sha256, canonical_sha256(exact), document
-        )
-    return RunOutcome(run=run, inputs_sha256=inputs_sha256, document=document)
+    run = store_run(
+        engine, plan.period, "optimal", inputs_sha256, canonical_sha256(exact), document
+    )
+    return RunView.of(run, inputs_sha256, document)
 
 
-def show_run(engine: Engine, run: str) -> StoredRun:
+def show_run(engine: Engine, run: str) -> RunView:
+    """Stored run ``run`` (a number or ``latest``)."""
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        return read_run(connection, run)
+        return RunView.of_stored(read_run(connection, run))
+
+
+def stored_runs(engine: Engine) -> list[RunView]:
+    """Every stored run, oldest first."""
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return [RunView.of_stored(stored) for stored in list_runs(connection)]
 
 
 @dataclass(frozen=True)
@@ -297,14 +283,9 @@ class GroupComparison:
         return self.second_cents - self.first_cents
 
 
-def compare_runs(first: StoredRun, second: StoredRun) -> list[GroupComparison]:
+def compare_runs(first: RunView, second: RunView) -> list[GroupComparison]:
     """Per group, side by side: what each run allocates (0 where a run has no request)."""
-
-    def totals(run: StoredRun) -> dict[str, int]:
-        result = run.document.get("result") or {}
-        return {group: cents for group, cents in result.get("group_totals", [])}
-
-    one, two = totals(first), totals(second)
+    one, two = first.group_totals, second.group_totals
     return [
         GroupComparison(group, one.get(group, 0), two.get(group, 0))
         for group in sorted(set(one) | set(two))
@@ -339,42 +320,47 @@ def commit_run(
     Refused when the run is infeasible, was committed before, or the ledger no longer gives
     the inputs the run was solved from (money received, allocated or committed since).
     """
-    with writing(engine) as connection:
-        require_schema(connection, str(engine.url))
-        appender = Appender(connection)
-        stored = read_run(connection, run)
-        if stored.status != "optimal":
-            raise LedgerError(f"run {stored.id} is {stored.status}: there is nothing to commit")
-        external_id = f"{RESERVED_ID_PREFIX}allocation-run:{stored.id}"
-        earlier = connection.execute(
-            select(transactions_table.c.id).where(transactions_table.c.external_id == external_id)
-        ).scalar_one_or_none()
-        if earlier is not None:
-            raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")
-        plan = _plan_from_document(stored.document)
-        problem = build_problem(connection, read_network(connection), plan)
-        inputs_now = _inputs(plan, problem, stored.document["solver"])
-        if canonical_sha256(inputs_now) != stored.inputs_sha256:
-            raise LedgerError(
-                f"the ledger changed since run {stored.id} was solved: "
-                + _describe_changes(stored.document["inputs"]["problem"], problem.to_dict())
-                + f". Run 'netfund allocate' again for period {plan.period}"
-            )
-        amounts = {
-            (item["funder"], item["group"]): item["amount_cents"]
-            for item in stored.document["result"]["allocations"]
-        }
-        require_valid_allocation(problem, amounts)
-        when = date or _default_date(plan.period, today or datetime.date.today())
-        if str(when.year) != plan.period:
-            raise LedgerError(f"the commit date {when} is not in period {plan.period}")
-        postings: list[Posting] = []
-        for (funder, group), cents in sorted(amounts.items()):
-            postings.append(Posting(UNALLOCATED, funder, None, cents))
-            postings.append(Posting(allocated_account(group), funder, group, -cents))
-        if not postings:
-            raise LedgerError(f"run {stored.id} allocates nothing")
-        draft = Draft(
+    return post_drafts(
+        engine, f"allocation run {run}", lambda unit: _commit(unit, run, date, today)
+    ).outcome
+
+
+def _commit(
+    unit: UnitOfWork, run: str, date: datetime.date | None, today: datetime.date | None
+) -> CommitReport:
+    connection = unit.connection
+    stored = read_run(connection, run)
+    if stored.status != "optimal":
+        raise LedgerError(f"run {stored.id} is {stored.status}: there is nothing to commit")
+    external_id = f"{RESERVED_ID_PREFIX}allocation-run:{stored.id}"
+    earlier = unit.position_of(external_id)
+    if earlier is not None:
+        raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")
+    plan = _plan_from_document(stored.document)
+    problem = build_problem(connection, read_network(connection), plan)
+    inputs_now = _inputs(plan, problem, stored.document["solver"])
+    if canonical_sha256(inputs_now) != stored.inputs_sha256:
+        raise LedgerError(
+            f"the ledger changed since run {stored.id} was solved: "
+            + _describe_changes(stored.document["inputs"]["problem"], problem.to_dict())
+            + f". Run 'netfund allocate' again for period {plan.period}"
+        )
+    amounts = {
+        (item["funder"], item["group"]): item["amount_cents"]
+        for item in stored.document["result"]["allocations"]
+    }
+    require_valid_allocation(problem, amounts)
+    when = date or _default_date(plan.period, today or datetime.date.today())
+    if str(when.year) != plan.period:
+        raise LedgerError(f"the commit date {when} is not in period {plan.period}")
+    postings: list[Posting] = []
+    for (funder, group), cents in sorted(amounts.items()):
+        postings.append(Posting(UNALLOCATED, funder, None, cents))
+        postings.append(Posting(allocated_account(group), funder, group, -cents))
+    if not postings:
+        raise LedgerError(f"run {stored.id} allocates nothing")
+    transaction = unit.append(
+        Draft(
             external_id=external_id,
             date=when,
             type="allocation",
@@ -385,10 +371,7 @@ def commit_run(
             postings=tuple(postings),
             source_hash=source_hash(external_id, stored.result_sha256),
         )
-        if draft.period in appender.closed_periods:
-            raise LedgerError(f"period {draft.period} is closed")
-        transaction = appender.append(draft)
-        appender.finish()
+    )
     return CommitReport(
         run=stored.id,
         transaction=transaction.id,

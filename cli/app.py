@@ -1,7 +1,8 @@
 """The `netfund` click group, its error handling and the state its commands share.
 
-The commands live beside it (`ledger_commands.py`, `allocation_commands.py`); each parses
-its arguments, calls the engine and prints. Nothing in `cli/` computes money.
+The commands live in `commands/` (one module per command group); each parses its arguments,
+calls the library and prints. Nothing in `cli/` computes money or reads and writes the
+database: `engine_at` makes the engine the library's functions take, and that is all.
 """
 
 from __future__ import annotations
@@ -72,12 +73,19 @@ def date_option(text: str | None, option: str) -> datetime.date | None:
 
 
 def engine_of(ctx: click.Context) -> Engine:
+    """The ledger the command works on (--db, NETFUND_DB or ./netfund.db)."""
     state = ctx.ensure_object(dict)
     if "engine" not in state:
-        state["engine"] = connect(state["url"])
-        # Return the pooled connections when the command ends (matters under CliRunner).
-        ctx.call_on_close(state["engine"].dispose)
+        state["engine"] = engine_at(ctx, state["url"])
     return state["engine"]
+
+
+def engine_at(ctx: click.Context, url: str) -> Engine:
+    """An engine for the ledger at ``url``, disposed of when the command ends (which matters
+    under CliRunner): the one place cli makes one."""
+    engine = connect(url)
+    ctx.call_on_close(engine.dispose)
+    return engine
 
 
 @click.group(cls=NetfundGroup, context_settings={"help_option_names": ["-h", "--help"]})

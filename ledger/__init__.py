@@ -8,8 +8,9 @@ or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
 
 Layers (see docs.md): ``model/`` (records, money, overhead caps, field limits, errors; no
 database), ``inputs/`` (files read with their line numbers), ``store/`` (schema, engines, the
-writer, totals, migrations), ``verification/``, ``exports/``, and the services at this level:
-importer, periods, corrections, balances and figures.
+one writing path `post_drafts` over the writer, totals, migrations), ``verification/``,
+``exports/``, and the services at this level: importer, periods, corrections, balances and
+figures.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ _HOMES: dict[str, str] = {
     "Funder": "netfund.ledger.inputs.network",
     "Network": "netfund.ledger.inputs.network",
     "load_network": "netfund.ledger.inputs.network",
-    "check_lines": "netfund.ledger.inputs.journal",
     "key_path": "netfund.ledger.inputs.toml_source",
     "locate": "netfund.ledger.inputs.toml_source",
     "read_toml": "netfund.ledger.inputs.toml_source",
@@ -69,25 +69,26 @@ _HOMES: dict[str, str] = {
     "redact": "netfund.ledger.store.database",
     "require_schema": "netfund.ledger.store.database",
     "resolve_url": "netfund.ledger.store.database",
-    "writing": "netfund.ledger.store.database",
     "initialize": "netfund.ledger.store.setup",
+    "PostReport": "netfund.ledger.store.post",
+    "UnitOfWork": "netfund.ledger.store.post",
+    "closed_periods": "netfund.ledger.store.post",
+    "post_drafts": "netfund.ledger.store.post",
     "read_network": "netfund.ledger.store.registry",
     "StoredRun": "netfund.ledger.store.runs",
     "list_runs": "netfund.ledger.store.runs",
     "read_run": "netfund.ledger.store.runs",
     "store_run": "netfund.ledger.store.runs",
-    "closed_periods_table": "netfund.ledger.store.schema",
-    "transactions_table": "netfund.ledger.store.schema",
-    "Appender": "netfund.ledger.store.writer",
     "ImportReport": "netfund.ledger.importer",
     "import_events": "netfund.ledger.importer",
     "import_journal": "netfund.ledger.importer",
     "post": "netfund.ledger.importer",
+    "post_journal": "netfund.ledger.importer",
     "close_period": "netfund.ledger.periods",
     "reverse": "netfund.ledger.corrections",
     "DIMENSIONS": "netfund.ledger.balance_sums",
-    "balances": "netfund.ledger.balance_sums",
     "parse_dimensions": "netfund.ledger.balance_sums",
+    "read_balances": "netfund.ledger.balance_sums",
     "ChainPosition": "netfund.ledger.figures",
     "FunderFigures": "netfund.ledger.figures",
     "MoneyMovement": "netfund.ledger.figures",
@@ -97,6 +98,7 @@ _HOMES: dict[str, str] = {
     "check_period": "netfund.ledger.figures",
     "money_movements": "netfund.ledger.figures",
     "period_figures": "netfund.ledger.figures",
+    "recorded_periods": "netfund.ledger.figures",
     "transactions_after": "netfund.ledger.figures",
     "verify": "netfund.ledger.verification.chain",
 }
@@ -116,7 +118,6 @@ __all__ = [
     "RESERVED_ID_PREFIX",
     "UNALLOCATED",
     "AmountError",
-    "Appender",
     "ChainPosition",
     "Draft",
     "FieldError",
@@ -129,22 +130,22 @@ __all__ = [
     "MoneyMovement",
     "NetfundError",
     "Network",
+    "PostReport",
     "Posting",
     "Problem",
     "StoredRun",
+    "UnitOfWork",
     "VerificationError",
     "allocated_account",
-    "balances",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
-    "check_lines",
     "check_period",
     "close_period",
-    "closed_periods_table",
+    "closed_periods",
     "connect",
     "format_cents",
     "format_grouped",
@@ -166,10 +167,14 @@ __all__ = [
     "parse_text",
     "period_figures",
     "post",
+    "post_drafts",
+    "post_journal",
+    "read_balances",
     "read_network",
     "read_run",
     "read_toml",
     "reading",
+    "recorded_periods",
     "redact",
     "require_schema",
     "resolve_url",
@@ -179,9 +184,7 @@ __all__ = [
     "split_largest_remainder",
     "store_run",
     "transactions_after",
-    "transactions_table",
     "verify",
-    "writing",
 ]
 
 
@@ -199,7 +202,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from netfund.ledger.balance_sums import DIMENSIONS, balances, parse_dimensions
+    from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (
@@ -212,10 +215,16 @@ if TYPE_CHECKING:
         check_period,
         money_movements,
         period_figures,
+        recorded_periods,
         transactions_after,
     )
-    from netfund.ledger.importer import ImportReport, import_events, import_journal, post
-    from netfund.ledger.inputs.journal import check_lines
+    from netfund.ledger.importer import (
+        ImportReport,
+        import_events,
+        import_journal,
+        post,
+        post_journal,
+    )
     from netfund.ledger.inputs.network import Funder, Network, load_network
     from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
     from netfund.ledger.model.caps import (
@@ -268,11 +277,9 @@ if TYPE_CHECKING:
         redact,
         require_schema,
         resolve_url,
-        writing,
     )
+    from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
     from netfund.ledger.store.registry import read_network
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
-    from netfund.ledger.store.schema import closed_periods_table, transactions_table
     from netfund.ledger.store.setup import initialize
-    from netfund.ledger.store.writer import Appender
     from netfund.ledger.verification.chain import verify

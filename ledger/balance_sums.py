@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.schema import balance_totals_table
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 DIMENSIONS = ("account", "fund", "group")
 
@@ -78,3 +79,15 @@ def balances(
     # Postings without a group first, as an empty group sorts.
     result.sort(key=lambda line: tuple(getattr(line, name) or "" for name in by))
     return result
+
+
+def read_balances(
+    engine: Engine,
+    period: str | None = None,
+    by: tuple[str, ...] = ("account", "fund"),
+    include_zero: bool = False,
+) -> list[Balance]:
+    """`balances` in a read transaction of their own, on a ledger netfund initialised."""
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return balances(connection, period=period, by=by, include_zero=include_zero)

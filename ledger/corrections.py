@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from netfund.ledger.model.entries import Draft, Posting, period_of, source_hash
+from netfund.ledger.model.entries import Draft, Posting, source_hash
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX
-from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.post import UnitOfWork, post_drafts
 from netfund.ledger.store.schema import postings_table, transactions_table
-from netfund.ledger.store.writer import Appender
 from sqlalchemy import Engine, select
 
 
@@ -37,40 +36,45 @@ def reverse(
     description: str | None = None,
 ) -> ReversalReport:
     """Reverse the transaction with ``external_id``, dated ``date`` (default: its own date)."""
+    return post_drafts(
+        engine,
+        "reverse",
+        lambda unit: _reverse(unit, external_id, date, description),
+        closed_hint="give --date in an open period to reverse it there",
+    ).outcome
+
+
+def _reverse(
+    unit: UnitOfWork, external_id: str, date: datetime.date | None, description: str | None
+) -> ReversalReport:
     t, p = transactions_table.c, postings_table.c
-    with writing(engine) as connection:
-        require_schema(connection, str(engine.url))
-        appender = Appender(connection)
-        original = connection.execute(
-            select(transactions_table).where(t.external_id == external_id)
-        ).one_or_none()
-        if original is None:
-            raise LedgerError(f"no transaction with id {external_id!r}")
-        if original.type == "reversal":
-            raise LedgerError(
-                f"{external_id!r} is itself a reversal; post the original entry again instead"
-            )
-        if original.type in ("close", "carry_over"):
-            raise LedgerError(f"{external_id!r} is a period closing entry and cannot be reversed")
-        already = connection.execute(
-            select(t.external_id).where(t.reversal_of == original.id)
-        ).scalar_one_or_none()
-        if already is not None:
-            raise LedgerError(f"{external_id!r} was reversed already, by {already!r}")
-        when = date or original.date
-        if period_of(when) in appender.closed_periods:
-            raise LedgerError(
-                f"period {period_of(when)} is closed: give --date in an open period "
-                "to reverse it there"
-            )
-        lines = tuple(
-            Posting(row.account, row.fund, row.group, -row.amount_cents)
-            for row in connection.execute(
-                select(postings_table).where(p.txn_id == original.id).order_by(p.line_no)
-            )
+    connection = unit.connection
+    original = connection.execute(
+        select(transactions_table).where(t.external_id == external_id)
+    ).one_or_none()
+    if original is None:
+        raise LedgerError(f"no transaction with id {external_id!r}")
+    if original.type == "reversal":
+        raise LedgerError(
+            f"{external_id!r} is itself a reversal; post the original entry again instead"
         )
-        reversal_id = f"{RESERVED_ID_PREFIX}reversal:{external_id}"
-        draft = Draft(
+    if original.type in ("close", "carry_over"):
+        raise LedgerError(f"{external_id!r} is a period closing entry and cannot be reversed")
+    already = connection.execute(
+        select(t.external_id).where(t.reversal_of == original.id)
+    ).scalar_one_or_none()
+    if already is not None:
+        raise LedgerError(f"{external_id!r} was reversed already, by {already!r}")
+    when = date or original.date
+    lines = tuple(
+        Posting(row.account, row.fund, row.group, -row.amount_cents)
+        for row in connection.execute(
+            select(postings_table).where(p.txn_id == original.id).order_by(p.line_no)
+        )
+    )
+    reversal_id = f"{RESERVED_ID_PREFIX}reversal:{external_id}"
+    transaction = unit.append(
+        Draft(
             external_id=reversal_id,
             date=when,
             type="reversal",
@@ -82,8 +86,7 @@ def reverse(
             group=original.group,
             reversal_of=original.id,
         )
-        transaction = appender.append(draft)
-        appender.finish()
+    )
     return ReversalReport(
         original_id=original.id,
         original_external_id=external_id,

@@ -285,5 +285,15 @@ def transactions_after(connection: Connection, position: int, as_of: datetime.da
     )
 
 
+def recorded_periods(connection: Connection) -> list[str]:
+    """The periods with a transaction other than a closing entry, oldest first."""
+    t = transactions_table.c
+    return list(
+        connection.execute(
+            select(t.period).where(t.type != "close").distinct().order_by(t.period)
+        ).scalars()
+    )
+
+
 def _as_date(value: datetime.date | str) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)

@@ -19,10 +19,9 @@ from netfund.ledger.event_rules import BANK, CONTRIBUTIONS, REFUNDABLE, REFUNDED
 from netfund.ledger.model.entries import Draft, Posting, is_budget_account, source_hash
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX
-from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.post import UnitOfWork, post_drafts
 from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.schema import postings_table, transactions_table
-from netfund.ledger.store.writer import Appender
 from sqlalchemy import Engine, func, select
 
 CARRIED_FORWARD = "Equity:CarriedForward"
@@ -63,103 +62,107 @@ def _check_period(period: str) -> int:
 
 def close_period(engine: Engine, period: str) -> CloseReport:
     year = _check_period(period)
+    report = post_drafts(engine, f"close {period}", lambda unit: _close(unit, year))
+    return CloseReport(
+        period=period,
+        settlements=report.outcome,
+        transactions=report.posted,
+        head_id=report.head_id,
+        head_hash=report.head_hash,
+    )
+
+
+def _close(unit: UnitOfWork, year: int) -> tuple[Settlement, ...]:
+    """Append the closing entries of ``year``, lock it, then append the next year's openings."""
+    period = f"{year:04d}"
     last_day = datetime.date(year, 12, 31)
     next_period = f"{year + 1:04d}"
-    with writing(engine) as connection:
-        require_schema(connection, str(engine.url))
-        network = read_network(connection)
-        appender = Appender(connection)
-        if period in appender.closed_periods:
-            raise LedgerError(f"period {period} is already closed")
-        later = sorted(p for p in appender.closed_periods if p > period)
-        if later:
-            raise LedgerError(
-                f"period {later[0]} is closed already; periods close in order, so {period} "
-                "cannot be closed after it"
-            )
-        p, t = postings_table.c, transactions_table.c
-        cash: dict[str, int] = defaultdict(int)
-        for fund, _account, total in connection.execute(
-            select(p.fund, p.account, func.sum(p.amount_cents))
-            .join_from(postings_table, transactions_table, p.txn_id == t.id)
-            .where(p.account.in_((BANK, REFUNDABLE)), t.period <= period)
-            .group_by(p.fund, p.account)
-        ):
-            cash[fund] += int(total)  # bank debit, less what is owed back (a credit)
-        budget: dict[str, list[Posting]] = defaultdict(list)
-        for account, fund, group, total in connection.execute(
-            select(p.account, p.fund, p.group, func.sum(p.amount_cents))
-            .join_from(postings_table, transactions_table, p.txn_id == t.id)
-            .where(p.account.like("Budget%"), t.period == period)
-            .group_by(p.account, p.fund, p.group)
-            .order_by(p.fund, p.account, p.group)
-        ):
-            if int(total) != 0 and is_budget_account(account):
-                budget[fund].append(Posting(account, fund, group, -int(total)))
-        settlements: list[Settlement] = []
-        openings: list[Draft] = []
-        funds = [f.code for f in network.funders] + sorted(
-            fund for fund in set(budget) if network.funder(fund) is None
+    connection = unit.connection
+    network = read_network(connection)
+    if period in unit.closed_periods:
+        raise LedgerError(f"period {period} is already closed")
+    later = sorted(p for p in unit.closed_periods if p > period)
+    if later:
+        raise LedgerError(
+            f"period {later[0]} is closed already; periods close in order, so {period} "
+            "cannot be closed after it"
         )
-        for fund in funds:
-            funder = network.funder(fund)
-            lines = list(budget.get(fund, []))
-            unspent = max(cash.get(fund, 0), 0) if funder is not None else 0
-            if unspent:
-                assert funder is not None
-                if funder.unspent == "return":
-                    lines += [
-                        Posting(REFUNDED, fund, None, unspent),
-                        Posting(REFUNDABLE, fund, None, -unspent),
-                    ]
-                else:
-                    lines += [
-                        Posting(CARRY_OVER_INCOME, fund, None, unspent),
-                        Posting(CARRIED_FORWARD, fund, None, -unspent),
-                    ]
-                    openings.append(
-                        _draft(
-                            f"{RESERVED_ID_PREFIX}carry-over:{next_period}:{fund}",
-                            datetime.date(year + 1, 1, 1),
-                            "carry_over",
-                            f"Opening: unspent {period} money of {fund} carried over",
-                            (
-                                Posting(CARRIED_FORWARD, fund, None, unspent),
-                                Posting(CONTRIBUTIONS, fund, None, -unspent),
-                            ),
-                            fund,
-                        )
-                    )
-            if lines:
-                appender.append(
+    p, t = postings_table.c, transactions_table.c
+    cash: dict[str, int] = defaultdict(int)
+    for fund, _account, total in connection.execute(
+        select(p.fund, p.account, func.sum(p.amount_cents))
+        .join_from(postings_table, transactions_table, p.txn_id == t.id)
+        .where(p.account.in_((BANK, REFUNDABLE)), t.period <= period)
+        .group_by(p.fund, p.account)
+    ):
+        cash[fund] += int(total)  # bank debit, less what is owed back (a credit)
+    budget: dict[str, list[Posting]] = defaultdict(list)
+    for account, fund, group, total in connection.execute(
+        select(p.account, p.fund, p.group, func.sum(p.amount_cents))
+        .join_from(postings_table, transactions_table, p.txn_id == t.id)
+        .where(p.account.like("Budget%"), t.period == period)
+        .group_by(p.account, p.fund, p.group)
+        .order_by(p.fund, p.account, p.group)
+    ):
+        if int(total) != 0 and is_budget_account(account):
+            budget[fund].append(Posting(account, fund, group, -int(total)))
+    settlements: list[Settlement] = []
+    openings: list[Draft] = []
+    funds = [f.code for f in network.funders] + sorted(
+        fund for fund in set(budget) if network.funder(fund) is None
+    )
+    for fund in funds:
+        funder = network.funder(fund)
+        lines = list(budget.get(fund, []))
+        unspent = max(cash.get(fund, 0), 0) if funder is not None else 0
+        if unspent:
+            assert funder is not None
+            if funder.unspent == "return":
+                lines += [
+                    Posting(REFUNDED, fund, None, unspent),
+                    Posting(REFUNDABLE, fund, None, -unspent),
+                ]
+            else:
+                lines += [
+                    Posting(CARRY_OVER_INCOME, fund, None, unspent),
+                    Posting(CARRIED_FORWARD, fund, None, -unspent),
+                ]
+                openings.append(
                     _draft(
-                        f"{RESERVED_ID_PREFIX}close:{period}:{fund}",
-                        last_day,
-                        "close",
-                        f"Closing {period} for {fund}",
-                        tuple(lines),
+                        f"{RESERVED_ID_PREFIX}carry-over:{next_period}:{fund}",
+                        datetime.date(year + 1, 1, 1),
+                        "carry_over",
+                        f"Opening: unspent {period} money of {fund} carried over",
+                        (
+                            Posting(CARRIED_FORWARD, fund, None, unspent),
+                            Posting(CONTRIBUTIONS, fund, None, -unspent),
+                        ),
                         fund,
                     )
                 )
-            settlements.append(
-                Settlement(
-                    fund=fund,
-                    policy=funder.unspent if funder is not None else None,
-                    unspent_cents=unspent,
-                    budget_lines=len(budget.get(fund, [])),
+        if lines:
+            unit.append(
+                _draft(
+                    f"{RESERVED_ID_PREFIX}close:{period}:{fund}",
+                    last_day,
+                    "close",
+                    f"Closing {period} for {fund}",
+                    tuple(lines),
+                    fund,
                 )
             )
-        appender.close_period(period)
-        for opening in openings:
-            appender.append(opening)
-        appender.finish()
-    return CloseReport(
-        period=period,
-        settlements=tuple(settlements),
-        transactions=appender.appended_count,
-        head_id=appender.last_id,
-        head_hash=appender.last_hash,
-    )
+        settlements.append(
+            Settlement(
+                fund=fund,
+                policy=funder.unspent if funder is not None else None,
+                unspent_cents=unspent,
+                budget_lines=len(budget.get(fund, [])),
+            )
+        )
+    unit.close_period(period)
+    for opening in openings:
+        unit.append(opening)
+    return tuple(settlements)
 
 
 def _draft(

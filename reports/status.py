@@ -22,7 +22,7 @@ such a manager watches; each says what is wrong in euros and what the usual reme
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from netfund.ledger import (
@@ -32,15 +32,18 @@ from netfund.ledger import (
     cap_excess,
     cents_over_cap,
     chain_position_as_of,
+    check_period,
     format_grouped,
     over_cap,
     period_figures,
     read_network,
-    transactions_table,
+    reading,
+    recorded_periods,
+    require_schema,
 )
 from netfund.reports.formatting import share_of
 from netfund.reports.statement.data import GroupLine, Summary, group_lines
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine
 
 #: The share of a cap from which the overhead is reported as approaching it.
 NEAR_CAP = Decimal("0.9")
@@ -102,6 +105,7 @@ class Status:
         total: the sum over the funders (code ``total``).
         groups: every group with money in the period, in the network's order.
         warnings: what needs attention, most serious kinds first.
+        periods: the periods the ledger has transactions in (set by `load_status`).
     """
 
     network_name: str
@@ -114,6 +118,7 @@ class Status:
     total: FunderLine
     groups: tuple[GroupLine, ...]
     warnings: tuple[Warning, ...]
+    periods: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -129,16 +134,6 @@ def percent(value: Decimal | None) -> str:
     return f"{(value * 100).quantize(Decimal('0.01'))}"
 
 
-def periods(connection: Connection) -> list[str]:
-    """The periods with a transaction other than a closing entry, oldest first."""
-    t = transactions_table.c
-    return list(
-        connection.execute(
-            select(t.period).where(t.type != "close").distinct().order_by(t.period)
-        ).scalars()
-    )
-
-
 def due_share(period: str, on: datetime.date) -> Decimal:
     """How much of a commitment is due by ``on``: a quarter per quarter past its due day."""
     year = int(period)
@@ -146,6 +141,22 @@ def due_share(period: str, on: datetime.date) -> Decimal:
         return Decimal(1)
     quarters = sum(1 for month, day in QUARTER_DUE if datetime.date(year, month, day) <= on)
     return Decimal(quarters) / 4
+
+
+def load_status(
+    engine: Engine, period: str | None, today: datetime.date, as_of: datetime.date | None = None
+) -> Status | None:
+    """The dashboard of ``period`` (default: the newest period in the ledger), read in one
+    snapshot; None when the ledger has no transactions and no period was asked for."""
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        known = tuple(recorded_periods(connection))
+        if period is None:
+            if not known:
+                return None
+            period = known[-1]
+        status = read_status(connection, check_period(period), today, as_of)
+    return replace(status, periods=known)
 
 
 def read_status(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import StoredRun, format_cents, list_runs, reading, require_schema
+from netfund.ledger import format_cents
+
+# The allocation modules are imported inside the commands (PuLP is slow to import); the view
+# of a run is only named for the type checker here.
+if TYPE_CHECKING:
+    from netfund.allocation.run_view import RunView
 
 #: The solvers `--solver` offers: allocation.solver.SOLVER_NAMES, written out so that other
 #: commands do not import PuLP at start-up (a test checks the two agree).
@@ -21,64 +27,59 @@ def _percent(share: str | None) -> str:
     return "-" if share is None else f"{Decimal(share) * 100:.2f}%"
 
 
-def _allocations(document: dict[str, Any]) -> list[dict[str, str]]:
-    result = document.get("result") or {}
+def _allocations(view: RunView) -> list[dict[str, str]]:
     return [
         {
-            "funder": item["funder"],
-            "group": item["group"],
-            "amount": format_cents(item["amount_cents"]),
+            "funder": item.funder,
+            "group": item.group,
+            "amount": format_cents(item.amount_cents),
         }
-        for item in result.get("allocations", [])
+        for item in view.allocations
     ]
 
 
-def _run_json(run: int, document: dict[str, Any]) -> dict[str, Any]:
-    result = document.get("result") or {}
-    summary = document.get("summary") or {}
+def _run_json(view: RunView) -> dict[str, Any]:
     return {
-        "run": run,
-        "status": document["status"],
-        "period": document["plan"]["period"],
-        "objective": result.get("priority_value"),
-        "objective_kind": document["plan"]["objective"],
-        "fill_ratio_min": result.get("fill_ratio_min"),
-        "allocations": _allocations(document),
-        "overhead_share": summary.get("overhead_share"),
-        "overhead_cap": summary.get("overhead_cap"),
-        "groups": summary.get("groups", []),
-        "funders": summary.get("funders", []),
-        "inputs_sha256": document.get("inputs_sha256"),
-        "diagnosis": document.get("diagnosis", []),
-        "explanation": document.get("explanation", []),
+        "run": view.run,
+        "status": view.status,
+        "period": view.period,
+        "objective": view.priority_value,
+        "objective_kind": view.objective,
+        "fill_ratio_min": view.fill_ratio_min,
+        "allocations": _allocations(view),
+        "overhead_share": view.overhead_share,
+        "overhead_cap": view.overhead_cap,
+        "groups": [asdict(group) for group in view.groups],
+        "funders": [asdict(funder) for funder in view.funders],
+        "inputs_sha256": view.inputs_sha256,
+        "diagnosis": list(view.diagnosis),
+        "explanation": list(view.explanation),
     }
 
 
-def _print_run(run: int, document: dict[str, Any], explain: bool) -> None:
-    plan = document["plan"]
+def _print_run(view: RunView, explain: bool) -> None:
     click.echo(
-        f"run {run}: {document['status']}, period {plan['period']}, basis {plan['basis']}, "
-        f"objective {plan['objective']}"
+        f"run {view.run}: {view.status}, period {view.period}, basis {view.basis}, "
+        f"objective {view.objective}"
     )
-    if document["status"] != "optimal":
-        for line in document.get("diagnosis", []):
+    if not view.optimal:
+        for line in view.diagnosis:
             click.echo(f"  {line}")
         return
-    summary = document["summary"]
-    click.echo(f"priority value {document['result']['priority_value']}")
+    click.echo(f"priority value {view.priority_value}")
     click.echo("")
     show_table(
         ["group", "overhead", "min", "max", "allocated", "fill"],
         [
             [
-                g["group"],
-                "yes" if g["overhead"] else "",
-                g["min"],
-                g["max"],
-                g["allocated"],
-                _percent(g["fill"]),
+                g.group,
+                "yes" if g.overhead else "",
+                g.min,
+                g.max,
+                g.allocated,
+                _percent(g.fill),
             ]
-            for g in summary["groups"]
+            for g in view.groups
         ],
         numeric={2, 3, 4, 5},
     )
@@ -87,35 +88,35 @@ def _print_run(run: int, document: dict[str, Any], explain: bool) -> None:
         ["funder", "available", "allocated", "left", "overhead share", "own cap"],
         [
             [
-                f["funder"],
-                f["available"],
-                f["allocated"],
-                f["left"],
-                _percent(f["overhead_share"]),
-                _percent(f["overhead_cap"]),
+                f.funder,
+                f.available,
+                f.allocated,
+                f.left,
+                _percent(f.overhead_share),
+                _percent(f.overhead_cap),
             ]
-            for f in summary["funders"]
+            for f in view.funders
         ],
         numeric={1, 2, 3, 4, 5},
     )
     click.echo("")
     click.echo(
-        f"allocated now {summary['allocated']}, in the period {summary['period_allocated']}; "
-        f"overhead share {_percent(summary['overhead_share'])} against a cap of "
-        f"{_percent(summary['overhead_cap'])}"
+        f"allocated now {view.allocated}, in the period {view.period_allocated}; "
+        f"overhead share {_percent(view.overhead_share)} against a cap of "
+        f"{_percent(view.overhead_cap)}"
     )
     if explain:
         click.echo("")
         click.echo("why:")
-        for line in document.get("explanation", []):
+        for line in view.explanation:
             click.echo(f"  - {line}")
 
 
-def _write_out(path: Path, document: dict[str, Any]) -> None:
+def _write_out(path: Path, view: RunView) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["funder", "group", "amount"])
-        for item in _allocations(document):
+        for item in _allocations(view):
             writer.writerow([item["funder"], item["group"], item["amount"]])
 
 
@@ -175,7 +176,7 @@ def allocate_command(
       netfund allocate --commit latest
     """
     from netfund.allocation.errors import InfeasibleError
-    from netfund.allocation.service import commit_run, run_plan
+    from netfund.allocation.service import commit_run, run_plan, show_run
     from netfund.allocation.solver import SolverSettings
 
     engine = engine_of(ctx)
@@ -205,25 +206,20 @@ def allocate_command(
         raise click.UsageError("give PLAN_FILE to allocate, or --commit RUN")
     settings = SolverSettings(name=solver, time_limit_seconds=time_limit)  # type: ignore[arg-type]
     try:
-        outcome = run_plan(engine, plan_file, settings)
+        view = run_plan(engine, plan_file, settings)
     except InfeasibleError:
         if as_json:
-            with reading(engine) as connection:
-                stored = list_runs(connection)[-1]
-            emit_json(
-                _run_json(stored.id, {**stored.document, "inputs_sha256": stored.inputs_sha256})
-            )
+            emit_json(_run_json(show_run(engine, "latest")))
         raise
-    document = {**outcome.document, "inputs_sha256": outcome.inputs_sha256}
     if out is not None:
-        _write_out(out, document)
+        _write_out(out, view)
     if as_json:
-        emit_json(_run_json(outcome.run, document))
+        emit_json(_run_json(view))
         return
-    _print_run(outcome.run, document, explain)
+    _print_run(view, explain)
     if out is not None:
         click.echo(f"wrote {out}")
-    click.echo(f"next: netfund allocate --commit {outcome.run}")
+    click.echo(f"next: netfund allocate --commit {view.run}")
 
 
 @cli.group("allocations")
@@ -238,10 +234,6 @@ def allocations_group() -> None:
     """
 
 
-def _stored(run: StoredRun) -> dict[str, Any]:
-    return {**run.document, "inputs_sha256": run.inputs_sha256}
-
-
 @allocations_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @click.pass_context
@@ -252,21 +244,19 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     Example:
       netfund allocations list --json
     """
-    engine = engine_of(ctx)
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        runs = list_runs(connection)
+    from netfund.allocation.service import stored_runs
+
     rows = [
         {
-            "run": run.id,
-            "period": run.period,
-            "status": run.status,
-            "objective": run.document["plan"]["objective"],
-            "allocated": (run.document.get("summary") or {}).get("allocated"),
-            "plan": run.document["plan"]["source"],
-            "inputs_sha256": run.inputs_sha256,
+            "run": view.run,
+            "period": view.period,
+            "status": view.status,
+            "objective": view.objective,
+            "allocated": view.allocated,
+            "plan": view.plan_source,
+            "inputs_sha256": view.inputs_sha256,
         }
-        for run in runs
+        for view in stored_runs(engine_of(ctx))
     ]
     if as_json:
         emit_json(rows)
@@ -306,11 +296,11 @@ def show_command(ctx: click.Context, run: str, as_json: bool, explain: bool) -> 
     """
     from netfund.allocation.service import show_run
 
-    stored = show_run(engine_of(ctx), run)
+    view = show_run(engine_of(ctx), run)
     if as_json:
-        emit_json(_run_json(stored.id, _stored(stored)))
+        emit_json(_run_json(view))
         return
-    _print_run(stored.id, _stored(stored), explain)
+    _print_run(view, explain)
 
 
 @allocations_group.command("compare")
@@ -333,8 +323,8 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
     if as_json:
         emit_json(
             {
-                "first": one.id,
-                "second": two.id,
+                "first": one.run,
+                "second": two.run,
                 "groups": [
                     {
                         "group": r.group,
@@ -348,7 +338,7 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
         )
         return
     show_table(
-        ["group", f"run {one.id}", f"run {two.id}", "difference"],
+        ["group", f"run {one.run}", f"run {two.run}", "difference"],
         [
             [
                 r.group,

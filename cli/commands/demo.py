@@ -22,16 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from netfund.cli.app import cli
+from netfund.cli.app import cli, engine_at
 from netfund.cli.render import emit_json, progress, show_lines, show_table
 from netfund.ledger import (
     InputError,
     Problem,
-    connect,
     format_grouped,
     load_network,
     parse_cents,
-    reading,
 )
 
 EXAMPLE = "saniveld"
@@ -107,7 +105,8 @@ def copy_inputs(target: Path) -> dict[str, Path]:
     type=click.Path(path_type=Path, file_okay=False),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def demo_command(folder: Path, as_json: bool) -> None:
+@click.pass_context
+def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
     """Run a whole year of the example network Saniveld into FOLDER (default ./netfund-demo).
 
     Creates the ledger FOLDER/netfund.db (SQLite; --db and NETFUND_DB are not used), loads
@@ -128,18 +127,15 @@ def demo_command(folder: Path, as_json: bool) -> None:
     prepare_folder(folder)
     inputs = copy_inputs(folder / "inputs")
     url = f"sqlite:///{folder / 'netfund.db'}"
-    engine = connect(url)
+    engine = engine_at(ctx, url)
     steps: list[Step] = []
     outputs: dict[str, Any] = {}
-    try:
-        with progress(len(_STEPS), "demo", quiet=as_json) as bar:
-            for name, work in _STEPS:
-                began = time.perf_counter()
-                result = work(engine, folder, inputs, outputs)
-                steps.append(Step(name, result, time.perf_counter() - began))
-                bar.advance(1)
-    finally:
-        engine.dispose()
+    with progress(len(_STEPS), "demo", quiet=as_json) as bar:
+        for name, work in _STEPS:
+            began = time.perf_counter()
+            result = work(engine, folder, inputs, outputs)
+            steps.append(Step(name, result, time.perf_counter() - began))
+            bar.advance(1)
     total = time.perf_counter() - started
     if as_json:
         emit_json(_summary_json(folder, steps, outputs, total))
@@ -173,11 +169,10 @@ def _allocate(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[
     from netfund.allocation.service import run_plan
     from netfund.allocation.solver import SolverSettings
 
-    outcome = run_plan(engine, inputs["plan.toml"], SolverSettings())
-    outputs["run"] = outcome.run
-    summary = outcome.document["summary"]
-    allocated = format_grouped(parse_cents(summary["allocated"]))
-    return f"run {outcome.run}: EUR {allocated} over {len(summary['groups'])} groups"
+    view = run_plan(engine, inputs["plan.toml"], SolverSettings())
+    outputs["run"] = view.run
+    allocated = format_grouped(parse_cents(view.allocated or "0"))
+    return f"run {view.run}: EUR {allocated} over {len(view.groups)} groups"
 
 
 def _commit(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
@@ -251,14 +246,12 @@ def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[s
 
 def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
     from netfund.ledger import verify
-    from netfund.reports.status import read_status
+    from netfund.reports.status import load_status
 
     report = verify(engine)
     outputs["fingerprint"] = report.head_hash
     outputs["transactions"] = report.transactions
-    with reading(engine) as connection:
-        status = read_status(connection, PERIOD, AS_OF)
-    outputs["status"] = status
+    outputs["status"] = load_status(engine, PERIOD, AS_OF)
     return f"{report.transactions} transactions, {report.postings} postings: ok"
 
 

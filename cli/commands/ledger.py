@@ -12,35 +12,28 @@ from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
     DIMENSIONS,
     REFERENCE_LENGTH_MAX,
-    Draft,
     FieldError,
     ImportReport,
     InputError,
     Posting,
     Problem,
-    balances,
-    check_lines,
     close_period,
     format_cents,
     import_events,
     import_journal,
     initialize,
-    lines_fingerprint,
     load_network,
     parse_amount,
     parse_date,
     parse_dimensions,
     parse_id,
     parse_text,
-    post,
-    read_network,
-    reading,
+    post_journal,
+    read_balances,
     redact,
-    require_schema,
     reverse,
     verify,
 )
-from sqlalchemy import Engine
 
 
 @cli.command("init")
@@ -190,7 +183,7 @@ def post_command(
         --line "Expenses:WG-WIJK,GEM-SANIVELD,WG-WIJK,12.50" \\
         --line "Assets:Bank,GEM-SANIVELD,,-12.50"
     """
-    # The lines pass the same checks as a journal.csv transaction (`check_lines`).
+    # Text to values here; the ledger checks the lines against the network as it posts them.
     try:
         external_id = parse_id(txn_id, "TXN_ID")
         date = parse_date(date_text)
@@ -199,26 +192,10 @@ def post_command(
     except FieldError as error:
         raise InputError([Problem("post", None, str(error))]) from None
     postings = tuple(_parse_line(text_line, n) for n, text_line in enumerate(lines, start=1))
-    engine = engine_of(ctx)
-    _check_post_lines(engine, postings)
-    draft = Draft(
-        external_id=external_id,
-        date=date,
-        type="journal",
-        description=text,
-        reference=ref,
-        postings=postings,
-        source_hash=lines_fingerprint(external_id, date, text, ref, postings),
+    report = post_journal(
+        engine_of(ctx), external_id, date, text, postings, ref, lines_source="--line"
     )
-    _print_import(post(engine, [draft]), as_json)
-
-
-def _check_post_lines(engine: Engine, postings: tuple[Posting, ...]) -> None:
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        problems = check_lines(read_network(connection), postings, "--line")
-    if problems:
-        raise InputError(problems)
+    _print_import(report, as_json)
 
 
 @cli.command("balance")
@@ -246,11 +223,8 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
         by = parse_dimensions(by_text)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
-    engine = engine_of(ctx)
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        # Without the account dimension a zero is the point (each fund sums to zero): show it.
-        lines = balances(connection, period=period, by=by, include_zero="account" not in by)
+    # Without the account dimension a zero is the point (each fund sums to zero): show it.
+    lines = read_balances(engine_of(ctx), period=period, by=by, include_zero="account" not in by)
     if as_json:
         emit_json(
             [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_lines, show_table
-from netfund.ledger import check_period, format_cents, format_grouped, reading, require_schema
+from netfund.ledger import format_cents, format_grouped
 
 # The statements' figures bring Babel along; only this command needs them at start-up.
 if TYPE_CHECKING:
@@ -43,25 +43,19 @@ def status_command(
       netfund status --period 2026 --as-of 2026-06-30 --json
     """
     as_of = date_option(as_of_text, "--as-of")
-    from netfund.reports.status import periods, read_status
+    from netfund.reports.status import load_status
 
-    engine = engine_of(ctx)
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        known = periods(connection)
-        if period is None:
-            if not known:
-                click.echo("no transactions yet: netfund import events.csv")
-                return
-            period = known[-1]
-        status = read_status(connection, check_period(period), datetime.date.today(), as_of)
+    status = load_status(engine_of(ctx), period, datetime.date.today(), as_of)
+    if status is None:
+        click.echo("no transactions yet: netfund import events.csv")
+        return
     if as_json:
         emit_json(status_json(status))
         return
     if status.empty:
         click.echo(
             f"nothing committed, allocated or spent in period {status.period}; "
-            f"periods in the ledger: {', '.join(known) or 'none'}"
+            f"periods in the ledger: {', '.join(status.periods) or 'none'}"
         )
         return
     show_status(status)

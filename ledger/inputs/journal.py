@@ -166,16 +166,33 @@ def balance_problem(postings: list[Posting]) -> str | None:
 
 
 def check_lines(network: Network, postings: tuple[Posting, ...], source: str) -> list[Problem]:
-    """Every problem of a transaction given line by line (the `netfund post` command)."""
+    """Every problem of a transaction given line by line (`post_journal`, `netfund post`).
+
+    The lines come as values, not text, so their amounts get the rule a journal.csv amount
+    gets when it is read (`parse_amount`: not zero, within the maximum) here.
+    """
     problems = [
         Problem(source, number, "; ".join(errors))
         for number, posting in enumerate(postings, start=1)
-        if (errors := line_errors(network, posting.account, posting.fund, posting.group))
+        if (
+            errors := line_errors(network, posting.account, posting.fund, posting.group)
+            + _amount_errors(posting.amount_cents)
+        )
     ]
     reason = balance_problem(list(postings))
     if reason is not None:
         problems.append(Problem(source, None, f"the transaction {reason}"))
     return problems
+
+
+def _amount_errors(cents: int) -> list[str]:
+    if type(cents) is not int:
+        return [f"amount {cents!r} is not integer cents"]
+    try:
+        parse_amount(format_cents(cents), signed=True)
+    except FieldError as error:
+        return [str(error)]
+    return []
 
 
 def journal_reader(path: Path) -> CsvReader:

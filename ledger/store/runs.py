@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store.database import writing
 from netfund.ledger.store.schema import allocation_runs_table
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 
 @dataclass(frozen=True)
@@ -39,27 +40,28 @@ class StoredRun:
 
 
 def store_run(
-    connection: Connection,
+    engine: Engine,
     period: str,
     status: str,
     inputs_sha256: str,
     result_sha256: str,
     document: dict[str, Any],
 ) -> int:
-    """Store a run; return its number."""
-    result = connection.execute(
-        insert(allocation_runs_table).returning(allocation_runs_table.c.id),
-        [
-            {
-                "period": period,
-                "status": status,
-                "inputs_sha256": inputs_sha256,
-                "result_sha256": result_sha256,
-                "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
-            }
-        ],
-    )
-    return int(result.scalar_one())
+    """Store a run in a write transaction of its own; return its number."""
+    with writing(engine) as connection:
+        result = connection.execute(
+            insert(allocation_runs_table).returning(allocation_runs_table.c.id),
+            [
+                {
+                    "period": period,
+                    "status": status,
+                    "inputs_sha256": inputs_sha256,
+                    "result_sha256": result_sha256,
+                    "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
+                }
+            ],
+        )
+        return int(result.scalar_one())
 
 
 def _stored(row: Any) -> StoredRun:

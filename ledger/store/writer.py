@@ -1,4 +1,4 @@
-"""Appending transactions to the hash chain: the one way anything enters the ledger.
+"""Appending transactions to the hash chain, for the unit of work of `post.py` (its only user).
 
 An `Appender` lives inside one write transaction. It locks the chain head first (so two
 writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
@@ -31,17 +31,16 @@ from netfund.ledger.model.entries import (
     check_balanced,
     is_valid_account,
 )
-from netfund.ledger.model.errors import InvariantViolation, LedgerError
+from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
 from netfund.ledger.store.schema import (
     TRANSACTION_TYPES,
     chain_head_table,
-    closed_periods_table,
     postings_table,
     transactions_table,
 )
 from netfund.ledger.store.totals import Totals, add_postings
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, select, text, update
 
 #: Posting rows buffered before they are sent to the database.
 BATCH_ROWS_MAX = 20_000
@@ -90,17 +89,6 @@ class Appender:
             raise InvariantViolation("the chain head row is missing: the schema is damaged")
         self.last_id: int = head.last_txn_id
         self.last_hash: str = head.last_hash
-        # A period is closed if the lock table says so or the chain holds its closing entries:
-        # deleting the lock row (outside the hash chain) must not reopen a closed year.
-        self.closed_periods: set[str] = set(
-            connection.execute(select(closed_periods_table.c.period)).scalars()
-        ) | set(
-            connection.execute(
-                select(transactions_table.c.period)
-                .where(transactions_table.c.type == "close")
-                .distinct()
-            ).scalars()
-        )
         #: Transactions appended so far (they are not kept: an import may hold millions).
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
@@ -128,13 +116,9 @@ class Appender:
         return found
 
     def append(self, draft: Draft) -> Transaction:
-        """Number, hash and buffer one draft; raise if it breaks an invariant."""
+        """Number, hash and buffer one draft; raise if it breaks an invariant (the closed
+        periods are the unit of work's to check, before this)."""
         _check_draft(draft)
-        if draft.period in self.closed_periods:
-            raise LedgerError(
-                f"period {draft.period} is closed: {draft.external_id!r} dated "
-                f"{draft.date.isoformat()} cannot be posted"
-            )
         txn_id = self.last_id + 1
         txn_hash = chain_hash(self.last_hash, txn_id, draft)
         transaction = Transaction(id=txn_id, draft=draft, prev_hash=self.last_hash, hash=txn_hash)
@@ -171,15 +155,6 @@ class Appender:
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
             self.flush()
         return transaction
-
-    def close_period(self, period: str) -> None:
-        """Mark ``period`` closed as of the chain's current end (after pending rows)."""
-        self.flush()
-        self.drain()
-        self.connection.execute(
-            insert(closed_periods_table), [{"period": period, "last_txn_id": self.last_id}]
-        )
-        self.closed_periods.add(period)
 
     def flush(self) -> None:
         # Raw driver calls with positional rows: no per-row parameter processing by

@@ -32,7 +32,7 @@ from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.store.database import connect
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
-from tests.support.reliability import run_cli, write_text
+from tests.support.reliability import PLAN, run_cli, write_text
 
 CARRY_OVER_ZONMW = 'eligible_groups = ["WG-A", "PMO"]\nunspent = "return"'
 assert CARRY_OVER_ZONMW in NETWORK_TOML
@@ -57,18 +57,6 @@ e-4,2026-03-04,expense,GEM,WG-B,50.01,Explicit,
 e-5,2026-04-01,expense,,WG-A,0.07,Afronding,
 f-zvk,2026-06-01,refund,ZVK,,20.00,Terug,
 f-gem,2026-06-02,refund,GEM,,5.00,Terug,
-"""
-PLAN = """\
-[allocation]
-period = "2026"
-basis = "committed"
-objective = "priority"
-
-[[requests]]
-group = "WG-B"
-min = "0.00"
-max = "50.00"
-weight = 1
 """
 RECEIVED = {"GEM": Decimal("800.00"), "ZVK": Decimal("450.00"), "ZONMW": Decimal("299.99")}
 REFUNDED = {"GEM": Decimal("5.00"), "ZVK": Decimal("20.00"), "ZONMW": Decimal("0")}

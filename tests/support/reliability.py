@@ -25,6 +25,19 @@ from sqlalchemy import Engine, func, select, text
 from tests.conftest import ROOT
 
 SLOW = pytest.mark.slow  # registered in pyproject.toml
+#: An allocation plan for the test network (tests/conftest.py): up to EUR 50 for WG-B in 2026.
+PLAN = """\
+[allocation]
+period = "2026"
+basis = "committed"
+objective = "priority"
+
+[[requests]]
+group = "WG-B"
+min = "0.00"
+max = "50.00"
+weight = 1
+"""
 
 _RUNNER = CliRunner()
 

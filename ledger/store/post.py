@@ -1,0 +1,232 @@
+"""One unit of work for every write to the chain: the only path from drafts to stored transactions.
+
+`post_drafts` opens the write transaction, refuses a database netfund has not initialised,
+locks the chain head (the `Appender`), reads the closed periods under that lock and hands the
+caller's ``compose`` a `UnitOfWork`. ``compose`` reads what it needs through the unit's
+connection (the same transaction: nothing changes in between) and appends its drafts through
+the unit, where the rules every write shares are checked, here only:
+
+- closed periods: nothing is appended to a period the lock table or a closing entry in the
+  chain says is closed (deleting the lock row, outside the hash chain, must not reopen a year);
+- idempotency, for input rows (`admit`): an id stored before, or earlier in the same write,
+  with the same content is skipped; with other content it is a problem on the row's line.
+
+When ``compose`` returns, the problems found (if any) raise one `InputError` and roll
+everything back, so an input is stored completely or not at all; otherwise the last batch is
+written, the chain head moves, and the transaction commits. The `PostReport` says what was
+posted and where the chain ends now.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from netfund.ledger.model.entries import Draft, Transaction
+from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.repeats import Repeats
+from netfund.ledger.store.schema import closed_periods_table, transactions_table
+from netfund.ledger.store.writer import Appender
+from sqlalchemy import Connection, Engine, insert, select
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PostReport(Generic[T]):
+    """What one write did.
+
+    Attributes:
+        source: the input (a file name) or the kind of request written.
+        posted: transactions appended.
+        skipped: input rows whose id was stored before with the same content.
+        first_id: chain position of the first transaction appended (None if none was).
+        last_id: chain position of the last one appended (None if none was).
+        head_id: chain position of the newest transaction afterwards.
+        head_hash: its hash: the ledger's fingerprint.
+        seconds: wall time of the whole write.
+        outcome: what the caller's ``compose`` returned.
+    """
+
+    source: str
+    posted: int
+    skipped: int
+    first_id: int | None
+    last_id: int | None
+    head_id: int
+    head_hash: str
+    seconds: float
+    outcome: T
+
+
+def closed_periods(connection: Connection) -> set[str]:
+    """The closed periods: those the lock table names and those with closing entries."""
+    t = transactions_table.c
+    return set(connection.execute(select(closed_periods_table.c.period)).scalars()) | set(
+        connection.execute(select(t.period).where(t.type == "close").distinct()).scalars()
+    )
+
+
+class UnitOfWork:
+    """One write transaction on the chain, as `post_drafts` hands it to its caller.
+
+    Attributes:
+        connection: the write transaction, for reading what the drafts depend on.
+        source: what is written (a file name, or the kind of request).
+        problems: input problems found so far; any of them rolls the write back.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        source: str,
+        appender: Appender,
+        on_closed: Literal["refuse", "report"],
+        closed_hint: str,
+    ) -> None:
+        self.connection = connection
+        self.source = source
+        self.problems: list[Problem] = []
+        self._appender = appender
+        self._on_closed = on_closed
+        self._closed_hint = closed_hint
+        # Read after the appender locked the chain head: no writer can close a period now.
+        self._closed = closed_periods(connection)
+        self._repeats = Repeats(source, appender, self.problems)
+        #: The input row `admit` passed last: (id, period, line).
+        self._admitted: tuple[str, str, int] | None = None
+
+    @property
+    def closed_periods(self) -> frozenset[str]:
+        """The periods closed, as of the chain lock and what this write closed since."""
+        return frozenset(self._closed)
+
+    @property
+    def head_id(self) -> int:
+        """The chain position of the newest transaction, appended in this write or before."""
+        return self._appender.last_id
+
+    @property
+    def skipped(self) -> int:
+        """Input rows skipped so far: their id was stored before with the same content."""
+        return self._repeats.skipped
+
+    def problem(self, line: int | None, message: str) -> None:
+        """Report a problem on ``line`` of the input: the write will be rolled back."""
+        self.problems.append(Problem(self.source, line, message))
+
+    def position_of(self, external_id: str) -> int | None:
+        """The chain position of the transaction with ``external_id``, if it is stored."""
+        stored = self._appender.stored_sources([external_id]).get(external_id)
+        return None if stored is None else stored[0]
+
+    def prefetch(self, external_ids: Sequence[str]) -> None:
+        """Start a round of `admit`: look up ``external_ids`` in the ledger together."""
+        self._repeats.prefetch(external_ids)
+
+    def admit(self, line: int, external_id: str, fingerprint: str, period: str) -> bool:
+        """Whether the input row on ``line`` is to be appended: its id is new (one stored
+        with the same content is skipped, with other content reported) and its period open.
+
+        Call `prefetch` with the row's id first (per round of rows), and `append` the row's
+        draft right after. A closed period is a problem on ``line`` when the unit reports
+        them, else refused.
+        """
+        if not self._repeats.is_new(line, external_id, fingerprint):
+            return False
+        if period in self._closed:
+            if self._on_closed == "report":
+                self.problem(line, f"period {period} is closed")
+                return False
+            self._refuse(period, external_id)
+        self._admitted = (external_id, period, line)
+        return True
+
+    def append(self, draft: Draft) -> Transaction:
+        """Number, hash and buffer ``draft`` as the next transaction of the chain.
+
+        A draft `admit` did not pass just before is refused here (`LedgerError`) if its
+        period is closed: every draft is checked once, by `admit` or here.
+        """
+        admitted, self._admitted = self._admitted, None
+        line = 0
+        if (
+            admitted is not None
+            and admitted[0] == draft.external_id
+            and admitted[1] == draft.period
+        ):
+            line = admitted[2]
+        elif draft.period in self._closed:
+            self._refuse(draft.period, draft.external_id)
+        transaction = self._appender.append(draft)
+        self._repeats.appended(line, draft.external_id)
+        return transaction
+
+    def close_period(self, period: str) -> None:
+        """Mark ``period`` closed as of the chain's current end (after what is appended)."""
+        self._appender.flush()
+        self._appender.drain()
+        self.connection.execute(
+            insert(closed_periods_table), [{"period": period, "last_txn_id": self.head_id}]
+        )
+        self._closed.add(period)
+
+    def _refuse(self, period: str, external_id: str) -> None:
+        hint = f"; {self._closed_hint}" if self._closed_hint else ""
+        raise LedgerError(f"period {period} is closed: {external_id!r} cannot be posted{hint}")
+
+
+def post_drafts(
+    engine: Engine,
+    source: str,
+    compose: Callable[[UnitOfWork], T],
+    *,
+    on_closed: Literal["refuse", "report"] = "refuse",
+    closed_hint: str = "",
+    bulk: bool = False,
+) -> PostReport[T]:
+    """Run ``compose`` in one write transaction; store what it appends, all or nothing.
+
+    ``compose`` appends through the `UnitOfWork` it is given; what it returns becomes the
+    report's ``outcome``. ``on_closed="report"`` makes a row in a closed period a problem on
+    its line (imports), else a `LedgerError` (with ``closed_hint`` added) refuses the write.
+    ``bulk`` is for long imports: a background thread writes the batches while ``compose``
+    goes on, and there is no cyclic garbage collection meanwhile (each row's records are
+    freed by reference counting; full collections over a long import's objects cost a few
+    percent of its time).
+    """
+    started = time.perf_counter()
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        # The appender locks the chain head first: everything is read under that lock.
+        appender = Appender(connection, background=bulk)
+        collecting = bulk and gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            unit = UnitOfWork(connection, source, appender, on_closed, closed_hint)
+            outcome = compose(unit)
+            if unit.problems:
+                raise InputError(unit.problems)
+            appender.finish()
+        finally:
+            # The writer thread must be done with the connection before it commits or rolls back.
+            appender.close()
+            if collecting:
+                gc.enable()
+    posted = appender.appended_count
+    return PostReport(
+        source=source,
+        posted=posted,
+        skipped=unit.skipped,
+        first_id=appender.last_id - posted + 1 if posted else None,
+        last_id=appender.last_id if posted else None,
+        head_id=appender.last_id,
+        head_hash=appender.last_hash,
+        seconds=time.perf_counter() - started,
+        outcome=outcome,
+    )
