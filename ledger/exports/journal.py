@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from netfund.ledger.exports.pipeline import consume_in_background
 from netfund.ledger.exports.rows import (
     EURO_DECIMAL,
+    ROW_SCHEMA,
     debit_credit_cents,
     stream_postings,
     to_decimal_euros,
@@ -30,25 +31,33 @@ from netfund.ledger.exports.scope import Scope
 from netfund.ledger.exports.sheets import XLSX_ROWS_PER_SHEET_MAX, write_csv, write_xlsx
 from sqlalchemy import Connection
 
+#: The journal's columns, in the file's order: a posting row's (`rows.ROW_SCHEMA`) without
+#: its line number, the amount as a debit and a credit.
+JOURNAL_COLUMNS = (
+    "txn_id",
+    "external_id",
+    "date",
+    "period",
+    "type",
+    "description",
+    "reference",
+    "account",
+    "fund",
+    "group",
+    "debit",
+    "credit",
+    "reversal_of",
+    "txn_hash",
+)
+_MONEY_COLUMNS = ("debit", "credit")
 JOURNAL_SCHEMA = pa.schema(
     [
-        pa.field("txn_id", pa.int64(), nullable=False),
-        pa.field("external_id", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("period", pa.string(), nullable=False),
-        pa.field("type", pa.string(), nullable=False),
-        pa.field("description", pa.string(), nullable=False),
-        pa.field("reference", pa.string(), nullable=False),
-        pa.field("account", pa.string(), nullable=False),
-        pa.field("fund", pa.string(), nullable=False),
-        pa.field("group", pa.string(), nullable=True),
-        pa.field("debit", EURO_DECIMAL, nullable=False),
-        pa.field("credit", EURO_DECIMAL, nullable=False),
-        pa.field("reversal_of", pa.int64(), nullable=True),
-        pa.field("txn_hash", pa.string(), nullable=False),
+        pa.field(name, EURO_DECIMAL, nullable=False)
+        if name in _MONEY_COLUMNS
+        else ROW_SCHEMA.field(name)
+        for name in JOURNAL_COLUMNS
     ]
 )
-JOURNAL_COLUMNS = tuple(JOURNAL_SCHEMA.names)
 #: Parquet compression: snappy is fast to write and read everywhere.
 PARQUET_COMPRESSION = "snappy"
 #: Columns with few distinct values, dictionary-encoded in Parquet. Ids, hashes, texts and
@@ -58,9 +67,9 @@ PARQUET_DICTIONARY_COLUMNS = ("date", "period", "type", "account", "fund", "grou
 
 
 def journal_table(rows: pa.Table) -> pa.Table:
-    """A chunk of `export_rows.ROW_SCHEMA` rows as journal rows."""
+    """A chunk of `rows.ROW_SCHEMA` rows as journal rows."""
     debit_cents, credit_cents = debit_credit_cents(rows["amount_cents"])
-    columns = {name: rows[name] for name in JOURNAL_COLUMNS if name not in ("debit", "credit")}
+    columns = {name: rows[name] for name in JOURNAL_COLUMNS if name not in _MONEY_COLUMNS}
     columns["debit"] = to_decimal_euros(debit_cents)
     columns["credit"] = to_decimal_euros(credit_cents)
     return pa.Table.from_arrays([columns[name] for name in JOURNAL_COLUMNS], schema=JOURNAL_SCHEMA)

@@ -32,6 +32,15 @@ import pyarrow.compute as pc
 from netfund.ledger.exports.arrow_values import decimal_scalar, int64_scalar
 from netfund.ledger.exports.columnar import open_columnar
 from netfund.ledger.exports.scope import Scope
+from netfund.ledger.model.columns import (
+    BIGINT,
+    DATE,
+    INTEGER,
+    POSTING_COLUMNS,
+    TEXT,
+    TRANSACTION_COLUMNS,
+    Column,
+)
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import Connection, func, select
@@ -44,55 +53,49 @@ FETCH_ROWS = 8_192
 DECIMAL_18_2_MAX_CENTS = 10**18 - 1
 EURO_DECIMAL = pa.decimal128(18, 2)
 
-#: The columns of every chunk, in order.
+#: Stored kinds of column (`model.columns`) as Arrow types (SQLite's dates come as text and
+#: are cast).
+_ARROW_TYPES = {BIGINT: pa.int64(), INTEGER: pa.int32(), TEXT: pa.string(), DATE: pa.date32()}
+#: The transaction columns a posting row leaves out: the event's funder and group (each
+#: posting carries its own fund and group), and what only imports and the chain use.
+_NOT_IN_ROWS = ("funder", "group", "source_hash", "prev_hash")
+#: The transaction's columns read for its postings' rows, in stored order.
+_HEADER_COLUMNS = tuple(c for c in TRANSACTION_COLUMNS if c.name not in _NOT_IN_ROWS)
+#: Of those, the ones a row carries (the id is the posting's txn_id already) ...
+_HEADER_IN_ROWS = tuple(c for c in _HEADER_COLUMNS if c.name != "id")
+#: ... and the names it gives them, where they differ from the stored ones.
+_ROW_NAMES = {"hash": "txn_hash"}
+
+
+def _field(column: Column, name: str | None = None) -> pa.Field:
+    return pa.field(name or column.name, _ARROW_TYPES[column.kind], nullable=column.nullable)
+
+
+#: Which posting a row is (txn_id, line_no), and what it says (account, fund, ...).
+_POSTING_KEYS, _POSTING_VALUES = POSTING_COLUMNS[:2], POSTING_COLUMNS[2:]
+#: The columns of every chunk, in order: the posting's keys, its transaction's columns, the
+#: posting's values.
 ROW_SCHEMA = pa.schema(
     [
-        pa.field("txn_id", pa.int64(), nullable=False),
-        pa.field("line_no", pa.int32(), nullable=False),
-        pa.field("external_id", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("period", pa.string(), nullable=False),
-        pa.field("type", pa.string(), nullable=False),
-        pa.field("description", pa.string(), nullable=False),
-        pa.field("reference", pa.string(), nullable=False),
-        pa.field("account", pa.string(), nullable=False),
-        pa.field("fund", pa.string(), nullable=False),
-        pa.field("group", pa.string(), nullable=True),
-        pa.field("amount_cents", pa.int64(), nullable=False),
-        pa.field("reversal_of", pa.int64(), nullable=True),
-        pa.field("txn_hash", pa.string(), nullable=False),
+        *(_field(column) for column in _POSTING_KEYS),
+        *(_field(column, _ROW_NAMES.get(column.name)) for column in _HEADER_IN_ROWS),
+        *(_field(column) for column in _POSTING_VALUES),
     ]
 )
 
-_TRANSACTION_COLUMNS = (
-    "id, external_id, date, period, type, description, reference, reversal_of, hash"
-)
-_POSTING_COLUMNS = 'txn_id, line_no, account, fund, "group", amount_cents'
-_POSTING_STRUCT = pa.struct(
-    [
-        ("txn_id", pa.int64()),
-        ("line_no", pa.int32()),
-        ("account", pa.string()),
-        ("fund", pa.string()),
-        ("group", pa.string()),
-        ("amount_cents", pa.int64()),
-    ]
-)
+
+def _select_list(columns: Sequence[Column]) -> str:
+    return ", ".join(f'"{column.name}"' for column in columns)
+
+
+_TRANSACTION_COLUMNS = _select_list(_HEADER_COLUMNS)
+_POSTING_COLUMNS = _select_list(POSTING_COLUMNS)
+_POSTING_STRUCT = pa.struct([(c.name, _ARROW_TYPES[c.kind]) for c in POSTING_COLUMNS])
 
 
 def _transaction_struct(dates: pa.DataType) -> pa.StructType:
     return pa.struct(
-        [
-            ("id", pa.int64()),
-            ("external_id", pa.string()),
-            ("date", dates),
-            ("period", pa.string()),
-            ("type", pa.string()),
-            ("description", pa.string()),
-            ("reference", pa.string()),
-            ("reversal_of", pa.int64()),
-            ("hash", pa.string()),
-        ]
+        [(c.name, dates if c.kind == DATE else _ARROW_TYPES[c.kind]) for c in _HEADER_COLUMNS]
     )
 
 
@@ -346,20 +349,12 @@ class _ChunkReader:
         header = header.take(positions)
         return pa.Table.from_arrays(
             [
-                lines["txn_id"],
-                lines["line_no"],
-                header["external_id"],
-                header["date"].cast(pa.date32()),
-                header["period"],
-                header["type"],
-                header["description"],
-                header["reference"],
-                lines["account"],
-                lines["fund"],
-                lines["group"],
-                lines["amount_cents"],
-                header["reversal_of"],
-                header["hash"],
+                *(lines[column.name] for column in _POSTING_KEYS),
+                *(
+                    header[c.name].cast(pa.date32()) if c.kind == DATE else header[c.name]
+                    for c in _HEADER_IN_ROWS
+                ),
+                *(lines[column.name] for column in _POSTING_VALUES),
             ],
             schema=ROW_SCHEMA,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from netfund.ledger.model.columns import transaction_position
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.model.money import format_cents
 from netfund.ledger.store.schema import balance_totals_table
@@ -20,17 +21,19 @@ from sqlalchemy import Connection, select
 #: period → (account, fund, group or '') → [debits, credits]
 Totals = dict[str, dict[tuple[str, str, str], list[int]]]
 
+_ID, _PERIOD = transaction_position("id"), transaction_position("period")
+
 
 def add_postings(
     totals: Totals, transactions: Sequence[Sequence[Any]], postings: Iterable[Sequence[Any]]
 ) -> None:
     """Add ``postings`` to ``totals``, debits and credits apart.
 
-    Rows are in the tables' column order: transactions (id, external_id, date, period, ...),
-    postings (txn_id, line_no, account, fund, group, cents); each posting's transaction is in
-    ``transactions``, whose period it is counted in.
+    Rows are `columns.TRANSACTION_COLUMNS` and `columns.POSTING_COLUMNS` rows, (txn_id,
+    line_no, account, fund, group, cents); each posting's transaction is in ``transactions``,
+    whose period it is counted in.
     """
-    periods = {row[0]: row[3] for row in transactions}
+    periods = {row[_ID]: row[_PERIOD] for row in transactions}
     current, lines = None, None
     for txn_id, _, account, fund, group, cents in postings:
         period = periods[txn_id]

@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
-from netfund.ledger.model.entries import (
-    Draft,
-    Transaction,
-    chain_hash,
-    check_balanced,
-    is_valid_account,
+from netfund.ledger.model.canonical import canonical_bytes, link_hash
+from netfund.ledger.model.columns import (
+    POSTING_NAMES,
+    TRANSACTION_NAMES,
+    posting_rows,
+    transaction_values,
 )
+from netfund.ledger.model.entries import Draft, Transaction, check_balanced, is_valid_account
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
 from netfund.ledger.store.schema import (
@@ -48,22 +49,6 @@ BATCH_ROWS_MAX = 20_000
 SQLITE_PARAMETERS_MAX = 30_000
 #: Ids looked up per query when checking for earlier imports.
 LOOKUP_BATCH_MAX = 500
-_TRANSACTION_COLUMNS = (
-    "id",
-    "external_id",
-    "date",
-    "period",
-    "type",
-    "description",
-    "reference",
-    "funder",
-    "group",
-    "reversal_of",
-    "source_hash",
-    "prev_hash",
-    "hash",
-)
-_POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cents")
 #: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
 _ADD_TOTALS = (
     'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, credit_cents) '
@@ -95,8 +80,6 @@ class Appender:
         self._posting_rows: list[tuple[Any, ...]] = []
         #: Debits and credits of the rows written so far, stored by `finish` (balance_totals).
         self._totals: Totals = {}
-        # SQLAlchemy stores SQLite dates as ISO text; the raw bulk path must do the same.
-        self._dates_as_text = connection.dialect.name == "sqlite"
 
     def stored_sources(self, external_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """Of ``external_ids``, those already stored: id → (chain position, source hash)."""
@@ -120,36 +103,14 @@ class Appender:
         periods are the unit of work's to check, before this)."""
         _check_draft(draft)
         txn_id = self.last_id + 1
-        txn_hash = chain_hash(self.last_hash, txn_id, draft)
+        # The rows are built once, hashed and stored as they are. Dates go in as ISO text:
+        # SQLAlchemy stores SQLite dates so, and PostgreSQL's COPY parses it into its date.
+        values = transaction_values(txn_id, draft)
+        postings = posting_rows(txn_id, draft)
+        txn_hash = link_hash(self.last_hash, canonical_bytes(values, postings))
         transaction = Transaction(id=txn_id, draft=draft, prev_hash=self.last_hash, hash=txn_hash)
-        self._transaction_rows.append(
-            (
-                txn_id,
-                draft.external_id,
-                draft.date.isoformat() if self._dates_as_text else draft.date,
-                draft.period,
-                draft.type,
-                draft.description,
-                draft.reference,
-                draft.funder,
-                draft.group,
-                draft.reversal_of,
-                draft.source_hash,
-                self.last_hash,
-                txn_hash,
-            )
-        )
-        for line_no, posting in enumerate(draft.postings, start=1):
-            self._posting_rows.append(
-                (
-                    txn_id,
-                    line_no,
-                    posting.account,
-                    posting.fund,
-                    posting.group,
-                    posting.amount_cents,
-                )
-            )
+        self._transaction_rows.append((*values, self.last_hash, txn_hash))
+        self._posting_rows += postings
         self.last_id, self.last_hash = txn_id, txn_hash
         self.appended_count += 1
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
@@ -182,9 +143,9 @@ class Appender:
 
     def _write(self, transactions: list[tuple[Any, ...]], postings: list[tuple[Any, ...]]) -> None:
         if transactions:
-            self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, transactions)
+            self._insert_many(transactions_table.name, TRANSACTION_NAMES, transactions)
         if postings:
-            self._insert_many(postings_table.name, _POSTING_COLUMNS, postings)
+            self._insert_many(postings_table.name, POSTING_NAMES, postings)
 
     def _insert_many(
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]

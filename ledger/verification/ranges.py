@@ -24,13 +24,18 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from netfund.ledger.model.canonical import canonical_bytes_of_texts, posting_texts
+from netfund.ledger.model.columns import (
+    DATE,
+    POSTING_NAMES,
+    TRANSACTION_COLUMNS,
+    transaction_position,
+)
 from netfund.ledger.model.entries import (
     BUDGET_ROOT,
     GENESIS_HASH,
     Posting,
-    canonical_bytes_of_texts,
     period_of,
-    posting_texts,
     unbalanced_funds,
 )
 from netfund.ledger.model.errors import VerificationError
@@ -43,26 +48,22 @@ from sqlalchemy import Connection, Select, String, cast, select
 VERIFY_BATCH = 2_000
 
 _T, _P = transactions_table.c, postings_table.c
-# Dates are read as text and parsed here, so a damaged date is reported as tampering instead
-# of failing inside the driver's date conversion.
+# The rows in `TRANSACTION_COLUMNS` and `POSTING_COLUMNS` order. Dates are read as text and
+# parsed here, so a damaged date is reported as tampering instead of failing inside the
+# driver's date conversion.
 _TRANSACTIONS = select(
-    _T.id,
-    _T.external_id,
-    cast(_T.date, String),
-    _T.period,
-    _T.type,
-    _T.description,
-    _T.reference,
-    _T.funder,
-    _T.group,
-    _T.reversal_of,
-    _T.source_hash,
-    _T.prev_hash,
-    _T.hash,
+    *(
+        cast(_T[column.name], String) if column.kind == DATE else _T[column.name]
+        for column in TRANSACTION_COLUMNS
+    )
 )
-_POSTINGS = select(_P.txn_id, _P.line_no, _P.account, _P.fund, _P.group, _P.amount_cents)
-_TXN_ID = itemgetter(0)
-_LINE_NO = itemgetter(1)
+_POSTINGS = select(*(_P[name] for name in POSTING_NAMES))
+_ID, _EXTERNAL_ID = transaction_position("id"), transaction_position("external_id")
+_DATE = transaction_position("date")
+_PERIOD, _TYPE = transaction_position("period"), transaction_position("type")
+_PREV_HASH, _HASH = transaction_position("prev_hash"), transaction_position("hash")
+_TXN_ID = itemgetter(POSTING_NAMES.index("txn_id"))
+_LINE_NO = itemgetter(POSTING_NAMES.index("line_no"))
 _BUDGET_PREFIX = BUDGET_ROOT + ":"
 _BUDGET_LETTER = BUDGET_ROOT[0]
 
@@ -167,7 +168,7 @@ def _check_batch(
         return False
     postings = _plain_rows(
         connection,
-        _POSTINGS.where(_P.txn_id > after, _P.txn_id <= rows[-1][0]).order_by(
+        _POSTINGS.where(_P.txn_id > after, _P.txn_id <= rows[-1][_ID]).order_by(
             _P.txn_id, _P.line_no
         ),
     )
@@ -175,7 +176,7 @@ def _check_batch(
     # as it is that transaction's count. A posting of no transaction in the batch is reported
     # where one pass meets it: before the first transaction with a higher id.
     counts = Counter(map(_TXN_ID, postings))
-    ids = {row[0] for row in rows}
+    ids = {row[_ID] for row in rows}
     stray = _first_stray(postings, counts.keys() - ids)
     lines = list(map(_LINE_NO, postings))
     texts = posting_texts(postings)
@@ -185,21 +186,7 @@ def _check_batch(
     previous_hash, expected_id, position = state.previous_hash, state.expected_id, 0
     try:
         for row in rows:
-            (
-                txn_id,
-                external_id,
-                date_text,
-                period,
-                kind,
-                description,
-                reference,
-                funder,
-                group,
-                reversal_of,
-                source_hash,
-                prev_hash,
-                txn_hash,
-            ) = row
+            txn_id, period = row[_ID], row[_PERIOD]
             if stray is not None and (type(txn_id) is not int or txn_id > stray[0]):
                 raise VerificationError(f"posting {stray[0]}/{stray[1]} belongs to no transaction")
             if txn_id != expected_id:
@@ -210,34 +197,23 @@ def _check_batch(
             end = position + counts.get(txn_id, 0)
             if lines[position:end] != _one_to(end - position):
                 raise VerificationError(f"{_label(row)}: its posting lines are not 1..n")
-            if prev_hash != previous_hash:
+            if row[_PREV_HASH] != previous_hash:
                 raise VerificationError(
                     f"{_label(row)}: its link to the previous transaction does not match"
                 )
+            date_text = row[_DATE]
             dated = date_periods.get(date_text)
             if dated is None:
                 dated = _dated(row)
                 date_periods[date_text] = dated
             if period != dated[1]:
                 raise VerificationError(f"{_label(row)}: its period does not match its date")
+            if dated[0] != date_text:
+                # The hash covers the date in ISO form, whatever form the column holds.
+                row = (*row[:_DATE], dated[0], *row[_DATE + 1 :])
             digest = sha256(previous_hash.encode("ascii"))
-            digest.update(
-                canonical_bytes_of_texts(
-                    txn_id,
-                    external_id,
-                    dated[0],
-                    period,
-                    kind,
-                    description,
-                    reference,
-                    funder,
-                    group,
-                    reversal_of,
-                    source_hash,
-                    join(texts[position:end]),
-                )
-            )
-            if digest.hexdigest() != txn_hash:
+            digest.update(canonical_bytes_of_texts(row, join(texts[position:end])))
+            if digest.hexdigest() != row[_HASH]:
                 raise VerificationError(f"{_label(row)}: its content does not match its hash")
             if end - position < 2 or (
                 (suspect is None or txn_id in suspect) and not _balanced(postings[position:end])
@@ -248,9 +224,9 @@ def _check_batch(
                 raise VerificationError(
                     f"{_label(row)}: it was added to period {period} after it was closed"
                 )
-            if kind == "close":
+            if row[_TYPE] == "close":
                 state.closing.add(period)
-            previous_hash = txn_hash
+            previous_hash = row[_HASH]
             expected_id += 1
             position = end
         if stray is not None:
@@ -281,7 +257,7 @@ def _missing_at_end(connection: Connection, state: _State, last: int) -> None:
         raise VerificationError(f"posting {orphan[0]}/{orphan[1]} belongs to no transaction")
     raise VerificationError(
         f"transaction {state.expected_id} is missing from the chain "
-        f"(the next stored is {_label(following)})"
+        f"(the next stored is transaction {following[0]} ({following[1]!r}))"
     )
 
 
@@ -333,7 +309,7 @@ def _balanced(postings: Sequence[tuple[Any, ...]]) -> bool:
 
 def _dated(row: Sequence[Any]) -> tuple[str, str]:
     """(ISO date, period) of a row's stored date text, or a VerificationError."""
-    text = row[2]
+    text = row[_DATE]
     date = None
     if type(text) is str and len(text) == 10:
         with contextlib.suppress(ValueError):
@@ -364,4 +340,4 @@ def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, .
 
 
 def _label(row: Sequence[Any]) -> str:
-    return f"transaction {row[0]} ({row[1]!r})"
+    return f"transaction {row[_ID]} ({row[_EXTERNAL_ID]!r})"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from netfund.ledger.importer import import_events
 from netfund.ledger.inputs.network import load_network
-from netfund.ledger.model.entries import canonical_bytes
+from netfund.ledger.model.canonical import canonical_bytes
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.periods import close_period
 from netfund.ledger.store.database import connect, reading
@@ -236,7 +236,7 @@ def _rehash(engine: Engine, first: int, prev_hash: str) -> None:
         rows = connection.execute(select(transactions_table).where(T.id >= first).order_by(T.id))
         for row in rows.mappings().all():
             lines = connection.execute(
-                select(P.account, P.fund, P.group, P.amount_cents)
+                select(P.txn_id, P.line_no, P.account, P.fund, P.group, P.amount_cents)
                 .where(P.txn_id == row["id"])
                 .order_by(P.line_no)
             ).all()
@@ -253,12 +253,11 @@ def _rehash(engine: Engine, first: int, prev_hash: str) -> None:
 
 
 def _content(row: Any, lines: list[tuple[Any, ...]]) -> bytes:
-    keys = ("external_id", "date", "period", "type", "description", "reference", "funder")
+    keys = ("id", "external_id", "date", "period", "type", "description", "reference")
     values: list[Any] = [row[key] for key in keys]
-    values[1] = values[1].isoformat()
-    return canonical_bytes(
-        row["id"], *values, row["group"], row["reversal_of"], row["source_hash"], lines
-    )
+    values[2] = values[2].isoformat()
+    values += [row["funder"], row["group"], row["reversal_of"], row["source_hash"]]
+    return canonical_bytes(values, lines)
 
 
 def test_every_kind_of_tampering_gets_the_single_pass_error_in_ranges(ledger: Engine) -> None:

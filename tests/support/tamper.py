@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from netfund.ledger.model.entries import Draft, Posting, chain_hash
+from netfund.ledger.model.canonical import chain_hash
+from netfund.ledger.model.entries import Draft, Posting
 from netfund.ledger.store.schema import TRANSACTION_TYPES, postings_table, transactions_table
 from sqlalchemy import Connection, delete, func, insert, select, update
 

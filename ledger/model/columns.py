@@ -1,0 +1,110 @@
+"""The columns of a stored transaction and of its postings, defined once.
+
+A transaction is one row of `TRANSACTION_COLUMNS`, each of its lines one row of
+`POSTING_COLUMNS`. Whatever handles those rows takes their names, order and kinds from here,
+so that a column added or renamed cannot be forgotten in one of them:
+
+- the writer inserts rows in this order (`store/writer.py`, built by `transaction_values`
+  and `posting_rows` below);
+- the hash covers the content columns, keyed by name (`model/canonical.py` writes the
+  canonical bytes from them);
+- verify reads the rows back in this order (`verification/ranges.py`);
+- the exports read the columns they carry by these names (`exports/rows.py`).
+
+The tables (`store/schema.py`) declare the same columns with their SQL types and limits;
+`tests/ledger/test_columns.py` holds the two together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netfund.ledger.model.entries import Draft
+
+#: What a column holds; the canonical content writes integers as numbers, text and dates
+#: (ISO ``YYYY-MM-DD``) as strings.
+BIGINT = "bigint"
+INTEGER = "integer"
+TEXT = "text"
+DATE = "date"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored column.
+
+    Attributes:
+        name: the column's name, and its key in the canonical content.
+        kind: `BIGINT`, `INTEGER`, `TEXT` or `DATE`.
+        nullable: whether it may be NULL (None).
+    """
+
+    name: str
+    kind: str
+    nullable: bool = False
+
+
+#: What a transaction's hash covers (with its postings' `POSTING_CONTENT`), in stored order.
+TRANSACTION_CONTENT: tuple[Column, ...] = (
+    Column("id", BIGINT),
+    Column("external_id", TEXT),
+    Column("date", DATE),
+    Column("period", TEXT),
+    Column("type", TEXT),
+    Column("description", TEXT),
+    Column("reference", TEXT),
+    Column("funder", TEXT, nullable=True),
+    Column("group", TEXT, nullable=True),
+    Column("reversal_of", BIGINT, nullable=True),
+    Column("source_hash", TEXT),
+)
+#: The links of the hash chain, stored after the content they cover.
+CHAIN_LINKS: tuple[Column, ...] = (Column("prev_hash", TEXT), Column("hash", TEXT))
+TRANSACTION_COLUMNS = TRANSACTION_CONTENT + CHAIN_LINKS
+
+#: A posting's part of the canonical content: the array ``[line_no, account, ...]``.
+POSTING_CONTENT: tuple[Column, ...] = (
+    Column("line_no", INTEGER),
+    Column("account", TEXT),
+    Column("fund", TEXT),
+    Column("group", TEXT, nullable=True),
+    Column("amount_cents", BIGINT),
+)
+#: A posting row: its transaction's id (in the content once, as the transaction's) first.
+POSTING_COLUMNS = (Column("txn_id", BIGINT), *POSTING_CONTENT)
+
+TRANSACTION_NAMES = tuple(column.name for column in TRANSACTION_COLUMNS)
+POSTING_NAMES = tuple(column.name for column in POSTING_COLUMNS)
+
+
+def transaction_position(name: str) -> int:
+    """Where column ``name`` sits in a transaction row (hot loops index plain tuples)."""
+    return TRANSACTION_NAMES.index(name)
+
+
+def transaction_values(txn_id: int, draft: Draft) -> tuple[object, ...]:
+    """A draft's `TRANSACTION_CONTENT` at chain position ``txn_id``, in order, the date as ISO
+    text: the first columns of its stored row, and what its hash covers."""
+    return (
+        txn_id,
+        draft.external_id,
+        draft.date.isoformat(),
+        draft.period,
+        draft.type,
+        draft.description,
+        draft.reference,
+        draft.funder,
+        draft.group,
+        draft.reversal_of,
+        draft.source_hash,
+    )
+
+
+def posting_rows(txn_id: int, draft: Draft) -> list[tuple[object, ...]]:
+    """A draft's postings as `POSTING_COLUMNS` rows, numbered from 1 in the draft's order."""
+    return [
+        (txn_id, line_no, posting.account, posting.fund, posting.group, posting.amount_cents)
+        for line_no, posting in enumerate(draft.postings, start=1)
+    ]
