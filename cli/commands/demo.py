@@ -191,57 +191,36 @@ def _statements(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dic
     return f"{len(report.statements)} PDFs, as of {AS_OF.isoformat()}"
 
 
+#: What the demo exports of each kind in the registry: (file stem, format, period, options).
+#: Every kind is written; a kind missing here stops the demo, so a new one is not forgotten.
+DEMO_EXPORTS: dict[str, tuple[tuple[str, str, str | None, dict[str, str]], ...]] = {
+    "journal": (
+        (f"journal-{PERIOD}", "csv", PERIOD, {}),
+        (f"journal-{PERIOD}", "xlsx", PERIOD, {}),
+    ),
+    "trial-balance": ((f"trial-balance-{PERIOD}", "csv", PERIOD, {"by": "fund"}),),
+    "beancount": (("ledger", "beancount", None, {}),),
+    "hledger": (("ledger", "hledger", None, {}),),
+    "xaf": ((f"auditfile-{PERIOD}", "xaf", PERIOD, {"xaf_version": "4.0"}),),
+}
+
+
 def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
-    from netfund.ledger.exports import (
-        JOURNAL_WRITERS,
-        PLAINTEXT_WRITERS,
-        ExportRequest,
-        run_export,
-        trial_balance_writer,
-        xaf_writer,
-    )
+    from netfund.ledger.exports import EXPORTS, ExportRequest, run_export
 
     out = folder / "exports"
     out.mkdir()
-    jobs = [
-        (
-            ExportRequest("journal", "csv", out / f"journal-{PERIOD}.csv", PERIOD),
-            JOURNAL_WRITERS["csv"],
-        ),
-        (
-            ExportRequest("journal", "xlsx", out / f"journal-{PERIOD}.xlsx", PERIOD),
-            JOURNAL_WRITERS["xlsx"],
-        ),
-        (
-            ExportRequest(
-                "trial-balance",
-                "csv",
-                out / f"trial-balance-{PERIOD}.csv",
-                PERIOD,
-                options={"by": "fund"},
-            ),
-            trial_balance_writer("csv", "fund"),
-        ),
-        (
-            ExportRequest("beancount", "beancount", out / "ledger.beancount"),
-            PLAINTEXT_WRITERS["beancount"],
-        ),
-        (ExportRequest("hledger", "hledger", out / "ledger.journal"), PLAINTEXT_WRITERS["hledger"]),
-        (
-            ExportRequest(
-                "xaf",
-                "xaf",
-                out / f"auditfile-{PERIOD}.xaf",
-                PERIOD,
-                options={"xaf_version": "4.0"},
-            ),
-            xaf_writer("4.0"),
-        ),
-    ]
-    for request, writer in jobs:
-        run_export(engine, request, writer)
-    outputs["exports"] = [str(request.out) for request, _ in jobs]
-    return f"{len(jobs)} files"
+    written = []
+    for kind in EXPORTS.values():
+        for stem, file_format, period, options in DEMO_EXPORTS[kind.name]:
+            path = out / f"{stem}{kind.suffixes[file_format]}"
+            run_export(
+                engine,
+                ExportRequest(kind.name, file_format, path, period, options=options or None),
+            )
+            written.append(str(path))
+    outputs["exports"] = written
+    return f"{len(written)} files"
 
 
 def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:

@@ -1,9 +1,11 @@
-"""Export commands: export journal|trial-balance|beancount|hledger|xaf, and exports list.
+"""Export commands: one ``export KIND`` command per kind of the exports registry, and
+``exports list``.
 
-Each parses its arguments, hands the ledger a request and a writer (`netfund.ledger.export_*`),
-and prints what was written and recorded. Bad arguments exit 2 and leave no file behind.
-The writers' modules (pyarrow, openpyxl, lxml) are imported inside the commands, so that the
-other netfund commands do not load them at every start.
+Each export command is made from its `ExportKind` (`netfund.ledger.exports.EXPORTS`): its
+help, its ``--format`` choices and its options. It hands the ledger a request, and prints
+what was written and recorded. Bad arguments exit 2 and leave no file behind. The writers'
+modules (pyarrow, openpyxl, lxml) are imported only when an export runs, so that the other
+netfund commands do not load them at every start.
 """
 
 from __future__ import annotations
@@ -14,42 +16,32 @@ from typing import Any
 import click
 from netfund.cli.app import cli, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import reading, require_schema
 from netfund.ledger.exports import (
-    FORMATS,
-    TRIAL_BALANCE_DIMENSIONS,
-    XAF_VERSIONS,
+    EXPORTS,
+    ExportKind,
     ExportRecord,
     ExportRequest,
-    Writer,
     list_exports,
     run_export,
 )
 
-_OUT = click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The file to write (written to a temporary file first, renamed when complete).",
-)
-_PERIOD = click.option("--period", help="Only this period (a year, e.g. 2026).")
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print the export record as JSON.")
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def command_line(record: ExportRecord) -> str:
     """The command that writes the same export again (of the ledger as it is then)."""
+    kind = EXPORTS[record.kind]
     parts = ["netfund", "export", record.kind]
-    if len(FORMATS[record.kind]) > 1:
+    if len(kind.formats) > 1:
         parts += ["--format", record.format]
     if record.period is not None:
         parts += ["--period", record.period]
     options = record.options
-    if options.get("fund") is not None:
-        parts += ["--fund", options["fund"]]
-    if options.get("by") is not None:
-        parts += ["--by", options["by"]]
-    if options.get("xaf_version") is not None:
-        parts += ["--xaf-version", options["xaf_version"]]
+    for name in ("fund", *(option.name for option in kind.options)):
+        if options.get(name) is not None:
+            parts += [_flag(name), options[name]]
     parts += ["--out", record.path]
     return " ".join(parts)
 
@@ -72,12 +64,12 @@ def _record_json(record: ExportRecord) -> dict[str, Any]:
     }
 
 
-def _run(ctx: click.Context, request: ExportRequest, writer: Writer, as_json: bool) -> None:
-    record = run_export(engine_of(ctx), request, writer)
+def _run(ctx: click.Context, request: ExportRequest, as_json: bool) -> None:
+    record = run_export(engine_of(ctx), request)
     if as_json:
         emit_json(_record_json(record))
         return
-    what = "lines" if record.kind == "trial-balance" else "postings"
+    what = EXPORTS[record.kind].unit
     scope = f"period {record.period}" if record.period else "all periods"
     click.echo(
         f"wrote {record.row_count} {what} to {request.out} ({record.kind}, {record.format}, "
@@ -105,141 +97,71 @@ def export_group() -> None:
     """
 
 
-@export_group.command("journal")
-@click.option(
-    "--format",
-    "file_format",
-    required=True,
-    type=click.Choice(FORMATS["journal"]),
-    help="csv (UTF-8, '.' decimal point), xlsx (euro number format) or parquet (decimal(18,2)).",
-)
-@_OUT
-@_PERIOD
-@click.option("--fund", help="Only the postings of this fund (a funder code, or NET).")
-@_JSON
-@click.pass_context
-def journal_command(
-    ctx: click.Context,
-    file_format: str,
-    out: Path,
-    period: str | None,
-    fund: str | None,
-    as_json: bool,
-) -> None:
-    """One row per posting: txn_id, external_id, date, period, type, description,
-    reference, account, fund, group, debit, credit, reversal_of, txn_hash.
+def export_command(kind: ExportKind) -> click.Command:
+    """The ``netfund export KIND`` command of ``kind``: [--format], --out, --period, [--fund],
+    the kind's options, --json."""
+    params: list[click.Parameter] = []
+    if len(kind.formats) > 1:
+        params.append(
+            click.Option(
+                ["--format", "file_format"],
+                required=True,
+                type=click.Choice(kind.formats),
+                help=kind.format_help,
+            )
+        )
+    params += [
+        click.Option(
+            ["--out"],
+            required=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="The file to write (written to a temporary file first, renamed when complete).",
+        ),
+        click.Option(["--period"], help="Only this period (a year, e.g. 2026)."),
+    ]
+    if kind.by_fund:
+        params.append(
+            click.Option(["--fund"], help="Only the postings of this fund (a funder code, or NET).")
+        )
+    params += [
+        click.Option(
+            [_flag(option.name), option.name],
+            type=click.Choice(option.choices),
+            default=option.default,
+            show_default=True,
+            help=option.help,
+        )
+        for option in kind.options
+    ]
+    params.append(
+        click.Option(["--json", "as_json"], is_flag=True, help="Print the export record as JSON.")
+    )
 
-    \b
-    Example:
-      netfund export journal --format parquet --out journal.parquet
-    """
-    from netfund.ledger.exports import JOURNAL_WRITERS
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        out: Path,
+        period: str | None,
+        as_json: bool,
+        file_format: str | None = None,
+        fund: str | None = None,
+        **options: str,
+    ) -> None:
+        request = ExportRequest(
+            kind.name,
+            file_format or kind.formats[0],
+            out,
+            period=period,
+            fund=fund,
+            options=options or None,
+        )
+        _run(ctx, request, as_json)
 
-    request = ExportRequest("journal", file_format, out, period=period, fund=fund)
-    _run(ctx, request, JOURNAL_WRITERS[file_format], as_json)
-
-
-@export_group.command("trial-balance")
-@click.option(
-    "--format",
-    "file_format",
-    required=True,
-    type=click.Choice(FORMATS["trial-balance"]),
-    help="csv or xlsx.",
-)
-@_OUT
-@_PERIOD
-@click.option(
-    "--by",
-    type=click.Choice(TRIAL_BALANCE_DIMENSIONS),
-    default="account",
-    show_default=True,
-    help="Rows per account, or per fund (or group) and account.",
-)
-@_JSON
-@click.pass_context
-def trial_balance_command(
-    ctx: click.Context, file_format: str, out: Path, period: str | None, by: str, as_json: bool
-) -> None:
-    """Opening balance, debits, credits and closing balance per account.
-
-    Opening is the balance before the period (0 without --period); closing = opening +
-    debits - credits; amounts debit positive. With --by fund each fund's rows sum to zero.
-
-    \b
-    Example:
-      netfund export trial-balance --format xlsx --period 2026 --by fund --out tb-2026.xlsx
-    """
-    from netfund.ledger.exports import trial_balance_writer
-
-    request = ExportRequest("trial-balance", file_format, out, period=period, options={"by": by})
-    _run(ctx, request, trial_balance_writer(file_format, by), as_json)
+    return click.Command(kind.name, callback=command, params=params, help=kind.help)
 
 
-@export_group.command("beancount")
-@_OUT
-@_PERIOD
-@_JSON
-@click.pass_context
-def beancount_command(ctx: click.Context, out: Path, period: str | None, as_json: bool) -> None:
-    """A Beancount file with balance assertions per account and fund (check: bean-check).
-
-    \b
-    Example:
-      netfund export beancount --out saniveld.beancount && bean-check saniveld.beancount
-    """
-    from netfund.ledger.exports import PLAINTEXT_WRITERS
-
-    request = ExportRequest("beancount", "beancount", out, period=period)
-    _run(ctx, request, PLAINTEXT_WRITERS["beancount"], as_json)
-
-
-@export_group.command("hledger")
-@_OUT
-@_PERIOD
-@_JSON
-@click.pass_context
-def hledger_command(ctx: click.Context, out: Path, period: str | None, as_json: bool) -> None:
-    """An hledger journal with balance assertions per account and fund.
-
-    \b
-    Example:
-      netfund export hledger --out saniveld.journal && hledger -f saniveld.journal bal
-    """
-    from netfund.ledger.exports import PLAINTEXT_WRITERS
-
-    request = ExportRequest("hledger", "hledger", out, period=period)
-    _run(ctx, request, PLAINTEXT_WRITERS["hledger"], as_json)
-
-
-@export_group.command("xaf")
-@_OUT
-@_PERIOD
-@click.option(
-    "--xaf-version",
-    type=click.Choice(XAF_VERSIONS),
-    default="4.0",
-    show_default=True,
-    help="XML Auditfile Financieel version.",
-)
-@_JSON
-@click.pass_context
-def xaf_command(
-    ctx: click.Context, out: Path, period: str | None, xaf_version: str, as_json: bool
-) -> None:
-    """The Dutch XML Auditfile Financieel (XAF) of the ledger or a period.
-
-    Funders are customers/suppliers; each line carries its fund as project and its
-    working group as cost centre.
-
-    \b
-    Example:
-      netfund export xaf --period 2026 --out saniveld-2026.xaf
-    """
-    from netfund.ledger.exports import xaf_writer
-
-    request = ExportRequest("xaf", "xaf", out, period=period, options={"xaf_version": xaf_version})
-    _run(ctx, request, xaf_writer(xaf_version), as_json)
+for _kind in EXPORTS.values():
+    export_group.add_command(export_command(_kind))
 
 
 @cli.group("exports")
@@ -262,10 +184,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     Example:
       netfund exports list
     """
-    engine = engine_of(ctx)
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        records = list_exports(connection)
+    records = list_exports(engine_of(ctx))
     if as_json:
         emit_json([_record_json(record) for record in records])
         return

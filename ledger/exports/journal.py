@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from netfund.ledger.exports.pipeline import consume_in_background
+from netfund.ledger.exports.registry import Writer
 from netfund.ledger.exports.rows import (
     EURO_DECIMAL,
     ROW_SCHEMA,
@@ -118,7 +119,8 @@ def write_journal_parquet(connection: Connection, scope: Scope, path: Path) -> i
     return rows
 
 
-JOURNAL_WRITERS = {
+#: The writer of each of the journal's formats (`registry.EXPORTS` takes it from here).
+JOURNAL_WRITERS: dict[str, Writer] = {
     "csv": write_journal_csv,
     "xlsx": write_journal_xlsx,
     "parquet": write_journal_parquet,

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TextIO
 
 import pyarrow as pa
-from netfund.ledger.exports.records import Writer
 from netfund.ledger.exports.rows import stream_postings
 from netfund.ledger.exports.scope import Scope
 from netfund.ledger.model.errors import InvariantViolation, LedgerError
@@ -316,9 +315,3 @@ def write_hledger(connection: Connection, scope: Scope, path: Path) -> int:
                 cents = totals[key].cents
                 out.write(f"    {names[key]}  0 {CURRENCY} = {_amount(cents)}\n")
     return tally.postings
-
-
-PLAINTEXT_WRITERS: dict[str, Writer] = {
-    "beancount": write_beancount,
-    "hledger": write_hledger,
-}

@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 from netfund.ledger.exports.arrow_values import int64_array, string_array
-from netfund.ledger.exports.records import TRIAL_BALANCE_DIMENSIONS, Writer
+from netfund.ledger.exports.registry import TRIAL_BALANCE_DIMENSIONS, Writer
 from netfund.ledger.exports.rows import EURO_DECIMAL, to_decimal_euros
 from netfund.ledger.exports.scope import Scope
 from netfund.ledger.exports.sheets import write_csv, write_xlsx
@@ -199,10 +199,9 @@ def trial_balance_table(lines: list[TrialBalanceLine], by: str) -> pa.Table:
 
 
 def trial_balance_writer(format: str, by: str) -> Writer:
-    """The `export_records.Writer` of a trial balance in ``format`` (csv or xlsx) by ``by``."""
+    """The `registry.Writer` of a trial balance in ``format`` by ``by``; the registry checked
+    that ``format`` is one of the kind's (csv, xlsx)."""
     check_dimension(by)
-    if format not in ("csv", "xlsx"):
-        raise LedgerError(f"unknown format {format!r} for the trial balance: use csv or xlsx")
 
     def write(connection: Connection, scope: Scope, path: Path) -> int:
         table = trial_balance_table(trial_balance(connection, scope, by), by)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from netfund.ledger.exports.records import XAF_VERSIONS, Writer
+from netfund.ledger.exports.registry import XAF_VERSIONS, Writer
 from netfund.ledger.exports.rows import stream_postings
 from netfund.ledger.exports.scope import NETWORK_FUND, Scope
 from netfund.ledger.model.errors import InvariantViolation, LedgerError
@@ -219,7 +219,7 @@ def _transaction_totals(
 def xaf_writer(
     xaf_version: str = "4.0", today: Callable[[], datetime.date] | None = None
 ) -> Writer:
-    """The `export_records.Writer` of an XAF file of ``xaf_version``."""
+    """The `registry.Writer` of an XAF file of ``xaf_version``."""
     xaf = _Xaf(xaf_version)
     clock = today or datetime.date.today
 

@@ -160,8 +160,7 @@ def test_a_failing_export_leaves_no_file_and_no_record(engine: Engine, tmp_path:
     with pytest.raises(OSError, match="No space"):
         run_export(engine, ExportRequest("journal", "csv", target), failing)
     assert list(folder.iterdir()) == []
-    with engine.connect() as connection:
-        assert list_exports(connection) == []
+    assert list_exports(engine) == []
 
 
 def test_the_writer_thread_passes_errors_back() -> None:
