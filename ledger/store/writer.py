@@ -3,9 +3,12 @@
 An `Appender` lives inside one write transaction. It locks the chain head first (so two
 writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
 transaction, re-checks that it balances, and inserts rows in batches: on SQLite multi-row
-`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The debits
-and credits per period, account, fund and group are added to `balance_totals` when the head
-moves, in the same transaction, so the totals always describe the postings up to the head.
+`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The chain
+head follows each batch: on SQLite that is when the database checks that the transactions it
+passes balance per fund (migration 0006), a batch at a time, so the check sorts a batch's
+postings and not a whole import's. The debits and credits per period, account, fund and group
+are added to `balance_totals` in `finish()`, in the same transaction, so in every committed
+snapshot the totals describe the postings up to the head.
 Nothing is visible to anyone until the surrounding transaction commits, so an import stores
 everything or nothing. Only the buffered batch is held in memory, never the transactions appended.
 
@@ -65,6 +68,7 @@ _TRANSACTION_COLUMNS = (
     "prev_hash",
     "hash",
 )
+_HASH_COLUMN = _TRANSACTION_COLUMNS.index("hash")
 _POSTING_COLUMNS = ("txn_id", "line_no", "account", "fund", "group", "amount_cents")
 #: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
 _ADD_TOTALS = (
@@ -211,6 +215,16 @@ class Appender:
             self._insert_many(transactions_table.name, _TRANSACTION_COLUMNS, transactions)
         if postings:
             self._insert_many(postings_table.name, _POSTING_COLUMNS, postings)
+        if transactions:
+            newest = transactions[-1]
+            self._move_head(newest[0], newest[_HASH_COLUMN])
+
+    def _move_head(self, last_id: int, last_hash: str) -> None:
+        self.connection.execute(
+            update(chain_head_table)
+            .where(chain_head_table.c.id == 1)
+            .values(last_txn_id=last_id, last_hash=last_hash)
+        )
 
     def _insert_many(
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -254,11 +268,7 @@ class Appender:
                 ],
             )
             self._totals = {}
-        self.connection.execute(
-            update(chain_head_table)
-            .where(chain_head_table.c.id == 1)
-            .values(last_txn_id=self.last_id, last_hash=self.last_hash)
-        )
+        self._move_head(self.last_id, self.last_hash)
 
 
 class _BackgroundWriter:
