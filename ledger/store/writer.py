@@ -3,9 +3,12 @@
 An `Appender` lives inside one write transaction. It locks the chain head first (so two
 writers on PostgreSQL queue up instead of forking the chain), numbers and hashes each
 transaction, re-checks that it balances, and inserts rows in batches: on SQLite multi-row
-`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The debits
-and credits per period, account, fund and group are added to `balance_totals` when the head
-moves, in the same transaction, so the totals always describe the postings up to the head.
+`INSERT ... VALUES (...), (...)` statements, on PostgreSQL `COPY ... FROM STDIN`. The chain
+head follows each batch: on SQLite that is when the database checks that the transactions it
+passes balance per fund (migration 0006), a batch at a time, so the check sorts a batch's
+postings and not a whole import's. The debits and credits per period, account, fund and group
+are added to `balance_totals` in `finish()`, in the same transaction, so in every committed
+snapshot the totals describe the postings up to the head.
 Nothing is visible to anyone until the surrounding transaction commits, so an import stores
 everything or nothing. Only the buffered batch is held in memory, never the transactions appended.
 
@@ -49,6 +52,8 @@ BATCH_ROWS_MAX = 20_000
 SQLITE_PARAMETERS_MAX = 30_000
 #: Ids looked up per query when checking for earlier imports.
 LOOKUP_BATCH_MAX = 500
+#: Where a transaction row holds its hash (the chain head follows the newest row written).
+_HASH_COLUMN = TRANSACTION_NAMES.index("hash")
 #: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
 _ADD_TOTALS = (
     'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, credit_cents) '
@@ -146,6 +151,16 @@ class Appender:
             self._insert_many(transactions_table.name, TRANSACTION_NAMES, transactions)
         if postings:
             self._insert_many(postings_table.name, POSTING_NAMES, postings)
+        if transactions:
+            newest = transactions[-1]
+            self._move_head(newest[0], newest[_HASH_COLUMN])
+
+    def _move_head(self, last_id: int, last_hash: str) -> None:
+        self.connection.execute(
+            update(chain_head_table)
+            .where(chain_head_table.c.id == 1)
+            .values(last_txn_id=last_id, last_hash=last_hash)
+        )
 
     def _insert_many(
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -189,11 +204,7 @@ class Appender:
                 ],
             )
             self._totals = {}
-        self.connection.execute(
-            update(chain_head_table)
-            .where(chain_head_table.c.id == 1)
-            .values(last_txn_id=self.last_id, last_hash=self.last_hash)
-        )
+        self._move_head(self.last_id, self.last_hash)
 
 
 class _BackgroundWriter:

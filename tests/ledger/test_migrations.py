@@ -1,17 +1,19 @@
-"""Migrations 0004 and 0005 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
+"""Migrations 0004 to 0006 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
 
 The ledger is written, then the schema taken down to 0003 (the index and triggers 0001 made,
 no balance totals), then `initialize` upgrades it: the covering balance index replaces the old
 one, on PostgreSQL the closed-period checks become statement triggers, `balance_totals` is
 filled from the stored postings, and the stored ledger still verifies, gives the same balances
 and refuses raw inserts into a closed period, also in a multi-row insert where only one row is
-closed.
+closed. A ledger at 0005 accepts an unbalanced transaction written around netfund; upgraded to
+0006 it refuses it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events
+from tests.support.raw_writes import BALANCED, UNBALANCED, driver_connection, write_raw
 from tests.support.reliability import run_cli
 from tests.support.totals import posting_sums, stored_totals
 
@@ -43,6 +46,13 @@ EVENTS = [
 ]
 
 
+def _downgrade(engine: Engine, revision: str) -> None:
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 @pytest.fixture
 def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engine]:
     """A ledger at schema 0003 with a closed 2026 and a transaction in 2027."""
@@ -53,10 +63,7 @@ def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engi
     import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
     close_period(engine, "2026")
     # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
-    with writing(engine) as connection:
-        config = database._alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    _downgrade(engine, "0003")
     yield engine
     engine.dispose()
 
@@ -80,7 +87,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0005"
+    assert database.head_revision() == "0006"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -114,22 +121,25 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
             )
         )
     with engine.connect() as connection:
-        ids = dict(
-            connection.execute(
-                text(
-                    "SELECT external_id, id FROM transactions WHERE external_id IN "
-                    "('e-1', 'c-gem-27')"
-                )
-            ).all()
-        )
+        closed_id = connection.execute(
+            text("SELECT id FROM transactions WHERE external_id = 'e-1'")
+        ).scalar_one()
     with pytest.raises(Exception, match="closed"), engine.begin() as connection:
-        # One statement, two rows: the 2027 line is fine, the 2026 line is not.
+        # One statement, two rows: the line of a new 2027 transaction is fine, the 2026 line is
+        # not. (A new transaction: since 0006 a stored one takes no more postings at all.)
+        connection.execute(
+            text(
+                "INSERT INTO transactions (id, external_id, date, period, type, description, "
+                "reference, source_hash, prev_hash, hash) VALUES (999, 'x', '2027-06-01', "
+                "'2027', 'journal', '', '', 'h', 'p999', 'h999')"
+            )
+        )
         connection.execute(
             text(
                 "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
-                "(:open, 90, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
+                "(999, 1, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
             ),
-            {"open": ids["c-gem-27"], "closed": ids["e-1"]},
+            {"closed": closed_id},
         )
     with reading(engine) as connection:
         assert balances(connection, by=("account", "fund", "group")) == before
@@ -137,13 +147,34 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     verify(engine)
 
 
+def test_upgrade_from_0005_makes_the_database_refuse_unbalanced_transactions(
+    old_ledger: Engine, db_url: str
+) -> None:
+    engine = old_ledger
+    initialize(engine)
+    _downgrade(engine, "0005")
+    unbalanced = UNBALANCED["zero overall, not per fund"]
+    with driver_connection(db_url) as (raw, paramstyle):
+        # Nothing in a 0005 database checks invariant 1 (rolled back: the ledger stays sound).
+        write_raw(raw.cursor(), unbalanced, paramstyle=paramstyle, date=date(2027, 6, 1))
+        raw.rollback()
+    result = run_cli(db_url, "init")
+    assert result.exit_code == 0, result.output
+    assert "upgraded from schema 0005 to 0006" in result.output
+    with driver_connection(db_url) as (raw, paramstyle):
+        with pytest.raises(Exception, match="does not balance per fund"):
+            write_raw(raw.cursor(), unbalanced, paramstyle=paramstyle, date=date(2027, 6, 1))
+            raw.commit()
+        raw.rollback()
+        write_raw(raw.cursor(), BALANCED, paramstyle=paramstyle, date=date(2027, 6, 1))
+        raw.commit()
+    verify(engine)
+
+
 def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
     engine = old_ledger
     initialize(engine)
-    with writing(engine) as connection:
-        config = database._alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    _downgrade(engine, "0003")
     assert "ix_postings_account_fund" in _index_names(engine)
     initialize(engine)
     assert "ix_postings_balance" in _index_names(engine)
@@ -169,5 +200,5 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0005"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0006"
     assert "upgraded from" not in run_cli(db_url, "init").output

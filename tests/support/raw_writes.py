@@ -1,0 +1,130 @@
+"""A writer around netfund: a transaction stored with raw SQL, as another tool could store it.
+
+It does what netfund's writer does (the next chain position, a correct hash, the balance
+totals, the chain head) but with plain statements through any DB-API cursor and none of the
+writer's checks, so only the database stands between it and an unbalanced transaction. A
+balanced transaction written this way verifies like one netfund wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from netfund.ledger.model.entries import Draft, Posting, chain_hash, source_hash
+from sqlalchemy.engine import make_url
+
+#: (account, fund, cents) per line.
+Line = tuple[str, str, int]
+
+BALANCED: tuple[Line, ...] = (
+    ("Assets:Bank", "GEM", 500),
+    ("Income:Contributions", "GEM", -500),
+)
+UNBALANCED: dict[str, tuple[Line, ...]] = {
+    "sum is not zero": (("Assets:Bank", "GEM", 500), ("Income:Contributions", "GEM", -499)),
+    "zero overall, not per fund": (
+        ("Assets:Bank", "GEM", 500),
+        ("Income:Contributions", "ZVK", -500),
+    ),
+    "zero per fund, not actual and budget apart": (
+        ("Assets:Bank", "GEM", 500),
+        ("Budget:Unallocated", "GEM", -500),
+    ),
+    "a single posting": (("Assets:Bank", "GEM", 500),),
+}
+
+
+def write_raw(
+    cursor: Any,
+    lines: Sequence[Line],
+    *,
+    paramstyle: str,
+    external_id: str = "raw-1",
+    date: datetime.date = datetime.date(2026, 6, 1),
+    one_row_at_a_time: bool = True,
+    move_head: bool = True,
+) -> int:
+    """Store one transaction of ``lines`` after the chain head; return its id.
+
+    ``paramstyle`` is the driver's ("qmark" for sqlite3, "format" for psycopg). Postings go
+    in one statement each (``one_row_at_a_time``: the transaction is unbalanced between
+    them) or in one multi-row statement. The caller commits.
+    """
+    mark = "?" if paramstyle == "qmark" else "%s"
+
+    def run(sql: str, *values: Any) -> None:
+        cursor.execute(sql.replace("?", mark), values)
+
+    cursor.execute("SELECT last_txn_id, last_hash FROM chain_head WHERE id = 1")
+    last_id, last_hash = cursor.fetchone()
+    txn_id = last_id + 1
+    draft = Draft(
+        external_id=external_id,
+        date=date,
+        type="journal",
+        description="written around netfund",
+        reference="",
+        postings=tuple(Posting(account, fund, None, cents) for account, fund, cents in lines),
+        source_hash=source_hash(external_id),
+    )
+    txn_hash = chain_hash(last_hash, txn_id, draft)
+    run(
+        "INSERT INTO transactions (id, external_id, date, period, type, description, "
+        "reference, source_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        txn_id,
+        external_id,
+        date.isoformat(),
+        draft.period,
+        draft.type,
+        draft.description,
+        draft.reference,
+        draft.source_hash,
+        last_hash,
+        txn_hash,
+    )
+    rows = [(txn_id, n, p.account, p.fund, p.amount_cents) for n, p in enumerate(draft.postings, 1)]
+    posting = "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
+    if one_row_at_a_time:
+        for row in rows:
+            run(posting + "(?, ?, ?, ?, ?)", *row)
+    else:
+        run(posting + ", ".join(["(?, ?, ?, ?, ?)"] * len(rows)), *(v for row in rows for v in row))
+    for _, _, account, fund, cents in rows:
+        run(
+            'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, '
+            "credit_cents) VALUES (?, ?, ?, '', ?, ?) "
+            'ON CONFLICT (period, account, fund, "group") DO UPDATE SET '
+            "debit_cents = balance_totals.debit_cents + excluded.debit_cents, "
+            "credit_cents = balance_totals.credit_cents + excluded.credit_cents",
+            draft.period,
+            account,
+            fund,
+            max(cents, 0),
+            max(-cents, 0),
+        )
+    if move_head:
+        run("UPDATE chain_head SET last_txn_id = ?, last_hash = ? WHERE id = 1", txn_id, txn_hash)
+    return txn_id
+
+
+@contextmanager
+def driver_connection(db_url: str, *, foreign_keys: bool = True) -> Iterator[tuple[Any, str]]:
+    """A connection of the database driver itself, which netfund never configured, and its
+    paramstyle. SQLite's enforces foreign keys only if asked (``foreign_keys``)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        connection: Any = sqlite3.connect(url.database or "")
+        connection.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        paramstyle = "qmark"
+    else:
+        connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(False))
+        paramstyle = "format"
+    try:
+        yield connection, paramstyle
+    finally:
+        connection.close()
