@@ -2,8 +2,10 @@
 
 The ORM is storage, not the domain: the engine reads and writes these tables with Core
 statements and hands out the frozen records of `entries.py`. Invariants live in the schema too
-(check constraints, unique keys, foreign keys), and the migration adds the triggers that make
-transactions and postings append-only. Money is BigInteger cents, never Numeric.
+(check constraints, unique keys, foreign keys), and the migrations add the triggers that make
+transactions and postings append-only and refuse a transaction that does not balance per fund
+(0006; its helper tables are the migration's, not declared here). Money is BigInteger cents,
+never Numeric.
 """
 
 from __future__ import annotations
@@ -197,7 +199,8 @@ class ChainHeadRow(Base):
 
     Writers lock this row first, which serialises appends on PostgreSQL (so the chain never
     forks), and verification compares it with the chain, so deleting the newest transaction
-    does not go unnoticed.
+    does not go unnoticed. On SQLite, moving it is when the database checks that the
+    transactions it passes balance per fund (migration 0006).
     """
 
     __tablename__ = "chain_head"

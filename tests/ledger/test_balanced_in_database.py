@@ -24,7 +24,13 @@ from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import write_events
-from tests.support.raw_writes import BALANCED, UNBALANCED, driver_connection, write_raw
+from tests.support.raw_writes import (
+    ALSO_BALANCED,
+    BALANCED,
+    UNBALANCED,
+    driver_connection,
+    write_raw,
+)
 
 EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
@@ -69,12 +75,14 @@ def _commit(connection: Any, lines: Any, **options: Any) -> int:
 
 
 @pytest.mark.parametrize("one_row_at_a_time", [True, False])
+@pytest.mark.parametrize("case", ["plain", *sorted(ALSO_BALANCED)])
 def test_a_balanced_transaction_written_around_netfund_is_accepted(
-    ledger: Engine, db_url: str, one_row_at_a_time: bool, tmp_path: Path
+    ledger: Engine, db_url: str, case: str, one_row_at_a_time: bool, tmp_path: Path
 ) -> None:
+    lines = ALSO_BALANCED.get(case, BALANCED)
     before = _count(ledger)
     with driver_connection(db_url) as connection:
-        txn_id = _commit(connection, BALANCED, one_row_at_a_time=one_row_at_a_time)
+        txn_id = _commit(connection, lines, one_row_at_a_time=one_row_at_a_time)
     assert txn_id == before + 1 == _count(ledger)
     assert verify(ledger).transactions == txn_id
     # netfund's own writer goes on after it.

@@ -25,6 +25,20 @@ BALANCED: tuple[Line, ...] = (
     ("Assets:Bank", "GEM", 500),
     ("Income:Contributions", "GEM", -500),
 )
+#: Balanced the way `entries.unbalanced_funds` has it (actual and budget lines apart; a budget
+#: line is ``Budget`` or ``Budget:...``, case and all), though written around netfund.
+ALSO_BALANCED: dict[str, tuple[Line, ...]] = {
+    "actual and budget lines, each balanced": (
+        *BALANCED,
+        ("Budget:Unallocated", "GEM", -300),
+        ("Budget:Allocated:WG-A", "GEM", 300),
+    ),
+    "two funds, each balanced": (*BALANCED, ("Assets:Bank", "ZVK", 7), ("Income:X", "ZVK", -7)),
+    "'budget:' in lower case is an actual account": (
+        ("Assets:Bank", "GEM", 500),
+        ("budget:x", "GEM", -500),
+    ),
+}
 UNBALANCED: dict[str, tuple[Line, ...]] = {
     "sum is not zero": (("Assets:Bank", "GEM", 500), ("Income:Contributions", "GEM", -499)),
     "zero overall, not per fund": (

@@ -69,8 +69,9 @@ def with_query(url: str, **params: str) -> str:
 
 
 def drop_guards(engine: Engine) -> None:
-    """Drop every trigger of the ledger (append-only, closed periods): what an attacker with
-    write access to the database can do. Found in the catalogue, so new triggers go too."""
+    """Drop every trigger of the ledger (append-only, closed periods, balanced transactions):
+    what an attacker with write access to the database can do. Found in the catalogue, so
+    new triggers go too (PostgreSQL's deferred constraint trigger of migration 0006 as well)."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             rows = connection.execute(

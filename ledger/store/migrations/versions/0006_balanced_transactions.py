@@ -64,7 +64,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: `entries.is_budget_account` in SQL: budget lines balance apart from the actual ones.
-BUDGET_LINE = "(account = 'Budget' OR substr(account, 1, 7) = 'Budget:')"
+#: PostgreSQL's LIKE is case-sensitive and a quarter faster here than substr; SQLite's LIKE
+#: ignores case, so SQLite compares the prefix.
+BUDGET_LINE_POSTGRESQL = "(account = 'Budget' OR account LIKE 'Budget:%')"
+BUDGET_LINE_SQLITE = "(account = 'Budget' OR substr(account, 1, 7) = 'Budget:')"
 UNBALANCED_MESSAGE = "does not balance per fund (actual and budget lines apart)"
 
 
@@ -80,7 +83,7 @@ def _postgresql_upgrade() -> None:
     op.execute(
         "CREATE FUNCTION netfund_note_unbalanced() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "INSERT INTO pending_balance_checks (txn_id) SELECT DISTINCT txn_id FROM new_rows "
-        f"GROUP BY txn_id, fund, {BUDGET_LINE} HAVING SUM(amount_cents) <> 0 "
+        f"GROUP BY txn_id, fund, {BUDGET_LINE_POSTGRESQL} HAVING SUM(amount_cents) <> 0 "
         "ON CONFLICT DO NOTHING; RETURN NULL; END $$"
     )
     op.execute(
@@ -91,9 +94,9 @@ def _postgresql_upgrade() -> None:
     op.execute(
         "CREATE FUNCTION netfund_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "DECLARE bad record; BEGIN "
-        f"SELECT fund, {BUDGET_LINE} AS budget, SUM(amount_cents) AS total INTO bad "
+        f"SELECT fund, {BUDGET_LINE_POSTGRESQL} AS budget, SUM(amount_cents) AS total INTO bad "
         "FROM postings WHERE txn_id = NEW.txn_id "
-        f"GROUP BY fund, {BUDGET_LINE} HAVING SUM(amount_cents) <> 0 LIMIT 1; "
+        f"GROUP BY fund, {BUDGET_LINE_POSTGRESQL} HAVING SUM(amount_cents) <> 0 LIMIT 1; "
         f"IF FOUND THEN RAISE EXCEPTION 'transaction % {UNBALANCED_MESSAGE}: its % lines of "
         "fund % sum to % cents', NEW.txn_id, CASE WHEN bad.budget THEN 'budget' "
         "ELSE 'actual' END, bad.fund, bad.total USING ERRCODE = 'check_violation'; END IF; "
@@ -129,7 +132,7 @@ def _sqlite_upgrade() -> None:
         "chain_head_balanced BEFORE UPDATE ON chain_head",
         "NEW.last_txn_id > OLD.last_txn_id AND EXISTS (SELECT 1 FROM postings "
         "WHERE txn_id > OLD.last_txn_id AND txn_id <= NEW.last_txn_id "
-        f"GROUP BY txn_id, fund, {BUDGET_LINE} HAVING SUM(amount_cents) <> 0)",
+        f"GROUP BY txn_id, fund, {BUDGET_LINE_SQLITE} HAVING SUM(amount_cents) <> 0)",
         f"a transaction the chain head moves past {UNBALANCED_MESSAGE}",
     )
     _sqlite_trigger(
@@ -146,9 +149,10 @@ def _sqlite_upgrade() -> None:
         "never_head INTEGER NOT NULL CHECK (never_head = 0) "
         "REFERENCES chain_head (id) DEFERRABLE INITIALLY DEFERRED)"
     )
+    # The row exists after a batch's first transaction: later rows stop at the first test.
     op.execute(
         "CREATE TRIGGER transactions_beyond_head AFTER INSERT ON transactions "
-        f"WHEN NEW.id > {_HEAD} AND NOT EXISTS (SELECT 1 FROM pending_head_move) "
+        f"WHEN NOT EXISTS (SELECT 1 FROM pending_head_move) AND NEW.id > {_HEAD} "
         "BEGIN INSERT INTO pending_head_move (id, never_head) VALUES (1, 0); END"
     )
     op.execute(
