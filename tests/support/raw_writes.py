@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from netfund.ledger.model.entries import Draft, Posting, chain_hash, source_hash
+from netfund.ledger.model.canonical import chain_hash
+from netfund.ledger.model.entries import Draft, Posting, source_hash
 from sqlalchemy.engine import make_url
 
 #: (account, fund, cents) per line.
