@@ -1,15 +1,15 @@
 """Allocation of transformation funds across working groups with a linear program.
 
 Data flow: `plan.load_plan` reads plan.toml → `Plan.to_problem` joins it with the ledger's
-figures into an `AllocationProblem` → `solve.solve_allocation` runs the LP stages (objective,
+figures into an `AllocationProblem` → `stages.solve_allocation` runs the LP stages (objective,
 then tie-breaks), `rounding` turns euros into exact cents, `checks` re-checks every constraint
 in integers → an `AllocationResult` (canonical `to_dict()`), which `explain.explain` puts in
 words. An infeasible plan raises `InfeasibleError` with the `diagnosis` lines.
 
 Modules: `problem` and `result` (the records), `plan` (input), `model` (the LP), `solver`
 (solver choice, limits, tolerances, status and dual signs), `lp_arrays` and `certificate` (every
-"optimal" checked from the LP's own data and the duals), `solve` (the stages), `tiebreak`,
-`rounding` with `maxflow`, `checks`, `diagnosis`, `explain`, `wording` (amounts in words).
+"optimal" checked from the LP's own data and the duals), `stages` (the stages), `tiebreak`,
+`rounding/` (cents, exact, maxflow), `checks`, `diagnosis`, `explain`, `wording` (amounts in words).
 """
 
 from netfund.allocation.checks import allocation_violations, require_valid_allocation

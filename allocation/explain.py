@@ -2,7 +2,7 @@
 
 The figures are the shadow prices of the priority stage (for `proportional`, the final
 objective stage, with the smallest fill ratio held), taken with their signs fixed in
-`solve` and checked against finite differences in the tests. A price is the change of the
+`stages` and checked against finite differences in the tests. A price is the change of the
 priority objective (weight × euros) per euro of looser constraint. In a degenerate LP a price
 is one-sided (it holds for one more euro, not necessarily for one less); the sentences only
 speak of "one more euro" for that reason.

@@ -71,7 +71,7 @@ def connect(url: str | None = None) -> Engine:
         backend = parsed.get_backend_name()
         if backend == "sqlite":
             # check_same_thread off: an import's background writer uses the connection while
-            # the importing thread waits (never both at once, see appender.py).
+            # the importing thread waits (never both at once, see writer.py).
             engine = create_engine(
                 resolved,
                 connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False},

@@ -241,7 +241,7 @@ EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf")
 
 
 class ExportRow(Base):
-    """One export written (see `export_records.py`); append-only like the transactions.
+    """One export written (see `exports/records.py`); append-only like the transactions.
 
     `fingerprint` is the newest transaction's hash when the export was taken and
     `last_txn_id` its chain position: the export holds exactly the transactions up to it.

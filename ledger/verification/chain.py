@@ -9,7 +9,7 @@ names the first transaction that does not match. Reads are streamed in batches, 
 stays flat.
 
 A large chain is cut into ranges of ids checked in parallel processes (`verify_pool.py`), each
-range from the stored hash of the transaction before it (`verify_range.py`). The ranges are
+range from the stored hash of the transaction before it (`ranges.py`). The ranges are
 joined here in chain order: each must start from the hash the range before it recomputed last,
 and the first range with an error gives the error, so the report is the one a single pass
 gives. The newest id is pinned once, in this process's snapshot, so every worker checks the
