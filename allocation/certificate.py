@@ -120,7 +120,9 @@ def certify(arrays: LpArrays, dual_sign: float, precision: float = 0.0) -> Certi
     )
     objective = math.fsum((arrays.cost * x).tolist()) + arrays.constant
     maximise = arrays.maximise
-    scale = max(1.0, float(np.abs(arrays.cost).max())) if arrays.cost.size else 1.0
+    scale = (
+        max(1.0, float(np.abs(arrays.cost).max())) if arrays.cost.size else 1.0
+    )  # money-safe: solver magnitudes
     row_terms, row_leaning = _bound_terms(y, arrays.row_lower, arrays.row_upper, maximise)
     column_terms, column_leaning = _bound_terms(reduced, arrays.lower, arrays.upper, maximise)
     bound = math.fsum([*row_terms, *column_terms]) + arrays.constant
@@ -128,6 +130,7 @@ def certify(arrays: LpArrays, dual_sign: float, precision: float = 0.0) -> Certi
     infeasibility = max(row_leaning, column_leaning) / scale
     allowance = (0.0, 0.0, 0.0)
     if precision:
+        # money-safe: the solver's euros are floats already; this only sizes a tolerance
         size = max(1.0, float(np.abs(activity).max(initial=0)), float(np.abs(x).max(initial=0)))
         magnitude = math.fsum(np.abs(arrays.cost * x).tolist()) + math.fsum(map(abs, row_terms))
         magnitude += math.fsum(map(abs, column_terms))
@@ -144,7 +147,9 @@ def _bound_terms(
     leans_up = prices > 0 if maximise else prices < 0
     side = np.where(leans_up, upper, lower)
     unbounded = np.isinf(side) & (prices != 0)
-    leaning = float(np.abs(prices[unbounded]).max()) if unbounded.any() else 0.0
+    leaning = (
+        float(np.abs(prices[unbounded]).max()) if unbounded.any() else 0.0
+    )  # money-safe: solver magnitudes
     with np.errstate(invalid="ignore"):
         terms = np.where((prices == 0) | unbounded, 0.0, prices * side)
     return terms.tolist(), leaning
@@ -153,7 +158,7 @@ def _bound_terms(
 def _largest(values: np.ndarray) -> float:
     """The largest entry, at least 0; infinite bounds give -inf or nan entries, ignored."""
     finite = values[np.isfinite(values)]
-    return max(0.0, float(finite.max())) if finite.size else 0.0
+    return max(0.0, float(finite.max())) if finite.size else 0.0  # money-safe: solver magnitudes
 
 
 def _number(value: float | None) -> float:

@@ -6,8 +6,9 @@ the exports log: journal (CSV, XLSX, Parquet), trial balance, Beancount, hledger
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from netfund.ledger.model.lazy import lazy_api
 
 #: Where each public name lives; loaded lazily, since writers pull in pyarrow and lxml.
 _HOMES: dict[str, str] = {
@@ -33,13 +34,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_api(__name__, _HOMES)
 
 
 if TYPE_CHECKING:

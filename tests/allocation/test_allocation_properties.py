@@ -1,6 +1,7 @@
 """Properties on random plans, checked independently of the engine's own code.
 
-Every check here is written out again in the test: the integer constraints, the totals, the
+Every check is written out again, apart from the engine: the integer constraints (in
+tests/support/allocation_referee.py, shared with the referee test), the totals, the
 bound on the rounding's effect on the objective, determinism, and a reference LP built from
 plain matrices and solved with ``scipy.optimize.linprog(method="highs")``.
 """
@@ -25,6 +26,8 @@ from netfund.allocation import (
 )
 from netfund.allocation.errors import InfeasibleError
 from scipy.optimize import linprog
+
+from tests.support.allocation_referee import integer_violations
 
 SETTINGS = settings(
     max_examples=60,
@@ -73,44 +76,6 @@ def solved(problem: AllocationProblem) -> AllocationResult:
         assert error.diagnosis  # never a bare "infeasible"
         assume(False)
         raise
-
-
-def integer_violations(problem: AllocationProblem, result: AllocationResult) -> list[str]:
-    """Every constraint, in integer cents, written out independently of `checks`."""
-    broken = []
-    requests = {r.group: r for r in problem.requests}
-    for item in result.allocations:
-        funder = problem.funder(item.funder)
-        if item.amount_cents <= 0 or not isinstance(item.amount_cents, int):
-            broken.append(f"bad amount {item}")
-        if funder.eligible_groups is not None and item.group not in funder.eligible_groups:
-            broken.append(f"earmark {item}")
-        if item.group not in requests:
-            broken.append(f"no request {item}")
-    for funder in problem.funders:
-        mine = [i for i in result.allocations if i.funder == funder.code]
-        total = sum(i.amount_cents for i in mine)
-        if total > funder.available_cents:
-            broken.append(f"availability {funder.code}")
-        if funder.overhead_cap is not None:
-            overhead = sum(i.amount_cents for i in mine if requests[i.group].overhead)
-            cap = funder.overhead_cap
-            if cap.denominator * (funder.already_allocated_overhead_cents + overhead) > (
-                cap.numerator * (funder.already_allocated_cents + total)
-            ):
-                broken.append(f"funder cap {funder.code}")
-    for request in problem.requests:
-        total = sum(i.amount_cents for i in result.allocations if i.group == request.group)
-        if not request.min_cents <= total <= request.max_cents:
-            broken.append(f"bounds {request.group}")
-    total = sum(i.amount_cents for i in result.allocations)
-    overhead = sum(i.amount_cents for i in result.allocations if requests[i.group].overhead)
-    cap = problem.overhead_cap
-    if cap.denominator * (problem.already_allocated_overhead_cents + overhead) > (
-        cap.numerator * (problem.already_allocated_cents + total)
-    ):
-        broken.append("network cap")
-    return broken
 
 
 def pair_count(problem: AllocationProblem, group: str) -> int:
