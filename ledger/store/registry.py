@@ -16,6 +16,7 @@ earmarks are a mirror for queries, written in the same transaction from the same
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,11 @@ _MIRROR_TABLES: dict[str, Table] = {
     "funders": funders_table,
     "earmarks": earmarks_table,
 }
+
+#: The columns the mirror tables share with `network_document`, by name and meaning.
+_HEADER_FIELDS = ("name", "currency", "language", "population", "overhead_cap")
+_FUNDER_FIELDS = ("code", "name", "kind", "framework", "overhead_cap", "unspent")
+_GROUP_FIELDS = ("code", "name", "overhead", "parent")
 
 #: Rows per mirror table, as `mirror_rows` makes them and `read_mirror` reads them.
 MirrorRows = dict[str, list[dict[str, Any]]]
@@ -196,35 +202,22 @@ def network_from_mirror(rows: MirrorRows) -> Network | None:
     if not rows["network"]:
         return None
     header = rows["network"][0]
-    earmarks: dict[str, set[str]] = {}
-    for row in rows["earmarks"]:
-        earmarks.setdefault(row["funder"], set()).add(row["group"])
-    return Network(
-        name=header["name"],
-        currency=header["currency"],
-        language=header["language"],
-        population=header["population"],
-        overhead_cap=Decimal(header["overhead_cap"]),
-        funders=tuple(
-            Funder(
-                code=row["code"],
-                name=row["name"],
-                kind=row["kind"],
-                framework=row["framework"],
-                overhead_cap=None if row["overhead_cap"] is None else Decimal(row["overhead_cap"]),
-                eligible_groups=frozenset(earmarks.get(row["code"], set()))
-                if row["earmarked"]
-                else None,
-                unspent=row["unspent"],
-            )
-            for row in sorted(rows["funders"], key=lambda row: row["position"])
-        ),
-        groups=tuple(
-            Group(
-                code=row["code"], name=row["name"], overhead=row["overhead"], parent=row["parent"]
-            )
-            for row in sorted(rows["groups"], key=lambda row: row["position"])
-        ),
+    earmarks: dict[str, list[str]] = {}
+    for row in sorted(rows["earmarks"], key=lambda row: row["group"]):
+        earmarks.setdefault(row["funder"], []).append(row["group"])
+    return network_from_document(
+        {
+            **{name: header[name] for name in _HEADER_FIELDS},
+            "funders": [
+                {name: row[name] for name in _FUNDER_FIELDS}
+                | {"eligible_groups": earmarks.get(row["code"], []) if row["earmarked"] else None}
+                for row in sorted(rows["funders"], key=lambda row: row["position"])
+            ],
+            "groups": [
+                {name: row[name] for name in _GROUP_FIELDS}
+                for row in sorted(rows["groups"], key=lambda row: row["position"])
+            ],
+        }
     )
 
 
@@ -289,14 +282,8 @@ def store_network(connection: Connection, network: Network) -> tuple[int, int]:
     merged = (
         network
         if stored is None
-        else Network(
-            name=stored.name,
-            currency=stored.currency,
-            language=stored.language,
-            population=stored.population,
-            overhead_cap=stored.overhead_cap,
-            funders=stored.funders + new_funders,
-            groups=stored.groups + new_groups,
+        else replace(
+            stored, funders=stored.funders + new_funders, groups=stored.groups + new_groups
         )
     )
     _insert_mirror(connection, mirror_rows(merged), {f.code for f in new_funders}, stored)

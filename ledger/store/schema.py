@@ -64,6 +64,13 @@ HASH_LENGTH = 64
 RECORD_KINDS = ("network", "run", "close")
 
 
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The check that ``column`` holds one of ``values``, named after the column."""
+    return CheckConstraint(
+        f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")", name=column
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -127,10 +134,7 @@ class TransactionRow(Base):
 
     __tablename__ = "transactions"
     __table_args__ = (
-        CheckConstraint(
-            "type IN (" + ", ".join(f"'{name}'" for name in TRANSACTION_TYPES) + ")",
-            name="type",
-        ),
+        _one_of("type", TRANSACTION_TYPES),
         CheckConstraint("id > 0", name="positive_id"),
         Index("ix_transactions_period_type", "period", "type"),
     )
@@ -235,9 +239,7 @@ class LedgerRecordRow(Base):
 
     __tablename__ = "ledger_records"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{kind}'" for kind in RECORD_KINDS) + ")", name="kind"
-        ),
+        _one_of("kind", RECORD_KINDS),
         CheckConstraint("seq > 0", name="positive_seq"),
     )
 
@@ -286,9 +288,7 @@ class ExportRow(Base):
 
     __tablename__ = "exports"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{kind}'" for kind in EXPORT_KINDS) + ")", name="kind"
-        ),
+        _one_of("kind", EXPORT_KINDS),
         CheckConstraint("row_count >= 0 AND last_txn_id >= 0 AND file_bytes >= 0", name="counts"),
     )
 
