@@ -139,14 +139,27 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         "DELETE FROM records_head",
         "UPDATE records_head SET last_seq = 0",
         "UPDATE closed_periods SET last_txn_id = 1",
+        "INSERT INTO funders SELECT * FROM funders WHERE code = 'ZONMW' "
+        "ON CONFLICT (code) DO UPDATE SET unspent = 'carry_over'",
+        # SQLite's REPLACE deletes the row it replaces without firing DELETE triggers.
+        "INSERT OR REPLACE INTO funders SELECT code, name, kind, framework, overhead_cap, "
+        "earmarked, 'carry_over', position FROM funders WHERE code = 'ZONMW'",
+        "REPLACE INTO closed_periods VALUES ('2026', 99)",
+        "REPLACE INTO earmarks VALUES ('ZONMW', 'PMO')",
+        "REPLACE INTO ledger_records SELECT seq, kind, content, transaction_head, prev_hash, "
+        "hash FROM ledger_records WHERE seq = 1",
     ],
 )
 def test_the_database_refuses_changing_what_decides_money(
     db_url: str, tmp_path: Path, statement: str
 ) -> None:
+    if statement.split()[0:2] in (["REPLACE", "INTO"], ["INSERT", "OR"]) and "sqlite" not in db_url:
+        pytest.skip("REPLACE is SQLite's")
     _ledger(db_url, tmp_path)
     _ok(db_url, "close", "2026")
-    with pytest.raises(Exception, match=r"append-only|never moves back|cannot be deleted"):
+    with pytest.raises(
+        Exception, match=r"append-only|never moves back|cannot be deleted|extend the records chain"
+    ):
         _execute(db_url, statement)
     _ok(db_url, "verify")
 

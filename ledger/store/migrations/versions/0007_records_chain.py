@@ -19,6 +19,9 @@ money, and `verify` passed. From this revision:
   closed_periods, allocation_runs and exports (allocation_runs gains PostgreSQL's TRUNCATE
   guard, which 0002 left out). `records_head` never moves back, only onto the newest record,
   and is never deleted; a record must extend the chain (the next seq, linked to the head).
+  SQLite's `INSERT OR REPLACE` deletes the row it replaces without firing DELETE triggers:
+  on these tables and on closed_periods, allocation_runs and exports an insert that would
+  replace a row is refused (PostgreSQL's `ON CONFLICT DO UPDATE` fires the UPDATE triggers).
 - The upgrade takes over an existing ledger's documents as it finds them: network version 1
   from its tables, a record per stored run, a record per closed period, with the same
   functions netfund writes records with. Settings changed around netfund before the upgrade
@@ -48,6 +51,18 @@ _WHY = {
 }
 NOTE = {"recorded_by": "migration 0007"}
 _RECORDS_MESSAGE = "a record must extend the records chain: the next seq, linked to its head"
+#: SQLite's INSERT OR REPLACE deletes the row it conflicts with without firing DELETE
+#: triggers: an insert that would replace a row is refused. Each table with its unique keys.
+NO_REPLACE = {
+    "ledger_records": ("seq", "prev_hash", "hash"),
+    "network": ("id",),
+    "funders": ("code",),
+    "groups": ("code",),
+    "earmarks": ("funder, \"group\"",),
+    "closed_periods": ("period",),
+    "allocation_runs": ("id",),
+    "exports": ("id",),
+}
 
 
 def upgrade() -> None:
@@ -116,6 +131,14 @@ def _sqlite_triggers() -> None:
                 None,
                 f"{table} are append-only: {_WHY.get(table, _WHY['network'])}",
             )
+    for table, keys in NO_REPLACE.items():
+        _sqlite_trigger(
+            f"{table}_no_replace BEFORE INSERT ON {table}",
+            " OR ".join(
+                f"EXISTS (SELECT 1 FROM {table} WHERE ({key}) = ({_new(key)}))" for key in keys
+            ),
+            f"{table} are append-only: an insert may not replace a row",
+        )
     _sqlite_trigger(
         "ledger_records_extend BEFORE INSERT ON ledger_records",
         "NOT EXISTS (SELECT 1 FROM records_head WHERE id = 1 "
@@ -137,6 +160,11 @@ def _sqlite_triggers() -> None:
         "EXISTS (SELECT 1 FROM records_head)",
         "the records head exists already: it moves with an UPDATE",
     )
+
+
+def _new(key: str) -> str:
+    """``NEW.`` before each column of ``key`` (a comma list)."""
+    return ", ".join(f"NEW.{column.strip()}" for column in key.split(","))
 
 
 def _sqlite_trigger(head: str, when: str | None, message: str) -> None:
@@ -187,6 +215,7 @@ def _postgresql_triggers() -> None:
 
 _SQLITE_TRIGGERS = (
     *(f"{table}_append_only_{action}" for table in APPEND_ONLY for action in ("update", "delete")),
+    *(f"{table}_no_replace" for table in NO_REPLACE),
     "ledger_records_extend",
     "records_head_forward",
     "records_head_kept",
