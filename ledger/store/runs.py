@@ -143,14 +143,14 @@ def read_run(connection: Connection, run: str | int) -> StoredRun:
         raise LedgerError(
             f"no allocation run {run!r}: 'netfund allocations list' shows the stored runs"
         )
+    # Rows before records: a run committed in between (PostgreSQL's READ COMMITTED gives
+    # each statement a new snapshot) commits its record with it, so every row read has one.
     return _stored(row, run_records(verified_records(connection)))
 
 
 def list_runs(connection: Connection) -> list[StoredRun]:
     """Every stored run, oldest first, each checked against its record."""
     c = allocation_runs_table.c
-    records = run_records(verified_records(connection))
-    return [
-        _stored(row, records)
-        for row in connection.execute(select(allocation_runs_table).order_by(c.id))
-    ]
+    rows = connection.execute(select(allocation_runs_table).order_by(c.id)).all()
+    records = run_records(verified_records(connection))  # after the rows: see `read_run`
+    return [_stored(row, records) for row in rows]
