@@ -32,6 +32,7 @@ from typing import Generic, Literal, TypeVar
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.records import append_record, recorded_closes
 from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.repeats import Repeats
 from netfund.ledger.store.rules import LineRules, budget_problems
@@ -74,10 +75,13 @@ class PostReport(Generic[T]):
 
 
 def closed_periods(connection: Connection) -> set[str]:
-    """The closed periods: those the lock table names and those with closing entries."""
+    """The closed periods: those the lock table names, those with closing entries and those
+    the records chain closed (deleting a lock row, outside both chains, reopens nothing)."""
     t = transactions_table.c
-    return set(connection.execute(select(closed_periods_table.c.period)).scalars()) | set(
-        connection.execute(select(t.period).where(t.type == "close").distinct()).scalars()
+    return (
+        set(connection.execute(select(closed_periods_table.c.period)).scalars())
+        | set(connection.execute(select(t.period).where(t.type == "close").distinct()).scalars())
+        | set(recorded_closes(connection))
     )
 
 
@@ -200,12 +204,13 @@ class UnitOfWork:
             self.problem(line, found.message)
 
     def close_period(self, period: str) -> None:
-        """Mark ``period`` closed as of the chain's current end (after what is appended)."""
+        """Mark ``period`` closed as of the chain's current end (after what is appended): the
+        lock row, and a ``close`` record in the records chain that `verify` holds it to."""
         self._appender.flush()
         self._appender.drain()
-        self.connection.execute(
-            insert(closed_periods_table), [{"period": period, "last_txn_id": self.head_id}]
-        )
+        lock = {"period": period, "last_txn_id": self.head_id}
+        self.connection.execute(insert(closed_periods_table), [lock])
+        append_record(self.connection, "close", lock, self.head_id)
         self._closed.add(period)
 
     def _refuse(self, period: str, external_id: str) -> None:
