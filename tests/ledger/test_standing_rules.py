@@ -6,10 +6,10 @@ through one entry point (an events file, a journal, `netfund post`, `netfund rev
 allocation commit, `netfund close`) and expects exit 2, the rule named, and nothing written:
 the chain head and the number of transactions are what they were.
 
-The base ledger: 2025 committed and closed (GEM's 1,000 carried over into 2026); in 2026 GEM, ZVK and ZONMW committed 100,000,
-50,000 and 20,000; GEM allocated 40,000 to WG-A and 9,000 to PMO (overhead), ZVK 20,000 to
-WG-A, ZONMW 15,000 to WG-A and 1,000 to PMO (6.25%, its cap is 10%). The network's overhead is
-10,000 of 85,000 allocated (11.8%, its cap 15%).
+The base ledger: 2025 committed and closed (GEM's 1,000 carried over into 2026); in 2026
+GEM, ZVK and ZONMW committed 100,000, 50,000 and 20,000; GEM allocated 40,000 to WG-A and
+9,000 to PMO (overhead), ZVK 20,000 to WG-A, ZONMW 15,000 to WG-A and 1,000 to PMO (6.25%, its
+cap is 10%). The network's overhead is 10,000 of 85,000 allocated (11.8%, its cap 15%).
 """
 
 from __future__ import annotations
