@@ -349,9 +349,10 @@ weight = 1
 def test_an_allocation_commit_is_held_to_the_rules_too(
     ledger: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The allocation package checks its own result before committing it; the ledger does
-    not rely on that. With that check switched off and a run whose amounts break ZONMW's
-    earmark, the commit is still refused by the ledger, and nothing is written."""
+    """The allocation package checks a run before committing it (its result hash, its
+    amounts against the problem); the ledger does not rely on that. With those checks switched
+    off and a run whose amounts break ZONMW's earmark, the commit is still refused by the
+    ledger, and nothing is written."""
     import netfund.allocation.service as service
 
     plan = tmp_path / "plan.toml"
@@ -368,6 +369,7 @@ def test_an_allocation_commit_is_held_to_the_rules_too(
 
     monkeypatch.setattr(service, "require_valid_allocation", lambda problem, amounts: None)
     monkeypatch.setattr(service, "read_run", doctored)
+    monkeypatch.setattr(service, "checked_run", lambda stored: stored)
     before = _head(ledger)
     result = ledger("allocate", "--commit", "latest", "--date", "2026-03-01")
     assert result.exit_code == 2, result.output
