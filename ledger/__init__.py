@@ -52,7 +52,9 @@ _HOMES: dict[str, str] = {
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
     "parse_id": "netfund.ledger.model.fields",
+    "parse_period": "netfund.ledger.model.fields",
     "parse_text": "netfund.ledger.model.fields",
+    "reveal": "netfund.ledger.model.characters",
     "Draft": "netfund.ledger.model.entries",
     "Posting": "netfund.ledger.model.entries",
     "lines_fingerprint": "netfund.ledger.model.entries",
@@ -96,7 +98,6 @@ _HOMES: dict[str, str] = {
     "NO_GROUP": "netfund.ledger.figures",
     "chain_hash_at": "netfund.ledger.figures",
     "chain_position_as_of": "netfund.ledger.figures",
-    "check_period": "netfund.ledger.figures",
     "money_movements": "netfund.ledger.figures",
     "period_figures": "netfund.ledger.figures",
     "recorded_periods": "netfund.ledger.figures",
@@ -144,7 +145,6 @@ __all__ = [
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
-    "check_period",
     "close_period",
     "closed_periods",
     "connect",
@@ -165,6 +165,7 @@ __all__ = [
     "parse_date",
     "parse_dimensions",
     "parse_id",
+    "parse_period",
     "parse_text",
     "period_figures",
     "post",
@@ -179,6 +180,7 @@ __all__ = [
     "redact",
     "require_schema",
     "resolve_url",
+    "reveal",
     "reverse",
     "room_under_cap",
     "source_hash",
@@ -203,7 +205,6 @@ if TYPE_CHECKING:
         MoneyMovement,
         chain_hash_at,
         chain_position_as_of,
-        check_period,
         money_movements,
         period_figures,
         recorded_periods,
@@ -225,6 +226,7 @@ if TYPE_CHECKING:
         over_cap,
         room_under_cap,
     )
+    from netfund.ledger.model.characters import reveal
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         InputError,
@@ -240,6 +242,7 @@ if TYPE_CHECKING:
         parse_amount,
         parse_date,
         parse_id,
+        parse_period,
         parse_text,
     )
     from netfund.ledger.model.limits import (
