@@ -28,7 +28,7 @@ from netfund.ledger.importer import import_events
 from sqlalchemy import Engine
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML, write_events
-from tests.support.reliability import PLAN, run_cli, write_text
+from tests.support.reliability import PLAN, assert_refused, run_cli, write_text
 
 YEARS = """\
 c-24,2024-01-05,commitment,GEM,,100.00,,
@@ -40,25 +40,6 @@ r-26,2026-01-10,receipt,GEM,,300.00,,
 """
 #: Periods written in digits other than 0-9, or hidden characters around a year.
 NOT_PERIODS = ["２０２６", "٢٠٢٦", "2026\u200b", "20\u202e26"]
-
-
-def _state(db_url: str) -> tuple[int, str, str]:
-    """Transactions and fingerprint (the chain), and the stored allocation runs."""
-    verified = run_cli(db_url, "verify", "--json")
-    assert verified.exit_code == 0, verified.output
-    runs = run_cli(db_url, "allocations", "list", "--json")
-    assert runs.exit_code == 0, runs.output
-    report = json.loads(verified.stdout)
-    return report["transactions"], report["fingerprint"], runs.stdout
-
-
-def _refused(db_url: str, *args: str, reason: str) -> None:
-    before = _state(db_url)
-    result = run_cli(db_url, *args)
-    assert result.exit_code == 2, (args, result.output)
-    assert reason in result.output, (args, result.output)
-    assert "Traceback" not in result.output
-    assert _state(db_url) == before, args
 
 
 def _ok(db_url: str, *args: str) -> None:
@@ -75,8 +56,8 @@ def years(db_url: str, tmp_path: Path) -> str:
 
 
 def test_a_period_that_has_not_begun_is_not_closed(years: str) -> None:
-    _refused(years, "close", "2099", reason="period 2099 has not begun")
-    _refused(years, "close", "2099", "--early", reason="period 2099 has not begun")
+    assert_refused(years, "close", "2099", reason="period 2099 has not begun")
+    assert_refused(years, "close", "2099", "--early", reason="period 2099 has not begun")
     # The real years still close, in order.
     _ok(years, "close", "2024")
     _ok(years, "close", "2025")
@@ -84,7 +65,7 @@ def test_a_period_that_has_not_begun_is_not_closed(years: str) -> None:
 
 
 def test_periods_close_oldest_first(years: str) -> None:
-    _refused(
+    assert_refused(
         years,
         "close",
         "2025",
@@ -92,15 +73,17 @@ def test_periods_close_oldest_first(years: str) -> None:
         "close 2024 first",
     )
     _ok(years, "close", "2024")
-    _refused(years, "close", "2024", reason="period 2024 is already closed")
+    assert_refused(years, "close", "2024", reason="period 2024 is already closed")
     _ok(years, "close", "2025")
-    _refused(years, "close", "2024", reason="already closed")
+    assert_refused(years, "close", "2024", reason="already closed")
 
 
 def test_the_current_year_closes_only_with_early(years: str) -> None:
     year = str(datetime.date.today().year)
-    _refused(years, "close", year, reason=f"period {year} has not ended (it ends {year}-12-31")
-    _refused(years, "close", year, reason="or give --early to close it now all the same")
+    assert_refused(
+        years, "close", year, reason=f"period {year} has not ended (it ends {year}-12-31"
+    )
+    assert_refused(years, "close", year, reason="or give --early to close it now all the same")
 
 
 @pytest.mark.parametrize("period", NOT_PERIODS)
@@ -116,11 +99,11 @@ def test_a_period_in_other_digits_is_refused_by_every_command(
         ("statements", "--period", period, "--out", str(tmp_path / "statements")),
         ("export", "journal", "--period", period, "--out", str(tmp_path / "journal.csv")),
     ]:
-        _refused(years, *args, reason=reason)
+        assert_refused(years, *args, reason=reason)
     assert not (tmp_path / "statements").exists()
     assert not (tmp_path / "journal.csv").exists()
     plan = write_text(tmp_path / "plan.toml", PLAN.replace('"2026"', json.dumps(period)))
-    _refused(
+    assert_refused(
         years, "allocate", str(plan), reason=f"plan.toml:2: allocation.period: period {period!r}"
     )
 
