@@ -95,8 +95,9 @@ def _check_may_close(unit: UnitOfWork, period: str, early: bool, today: datetime
     last_day = datetime.date(int(period), 12, 31)
     if int(period) > today.year:
         raise LedgerError(
-            f"period {period} has not begun (today is {today.isoformat()}): a period is "
-            f"closed after its last day; close {today.year - 1} or earlier"
+            f"period {period} has not begun (today is {today.isoformat()}): only a period "
+            f"that has ended can be closed ({today.year - 1} or earlier, or {today.year} "
+            "with --early)"
         )
     if today <= last_day and not early:
         days = (last_day - today).days + 1
