@@ -52,7 +52,9 @@ _HOMES: dict[str, str] = {
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
     "parse_id": "netfund.ledger.model.fields",
+    "parse_period": "netfund.ledger.model.fields",
     "parse_text": "netfund.ledger.model.fields",
+    "reveal": "netfund.ledger.model.characters",
     "Draft": "netfund.ledger.model.entries",
     "Posting": "netfund.ledger.model.entries",
     "lines_fingerprint": "netfund.ledger.model.entries",
@@ -98,7 +100,6 @@ _HOMES: dict[str, str] = {
     "NO_GROUP": "netfund.ledger.figures",
     "chain_hash_at": "netfund.ledger.figures",
     "chain_position_as_of": "netfund.ledger.figures",
-    "check_period": "netfund.ledger.figures",
     "money_movements": "netfund.ledger.figures",
     "period_figures": "netfund.ledger.figures",
     "recorded_periods": "netfund.ledger.figures",
@@ -147,7 +148,6 @@ __all__ = [
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
-    "check_period",
     "close_period",
     "closed_periods",
     "connect",
@@ -168,6 +168,7 @@ __all__ = [
     "parse_date",
     "parse_dimensions",
     "parse_id",
+    "parse_period",
     "parse_text",
     "period_figures",
     "post",
@@ -183,6 +184,7 @@ __all__ = [
     "redact",
     "require_schema",
     "resolve_url",
+    "reveal",
     "reverse",
     "room_under_cap",
     "source_hash",
@@ -207,7 +209,6 @@ if TYPE_CHECKING:
         MoneyMovement,
         chain_hash_at,
         chain_position_as_of,
-        check_period,
         money_movements,
         period_figures,
         recorded_periods,
@@ -229,6 +230,7 @@ if TYPE_CHECKING:
         over_cap,
         room_under_cap,
     )
+    from netfund.ledger.model.characters import reveal
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         InputError,
@@ -244,6 +246,7 @@ if TYPE_CHECKING:
         parse_amount,
         parse_date,
         parse_id,
+        parse_period,
         parse_text,
     )
     from netfund.ledger.model.limits import (
