@@ -213,7 +213,8 @@ def writing(engine: Engine) -> Iterator[Connection]:
                 # A writer that stops between statements (a suspended or hung process) must
                 # not hold the chain head lock longer than another writer waits for it.
                 # Only writers: a parallel verify's reader sits idle while its workers read.
-                wait = round(connection.get_execution_options()[_LOCK_WAIT] * 1000)
+                seconds = connection.get_execution_options().get(_LOCK_WAIT, LOCK_WAIT_SECONDS)
+                wait = round(seconds * 1000)
                 connection.exec_driver_sql(
                     f"SET LOCAL idle_in_transaction_session_timeout = {wait}"
                 )
