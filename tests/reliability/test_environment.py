@@ -186,7 +186,7 @@ def _run_as_other_user(folder: Path, *args: str) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture
-def medium(tmp_path: Path) -> Iterator[Path]:
+def medium() -> Iterator[Path]:
     """A folder others may enter, made read-only after the test has put a ledger in it."""
     folder = Path(tempfile.mkdtemp(prefix="netfund-ro-"))
     folder.chmod(0o755)
