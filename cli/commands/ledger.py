@@ -253,7 +253,8 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def verify_command(ctx: click.Context, as_json: bool) -> None:
-    """Recompute the hash chain and check every transaction; exit 4 on the first mismatch.
+    """Recompute both hash chains (transactions; network, runs and closes); exit 4 on the
+    first mismatch.
 
     \b
     Example:
@@ -267,12 +268,18 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
                 "transactions": report.transactions,
                 "postings": report.postings,
                 "fingerprint": report.head_hash,
+                "records": report.records,
+                "records_fingerprint": report.records_hash,
             }
         )
         return
     click.echo(
         f"ledger verified: {report.transactions} transactions, {report.postings} postings; "
         f"fingerprint {report.head_hash}"
+    )
+    click.echo(
+        f"records verified: {report.records} (network versions, allocation runs, closes); "
+        f"fingerprint {report.records_hash}"
     )
 
 
