@@ -20,6 +20,7 @@ from netfund.ledger import (
     LedgerError,
     NetfundError,
     connect,
+    database_error,
     parse_date,
     parse_period,
     redact,
@@ -52,6 +53,11 @@ class NetfundGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
+            # A driver error that never passed through SQLAlchemy (PostgreSQL's COPY, the
+            # columnar export reader) still means what it would have meant there.
+            translated = _driver_error(ctx, error)
+            if translated is not None:
+                raise CommandError(translated) from error
             if os.environ.get("NETFUND_DEBUG"):
                 raise
             click.echo(
@@ -60,6 +66,11 @@ class NetfundGroup(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+def _driver_error(ctx: click.Context, error: Exception) -> NetfundError | None:
+    url = ctx.obj.get("url") if isinstance(ctx.obj, dict) else None
+    return database_error(error, redact(url) if url else "the database")
 
 
 def date_option(text: str | None, option: str) -> datetime.date | None:

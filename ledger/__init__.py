@@ -21,11 +21,15 @@ from netfund.ledger.model.lazy import lazy_api
 
 #: Where each public name lives.
 _HOMES: dict[str, str] = {
+    "ConnectionLost": "netfund.ledger.model.errors",
+    "DatabaseDamaged": "netfund.ledger.model.errors",
     "InputError": "netfund.ledger.model.errors",
     "InvariantViolation": "netfund.ledger.model.errors",
     "LedgerError": "netfund.ledger.model.errors",
+    "LockWaitExceeded": "netfund.ledger.model.errors",
     "NetfundError": "netfund.ledger.model.errors",
     "Problem": "netfund.ledger.model.errors",
+    "ReadOnlyLedger": "netfund.ledger.model.errors",
     "VerificationError": "netfund.ledger.model.errors",
     "AMOUNT_MAX_CENTS": "netfund.ledger.model.money",
     "AmountError": "netfund.ledger.model.money",
@@ -68,6 +72,7 @@ _HOMES: dict[str, str] = {
     "UNALLOCATED": "netfund.ledger.event_rules",
     "allocated_account": "netfund.ledger.event_rules",
     "connect": "netfund.ledger.store.database",
+    "database_error": "netfund.ledger.store.database",
     "reading": "netfund.ledger.store.database",
     "redact": "netfund.ledger.store.database",
     "require_schema": "netfund.ledger.store.database",
@@ -123,6 +128,8 @@ __all__ = [
     "UNALLOCATED",
     "AmountError",
     "ChainPosition",
+    "ConnectionLost",
+    "DatabaseDamaged",
     "Draft",
     "FieldError",
     "Funder",
@@ -131,12 +138,14 @@ __all__ = [
     "InputError",
     "InvariantViolation",
     "LedgerError",
+    "LockWaitExceeded",
     "MoneyMovement",
     "NetfundError",
     "Network",
     "PostReport",
     "Posting",
     "Problem",
+    "ReadOnlyLedger",
     "RecordsHead",
     "StoredRun",
     "UnitOfWork",
@@ -151,6 +160,7 @@ __all__ = [
     "close_period",
     "closed_periods",
     "connect",
+    "database_error",
     "format_cents",
     "format_grouped",
     "import_events",
@@ -233,11 +243,15 @@ if TYPE_CHECKING:
     from netfund.ledger.model.characters import reveal
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
+        ConnectionLost,
+        DatabaseDamaged,
         InputError,
         InvariantViolation,
         LedgerError,
+        LockWaitExceeded,
         NetfundError,
         Problem,
+        ReadOnlyLedger,
         VerificationError,
     )
     from netfund.ledger.model.fields import (
@@ -271,6 +285,7 @@ if TYPE_CHECKING:
     from netfund.ledger.periods import close_period
     from netfund.ledger.store.database import (
         connect,
+        database_error,
         reading,
         redact,
         require_schema,

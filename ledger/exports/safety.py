@@ -19,6 +19,12 @@ Atomic output: an export is written to a temporary file in the target's own dire
 `os.replace` is a rename on one file system) and only renamed to the requested name once it
 is complete and recorded; on any error the temporary file is removed and no file, or the
 previous one, remains under the name.
+
+Private output: an export is a copy of the ledger's money, descriptions and references, so it
+gets the database's own mode, 0600 (owner only), whatever the umask: sharing it is a
+deliberate act (chmod, a copy), never a side effect of where it was written. The file is
+synced before the rename and its folder after it, so a file netfund reported as written
+survives a crash complete. Statements (reports/) are written the same way, through this class.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from netfund.ledger.model.characters import reveal
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store.sqlite_files import PRIVATE_FILE_MODE, sync_folder
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -103,14 +110,6 @@ def neutralise_table(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=table.schema)
 
 
-def _file_mode() -> int:
-    # mkstemp creates 0600 files; a finished export gets what the user's umask allows,
-    # like any file a program creates with open().
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 class AtomicFile:
     """A temporary file beside ``target``, renamed onto it only by `publish()`.
 
@@ -163,10 +162,16 @@ class AtomicFile:
         return sha.hexdigest(), size
 
     def publish(self) -> None:
-        """Give the finished file its name, replacing an older file of that name."""
+        """Give the finished file its name (mode 0600, synced), replacing an older file."""
         try:
-            os.chmod(self.temporary, _file_mode())
+            descriptor = os.open(self.temporary, os.O_RDONLY)
+            try:
+                os.fchmod(descriptor, PRIVATE_FILE_MODE)
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
             os.replace(self.temporary, self.target)
         except OSError as error:
             raise LedgerError(f"cannot write {self.target}: {error.strerror or error}") from None
         self._published = True
+        sync_folder(self.target.parent)
