@@ -8,7 +8,7 @@ problem: it collects them all and raises one `InputError`, so a plan is fixed in
 
 Reading is linear in the number of requests: the lines of every key are indexed once
 (`TomlLines`), not searched for per request (issue 15: 2,000 requests took 14.7 s, 10,000
-over five minutes).
+over five minutes), and a run's `Deadline` is checked as the requests are read.
 
 The plan knows nothing of the ledger; `Plan.to_problem` joins it with the ledger's figures
 (funders' money, which groups are overhead) into an `AllocationProblem`.
@@ -23,6 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from netfund.allocation.deadline import Deadline
 from netfund.allocation.problem import (
     OBJECTIVES,
     WEIGHT_MAX,
@@ -123,10 +124,15 @@ class Plan:
         )
 
 
-def load_plan(path: Path, group_codes: set[str]) -> Plan:
-    """Read and validate ``path``; raise `InputError` listing every problem with file:line."""
+def load_plan(path: Path, group_codes: set[str], deadline: Deadline | None = None) -> Plan:
+    """Read and validate ``path``; raise `InputError` listing every problem with file:line.
+
+    With a ``deadline``, `TimeLimitExceeded` once it passes while the plan is read.
+    """
     data, text = read_toml(path)
-    reader = _PlanReader(str(path), text)
+    if deadline is not None:
+        deadline.check("while reading the plan")
+    reader = _PlanReader(str(path), text, deadline)
     plan = reader.read(data, group_codes)
     if reader.problems or plan is None:
         raise InputError(reader.problems)
@@ -136,10 +142,11 @@ def load_plan(path: Path, group_codes: set[str]) -> Plan:
 class _PlanReader:
     """Validation state for one file: its lines (indexed once) and the problems found so far."""
 
-    def __init__(self, source: str, text: str) -> None:
+    def __init__(self, source: str, text: str, deadline: Deadline | None = None) -> None:
         self.source = source
         self.text_lines = text.splitlines()
         self.index = TomlLines(text)
+        self.deadline = deadline
         self.problems: list[Problem] = []
 
     def line(self, path: tuple[str | int, ...]) -> int | None:
@@ -230,6 +237,8 @@ class _PlanReader:
         requests: list[PlanRequest] = []
         first_line: dict[str, int | None] = {}
         for index, entry in enumerate(entries):
+            if self.deadline is not None:
+                self.deadline.check("while reading the plan")
             request = self.read_request(index, entry, group_codes)
             if request is None:
                 continue

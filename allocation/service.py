@@ -214,15 +214,19 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
     """Solve ``plan_path`` against the ledger and store the run.
 
     An infeasible plan is stored too (status ``infeasible``, with its diagnosis) and then
-    raised as `InfeasibleError`, so the administrator can refer to it.
+    raised as `InfeasibleError`, so the administrator can refer to it. With a deadline in
+    ``settings`` (``allocate --time-limit``) it bounds the whole run, reading the plan
+    included; a run out of time raises `TimeLimitExceeded` and stores nothing.
     """
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
         network = read_network(connection)
-        plan = load_plan(plan_path, {group.code for group in network.groups})
+        groups = {group.code for group in network.groups}
+        plan = load_plan(plan_path, groups, settings.deadline)
         if plan.period in closed_periods(connection):
             raise LedgerError(f"period {plan.period} is closed: nothing can be allocated in it")
         problem = build_problem(connection, network, plan)
+    settings.check_time("while reading the ledger's figures")
     inputs = _inputs(plan, problem, settings.name)
     inputs_sha256 = canonical_sha256(inputs)
     document: dict[str, Any] = {
@@ -234,6 +238,7 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
         result = solve_allocation(problem, settings)
     except InfeasibleError as error:
         document.update(status="infeasible", diagnosis=error.diagnosis, result=None)
+        settings.check_time("before storing the run")
         run = store_run(
             engine,
             plan.period,
@@ -252,6 +257,7 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
         summary=summarise(problem, result),
         explanation=explain(problem, result),
     )
+    settings.check_time("before storing the run")
     run = store_run(
         engine, plan.period, "optimal", inputs_sha256, canonical_sha256(exact), document
     )

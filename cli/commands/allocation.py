@@ -136,7 +136,8 @@ def _write_out(path: Path, view: RunView) -> None:
     type=click.FloatRange(0.1, 3600),
     default=60,
     show_default=True,
-    help="Seconds per LP solve; a solve that hits it is refused.",
+    help="Seconds for the whole run (reading the plan, every LP stage, rounding); "
+    "when they run out it stops with exit 1 and stores nothing.",
 )
 @click.option("--explain", is_flag=True, help="List binding constraints and shadow prices.")
 @click.option(
@@ -175,6 +176,11 @@ def allocate_command(
       netfund allocate examples/saniveld/plan.toml --out alloc.csv --json
       netfund allocate --commit latest
     """
+    from netfund.allocation.deadline import Deadline
+
+    # The clock starts before anything is read (the plan, the ledger) or imported: the limit
+    # holds for the whole command, not each LP solve.
+    deadline = Deadline.start(time_limit)
     from netfund.allocation.errors import InfeasibleError
     from netfund.allocation.service import commit_run, run_plan, show_run
     from netfund.allocation.solver import SolverSettings
@@ -204,7 +210,11 @@ def allocate_command(
         return
     if plan_file is None:
         raise click.UsageError("give PLAN_FILE to allocate, or --commit RUN")
-    settings = SolverSettings(name=solver, time_limit_seconds=time_limit)  # type: ignore[arg-type]
+    settings = SolverSettings(
+        name=solver,  # type: ignore[arg-type]
+        time_limit_seconds=time_limit,
+        deadline=deadline,
+    )
     try:
         view = run_plan(engine, plan_file, settings)
     except InfeasibleError:
