@@ -28,9 +28,10 @@ class Deadline:
     ends_at: float
 
     @classmethod
-    def start(cls, seconds: float) -> Deadline:
-        """A deadline ``seconds`` from now."""
-        return cls(seconds, clock() + seconds)
+    def start(cls, seconds: float, spent: float = 0.0) -> Deadline:
+        """A budget of ``seconds`` of which ``spent`` seconds are already gone (measured
+        before this module could be imported)."""
+        return cls(seconds, clock() + seconds - spent)
 
     def remaining(self) -> float:
         """Seconds left; zero or less once the budget is spent."""
