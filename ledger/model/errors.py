@@ -7,6 +7,8 @@
     ├── InfeasibleError     (exit 3)   an allocation plan that cannot be satisfied (allocation/)
     ├── SolverFailure       (exit 1)   the solver proved no optimum (time limit, numerics,
     │                                  missing solver); defined in allocation/solver.py
+    ├── TimeLimitExceeded   (exit 1)   allocate's --time-limit ran out (the whole run, not one
+    │                                  solve); nothing stored; defined in allocation/errors.py
     ├── VerificationError   (exit 4)   the stored ledger does not verify: names the transaction
     └── InvariantViolation  (exit 1)   the engine was about to break an invariant; a bug, never
                                        a user error, so it is raised and not caught
