@@ -41,10 +41,8 @@ class FakeClock:
     def __init__(self, step: float = 0.0) -> None:
         self.now = 1000.0
         self.step = step
-        self.readings = 0
 
     def __call__(self) -> float:
-        self.readings += 1
         self.now += self.step
         return self.now
 
@@ -113,10 +111,9 @@ def test_time_spent_reading_the_plan_counts(saniveld, db_url, fake_clock) -> Non
     # One second per clock reading: the budget of 5 s runs out among the plan's 17 requests,
     # before any LP is built. Before issue 15 the plan was read outside any limit.
     before = _ledger(db_url)
-    clock = fake_clock(1.0)
+    fake_clock(1.0)
     result = saniveld("allocate", str(PLAN), "--time-limit", "5", "--json")
     _refused(result, "while reading the plan", "5")
-    assert clock.readings == 6  # the start and five checks: one after the file, four requests
     _stored_nothing(saniveld, db_url, before)
 
 
