@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from decimal import Decimal
 from fractions import Fraction
@@ -10,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from netfund.allocation import FunderSupply, load_plan
-from netfund.ledger.inputs import toml_source
 from netfund.ledger.model.errors import InputError
+
+from tests.support.line_reads import counting_line_reads
 
 GROUPS = {"WG-WIJK", "WG-BW", "PB"}
 
@@ -265,18 +265,7 @@ def test_error_text_carries_file_line_and_key(tmp_path):
     assert caught.value.exit_code == 2
 
 
-class _CountingPattern:
-    """A compiled pattern that counts its `match` calls: the lines the line finder reads."""
-
-    def __init__(self, pattern: re.Pattern[str], counter: list[int]) -> None:
-        self.pattern, self.counter = pattern, counter
-
-    def match(self, text: str) -> re.Match[str] | None:
-        self.counter[0] += 1
-        return self.pattern.match(text)
-
-
-def _lines_read(tmp_path: Path, count: int, *, bad: bool, monkeypatch: pytest.MonkeyPatch) -> int:
+def _lines_read(tmp_path: Path, count: int, *, bad: bool) -> int:
     """How many times the line finder matches a line while reading a plan of ``count``
     requests (floats among the amounts, whose decimals are read from the text; with ``bad``,
     every request has a problem that names its line)."""
@@ -287,28 +276,24 @@ def _lines_read(tmp_path: Path, count: int, *, bad: bool, monkeypatch: pytest.Mo
         for index in range(count)
     )
     path = write(tmp_path, BASE.split("[[requests]]")[0] + requests)
-    counter = [0]
-    for name in ("_HEADER", "_KEY"):
-        pattern = getattr(toml_source, name)
-        monkeypatch.setattr(toml_source, name, _CountingPattern(pattern, counter))
-    if bad:
-        with pytest.raises(InputError) as caught:
-            load_plan(path, groups)
-        assert len(caught.value.problems) == count
-        assert all(problem.line is not None for problem in caught.value.problems)
-    else:
-        assert len(load_plan(path, groups).requests) == count
-    monkeypatch.undo()
+    with counting_line_reads() as counter:
+        if bad:
+            with pytest.raises(InputError) as caught:
+                load_plan(path, groups)
+            assert len(caught.value.problems) == count
+            assert all(problem.line is not None for problem in caught.value.problems)
+        else:
+            assert len(load_plan(path, groups).requests) == count
     return counter[0]
 
 
 @pytest.mark.parametrize("bad", [False, True], ids=["good", "every-request-wrong"])
-def test_reading_a_plan_is_linear_in_its_requests(tmp_path, monkeypatch, bad):
+def test_reading_a_plan_is_linear_in_its_requests(tmp_path, bad):
     # Issue 15: every request's line was found by scanning the whole file, twice or more, so
     # 2,000 requests took 14.7 s and 10,000 over five minutes. Now the file's lines are
     # indexed once: each line is matched at most twice (header, key), whatever the size.
-    small = _lines_read(tmp_path, 50, bad=bad, monkeypatch=monkeypatch)
-    large = _lines_read(tmp_path, 400, bad=bad, monkeypatch=monkeypatch)
+    small = _lines_read(tmp_path, 50, bad=bad)
+    large = _lines_read(tmp_path, 400, bad=bad)
     lines_small, lines_large = 5 + 6 * 50, 5 + 6 * 400
     assert small <= 2 * lines_small
     assert large <= 2 * lines_large
