@@ -21,6 +21,7 @@ from netfund.ledger import (
     NetfundError,
     connect,
     parse_date,
+    parse_period,
     redact,
     resolve_url,
 )
@@ -70,6 +71,23 @@ def date_option(text: str | None, option: str) -> datetime.date | None:
         return parse_date(text)
     except FieldError as error:
         raise click.BadParameter(str(error), param_hint=option) from None
+
+
+class PeriodType(click.ParamType):
+    """A period argument or option: parsed by the ledger's `parse_period`, so a bad one is a
+    usage error naming the option (exit 2) before any database is opened."""
+
+    name = "period"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_period(value)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+#: The type of every period a command takes (``close 2026``, ``--period 2026``).
+PERIOD = PeriodType()
 
 
 def engine_of(ctx: click.Context) -> Engine:

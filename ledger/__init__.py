@@ -52,7 +52,9 @@ _HOMES: dict[str, str] = {
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
     "parse_id": "netfund.ledger.model.fields",
+    "parse_period": "netfund.ledger.model.fields",
     "parse_text": "netfund.ledger.model.fields",
+    "reveal": "netfund.ledger.model.characters",
     "Draft": "netfund.ledger.model.entries",
     "Posting": "netfund.ledger.model.entries",
     "lines_fingerprint": "netfund.ledger.model.entries",
@@ -77,6 +79,8 @@ _HOMES: dict[str, str] = {
     "closed_periods": "netfund.ledger.store.post",
     "post_drafts": "netfund.ledger.store.post",
     "read_network": "netfund.ledger.store.registry",
+    "RecordsHead": "netfund.ledger.store.records",
+    "records_head": "netfund.ledger.store.records",
     "StoredRun": "netfund.ledger.store.runs",
     "list_runs": "netfund.ledger.store.runs",
     "read_run": "netfund.ledger.store.runs",
@@ -97,7 +101,6 @@ _HOMES: dict[str, str] = {
     "NO_GROUP": "netfund.ledger.figures",
     "chain_hash_at": "netfund.ledger.figures",
     "chain_position_as_of": "netfund.ledger.figures",
-    "check_period": "netfund.ledger.figures",
     "money_movements": "netfund.ledger.figures",
     "period_figures": "netfund.ledger.figures",
     "recorded_periods": "netfund.ledger.figures",
@@ -135,6 +138,7 @@ __all__ = [
     "PostReport",
     "Posting",
     "Problem",
+    "RecordsHead",
     "StoredRun",
     "TomlLines",
     "UnitOfWork",
@@ -146,7 +150,6 @@ __all__ = [
     "cents_to_decimal",
     "chain_hash_at",
     "chain_position_as_of",
-    "check_period",
     "close_period",
     "closed_periods",
     "connect",
@@ -167,6 +170,7 @@ __all__ = [
     "parse_date",
     "parse_dimensions",
     "parse_id",
+    "parse_period",
     "parse_text",
     "period_figures",
     "post",
@@ -178,9 +182,11 @@ __all__ = [
     "read_toml",
     "reading",
     "recorded_periods",
+    "records_head",
     "redact",
     "require_schema",
     "resolve_url",
+    "reveal",
     "reverse",
     "room_under_cap",
     "source_hash",
@@ -205,7 +211,6 @@ if TYPE_CHECKING:
         MoneyMovement,
         chain_hash_at,
         chain_position_as_of,
-        check_period,
         money_movements,
         period_figures,
         recorded_periods,
@@ -227,6 +232,7 @@ if TYPE_CHECKING:
         over_cap,
         room_under_cap,
     )
+    from netfund.ledger.model.characters import reveal
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         InputError,
@@ -242,6 +248,7 @@ if TYPE_CHECKING:
         parse_amount,
         parse_date,
         parse_id,
+        parse_period,
         parse_text,
     )
     from netfund.ledger.model.limits import (
@@ -272,6 +279,7 @@ if TYPE_CHECKING:
         resolve_url,
     )
     from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
+    from netfund.ledger.store.records import RecordsHead, records_head
     from netfund.ledger.store.registry import read_network
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
     from netfund.ledger.store.setup import initialize

@@ -31,7 +31,7 @@ from netfund.ledger import (
     ChainPosition,
     InvariantViolation,
     LedgerError,
-    check_period,
+    parse_period,
     reading,
     require_schema,
 )
@@ -129,7 +129,7 @@ def prepare_statements(
     ``language`` None means the network's; ``as_of`` None means ``today`` (default: the
     clock) while the period runs, else the period's last day (`default_as_of`).
     """
-    period = check_period(period)
+    period = parse_period(period)
     if language is not None and language not in LANGUAGES:
         raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     chosen_as_of = as_of or default_as_of(period, today or datetime.date.today())

@@ -1,4 +1,5 @@
-"""Two protections every export file gets: no spreadsheet formulas, no half-written files.
+"""Three protections every export file gets: no spreadsheet formulas, no hidden characters,
+no half-written files.
 
 Formula injection (OWASP "CSV injection"): a spreadsheet opening a CSV or XLSX file runs a
 cell that begins with ``=``, ``+``, ``-`` or ``@`` as a formula, and a leading tab or
@@ -7,6 +8,12 @@ from funders' and administrators' files, so a text cell beginning with any of th
 written with a single quote in front: the spreadsheet then shows it as text. Only text cells
 are touched: amounts are written as numbers (a spreadsheet reads ``-12.50`` as a number, not
 a formula), and Parquet, Beancount, hledger and XAF are not opened as spreadsheets.
+
+Hidden characters: a description may hold a text-direction control (U+202E turns
+``invoice-gpj.exe`` around on screen) or an invisible one (U+200B); in a spreadsheet cell they
+are written as ``<U+202E>`` (`netfund.ledger.model.characters.reveal`), before the formula
+check, so the auditor sees what is stored. Tabs and line breaks stay: a cell shows them.
+Ids, codes and references cannot hold such characters at all (they are refused on input).
 
 Atomic output: an export is written to a temporary file in the target's own directory (so
 `os.replace` is a rename on one file system) and only renamed to the requested name once it
@@ -23,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from netfund.ledger.model.characters import reveal
 from netfund.ledger.model.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -35,7 +43,9 @@ HASH_BLOCK_BYTES = 4 * 1024 * 1024
 
 
 def neutralise(text: str) -> str:
-    """``text`` as a spreadsheet will show it, never run it: a quote before a trigger."""
+    """``text`` as a spreadsheet will show it, never run it: hidden characters written out,
+    then a quote before a trigger."""
+    text = reveal(text, keep_line_breaks=True)
     if text.startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text
@@ -46,6 +56,7 @@ def neutralise_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunke
     # Imported here: the CLI loads this module for every command, Arrow only for exports.
     import pyarrow.compute as pc
 
+    values = _reveal_array(values)
     # One starts_with pass per trigger costs less than half an anchored regex match (the
     # journal export of a million expenses neutralises 54 million cells), and a column
     # without any trigger, nearly every column, is returned as it is, without a copy.
@@ -57,6 +68,28 @@ def neutralise_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunke
         return values
     quoted = pc.utf8_replace_slice(values, start=0, stop=0, replacement="'")
     return pc.if_else(dangerous, quoted, values)
+
+
+def _reveal_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """`reveal` for a whole Arrow string column: only the rows that may need it go to Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from netfund.ledger.exports.arrow_values import string_array
+
+    # Printable ASCII (nearly every cell) has no hidden character; one fast pass finds the
+    # rest (other text, tabs, line breaks), and a column without any is returned as it is.
+    # A null stays null: `any` and `filter` skip it. No Python scalar goes to Arrow here
+    # (it would import pandas, see `arrow_values`).
+    suspect = pc.invert(pc.ascii_is_printable(values))
+    if not pc.any(suspect).as_py():
+        return values
+    if isinstance(values, pa.ChunkedArray):
+        values, suspect = values.combine_chunks(), suspect.combine_chunks()
+    texts = pc.filter(values, suspect).to_pylist()
+    revealed = [reveal(text, keep_line_breaks=True) for text in texts]
+    if revealed == texts:
+        return values
+    return pc.replace_with_mask(values, suspect, string_array(revealed).cast(values.type))
 
 
 def neutralise_table(table: pa.Table) -> pa.Table:

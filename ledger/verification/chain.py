@@ -5,7 +5,9 @@ the previous one and the canonical content (the same function the writer used), 
 that each transaction balances per fund, that the ids run without gaps, that the chain head
 matches the newest transaction, that nothing was added to a closed period after it was
 closed, and that the balance totals equal the sums of the postings (`balance_totals.py`). It
-names the first transaction that does not match. Reads are streamed in batches, so memory
+names the first transaction that does not match. Before the transactions it re-hashes the
+records chain and holds the network tables, the allocation runs and the closed periods to it
+(`records.py`). Reads are streamed in batches, so memory
 stays flat.
 
 A large chain is cut into ranges of ids checked in parallel processes (`verify_pool.py`), each
@@ -29,12 +31,12 @@ from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.schema import (
     chain_head_table,
-    closed_periods_table,
     postings_table,
     transactions_table,
 )
 from netfund.ledger.store.totals import Totals, check_balance_totals
 from netfund.ledger.verification.ranges import RangeResult, check_range
+from netfund.ledger.verification.records import check_records
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.engine import URL
 
@@ -56,6 +58,9 @@ class VerifyReport:
     transactions: int
     postings: int
     head_hash: str
+    #: The records chain (network versions, allocation runs, closes): how many, newest hash.
+    records: int = 0
+    records_hash: str = GENESIS_HASH
 
 
 def verify(
@@ -72,9 +77,10 @@ def verify(
     """
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        closed = {
-            row.period: row.last_txn_id for row in connection.execute(select(closed_periods_table))
-        }
+        # The documents that decide money first (a few hundred records): the closed periods
+        # the chain is checked against are the recorded ones, which the table must match.
+        records = check_records(connection)
+        closed = records.closed
         head = connection.execute(select(chain_head_table)).one_or_none()
         newest = connection.execute(select(func.max(transactions_table.c.id))).scalar()
         count = _worker_count(engine.url, newest, workers)
@@ -95,9 +101,15 @@ def verify(
         if unlocked:
             raise VerificationError(
                 f"period {unlocked[0]} has closing entries in the chain but is not locked: "
-                "its row in closed_periods was deleted"
+                "its row in closed_periods and its close record were deleted"
             )
-        return VerifyReport(transactions=last_id, postings=posting_count, head_hash=last_hash)
+        return VerifyReport(
+            transactions=last_id,
+            postings=posting_count,
+            head_hash=last_hash,
+            records=records.head.seq,
+            records_hash=records.head.hash,
+        )
 
 
 def _check_in_process(

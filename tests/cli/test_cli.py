@@ -111,8 +111,10 @@ def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-unt
         "transactions": 66 + 1 + 271,
         "postings": verified["postings"],
         "fingerprint": report["fingerprint"],
+        "records": 2,  # the network, the run
+        "records_fingerprint": verified["records_fingerprint"],
     }
-    closed = run_cli("close", "2026", "--json")
+    closed = run_cli("close", "2026", "--early", "--json")
     assert closed.exit_code == 0
     assert {s["fund"] for s in json.loads(closed.stdout)["settlements"]} >= {"ZONMW"}
 
