@@ -37,20 +37,21 @@ import os
 import shutil
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import highspy
 import numpy as np
 import pulp
 from netfund.allocation.certificate import certify
+from netfund.allocation.deadline import Deadline
 from netfund.allocation.lp_arrays import lp_arrays
 from netfund.ledger import NetfundError
 
 SolverName = Literal["highs", "cbc"]
 SOLVER_NAMES: tuple[SolverName, ...] = ("highs", "cbc")
 
-#: Default limit for one LP solve; an allocation solves two to four LPs.
+#: Default limit for one LP solve when no `Deadline` bounds the whole run.
 TIME_LIMIT_SECONDS_DEFAULT = 60.0
 #: The solvers' tolerances, set at the call site rather than left to each solver's default.
 #: Rows and columns are in euros, so a point may lie 1e-7 euro (a hundred-thousandth of a
@@ -177,11 +178,15 @@ class SolverSettings:
 
     Attributes:
         name: ``highs`` (in-process, default) or ``cbc`` (command line).
-        time_limit_seconds: the limit of each LP solve.
+        time_limit_seconds: the most any one LP solve may take.
+        deadline: when the whole run must be over (``allocate --time-limit``): each LP solve
+            gets at most the time left, and none starts once it has passed. None bounds each
+            solve by ``time_limit_seconds`` only (library use, tests).
     """
 
     name: SolverName = "highs"
     time_limit_seconds: float = TIME_LIMIT_SECONDS_DEFAULT
+    deadline: Deadline | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.name not in SOLVER_NAMES:
@@ -189,13 +194,27 @@ class SolverSettings:
         if not 0 < self.time_limit_seconds <= 3600:
             raise ValueError("time_limit_seconds must be in (0, 3600]")
 
+    def check_time(self, doing: str) -> None:
+        """Raise `TimeLimitExceeded` (naming what the run was ``doing``) once the deadline
+        has passed; nothing without a deadline."""
+        if self.deadline is not None:
+            self.deadline.check(doing)
+
+    def solve_seconds(self) -> float:
+        """The time limit of the next LP solve: ``time_limit_seconds``, or less when less
+        than that is left before the deadline."""
+        if self.deadline is None:
+            return self.time_limit_seconds
+        return min(self.time_limit_seconds, self.deadline.check("before an LP solve"))
+
     def make(self) -> pulp.LpSolver:
         """A fresh PuLP solver object with messages off, the time limit and tolerances set."""
+        time_limit = self.solve_seconds()
         if self.name == "highs":
             silence_highs_banner()
             return BatchedHiGHS(
                 msg=False,
-                timeLimit=self.time_limit_seconds,
+                timeLimit=time_limit,
                 primal_feasibility_tolerance=PRIMAL_FEASIBILITY_TOLERANCE,
                 dual_feasibility_tolerance=DUAL_FEASIBILITY_TOLERANCE,
             )
@@ -205,7 +224,7 @@ class SolverSettings:
         return pulp.getSolver(
             "COIN_CMD",
             msg=False,
-            timeLimit=self.time_limit_seconds,
+            timeLimit=time_limit,
             path=path,
             options=[
                 f"primalTolerance {PRIMAL_FEASIBILITY_TOLERANCE}",
@@ -232,10 +251,14 @@ def run(prob: pulp.LpProblem, settings: SolverSettings, *, stage: str, gap_toler
     An optimum counts only once it is certified (`certificate.certify`): its point within
     the rows and bounds and the Lagrangian bound from its duals at most ``gap_tolerance``
     (objective units) above its objective. A solver that says "optimal" without that is a
-    `SolverFailure`, never a silently worse allocation.
+    `SolverFailure`, never a silently worse allocation. A solve that ends without an optimum
+    once the run's deadline has passed is a `TimeLimitExceeded` naming the stage.
     """
+    settings.check_time(f"before stage '{stage}'")
     solver = settings.make()
     prob.solve(solver)
+    if prob.sol_status != pulp.LpSolutionOptimal:  # stopped by the deadline, if it has passed
+        settings.check_time(f"in stage '{stage}'")
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
         arrays = getattr(solver, "arrays", None) or lp_arrays(prob)
         certificate = certify(arrays, settings.dual_sign(prob.sense), settings.reported_precision)

@@ -65,8 +65,9 @@ def solve_allocation(
     """Solve ``problem`` to an allocation in exact cents.
 
     Raises `InfeasibleError` (with a diagnosis) when the plan cannot be satisfied,
-    `SolverFailure` when the solver proves nothing in its time limit, and `InvariantViolation`
-    if the engine's own result would break a constraint (a bug).
+    `SolverFailure` when the solver proves nothing in its time limit, `TimeLimitExceeded` when
+    ``settings.deadline`` passes before the result is ready, and `InvariantViolation` if the
+    engine's own result would break a constraint (a bug).
     """
     settings = settings or SolverSettings()
     if prechecks(problem):
@@ -82,6 +83,7 @@ def solve_allocation(
         for (f, g), cents in member_cents.items()
     }
     require_valid_allocation(problem, amounts)
+    settings.check_time("while rounding to whole cents and checking them")
     sensitivity = _for_members(classes, run.sensitivity) if run.sensitivity else None
     return _result(
         problem, amounts, settings, run.lp_priority, run.lp_fill, run.stages, sensitivity
@@ -192,6 +194,7 @@ class _Run:
         values["tie_break_spread"] = lp_spread
         self.stages = self._stage_records(values)
         lp_cents = {pair: euros * 100 for pair, euros in spread.items()}
+        self.settings.check_time("before rounding to whole cents")
         return round_to_cents(problem, lp_cents, self.settings)
 
     def _fix_settled(self) -> None:

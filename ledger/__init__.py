@@ -68,6 +68,7 @@ _HOMES: dict[str, str] = {
     "load_network": "netfund.ledger.inputs.network",
     "key_path": "netfund.ledger.inputs.toml_source",
     "locate": "netfund.ledger.inputs.toml_source",
+    "TomlLines": "netfund.ledger.inputs.toml_source",
     "read_toml": "netfund.ledger.inputs.toml_source",
     "UNALLOCATED": "netfund.ledger.event_rules",
     "allocated_account": "netfund.ledger.event_rules",
@@ -148,6 +149,7 @@ __all__ = [
     "ReadOnlyLedger",
     "RecordsHead",
     "StoredRun",
+    "TomlLines",
     "UnitOfWork",
     "VerificationError",
     "allocated_account",
@@ -232,7 +234,7 @@ if TYPE_CHECKING:
         post_journal,
     )
     from netfund.ledger.inputs.network import Funder, Network, load_network
-    from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+    from netfund.ledger.inputs.toml_source import TomlLines, key_path, locate, read_toml
     from netfund.ledger.model.caps import (
         cap_excess,
         cap_fraction,

@@ -97,6 +97,7 @@ def exact_rounding(
     prob.solve(settings.make())
     found = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if not found:
+        settings.check_time("while rounding to whole cents")  # the deadline stopped it
         raise InvariantViolation("no rounding to whole cents keeps every constraint")
     cents: dict[Pair, int] = {}
     for pair, variable in y.items():

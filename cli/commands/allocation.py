@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -140,7 +141,8 @@ def _write_out(path: Path, view: RunView) -> None:
     type=click.FloatRange(0.1, 3600),
     default=60,
     show_default=True,
-    help="Seconds per LP solve; a solve that hits it is refused.",
+    help="Seconds for the whole run (reading the plan, every LP stage, rounding); "
+    "when they run out it stops with exit 1 and stores nothing.",
 )
 @click.option("--explain", is_flag=True, help="List binding constraints and shadow prices.")
 @click.option(
@@ -179,6 +181,12 @@ def allocate_command(
       netfund allocate examples/saniveld/plan.toml --out alloc.csv --json
       netfund allocate --commit latest
     """
+    # The limit holds for the whole command, not each LP solve: the time the allocation
+    # modules take to import (PuLP, HiGHS: about a second) is spent from it too.
+    importing = time.monotonic()
+    from netfund.allocation.deadline import Deadline
+
+    deadline = Deadline.start(time_limit, spent=time.monotonic() - importing)
     from netfund.allocation.errors import InfeasibleError
     from netfund.allocation.service import commit_run, run_plan, show_run
     from netfund.allocation.solver import SolverSettings
@@ -208,7 +216,11 @@ def allocate_command(
         return
     if plan_file is None:
         raise click.UsageError("give PLAN_FILE to allocate, or --commit RUN")
-    settings = SolverSettings(name=solver, time_limit_seconds=time_limit)  # type: ignore[arg-type]
+    settings = SolverSettings(
+        name=solver,  # type: ignore[arg-type]
+        time_limit_seconds=time_limit,
+        deadline=deadline,
+    )
     try:
         view = run_plan(engine, plan_file, settings)
     except InfeasibleError:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+from netfund.ledger.inputs.toml_source import TomlLines, key_path, read_toml
 from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_text
@@ -145,9 +146,15 @@ class _Checker:
         self.text = text
         self.problems: list[Problem] = []
 
+    @cached_property
+    def lines(self) -> TomlLines:
+        """The file's line index, built at the first problem: one scan for all of them (a
+        scan per problem made 2,000 bad groups take 23 s; issue 15)."""
+        return TomlLines(self.text)
+
     def problem(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(
-            Problem(self.source, locate(self.text, path), message, key=key_path(path))
+            Problem(self.source, self.lines.line(path), message, key=key_path(path))
         )
 
     def unknown_keys(self, table: dict[str, Any], allowed: set[str], path: tuple) -> None:

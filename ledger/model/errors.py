@@ -9,6 +9,8 @@
     ├── InfeasibleError     (exit 3)   an allocation plan that cannot be satisfied (allocation/)
     ├── SolverFailure       (exit 1)   the solver proved no optimum (time limit, numerics,
     │                                  missing solver); defined in allocation/solver.py
+    ├── TimeLimitExceeded   (exit 1)   allocate's --time-limit ran out (the whole run, not one
+    │                                  solve); nothing stored; defined in allocation/errors.py
     ├── VerificationError   (exit 4)   the stored ledger does not verify: names the transaction
     │   └── DatabaseDamaged            the database itself reports damage (SQLite: "file is not
     │                                  a database", "disk image is malformed")

@@ -11,6 +11,8 @@ import pytest
 from netfund.allocation import FunderSupply, load_plan
 from netfund.ledger.model.errors import InputError
 
+from tests.support.line_reads import counting_line_reads
+
 GROUPS = {"WG-WIJK", "WG-BW", "PB"}
 
 GOOD = """\
@@ -264,3 +266,37 @@ def test_error_text_carries_file_line_and_key(tmp_path):
         f"{tmp_path / 'plan.toml'}:10: requests[0].weight: weight -2 is negative: it must be >= 0"
     )
     assert caught.value.exit_code == 2
+
+
+def _lines_read(tmp_path: Path, count: int, *, bad: bool) -> int:
+    """How many times the line finder matches a line while reading a plan of ``count``
+    requests (floats among the amounts, whose decimals are read from the text; with ``bad``,
+    every request has a problem that names its line)."""
+    groups = {f"WG-{index:05d}" for index in range(count)}
+    requests = "".join(
+        f'\n[[requests]]\ngroup = "WG-{index:05d}"\nmin = {index}.5\n'
+        f'max = "{"x" if bad else 10 * index + 10}"\nweight = 1.25\n'
+        for index in range(count)
+    )
+    path = write(tmp_path, BASE.split("[[requests]]")[0] + requests)
+    with counting_line_reads() as counter:
+        if bad:
+            with pytest.raises(InputError) as caught:
+                load_plan(path, groups)
+            assert len(caught.value.problems) == count
+            assert all(problem.line is not None for problem in caught.value.problems)
+        else:
+            assert len(load_plan(path, groups).requests) == count
+    return counter[0]
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["good", "every-request-wrong"])
+def test_reading_a_plan_is_linear_in_its_requests(tmp_path, bad):
+    # Issue 15: every request's line was found by scanning the whole file, twice or more, so
+    # 2,000 requests took 14.7 s and 10,000 over five minutes. Now the file's lines are
+    # indexed once: each line is matched at most twice (header, key), whatever the size.
+    small = _lines_read(tmp_path, 50, bad=bad)
+    large = _lines_read(tmp_path, 400, bad=bad)
+    lines_small, lines_large = 5 + 6 * 50, 5 + 6 * 400
+    assert small <= 2 * lines_small
+    assert large <= 2 * lines_large

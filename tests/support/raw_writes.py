@@ -63,12 +63,14 @@ def write_raw(
     date: datetime.date = datetime.date(2026, 6, 1),
     one_row_at_a_time: bool = True,
     move_head: bool = True,
+    groups: Sequence[str | None] | None = None,
 ) -> int:
     """Store one transaction of ``lines`` after the chain head; return its id.
 
     ``paramstyle`` is the driver's ("qmark" for sqlite3, "format" for psycopg). Postings go
     in one statement each (``one_row_at_a_time``: the transaction is unbalanced between
-    them) or in one multi-row statement. The caller commits.
+    them) or in one multi-row statement. ``groups``, one per line, sets the postings' group
+    (none without it). The caller commits.
     """
     mark = "?" if paramstyle == "qmark" else "%s"
 
@@ -84,7 +86,12 @@ def write_raw(
         type="journal",
         description="written around netfund",
         reference="",
-        postings=tuple(Posting(account, fund, None, cents) for account, fund, cents in lines),
+        postings=tuple(
+            Posting(account, fund, group, cents)
+            for (account, fund, cents), group in zip(
+                lines, groups or [None] * len(lines), strict=True
+            )
+        ),
         source_hash=source_hash(external_id),
     )
     txn_hash = chain_hash(last_hash, txn_id, draft)
@@ -102,23 +109,28 @@ def write_raw(
         last_hash,
         txn_hash,
     )
-    rows = [(txn_id, n, p.account, p.fund, p.amount_cents) for n, p in enumerate(draft.postings, 1)]
-    posting = "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
+    rows = [
+        (txn_id, n, p.account, p.fund, p.group, p.amount_cents)
+        for n, p in enumerate(draft.postings, 1)
+    ]
+    posting = 'INSERT INTO postings (txn_id, line_no, account, fund, "group", amount_cents) VALUES '
     if one_row_at_a_time:
         for row in rows:
-            run(posting + "(?, ?, ?, ?, ?)", *row)
+            run(posting + "(?, ?, ?, ?, ?, ?)", *row)
     else:
-        run(posting + ", ".join(["(?, ?, ?, ?, ?)"] * len(rows)), *(v for row in rows for v in row))
-    for _, _, account, fund, cents in rows:
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
+        run(posting + values, *(v for row in rows for v in row))
+    for _, _, account, fund, group, cents in rows:
         run(
             'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, '
-            "credit_cents) VALUES (?, ?, ?, '', ?, ?) "
+            "credit_cents) VALUES (?, ?, ?, ?, ?, ?) "
             'ON CONFLICT (period, account, fund, "group") DO UPDATE SET '
             "debit_cents = balance_totals.debit_cents + excluded.debit_cents, "
             "credit_cents = balance_totals.credit_cents + excluded.credit_cents",
             draft.period,
             account,
             fund,
+            group or "",
             max(cents, 0),
             max(-cents, 0),
         )
