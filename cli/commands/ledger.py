@@ -12,6 +12,7 @@ from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
     DIMENSIONS,
     REFERENCE_LENGTH_MAX,
+    Anchor,
     FieldError,
     ImportReport,
     InputError,
@@ -30,6 +31,7 @@ from netfund.ledger import (
     parse_text,
     post_journal,
     read_balances,
+    read_checkpoints,
     redact,
     reverse,
     verify,
@@ -249,17 +251,53 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
     show_table(headers, rows, numeric={len(by)})
 
 
+def _anchors_in(path: Path) -> list[Anchor]:
+    """The anchors FILE gives: a statement PDF's fingerprint, or a checkpoint file's lines."""
+    try:
+        with path.open("rb") as file:
+            is_pdf = file.read(5) == b"%PDF-"
+    except OSError as error:
+        raise InputError([Problem(str(path), None, f"cannot read it: {error.strerror}")]) from None
+    if not is_pdf:
+        return read_checkpoints(path)
+    from netfund.reports.statement.embedded import statement_anchor  # pyHanko: only here
+
+    found = statement_anchor(path)
+    return [] if found is None else [found]
+
+
 @cli.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also hold the chain to FILE: a copy of a checkpoint file or a statement PDF "
+    "(its fingerprint). Repeat for more.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def verify_command(ctx: click.Context, as_json: bool) -> None:
+def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: bool) -> None:
     """Recompute the hash chain and check every transaction; exit 4 on the first mismatch.
 
+    The chain is then held to what was recorded outside it: the checkpoint file (see
+    --checkpoints), every --anchor FILE and the exports log; and the database runs its own
+    integrity check. A transaction they name that is gone or has another hash is exit 4.
+
     \b
-    Example:
+    Examples:
       netfund verify
+      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.pdf
     """
-    report = verify(engine_of(ctx))
+    anchors = [found for path in anchor_files for found in _anchors_in(path)]
+    report = verify(engine_of(ctx), anchors=anchors)
+    if report.checkpoints is not None and not report.checkpoints_found and report.transactions:
+        click.echo(
+            f"netfund: note: no checkpoint file at {report.checkpoints}: the chain was not "
+            "held to one (the next write starts it)",
+            err=True,
+        )
     if as_json:
         emit_json(
             {
@@ -267,6 +305,8 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
                 "transactions": report.transactions,
                 "postings": report.postings,
                 "fingerprint": report.head_hash,
+                "anchors": report.anchors,
+                "checkpoints": report.checkpoints if report.checkpoints_found else None,
             }
         )
         return
@@ -274,6 +314,8 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
         f"ledger verified: {report.transactions} transactions, {report.postings} postings; "
         f"fingerprint {report.head_hash}"
     )
+    if report.anchors:
+        click.echo(f"held to {report.anchors} anchors recorded outside the chain")
 
 
 @cli.command("close")
