@@ -1,0 +1,162 @@
+"""The checkpoint file: where it is, what a line holds, how it is written, and how verify
+reads it (store/checkpoints.py, verification/anchors.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from netfund.ledger.model.entries import GENESIS_HASH
+from netfund.ledger.store.checkpoints import append_line
+from netfund.ledger.store.database import checkpoint_file, checkpoints_of, connect
+from sqlalchemy.engine import make_url
+
+from tests.conftest import EVENTS_HEADER, NETWORK_TOML
+from tests.support.reliability import run_cli, transaction_count, write_text
+from tests.support.tamper import EVENTS_2026
+
+
+def _ledger(folder: Path, env: dict[str, str] | None = None) -> str:
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    for args in (
+        ("init", str(write_text(folder / "network.toml", NETWORK_TOML))),
+        ("import", str(write_text(folder / "events.csv", EVENTS_HEADER + EVENTS_2026))),
+    ):
+        result = run_cli(url, *args, env=env)
+        assert result.exit_code == 0, result.output
+    return url
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "expected"),
+    [
+        ("sqlite:///data/ledger.db", None, "data/ledger.db.checkpoints"),
+        ("sqlite:///file:data/l.db?mode=rwc&uri=true", None, "data/l.db.checkpoints"),
+        ("sqlite:///data/ledger.db", "elsewhere/cp", "elsewhere/cp"),
+        ("sqlite://", None, None),
+        ("sqlite:///:memory:", None, None),
+        ("postgresql+psycopg://u@h/db", None, None),
+        ("postgresql+psycopg://u@h/db", "/srv/netfund/cp", "/srv/netfund/cp"),
+    ],
+)
+def test_where_the_checkpoint_file_is(
+    url: str, env: str | None, expected: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if env is None:
+        monkeypatch.delenv("NETFUND_CHECKPOINTS", raising=False)
+    else:
+        monkeypatch.setenv("NETFUND_CHECKPOINTS", env)
+    found = checkpoint_file(make_url(url))
+    assert found == (None if expected is None else Path(expected).absolute())
+    assert checkpoint_file(make_url(url), "given") == Path("given").absolute()
+
+
+def test_the_global_option_overrides_the_environment(tmp_path: Path) -> None:
+    chosen, ignored = tmp_path / "chosen", tmp_path / "ignored"
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    network = str(write_text(tmp_path / "network.toml", NETWORK_TOML))
+    result = run_cli(
+        url,
+        "--checkpoints",
+        str(chosen),
+        "init",
+        network,
+        env={"NETFUND_CHECKPOINTS": str(ignored)},
+    )
+    # run_cli puts --db first; --checkpoints after it is still the group's option.
+    assert result.exit_code == 0, result.output
+    assert chosen.is_file() and not ignored.exists()
+    assert not (tmp_path / "ledger.db.checkpoints").exists()
+
+
+def test_each_write_appends_one_line_with_the_head(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    engine = connect(url)
+    path = checkpoints_of(engine)
+    engine.dispose()
+    assert path == tmp_path / "ledger.db.checkpoints"
+    lines = [json.loads(line) for line in path.read_text(encoding="ascii").splitlines()]
+    # init (the schema, then the network) on the empty chain, then the import's 16.
+    assert [line["transactions"]["id"] for line in lines] == [0, 0, 16]
+    assert lines[0]["transactions"]["hash"] == GENESIS_HASH
+    assert all(set(line) == {"time", "transactions"} for line in lines)
+    verified = json.loads(run_cli(url, "verify", "--json").stdout)
+    assert lines[-1]["transactions"]["hash"] == verified["fingerprint"]
+    assert verified["anchors"] == 3 and verified["checkpoints"] == str(path)
+
+
+def test_a_new_file_is_the_owners_alone_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        append_line(tmp_path / "cp", b"one\n")
+        append_line(tmp_path / "cp", b"two\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "cp").stat().st_mode) == 0o600
+    assert (tmp_path / "cp").read_bytes() == b"one\ntwo\n"
+
+
+def test_an_existing_files_permissions_are_left_as_the_administrator_set_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cp"
+    path.write_bytes(b"")
+    path.chmod(0o640)
+    append_line(path, b"line\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_failed_append_warns_and_the_write_stands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The import has committed when the append fails: exiting non-zero would tell the user
+    it did not happen. It is a warning, and the next write's line covers it."""
+    unwritable = tmp_path / "no such folder" / "cp"
+    with caplog.at_level(logging.WARNING, logger="netfund.checkpoints"):
+        url = _ledger(tmp_path, env={"NETFUND_CHECKPOINTS": str(unwritable)})
+    assert transaction_count(url) == 16
+    warnings = [record.getMessage() for record in caplog.records]
+    assert any("was stored" in message and str(unwritable) in message for message in warnings)
+    assert not unwritable.exists()
+
+
+def test_verify_refuses_a_checkpoint_file_it_cannot_read(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    path = tmp_path / "ledger.db.checkpoints"
+    with path.open("ab") as file:
+        file.write(b'{"time":"2026-12-01T00:00:00Z","transactions":{"id":"16"}}\n')
+    result = run_cli(url, "verify")
+    assert result.exit_code == 2, result.output
+    assert f"{path}:4: checkpoint file" in result.output, result.output
+
+
+def test_a_line_cut_short_by_a_crash_is_left_out(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    with (tmp_path / "ledger.db.checkpoints").open("ab") as file:
+        file.write(b'{"time":"2026-12-01T00:00:00Z","transac')
+    result = run_cli(url, "verify", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["anchors"] == 3
+
+
+def test_an_anchor_file_that_is_neither_is_bad_input(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"%PDF-1.4\nnot really\n")
+    for path in (fake, tmp_path / "missing.checkpoints"):
+        result = run_cli(url, "verify", "--anchor", str(path))
+        assert result.exit_code == 2, result.output
+        assert str(path) in result.output, result.output
+
+
+def test_verify_notes_a_missing_checkpoint_file(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    (tmp_path / "ledger.db.checkpoints").unlink()
+    result = run_cli(url, "verify", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["checkpoints"] is None
+    assert "no checkpoint file" in result.stderr
