@@ -42,13 +42,13 @@ from netfund.ledger.store.schema import (
     transactions_table,
 )
 from netfund.ledger.store.totals import Totals, check_balance_totals
+from netfund.ledger.verification import integrity
 from netfund.ledger.verification.anchors import (
     Anchor,
     check_anchors,
     exports_anchors,
     read_checkpoints,
 )
-from netfund.ledger.verification.integrity import check_integrity
 from netfund.ledger.verification.ranges import RangeResult, check_range
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.engine import URL
@@ -107,7 +107,7 @@ def verify(
     found = checkpoints is not None and checkpoints.exists()
     # Read first: a file that cannot be read is bad input, reported before the long part.
     recorded = read_checkpoints(checkpoints) if checkpoints is not None and found else []
-    with reading(engine) as connection:
+    with integrity.running(engine) as integrity_checked, reading(engine) as connection:
         require_schema(connection, str(engine.url))
         closed = {
             row.period: row.last_txn_id for row in connection.execute(select(closed_periods_table))
@@ -134,7 +134,7 @@ def verify(
                 f"period {unlocked[0]} has closing entries in the chain but is not locked: "
                 "its row in closed_periods was deleted"
             )
-        check_integrity(connection)
+        integrity_checked(connection)
         held = check_anchors(
             connection,
             {"transactions": Head(last_id, last_hash)},
