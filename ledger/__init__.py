@@ -103,6 +103,7 @@ _HOMES: dict[str, str] = {
     "transactions_after": "netfund.ledger.figures",
     "verify": "netfund.ledger.verification.chain",
     "Anchor": "netfund.ledger.verification.anchors",
+    "Checkpoints": "netfund.ledger.verification.anchors",
     "anchor": "netfund.ledger.verification.anchors",
     "read_checkpoints": "netfund.ledger.verification.anchors",
 }
@@ -124,6 +125,7 @@ __all__ = [
     "AmountError",
     "Anchor",
     "ChainPosition",
+    "Checkpoints",
     "Draft",
     "FieldError",
     "Funder",
@@ -279,5 +281,10 @@ if TYPE_CHECKING:
     from netfund.ledger.store.registry import read_network
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
     from netfund.ledger.store.setup import initialize
-    from netfund.ledger.verification.anchors import Anchor, anchor, read_checkpoints
+    from netfund.ledger.verification.anchors import (
+        Anchor,
+        Checkpoints,
+        anchor,
+        read_checkpoints,
+    )
     from netfund.ledger.verification.chain import verify

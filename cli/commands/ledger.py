@@ -251,19 +251,21 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
     show_table(headers, rows, numeric={len(by)})
 
 
-def _anchors_in(path: Path) -> list[Anchor]:
-    """The anchors FILE gives: a statement PDF's fingerprint, or a checkpoint file's lines."""
+def _anchors_in(path: Path) -> tuple[list[Anchor], list[str]]:
+    """The anchors FILE gives (a statement PDF's fingerprint, or a checkpoint file's lines),
+    and ``file:line`` of each line of a checkpoint file that is not a checkpoint."""
     try:
         with path.open("rb") as file:
             is_pdf = file.read(5) == b"%PDF-"
     except OSError as error:
         raise InputError([Problem(str(path), None, f"cannot read it: {error.strerror}")]) from None
     if not is_pdf:
-        return read_checkpoints(path)
+        recorded = read_checkpoints(path)
+        return list(recorded.anchors), [f"{path}:{n}" for n in recorded.unreadable]
     from netfund.reports.statement.embedded import statement_anchor  # pyHanko: only here
 
     found = statement_anchor(path)
-    return [] if found is None else [found]
+    return ([] if found is None else [found]), []
 
 
 @cli.command("verify")
@@ -290,7 +292,12 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
       netfund verify
       netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.pdf
     """
-    anchors = [found for path in anchor_files for found in _anchors_in(path)]
+    anchors: list[Anchor] = []
+    unreadable: list[str] = []
+    for path in anchor_files:
+        found, skipped = _anchors_in(path)
+        anchors += found
+        unreadable += skipped
     report = verify(engine_of(ctx), anchors=anchors)
     if report.checkpoints is not None and not report.checkpoints_found and report.transactions:
         click.echo(
@@ -298,6 +305,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
             "held to one (the next write starts it)",
             err=True,
         )
+    for where in [*report.unreadable, *unreadable]:
+        click.echo(f"netfund: note: {where}: not a checkpoint line, left out", err=True)
     if as_json:
         emit_json(
             {
@@ -307,6 +316,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
                 "fingerprint": report.head_hash,
                 "anchors": report.anchors,
                 "checkpoints": report.checkpoints if report.checkpoints_found else None,
+                "unreadable_checkpoint_lines": [*report.unreadable, *unreadable],
             }
         )
         return

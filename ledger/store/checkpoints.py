@@ -82,8 +82,13 @@ def checkpoint_line(heads: Mapping[str, Head], now: datetime.datetime | None = N
 
 
 def append_line(path: Path, line: bytes) -> None:
-    """Append ``line`` to ``path`` with one write, and fsync it (and a new file's folder)."""
-    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+    """Append ``line`` to ``path`` with one write, and fsync it (and a new file's folder).
+
+    A file that does not end with a newline lost the end of an append (a power cut during the
+    write): ``line`` then starts on a line of its own, so the torn piece stays one unreadable
+    line instead of spoiling this one.
+    """
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, FILE_MODE)
         created = True
@@ -93,6 +98,10 @@ def append_line(path: Path, line: bytes) -> None:
     try:
         if created:
             os.fchmod(descriptor, FILE_MODE)  # the umask may have taken bits from it
+        else:
+            size = os.fstat(descriptor).st_size
+            if size and os.pread(descriptor, 1, size - 1) != b"\n":
+                line = b"\n" + line
         written = os.write(descriptor, line)
         if written != len(line):
             raise OSError(f"only {written} of {len(line)} bytes were written")

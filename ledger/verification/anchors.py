@@ -61,11 +61,28 @@ def anchor(chain: str, position: object, hash_: object, source: str) -> Anchor |
     return Anchor(chain, position, hash_, source)
 
 
-def read_checkpoints(path: Path) -> list[Anchor]:
-    """The anchors of the checkpoint file ``path``, one per chain per line.
+@dataclass(frozen=True)
+class Checkpoints:
+    """What a checkpoint file holds.
 
-    Raise `InputError` (exit 2) naming ``file:line`` for a line that is not a checkpoint.
-    A last line without its newline is an append a crash cut short: it is left out.
+    Attributes:
+        path: the file.
+        anchors: one per chain per readable line.
+        unreadable: the numbers of the lines that are not checkpoints (left out).
+    """
+
+    path: Path
+    anchors: tuple[Anchor, ...]
+    unreadable: tuple[int, ...]
+
+
+def read_checkpoints(path: Path) -> Checkpoints:
+    """The anchors of the checkpoint file ``path``.
+
+    A line that is not a checkpoint (the torn end of an append a power cut interrupted, a
+    damaged line) is left out and its number listed: it cannot anchor anything, and refusing
+    the whole file would let one bad line stop every later verify. A file with no readable
+    line at all is not a checkpoint file: `InputError` (exit 2).
     """
     try:
         if path.stat().st_size > CHECKPOINT_FILE_BYTES_MAX:
@@ -74,31 +91,38 @@ def read_checkpoints(path: Path) -> list[Anchor]:
     except OSError as error:
         raise _problem(path, None, f"cannot read it: {error.strerror}") from None
     lines = content.split(b"\n")
-    lines.pop()  # after the last newline: empty, or a torn append
+    if lines[-1] == b"":
+        lines.pop()  # the file ends with a newline, as every complete append does
     anchors: list[Anchor] = []
+    unreadable: list[int] = []
     for number, line in enumerate(lines, start=1):
-        anchors.extend(_line_anchors(path, number, line))
-    return anchors
+        found = _line_anchors(path, number, line)
+        if found:
+            anchors.extend(found)
+        elif line.strip():
+            unreadable.append(number)
+    if not anchors:
+        raise _problem(path, None, "it holds no checkpoint line (a JSON line per write)")
+    return Checkpoints(path, tuple(anchors), tuple(unreadable))
 
 
 def _line_anchors(path: Path, number: int, line: bytes) -> list[Anchor]:
+    """The anchors of one line, none if it is not a checkpoint line."""
     try:
         record = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _problem(path, number, "not a checkpoint line (JSON)") from None
+        return []
     if not isinstance(record, dict) or not isinstance(record.get("time"), str):
-        raise _problem(path, number, 'not a checkpoint line: no "time"')
+        return []
     source = f"{path}:{number} ({record['time']})"
     found = []
     for key, head in record.items():
         if key == "time":
             continue
-        made = anchor(key, *_id_and_hash(head), source) if key in CHAINS else None
+        made = anchor(key, *_id_and_hash(head), source)
         if made is None:
-            raise _problem(path, number, f"not a checkpoint line: {key!r} is not a chain's head")
+            return []
         found.append(made)
-    if not found:
-        raise _problem(path, number, "not a checkpoint line: it names no chain")
     return found
 
 
@@ -107,7 +131,7 @@ def _id_and_hash(head: Any) -> tuple[object, object]:
 
 
 def _problem(path: Path, line: int | None, message: str) -> InputError:
-    return InputError([Problem(str(path), line, f"checkpoint file: {message}")])
+    return InputError([Problem(str(path), line, f"not a checkpoint file: {message}")])
 
 
 def exports_anchors(connection: Connection) -> list[Anchor]:

@@ -75,6 +75,7 @@ class VerifyReport:
         anchors: how many anchors it held to (checkpoint lines, exports, statements).
         checkpoints: the checkpoint file the engine's writes append to, or None.
         checkpoints_found: whether that file existed (so was checked).
+        unreadable: ``file:line`` of each line of that file that is not a checkpoint.
     """
 
     transactions: int
@@ -83,6 +84,7 @@ class VerifyReport:
     anchors: int = 0
     checkpoints: str | None = None
     checkpoints_found: bool = False
+    unreadable: tuple[str, ...] = ()
 
 
 def verify(
@@ -106,7 +108,9 @@ def verify(
     checkpoints = checkpoints_of(engine)
     found = checkpoints is not None and checkpoints.exists()
     # Read first: a file that cannot be read is bad input, reported before the long part.
-    recorded = read_checkpoints(checkpoints) if checkpoints is not None and found else []
+    recorded = read_checkpoints(checkpoints) if checkpoints is not None and found else None
+    recorded_anchors = recorded.anchors if recorded else ()
+    unreadable = tuple(f"{recorded.path}:{n}" for n in recorded.unreadable) if recorded else ()
     with integrity.running(engine) as integrity_checked, reading(engine) as connection:
         require_schema(connection, str(engine.url))
         closed = {
@@ -138,7 +142,7 @@ def verify(
         held = check_anchors(
             connection,
             {"transactions": Head(last_id, last_hash)},
-            [*exports_anchors(connection), *recorded, *anchors],
+            [*exports_anchors(connection), *recorded_anchors, *anchors],
         )
         return VerifyReport(
             transactions=last_id,
@@ -147,6 +151,7 @@ def verify(
             anchors=held,
             checkpoints=None if checkpoints is None else str(checkpoints),
             checkpoints_found=found,
+            unreadable=unreadable,
         )
 
 

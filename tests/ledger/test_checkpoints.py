@@ -124,30 +124,52 @@ def test_a_failed_append_warns_and_the_write_stands(
     assert not unwritable.exists()
 
 
-def test_verify_refuses_a_checkpoint_file_it_cannot_read(tmp_path: Path) -> None:
+def test_a_line_that_is_not_a_checkpoint_is_left_out_and_named(tmp_path: Path) -> None:
+    """It cannot anchor anything, and refusing the file would stop every later verify."""
     url = _ledger(tmp_path)
     path = tmp_path / "ledger.db.checkpoints"
     with path.open("ab") as file:
         file.write(b'{"time":"2026-12-01T00:00:00Z","transactions":{"id":"16"}}\n')
-    result = run_cli(url, "verify")
-    assert result.exit_code == 2, result.output
-    assert f"{path}:4: checkpoint file" in result.output, result.output
-
-
-def test_a_line_cut_short_by_a_crash_is_left_out(tmp_path: Path) -> None:
-    url = _ledger(tmp_path)
-    with (tmp_path / "ledger.db.checkpoints").open("ab") as file:
-        file.write(b'{"time":"2026-12-01T00:00:00Z","transac')
     result = run_cli(url, "verify", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["anchors"] == 3
+    assert json.loads(result.stdout)["unreadable_checkpoint_lines"] == [f"{path}:4"]
+    assert f"{path}:4: not a checkpoint line" in result.stderr
+
+
+def test_an_append_after_a_torn_one_starts_a_line_of_its_own(tmp_path: Path) -> None:
+    """A power cut during an append leaves a line without its end: the next append must not
+    run on into it, or two checkpoints would be lost instead of one."""
+    url = _ledger(tmp_path)
+    path = tmp_path / "ledger.db.checkpoints"
+    with path.open("ab") as file:
+        file.write(b'{"time":"2026-12-01T00:00:00Z","transac')
+    torn = run_cli(url, "verify", "--json")
+    assert torn.exit_code == 0, torn.output
+    assert json.loads(torn.stdout)["unreadable_checkpoint_lines"] == [f"{path}:4"]
+    late = write_text(
+        tmp_path / "late.csv", EVENTS_HEADER + "late,2026-12-30,receipt,GEM,,1.00,,\n"
+    )
+    assert run_cli(url, "import", str(late)).exit_code == 0
+    lines = path.read_bytes().split(b"\n")
+    assert json.loads(lines[4])["transactions"]["id"] == 17
+    verified = json.loads(run_cli(url, "verify", "--json").stdout)
+    assert (verified["anchors"], verified["unreadable_checkpoint_lines"]) == (4, [f"{path}:4"])
+
+
+def test_a_file_without_a_checkpoint_line_is_bad_input(tmp_path: Path) -> None:
+    url = _ledger(tmp_path)
+    (tmp_path / "ledger.db.checkpoints").write_bytes(b"")
+    result = run_cli(url, "verify")
+    assert result.exit_code == 2, result.output
+    assert "holds no checkpoint line" in result.output, result.output
 
 
 def test_an_anchor_file_that_is_neither_is_bad_input(tmp_path: Path) -> None:
     url = _ledger(tmp_path)
     fake = tmp_path / "fake.pdf"
     fake.write_bytes(b"%PDF-1.4\nnot really\n")
-    for path in (fake, tmp_path / "missing.checkpoints"):
+    not_checkpoints = write_text(tmp_path / "events-copy.csv", EVENTS_HEADER + EVENTS_2026)
+    for path in (fake, tmp_path / "missing.checkpoints", not_checkpoints):
         result = run_cli(url, "verify", "--anchor", str(path))
         assert result.exit_code == 2, result.output
         assert str(path) in result.output, result.output
