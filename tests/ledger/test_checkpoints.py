@@ -31,6 +31,15 @@ def _ledger(folder: Path, env: dict[str, str] | None = None) -> str:
     return url
 
 
+def _ledger_with_line(folder: Path, line: bytes) -> tuple[str, Path]:
+    """A ledger whose checkpoint file has ``line`` appended behind netfund's back."""
+    url = _ledger(folder)
+    path = folder / "ledger.db.checkpoints"
+    with path.open("ab") as file:
+        file.write(line)
+    return url, path
+
+
 @pytest.mark.parametrize(
     ("url", "env", "expected"),
     [
@@ -126,10 +135,9 @@ def test_a_failed_append_warns_and_the_write_stands(
 
 def test_a_line_that_is_not_a_checkpoint_is_left_out_and_named(tmp_path: Path) -> None:
     """It cannot anchor anything, and refusing the file would stop every later verify."""
-    url = _ledger(tmp_path)
-    path = tmp_path / "ledger.db.checkpoints"
-    with path.open("ab") as file:
-        file.write(b'{"time":"2026-12-01T00:00:00Z","transactions":{"id":"16"}}\n')
+    url, path = _ledger_with_line(
+        tmp_path, b'{"time":"2026-12-01T00:00:00Z","transactions":{"id":"16"}}\n'
+    )
     result = run_cli(url, "verify", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["unreadable_checkpoint_lines"] == [f"{path}:4"]
@@ -139,10 +147,7 @@ def test_a_line_that_is_not_a_checkpoint_is_left_out_and_named(tmp_path: Path) -
 def test_an_append_after_a_torn_one_starts_a_line_of_its_own(tmp_path: Path) -> None:
     """A power cut during an append leaves a line without its end: the next append must not
     run on into it, or two checkpoints would be lost instead of one."""
-    url = _ledger(tmp_path)
-    path = tmp_path / "ledger.db.checkpoints"
-    with path.open("ab") as file:
-        file.write(b'{"time":"2026-12-01T00:00:00Z","transac')
+    url, path = _ledger_with_line(tmp_path, b'{"time":"2026-12-01T00:00:00Z","transac')
     torn = run_cli(url, "verify", "--json")
     assert torn.exit_code == 0, torn.output
     assert json.loads(torn.stdout)["unreadable_checkpoint_lines"] == [f"{path}:4"]

@@ -132,20 +132,15 @@ def test_a_copy_of_the_checkpoints_kept_elsewhere_catches_it_when_the_file_is_go
     assert str(copy) in result.output, result.output
 
 
-@pytest.mark.parametrize(
-    ("attack", "expected"),
-    [(cut, "export 1"), (rewrite, "export 1")],
-    ids=["cut", "rewrite"],
-)
-def test_the_exports_log_catches_it(
-    ledger: Ledger, attack: Callable[[Connection], object], expected: str
-) -> None:
+@pytest.mark.parametrize("attack", [cut, rewrite], ids=["cut", "rewrite"])
+def test_the_exports_log_catches_it(ledger: Ledger, attack: Callable[[Connection], object]) -> None:
     ledger.build(export=True)
     ledger.attack(attack)
     ledger.checkpoints.unlink()
     result = ledger.run("verify")
     assert result.exit_code == 4, result.output
-    assert expected in result.output and "transaction 18" in result.output, result.output
+    assert "export 1 in the exports log" in result.output, result.output
+    assert "transaction 18" in result.output, result.output
 
 
 @pytest.mark.parametrize("attack", [cut, rewrite], ids=["cut", "rewrite"])
