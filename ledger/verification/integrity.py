@@ -65,12 +65,12 @@ def _check_with(engine: Engine) -> None:
 
 def check_integrity(connection: Connection) -> None:
     """Raise `VerificationError` naming what the database's checks found, if anything."""
-    findings = [*_integrity_problems(connection), *_duplicate_ids(connection)]
+    findings = [*sqlite_problems(connection), *duplicate_ids(connection)]
     if findings:
         raise VerificationError("the database's integrity check failed: " + "; ".join(findings))
 
 
-def _integrity_problems(connection: Connection) -> list[str]:
+def sqlite_problems(connection: Connection) -> list[str]:
     if connection.dialect.name != "sqlite":
         return []
     rows = connection.exec_driver_sql(f"PRAGMA integrity_check({PROBLEMS_MAX})").scalars().all()
@@ -79,7 +79,7 @@ def _integrity_problems(connection: Connection) -> list[str]:
     return [f"PRAGMA integrity_check: {' | '.join(str(row) for row in rows)}"]
 
 
-def _duplicate_ids(connection: Connection) -> list[str]:
+def duplicate_ids(connection: Connection) -> list[str]:
     if connection.dialect.name == "sqlite":
         query = _DUPLICATES.format(ids="group_concat(id, ', ')", hint="NOT INDEXED")
         rows = connection.execute(text(query), {"limit": DUPLICATES_SHOWN}).all()
