@@ -113,6 +113,7 @@ def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: 
         "fingerprint": report["fingerprint"],
         "anchors": verified["anchors"],
         "checkpoints": verified["checkpoints"],
+        "unreadable_checkpoint_lines": [],
     }
     # A SQLite file has its checkpoint file by default (a line per write); PostgreSQL none.
     sqlite = db_url.startswith("sqlite")
