@@ -181,7 +181,7 @@ def check_anchors(
         raise VerificationError(
             f"{_entry(item.chain, item.position)} has hash {actual}, but {item.source} "
             f"recorded {item.hash}: the chain was rewritten at or before "
-            f"{_entry(item.chain, item.position)}{more}"
+            f"{_entry(item.chain, item.position)} (or that record is of another ledger){more}"
         )
     if beyond:
         item = max(beyond, key=lambda anchor: anchor.position)
