@@ -16,7 +16,7 @@ from netfund.ledger.store.database import checkpoint_file, checkpoints_of, conne
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
-from tests.support.reliability import run_cli, transaction_count, write_text
+from tests.support.reliability import PLAN, run_cli, transaction_count, write_text
 from tests.support.tamper import EVENTS_2026
 
 
@@ -187,3 +187,30 @@ def test_verify_notes_a_missing_checkpoint_file(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout)["checkpoints"] is None
     assert "no checkpoint file" in result.stderr
+
+
+def test_every_kind_of_write_leaves_the_head_it_made_as_the_last_line(tmp_path: Path) -> None:
+    """The hook is in the one transaction opener every writer uses: init, an import, post,
+    reverse, an allocation run stored and committed, an export recorded, a period closed."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    path = tmp_path / "ledger.db.checkpoints"
+    money = "c,2026-01-05,commitment,GEM,,1000.00,,\nr,2026-01-20,receipt,GEM,,1000.00,,\n"
+    post_lines = ("--line", "Assets:Bank,NET,,1.00", "--line", "Income:Interest,NET,,-1.00")
+    steps = [
+        ("init", str(write_text(tmp_path / "network.toml", NETWORK_TOML))),
+        ("import", str(write_text(tmp_path / "events.csv", EVENTS_HEADER + money))),
+        ("post", "P-1", "--date", "2026-06-01", "-d", "x", *post_lines),
+        ("reverse", "P-1", "--date", "2026-06-02"),
+        ("allocate", str(write_text(tmp_path / "plan.toml", PLAN))),
+        ("allocate", "--commit", "latest", "--date", "2026-06-03"),
+        ("export", "journal", "--format", "csv", "--out", str(tmp_path / "j.csv")),
+        ("close", "2026"),
+    ]
+    for args in steps:
+        before = len(path.read_bytes().splitlines()) if path.exists() else 0
+        result = run_cli(url, *args, "--json")
+        assert result.exit_code == 0, (args, result.output)
+        lines = path.read_bytes().splitlines()
+        assert len(lines) >= before + 1, args
+        head = json.loads(run_cli(url, "verify", "--json").stdout)
+        assert json.loads(lines[-1])["transactions"]["hash"] == head["fingerprint"], args
