@@ -35,7 +35,9 @@ from netfund.ledger import (
     LedgerError,
     Network,
     Posting,
+    StoredRun,
     UnitOfWork,
+    VerificationError,
     allocated_account,
     closed_periods,
     format_cents,
@@ -258,18 +260,34 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
     return RunView.of(run, inputs_sha256, document)
 
 
+def checked_run(stored: StoredRun) -> StoredRun:
+    """``stored`` once its result (or diagnosis) hashes to its ``result_sha256``.
+
+    The ledger holds the document's text to its record; only allocation knows which part of
+    the document is the result, so the recheck is here, on every path that shows, compares
+    or commits a run. Raises `VerificationError` (exit 4) when they differ.
+    """
+    name = "result" if stored.status == "optimal" else "diagnosis"
+    if canonical_sha256(stored.document.get(name)) != stored.result_sha256:
+        raise VerificationError(
+            f"allocation run {stored.id}: its {name} does not hash to its result_sha256 "
+            f"({stored.result_sha256[:12]}…): the stored run was changed"
+        )
+    return stored
+
+
 def show_run(engine: Engine, run: str) -> RunView:
     """Stored run ``run`` (a number or ``latest``)."""
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        return RunView.of_stored(read_run(connection, run))
+        return RunView.of_stored(checked_run(read_run(connection, run)))
 
 
 def stored_runs(engine: Engine) -> list[RunView]:
     """Every stored run, oldest first."""
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        return [RunView.of_stored(stored) for stored in list_runs(connection)]
+        return [RunView.of_stored(checked_run(stored)) for stored in list_runs(connection)]
 
 
 @dataclass(frozen=True)
@@ -329,7 +347,7 @@ def _commit(
     unit: UnitOfWork, run: str, date: datetime.date | None, today: datetime.date | None
 ) -> CommitReport:
     connection = unit.connection
-    stored = read_run(connection, run)
+    stored = checked_run(read_run(connection, run))
     if stored.status != "optimal":
         raise LedgerError(f"run {stored.id} is {stored.status}: there is nothing to commit")
     external_id = f"{RESERVED_ID_PREFIX}allocation-run:{stored.id}"

@@ -76,6 +76,8 @@ _HOMES: dict[str, str] = {
     "closed_periods": "netfund.ledger.store.post",
     "post_drafts": "netfund.ledger.store.post",
     "read_network": "netfund.ledger.store.registry",
+    "RecordsHead": "netfund.ledger.store.records",
+    "records_head": "netfund.ledger.store.records",
     "StoredRun": "netfund.ledger.store.runs",
     "list_runs": "netfund.ledger.store.runs",
     "read_run": "netfund.ledger.store.runs",
@@ -140,6 +142,7 @@ __all__ = [
     "PostReport",
     "Posting",
     "Problem",
+    "RecordsHead",
     "StoredRun",
     "UnitOfWork",
     "VerificationError",
@@ -184,6 +187,7 @@ __all__ = [
     "read_toml",
     "reading",
     "recorded_periods",
+    "records_head",
     "redact",
     "require_schema",
     "resolve_url",
@@ -278,6 +282,7 @@ if TYPE_CHECKING:
         resolve_url,
     )
     from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
+    from netfund.ledger.store.records import RecordsHead, records_head
     from netfund.ledger.store.registry import read_network
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
     from netfund.ledger.store.setup import initialize

@@ -281,11 +281,13 @@ def _anchors_in(path: Path) -> tuple[list[Anchor], list[str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: bool) -> None:
-    """Recompute the hash chain and check every transaction; exit 4 on the first mismatch.
+    """Recompute both hash chains (transactions; network, runs and closes); exit 4 on the
+    first mismatch.
 
-    The chain is then held to what was recorded outside it: the checkpoint file (see
+    Both chains are then held to what was recorded outside them: the checkpoint file (see
     --checkpoints), every --anchor FILE and the exports log; and the database runs its own
-    integrity check. A transaction they name that is gone or has another hash is exit 4.
+    integrity check. A transaction or record they name that is gone or has another hash is
+    exit 4.
 
     \b
     Examples:
@@ -314,6 +316,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
                 "transactions": report.transactions,
                 "postings": report.postings,
                 "fingerprint": report.head_hash,
+                "records": report.records,
+                "records_fingerprint": report.records_hash,
                 "anchors": report.anchors,
                 "checkpoints": report.checkpoints if report.checkpoints_found else None,
                 "unreadable_checkpoint_lines": [*report.unreadable, *unreadable],
@@ -324,8 +328,12 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
         f"ledger verified: {report.transactions} transactions, {report.postings} postings; "
         f"fingerprint {report.head_hash}"
     )
+    click.echo(
+        f"records verified: {report.records} (network versions, allocation runs, closes); "
+        f"fingerprint {report.records_hash}"
+    )
     if report.anchors:
-        click.echo(f"held to {report.anchors} anchors recorded outside the chain")
+        click.echo(f"held to {report.anchors} anchors recorded outside the chains")
 
 
 @cli.command("close")

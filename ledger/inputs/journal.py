@@ -12,13 +12,11 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from netfund.ledger.event_rules import ALLOCATED_PREFIX
 from netfund.ledger.inputs.csv_rows import CsvReader
-from netfund.ledger.inputs.network import NETWORK_FUND, Network
+from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import (
     Draft,
     Posting,
-    is_valid_account,
     lines_fingerprint,
     unbalanced_funds,
 )
@@ -26,6 +24,7 @@ from netfund.ledger.model.errors import Problem
 from netfund.ledger.model.fields import FieldError, parse_amount, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX
 from netfund.ledger.model.money import format_cents
+from netfund.ledger.store.rules import line_errors
 
 JOURNAL_COLUMNS = ("txn_id", "date", "description", "account", "fund", "group", "amount")
 #: Lines of one journal transaction, at most.
@@ -126,27 +125,6 @@ def read_journal(reader: CsvReader, network: Network) -> list[tuple[int, Draft]]
             )
         )
     return drafts
-
-
-def line_errors(network: Network, account: str, fund: str, group: str | None) -> list[str]:
-    """What is wrong with one posting line on its own (empty when nothing is)."""
-    errors: list[str] = []
-    if not is_valid_account(account):
-        errors.append(
-            f"account {account[:80]!r} is not a valid account name (Assets, Liabilities, "
-            "Equity, Income, Expenses or Budget, then ':'-separated parts starting with a "
-            "capital or digit)"
-        )
-    if fund != NETWORK_FUND and network.funder(fund) is None:
-        errors.append(f"unknown fund {fund[:64]!r} (a funder code or {NETWORK_FUND})")
-    if group is not None and network.group(group) is None:
-        errors.append(f"unknown group {group[:64]!r}")
-    if account.startswith(ALLOCATED_PREFIX) and group != account[len(ALLOCATED_PREFIX) :]:
-        errors.append(f"a line on {account} must have group {account[len(ALLOCATED_PREFIX) :]}")
-    funder = network.funder(fund)
-    if funder is not None and group is not None and not funder.may_fund(group):
-        errors.append(f"funder {fund}'s earmark excludes group {group}")
-    return errors
 
 
 def balance_problem(postings: list[Posting]) -> str | None:

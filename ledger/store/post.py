@@ -4,12 +4,16 @@
 locks the chain head (the `Appender`), reads the closed periods under that lock and hands the
 caller's ``compose`` a `UnitOfWork`. ``compose`` reads what it needs through the unit's
 connection (the same transaction: nothing changes in between) and appends its drafts through
-the unit, where the rules every write shares are checked, here only:
+the unit, where the rules every write shares are checked, here and only here:
 
 - closed periods: nothing is appended to a period the lock table or a closing entry in the
   chain says is closed (deleting the lock row, outside the hash chain, must not reopen a year);
 - idempotency, for input rows (`admit`): an id stored before, or earlier in the same write,
-  with the same content is skipped; with other content it is a problem on the row's line.
+  with the same content is skipped; with other content it is a problem on the row's line;
+- the standing rules of `rules.py`, against the network as stored: every line of every draft
+  (known fund and group, `Expenses:G` and `Budget:Allocated:G` carry group G, earmarks), and,
+  when ``compose`` is done, the budget of each period the write touched (no allocation below
+  zero, none beyond what was committed, overhead within each cap).
 
 When ``compose`` returns, the problems found (if any) raise one `InputError` and roll
 everything back, so an input is stored completely or not at all; otherwise the last batch is
@@ -28,12 +32,19 @@ from typing import Generic, Literal, TypeVar
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.database import require_schema, writing
+from netfund.ledger.store.records import append_record, recorded_closes
+from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.repeats import Repeats
+from netfund.ledger.store.rules import LineRules, budget_problems
 from netfund.ledger.store.schema import closed_periods_table, transactions_table
 from netfund.ledger.store.writer import Appender
 from sqlalchemy import Connection, Engine, insert, select
 
 T = TypeVar("T")
+
+#: Types whose postings never touch a budget or contribution account (`event_rules`); only
+#: used to name an input line when a budget rule refuses a write.
+_CASH_TYPES = frozenset({"expense", "receipt", "refund"})
 
 
 @dataclass(frozen=True)
@@ -64,10 +75,13 @@ class PostReport(Generic[T]):
 
 
 def closed_periods(connection: Connection) -> set[str]:
-    """The closed periods: those the lock table names and those with closing entries."""
+    """The closed periods: those the lock table names, those with closing entries and those
+    the records chain closed (deleting a lock row, outside both chains, reopens nothing)."""
     t = transactions_table.c
-    return set(connection.execute(select(closed_periods_table.c.period)).scalars()) | set(
-        connection.execute(select(t.period).where(t.type == "close").distinct()).scalars()
+    return (
+        set(connection.execute(select(closed_periods_table.c.period)).scalars())
+        | set(connection.execute(select(t.period).where(t.type == "close").distinct()).scalars())
+        | set(recorded_closes(connection))
     )
 
 
@@ -99,6 +113,11 @@ class UnitOfWork:
         self._repeats = Repeats(source, appender, self.problems)
         #: The input row `admit` passed last: (id, period, line).
         self._admitted: tuple[str, str, int] | None = None
+        self._network = read_network(connection)
+        self._lines = LineRules(self._network)
+        #: The input line that changed a (fund, period)'s budget last, and a period's, to
+        #: name the line when the budget rules refuse the write.
+        self._budget_lines: dict[tuple[str | None, str], int] = {}
 
     @property
     def closed_periods(self) -> frozenset[str]:
@@ -162,17 +181,36 @@ class UnitOfWork:
             line = admitted[2]
         elif draft.period in self._closed:
             self._refuse(draft.period, draft.external_id)
+        errors = self._lines.draft_errors(draft)
+        if errors:
+            # Appending goes on, so later rows are still checked; the problem rolls it back.
+            self.problem(line or None, f"{draft.external_id}: " + "; ".join(errors))
+        if line and draft.type not in _CASH_TYPES:
+            for posting in draft.postings:
+                self._budget_lines[(posting.fund, draft.period)] = line
+                self._budget_lines[(None, draft.period)] = line
         transaction = self._appender.append(draft)
         self._repeats.appended(line, draft.external_id)
         return transaction
 
+    def check_budgets(self) -> None:
+        """Report each budget rule the write as a whole breaks (`rules.budget_problems`)."""
+        for found in budget_problems(
+            self.connection, self._network, self._appender.written_totals()
+        ):
+            line = self._budget_lines.get((found.fund, found.period)) or self._budget_lines.get(
+                (None, found.period)
+            )
+            self.problem(line, found.message)
+
     def close_period(self, period: str) -> None:
-        """Mark ``period`` closed as of the chain's current end (after what is appended)."""
+        """Mark ``period`` closed as of the chain's current end (after what is appended): the
+        lock row, and a ``close`` record in the records chain that `verify` holds it to."""
         self._appender.flush()
         self._appender.drain()
-        self.connection.execute(
-            insert(closed_periods_table), [{"period": period, "last_txn_id": self.head_id}]
-        )
+        lock = {"period": period, "last_txn_id": self.head_id}
+        self.connection.execute(insert(closed_periods_table), [lock])
+        append_record(self.connection, "close", lock, self.head_id)
         self._closed.add(period)
 
     def _refuse(self, period: str, external_id: str) -> None:
@@ -210,6 +248,7 @@ def post_drafts(
         try:
             unit = UnitOfWork(connection, source, appender, on_closed, closed_hint)
             outcome = compose(unit)
+            unit.check_budgets()
             if unit.problems:
                 raise InputError(unit.problems)
             appender.finish()

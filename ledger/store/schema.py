@@ -4,7 +4,9 @@ The ORM is storage, not the domain: the engine reads and writes these tables wit
 statements and hands out the frozen records of `entries.py`. Invariants live in the schema too
 (check constraints, unique keys, foreign keys), and the migrations add the triggers that make
 transactions and postings append-only and refuse a transaction that does not balance per fund
-(0006; its helper tables are the migration's, not declared here). Money is BigInteger cents,
+(0006; its helper tables are the migration's, not declared here), and since 0007 make the
+documents that decide money (network, funders, groups, earmarks, allocation runs, closed
+periods and their records chain) append-only too. Money is BigInteger cents,
 never Numeric.
 """
 
@@ -57,6 +59,16 @@ TRANSACTION_TYPES = (
 )
 
 HASH_LENGTH = 64
+
+#: What the records chain holds (`records.py`): network versions, allocation runs, closes.
+RECORD_KINDS = ("network", "run", "close")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The check that ``column`` holds one of ``values``, named after the column."""
+    return CheckConstraint(
+        f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")", name=column
+    )
 
 
 class Base(DeclarativeBase):
@@ -122,10 +134,7 @@ class TransactionRow(Base):
 
     __tablename__ = "transactions"
     __table_args__ = (
-        CheckConstraint(
-            "type IN (" + ", ".join(f"'{name}'" for name in TRANSACTION_TYPES) + ")",
-            name="type",
-        ),
+        _one_of("type", TRANSACTION_TYPES),
         CheckConstraint("id > 0", name="positive_id"),
         Index("ix_transactions_period_type", "period", "type"),
     )
@@ -225,6 +234,34 @@ class AllocationRunRow(Base):
     document: Mapped[str] = mapped_column(Text)
 
 
+class LedgerRecordRow(Base):
+    """One record of the chain of documents that decide money (see `records.py`)."""
+
+    __tablename__ = "ledger_records"
+    __table_args__ = (
+        _one_of("kind", RECORD_KINDS),
+        CheckConstraint("seq > 0", name="positive_seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    transaction_head: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+
+
+class RecordsHeadRow(Base):
+    """The newest record's position and hash; writers of records lock it first."""
+
+    __tablename__ = "records_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
 network_table = NetworkRow.__table__
 groups_table = GroupRow.__table__
 funders_table = FunderRow.__table__
@@ -235,6 +272,8 @@ closed_periods_table = ClosedPeriodRow.__table__
 balance_totals_table = BalanceTotalRow.__table__
 chain_head_table = ChainHeadRow.__table__
 allocation_runs_table = AllocationRunRow.__table__
+ledger_records_table = LedgerRecordRow.__table__
+records_head_table = RecordsHeadRow.__table__
 
 
 EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf")
@@ -249,9 +288,7 @@ class ExportRow(Base):
 
     __tablename__ = "exports"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{kind}'" for kind in EXPORT_KINDS) + ")", name="kind"
-        ),
+        _one_of("kind", EXPORT_KINDS),
         CheckConstraint("row_count >= 0 AND last_txn_id >= 0 AND file_bytes >= 0", name="counts"),
     )
 

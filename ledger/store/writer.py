@@ -135,6 +135,13 @@ class Appender:
         else:
             self._write(transactions, postings)
 
+    def written_totals(self) -> Totals:
+        """Debits and credits of everything appended so far, per period, account, fund and
+        group (written to the database first, so its connection is free afterwards)."""
+        self.flush()
+        self.drain()
+        return self._totals
+
     def drain(self) -> None:
         """Wait until the background writer has written everything; raise what it raised."""
         if self._writer is not None:

@@ -5,7 +5,9 @@ the previous one and the canonical content (the same function the writer used), 
 that each transaction balances per fund, that the ids run without gaps, that the chain head
 matches the newest transaction, that nothing was added to a closed period after it was
 closed, and that the balance totals equal the sums of the postings (`balance_totals.py`). It
-names the first transaction that does not match. Reads are streamed in batches, so memory
+names the first transaction that does not match. Before the transactions it re-hashes the
+records chain and holds the network tables, the allocation runs and the closed periods to it
+(`records.py`). Reads are streamed in batches, so memory
 stays flat.
 
 A chain that is consistent on its own can still have been cut short or rewritten and
@@ -37,7 +39,6 @@ from netfund.ledger.store.checkpoints import Head
 from netfund.ledger.store.database import checkpoints_of, in_memory, reading, require_schema
 from netfund.ledger.store.schema import (
     chain_head_table,
-    closed_periods_table,
     postings_table,
     transactions_table,
 )
@@ -50,6 +51,7 @@ from netfund.ledger.verification.anchors import (
     read_checkpoints,
 )
 from netfund.ledger.verification.ranges import RangeResult, check_range
+from netfund.ledger.verification.records import check_records
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.engine import URL
 
@@ -81,6 +83,9 @@ class VerifyReport:
     transactions: int
     postings: int
     head_hash: str
+    #: The records chain (network versions, allocation runs, closes): how many, newest hash.
+    records: int = 0
+    records_hash: str = GENESIS_HASH
     anchors: int = 0
     checkpoints: str | None = None
     checkpoints_found: bool = False
@@ -113,9 +118,10 @@ def verify(
     unreadable = tuple(f"{recorded.path}:{n}" for n in recorded.unreadable) if recorded else ()
     with integrity.running(engine) as integrity_checked, reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        closed = {
-            row.period: row.last_txn_id for row in connection.execute(select(closed_periods_table))
-        }
+        # The documents that decide money first (a few hundred records): the closed periods
+        # the chain is checked against are the recorded ones, which the table must match.
+        records = check_records(connection)
+        closed = records.closed
         head = connection.execute(select(chain_head_table)).one_or_none()
         newest = connection.execute(select(func.max(transactions_table.c.id))).scalar()
         count = _worker_count(engine.url, newest, workers)
@@ -136,18 +142,23 @@ def verify(
         if unlocked:
             raise VerificationError(
                 f"period {unlocked[0]} has closing entries in the chain but is not locked: "
-                "its row in closed_periods was deleted"
+                "its row in closed_periods and its close record were deleted"
             )
         integrity_checked(connection)
         held = check_anchors(
             connection,
-            {"transactions": Head(last_id, last_hash)},
+            {
+                "transactions": Head(last_id, last_hash),
+                "records": Head(records.head.seq, records.head.hash),
+            },
             [*exports_anchors(connection), *recorded_anchors, *anchors],
         )
         return VerifyReport(
             transactions=last_id,
             postings=posting_count,
             head_hash=last_hash,
+            records=records.head.seq,
+            records_hash=records.head.hash,
             anchors=held,
             checkpoints=None if checkpoints is None else str(checkpoints),
             checkpoints_found=found,

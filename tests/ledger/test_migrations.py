@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic import command
+from netfund.allocation.service import commit_run, run_plan
+from netfund.allocation.solver import SolverSettings
 from netfund.ledger.balance_sums import balances
 from netfund.ledger.importer import import_events
 from netfund.ledger.inputs.network import load_network
 from netfund.ledger.periods import close_period
 from netfund.ledger.store import database
 from netfund.ledger.store.database import connect, current_revision, reading, writing
-from netfund.ledger.store.registry import store_network
+from netfund.ledger.store.records import RecordsHead, records_head, verified_records
+from netfund.ledger.store.registry import read_network, store_network
+from netfund.ledger.store.runs import read_run
 from netfund.ledger.store.setup import initialize
 from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, inspect, text
@@ -87,7 +92,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0006"
+    assert database.head_revision() == "0007"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -160,7 +165,7 @@ def test_upgrade_from_0005_makes_the_database_refuse_unbalanced_transactions(
         raw.rollback()
     result = run_cli(db_url, "init")
     assert result.exit_code == 0, result.output
-    assert "upgraded from schema 0005 to 0006" in result.output
+    assert f"upgraded from schema 0005 to {database.head_revision()}" in result.output
     with driver_connection(db_url) as (raw, paramstyle):
         with pytest.raises(Exception, match="does not balance per fund"):
             write_raw(raw.cursor(), unbalanced, paramstyle=paramstyle, date=date(2027, 6, 1))
@@ -168,6 +173,63 @@ def test_upgrade_from_0005_makes_the_database_refuse_unbalanced_transactions(
         raw.rollback()
         write_raw(raw.cursor(), BALANCED, paramstyle=paramstyle, date=date(2027, 6, 1))
         raw.commit()
+    verify(engine)
+
+
+PLAN_2027 = """\
+[allocation]
+period = "2027"
+basis = "committed"
+objective = "priority"
+
+[[requests]]
+group = "WG-A"
+min = "0.00"
+max = "5.00"
+weight = 1
+"""
+
+
+def test_upgrade_from_0006_records_the_network_runs_and_closes_as_found(
+    old_ledger: Engine, tmp_path: Path
+) -> None:
+    engine = old_ledger
+    initialize(engine)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN_2027, encoding="utf-8")
+    run_plan(engine, plan, SolverSettings())
+    with reading(engine) as connection:
+        network = read_network(connection)
+        run = read_run(connection, 1)
+    _downgrade(engine, "0006")
+    with reading(engine) as connection:
+        assert "ledger_records" not in inspect(connection).get_table_names()
+    # Before 0007 nothing guarded the settings: the upgrade takes them over as it finds them.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE groups SET name = 'Werkgroep Alfa' WHERE code = 'WG-A'"))
+
+    initialize(engine)
+
+    with reading(engine) as connection:
+        records = verified_records(connection)
+        assert [(r.seq, r.kind) for r in records] == [(1, "network"), (2, "run"), (3, "close")]
+        assert {r.content["recorded_by"] for r in records} == {"migration 0007"}
+        upgraded = read_network(connection)
+        assert upgraded.group("WG-A") == replace(network.group("WG-A"), name="Werkgroep Alfa")
+        assert replace(upgraded, groups=network.groups) == network
+        assert records[0].content["effective_after_transaction"] == 0
+        assert read_run(connection, 1) == run
+        assert records[2].content["period"] == "2026"
+        assert records_head(connection) == RecordsHead(3, records[-1].hash)
+    report = verify(engine)
+    assert (report.records, report.records_hash) == (3, records[-1].hash)
+    # From now on the database refuses the change, and netfund writes records itself.
+    with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE groups SET name = 'Werkgroep A' WHERE code = 'WG-A'"))
+    commit_run(engine, "1", date=date(2027, 3, 1))
+    close_period(engine, "2027")
+    with reading(engine) as connection:
+        assert [r.kind for r in verified_records(connection)][3:] == ["close"]
     verify(engine)
 
 
@@ -200,5 +262,5 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0006"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0007"
     assert "upgraded from" not in run_cli(db_url, "init").output

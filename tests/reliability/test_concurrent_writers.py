@@ -191,7 +191,7 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(
         "r-zonmw,2026-01-06,receipt,ZONMW,,500000.00,,",
         "a-gem,2026-01-07,allocation,GEM,WG-A,300000.00,,",
         "a-zonmw,2026-01-07,allocation,ZONMW,WG-A,100000.00,,",
-        "a-pmo,2026-01-07,allocation,ZONMW,PMO,30000.00,,",
+        "a-pmo,2026-01-07,allocation,ZONMW,PMO,10000.00,,",
     ]
     rows += [
         f"e{n},2026-{1 + n % 12:02d}-20,expense,,{'PMO' if n % 5 == 0 else 'WG-A'},"

@@ -37,7 +37,9 @@ id,date,type,funder,group,amount,description,reference
 B-C,2026-01-05,commitment,GEM,,100000.00,Toezegging,B-1
 B-R,2026-01-20,receipt,GEM,,50000.00,Tranche,B-2
 B-A,2026-02-01,allocation,GEM,WG-A,40000.00,Budget,B-3
+B-CZ,2026-01-05,commitment,ZONMW,,20000.00,Subsidie,B-5
 B-Z,2026-02-01,allocation,ZONMW,PMO,1000.00,Budget,B-4
+B-ZA,2026-02-01,allocation,ZONMW,WG-A,19000.00,Budget,B-6
 """
 SUMMARY = re.compile(r"^\d+ problem\(s\) found; nothing was written\.$")
 MORE = re.compile(r"^\.\.\. and \d+ more problems$")

@@ -65,8 +65,9 @@ def test_pro_rata_attribution_always_adds_up_to_the_whole(
     serial = next(_serial)
     year = 2000 + serial % 100  # a period of its own while there are fewer than 100 examples
     rows = [
-        f"a{serial}-{funder},{year}-01-10,allocation,{funder},WG-A,{format_cents(cents)},,"
+        f"{kind[0]}{serial}-{funder},{year}-01-10,{kind},{funder},{group},{format_cents(cents)},,"
         for funder, cents in allocations.items()
+        for kind, group in (("commitment", ""), ("allocation", "WG-A"))
     ]
     rows += [
         f"e{serial}-{n},{year}-06-01,expense,,WG-A,{format_cents(cents)},,"

@@ -236,6 +236,7 @@ def test_sql_in_user_text_is_stored_verbatim_and_harms_nothing(db_url: str, tmp_
     ids = [f"{n}-{payload}"[:64] for n, payload in enumerate(PAYLOADS)]
     expected: dict[str, tuple[str, str]] = {}
     rows = [["id", "date", "type", "funder", "group", "amount", "description", "reference"]]
+    rows.append(["pledge", "2026-01-02", "commitment", "GEM", "", "500.00", "", ""])
     rows.append(["alloc", "2026-01-02", "allocation", "GEM", "WG-A", "500.00", "", ""])
     for external_id, payload in zip(ids, PAYLOADS, strict=True):
         rows.append([external_id, "2026-02-01", "expense", "", "WG-A", "1.23", payload, payload])
@@ -299,7 +300,8 @@ def test_sql_in_user_text_is_stored_verbatim_and_harms_nothing(db_url: str, tmp_
     finally:
         engine.dispose()
     assert stored == expected
-    assert transaction_count(db_url) == stored_count == len(expected) + 1
+    # and the commitment and the allocation before them
+    assert transaction_count(db_url) == stored_count == len(expected) + 2
     verified = run_cli(db_url, "verify", "--json")
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout)["transactions"] == stored_count

@@ -24,7 +24,8 @@ r-zvk,2026-01-21,receipt,ZVK,,50000.00,Betaling,BANK-002
 r-zonmw,2026-01-22,receipt,ZONMW,,30000.00,Voorschot,BANK-003
 a-gem-a,2026-02-01,allocation,GEM,WG-A,40000.00,Budget A,B-1
 a-zvk-a,2026-02-01,allocation,ZVK,WG-A,20000.00,Budget A,B-1
-a-zonmw-pmo,2026-02-01,allocation,ZONMW,PMO,9000.00,Programmabureau,B-2
+a-zonmw-pmo,2026-02-01,allocation,ZONMW,PMO,2000.00,Programmabureau,B-2
+a-zonmw-a,2026-02-01,allocation,ZONMW,WG-A,21000.00,Budget A,B-2
 a-gem-b,2026-02-02,allocation,GEM,WG-B,10000.00,Budget B,B-3
 e-1,2026-03-01,expense,,WG-A,1234.57,Huur wijkruimte,F-1
 e-2,2026-03-02,expense,,WG-A,0.03,Afronding,F-2
@@ -113,7 +114,7 @@ def _new_value(rng: random.Random, field: str, value: Any, serial: int) -> Any:
         return _other(rng, ACCOUNTS, value)
     if field == "amount_cents":
         new = value + rng.choice((-1, 1)) * rng.choice((1, 100, rng.randint(1, 10**9)))
-        return new if new != 0 else value + 1
+        return new if new != 0 else value * 2  # never zero: the schema refuses that first
     return _changed_text(rng, value)
 
 

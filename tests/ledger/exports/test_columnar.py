@@ -39,7 +39,7 @@ SCOPES = [(None, None), ("2025", None), ("2026", None), (None, "ZVK"), ("2026", 
 JOURNAL_CORRECTION = (
     "txn_id,date,description,account,fund,group,amount\n"
     "J1,2026-04-01,Herclassificatie,Expenses:WG-B,GEM,WG-B,12.50\n"
-    "J1,2026-04-01,Herclassificatie,Expenses:WG-A,GEM,,-12.50\n"
+    "J1,2026-04-01,Herclassificatie,Expenses:WG-A,GEM,WG-A,-12.50\n"
 )
 
 

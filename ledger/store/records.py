@@ -1,0 +1,230 @@
+"""The records chain: the documents that decide money, hash-chained beside the transactions.
+
+Transactions say what happened to money. Three kinds of document decide what happens to it:
+the network (funders, groups, earmarks, caps, what closing does with unspent money), the
+allocation runs (what a commit posts) and the closed periods (what may no longer be written).
+In plain tables a raw ``UPDATE`` could change them without `verify` noticing, and netfund
+would decide money by the changed rows. So each is also appended here, as a record:
+
+- ``seq`` 1, 2, 3, ... without gaps; ``kind`` ``network``, ``run`` or ``close``;
+- ``content``: the document as canonical JSON text (`canonical_text`);
+- ``transaction_head``: the transaction chain's position when it was written, which places
+  the record among the transactions (what was decided under which network version);
+- ``hash = sha256(prev_hash + canonical bytes of seq, kind, transaction_head, content)``.
+
+`records_head` is the chain's single-row head, like `chain_head` for the transactions.
+Readers that decide money (`registry.read_network`, `runs.read_run`) re-hash the whole
+records chain first (`verified_records`): it is a few hundred short documents, so a changed
+record is refused with a `VerificationError` before it can decide anything. The tables stay as
+a queryable mirror, written in the same transaction; `verify` compares them with the records.
+The migration that made this chain (0007) took a ledger's tables as it found them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from netfund.ledger.model.canonical import link_hash
+from netfund.ledger.model.entries import GENESIS_HASH
+from netfund.ledger.model.errors import InvariantViolation, VerificationError
+from netfund.ledger.store.schema import (
+    RECORD_KINDS,
+    chain_head_table,
+    ledger_records_table,
+    records_head_table,
+)
+from sqlalchemy import Connection, insert, select, update
+
+
+@dataclass(frozen=True)
+class RecordsHead:
+    """The newest record's position and hash: the records chain's fingerprint.
+
+    Attributes:
+        seq: its position (0 while the chain is empty).
+        hash: its hash (`GENESIS_HASH` while the chain is empty).
+    """
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of the chain, as verified.
+
+    Attributes:
+        seq: its position, 1, 2, 3, ...
+        kind: ``network``, ``run`` or ``close``.
+        content: the document, parsed.
+        transaction_head: the transaction chain's position when it was written.
+        hash: its hash.
+    """
+
+    seq: int
+    kind: str
+    content: dict[str, Any]
+    transaction_head: int
+    hash: str
+
+
+def canonical_text(value: Any) -> str:
+    """The one text of a JSON value: sorted keys, no spaces, UTF-8 as it is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def record_hash(prev_hash: str, seq: int, kind: str, transaction_head: int, content: str) -> str:
+    """``sha256(prev_hash + canonical bytes)``: every column of the record but its hashes."""
+    envelope = {"content": content, "kind": kind, "seq": seq, "transaction_head": transaction_head}
+    return link_hash(prev_hash, canonical_text(envelope).encode("utf-8"))
+
+
+def transaction_head(connection: Connection, *, lock: bool = False) -> int:
+    """The transaction chain's newest position; ``lock`` takes the writers' chain lock, so
+    no transaction is appended between reading it and recording against it."""
+    query = select(chain_head_table.c.last_txn_id).where(chain_head_table.c.id == 1)
+    head = connection.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if head is None:
+        raise InvariantViolation("the chain head row is missing: the schema is damaged")
+    return int(head)
+
+
+def records_head(connection: Connection) -> RecordsHead:
+    """The records chain's head as stored (verify checks it against the records)."""
+    row = connection.execute(
+        select(records_head_table.c.last_seq, records_head_table.c.last_hash)
+    ).one_or_none()
+    if row is None:
+        raise VerificationError("the records chain has no head: its row was deleted")
+    return RecordsHead(int(row.last_seq), row.last_hash)
+
+
+def append_record(
+    connection: Connection, kind: str, content: dict[str, Any], transaction_head: int
+) -> Record:
+    """Append one record in ``connection``'s write transaction and move the head.
+
+    The head row is locked first: concurrent writers of records queue up (PostgreSQL) and
+    never fork the chain. Writers that also append transactions hold the chain lock before
+    this one, never after.
+    """
+    if kind not in RECORD_KINDS:
+        raise InvariantViolation(f"unknown record kind {kind!r}")
+    head = connection.execute(
+        select(records_head_table.c.last_seq, records_head_table.c.last_hash)
+        .where(records_head_table.c.id == 1)
+        .with_for_update()
+    ).one_or_none()
+    if head is None:
+        raise InvariantViolation("the records head row is missing: the schema is damaged")
+    seq, text = int(head.last_seq) + 1, canonical_text(content)
+    digest = record_hash(head.last_hash, seq, kind, transaction_head, text)
+    connection.execute(
+        insert(ledger_records_table),
+        [
+            {
+                "seq": seq,
+                "kind": kind,
+                "content": text,
+                "transaction_head": transaction_head,
+                "prev_hash": head.last_hash,
+                "hash": digest,
+            }
+        ],
+    )
+    connection.execute(
+        update(records_head_table)
+        .where(records_head_table.c.id == 1)
+        .values(last_seq=seq, last_hash=digest)
+    )
+    return Record(seq, kind, json.loads(text), transaction_head, digest)
+
+
+def verified_records(connection: Connection) -> list[Record]:
+    """Every record up to the head, in order, after re-hashing them and checking the head.
+
+    The head is read first and only the records up to it: a writer committing a record
+    meanwhile (PostgreSQL's READ COMMITTED gives each statement a new snapshot) commits its
+    head with it, so what is read is always a whole chain. A record beyond the head is for
+    `verify` to report (`records_beyond_head`). Raises `VerificationError` naming the first
+    record that does not match: a record changed, deleted or inserted around netfund.
+    """
+    head = records_head(connection)
+    last_seq, last_hash = 0, GENESIS_HASH
+    records: list[Record] = []
+    rows = connection.execute(
+        select(ledger_records_table)
+        .where(ledger_records_table.c.seq <= head.seq)
+        .order_by(ledger_records_table.c.seq)
+    )
+    for row in rows:
+        where = f"record {row.seq} ({row.kind})"
+        if row.seq != last_seq + 1:
+            raise VerificationError(
+                f"records chain: record {last_seq + 1} is missing (the next is {row.seq}): "
+                "a record was deleted"
+            )
+        if row.prev_hash != last_hash:
+            raise VerificationError(
+                f"records chain: {where} does not link to the record before it: "
+                "a record was deleted, inserted or rewritten"
+            )
+        if row.hash != record_hash(last_hash, row.seq, row.kind, row.transaction_head, row.content):
+            raise VerificationError(
+                f"records chain: {where} does not match its hash: its content was changed"
+            )
+        try:
+            content = json.loads(row.content)
+        except ValueError:
+            content = None
+        if row.kind not in RECORD_KINDS or not isinstance(content, dict):
+            raise VerificationError(f"records chain: {where} is not a record netfund writes")
+        records.append(Record(row.seq, row.kind, content, int(row.transaction_head), row.hash))
+        last_seq, last_hash = row.seq, row.hash
+    if (head.seq, head.hash) != (last_seq, last_hash):
+        raise VerificationError(
+            f"records chain: it ends at record {last_seq} but its head says record {head.seq}: "
+            "records were deleted or the head was altered"
+        )
+    return records
+
+
+def records_beyond_head(connection: Connection, head: RecordsHead) -> int | None:
+    """The first record after ``head``, if any: written around netfund without moving it."""
+    return connection.execute(
+        select(ledger_records_table.c.seq)
+        .where(ledger_records_table.c.seq > head.seq)
+        .order_by(ledger_records_table.c.seq)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def recorded_closes(connection: Connection) -> dict[str, int]:
+    """The periods the records say are closed, each with the chain position it was closed at.
+
+    Read without re-hashing (every write reads it under the chain lock): a record added
+    around netfund can only refuse writes, and `verify` re-hashes the chain.
+    """
+    columns = ledger_records_table.c
+    query = select(columns.seq, columns.kind, columns.content, columns.transaction_head)
+    closes: dict[str, int] = {}
+    for seq, kind, text, head in connection.execute(query.where(columns.kind == "close")):
+        try:
+            content = json.loads(text)
+        except ValueError:
+            content = None
+        period, last_txn_id = close_lock(Record(seq, kind, content, head, ""))
+        closes[period] = last_txn_id
+    return closes
+
+
+def close_lock(record: Record) -> tuple[str, int]:
+    """A close record's period and the chain position it was closed at."""
+    try:
+        return str(record.content["period"]), int(record.content["last_txn_id"])
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError(
+            f"records chain: record {record.seq} (close) is not a record netfund writes"
+        ) from None

@@ -1,0 +1,152 @@
+"""Re-performing the records chain: do the documents that decide money say what was written?
+
+`check_records` re-hashes the records chain (network versions, allocation runs, closes) and
+its head, then holds the tables netfund and its users read to it:
+
+- the mirror tables network, funders, groups and earmarks to the newest network version;
+- each allocation_runs row to its run record (its columns and its document's sha256), and
+  each run record to a row;
+- the closed_periods table to the close records.
+
+The first difference is a `VerificationError` naming the table, the row and both values,
+e.g. ``funders: ZONMW unspent is 'carry_over' in the table, 'return' in network version 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netfund.ledger.model.entries import GENESIS_HASH
+from netfund.ledger.model.errors import VerificationError
+from netfund.ledger.store.records import (
+    Record,
+    RecordsHead,
+    close_lock,
+    records_beyond_head,
+    verified_records,
+)
+from netfund.ledger.store.registry import (
+    MIRROR_KEYS,
+    MirrorRows,
+    mirror_rows,
+    network_from_document,
+    newest_network,
+    read_mirror,
+)
+from netfund.ledger.store.runs import run_differences, run_records
+from netfund.ledger.store.schema import allocation_runs_table, closed_periods_table
+from sqlalchemy import Connection, select
+
+
+@dataclass(frozen=True)
+class RecordsReport:
+    """A records chain that verified.
+
+    Attributes:
+        head: its newest record's position and hash.
+        closed: each closed period with the chain position it was closed at, as recorded.
+    """
+
+    head: RecordsHead
+    closed: dict[str, int]
+
+
+def check_records(connection: Connection) -> RecordsReport:
+    """Verify the records chain and the tables it covers; raise `VerificationError` on the
+    first difference."""
+    records = verified_records(connection)
+    last = records[-1] if records else None
+    head = RecordsHead(last.seq, last.hash) if last else RecordsHead(0, GENESIS_HASH)
+    beyond = records_beyond_head(connection, head)
+    if beyond is not None:
+        raise VerificationError(
+            f"records chain: record {beyond} is beyond its head (record {head.seq}): it was "
+            "written around netfund"
+        )
+    _check_mirror(read_mirror(connection), newest_network(records))
+    _check_runs(connection, records)
+    closed = _check_closed(connection, records)
+    return RecordsReport(head=head, closed=closed)
+
+
+def _check_mirror(found: MirrorRows, newest: Record | None) -> None:
+    if newest is None:
+        expected: MirrorRows = {name: [] for name in MIRROR_KEYS}
+        source = "the records chain (it holds no network)"
+    else:
+        expected = mirror_rows(network_from_document(newest.content["network"]))
+        source = f"network version {newest.content['version']}"
+    for table, key in MIRROR_KEYS.items():
+        difference = _first_difference(table, key, found[table], expected[table], source)
+        if difference:
+            raise VerificationError(difference)
+
+
+def _first_difference(
+    table: str,
+    key: tuple[str, ...],
+    found: Sequence[dict[str, Any]],
+    expected: Sequence[dict[str, Any]],
+    source: str,
+) -> str | None:
+    def name(row: dict[str, Any]) -> str:
+        return " ".join(str(row[column]) for column in key)
+
+    stored = {name(row): row for row in found}
+    wanted = {name(row): row for row in expected}
+    for label in sorted(set(stored) | set(wanted)):
+        if label not in stored:
+            return f"{table}: {label} is in {source} but not in the table (deleted)"
+        if label not in wanted:
+            return f"{table}: {label} is in the table but not in {source} (added around netfund)"
+        for column, value in wanted[label].items():
+            if stored[label].get(column) != value:
+                subject = "" if table == "network" else f"{label} "
+                return (
+                    f"{table}: {subject}{column} is {stored[label].get(column)!r} in the table, "
+                    f"{value!r} in {source}"
+                )
+    return None
+
+
+def _check_runs(connection: Connection, records: list[Record]) -> None:
+    recorded = run_records(records)
+    c = allocation_runs_table.c
+    stored: set[int] = set()
+    for row in connection.execute(select(allocation_runs_table).order_by(c.id)).mappings():
+        stored.add(row["id"])
+        differences = run_differences(row, recorded.get(row["id"]))
+        if differences:
+            raise VerificationError(f"allocation run {row['id']}: " + "; ".join(differences))
+    missing = sorted(set(recorded) - stored)
+    if missing:
+        raise VerificationError(
+            f"allocation run {missing[0]} is in the records chain (record "
+            f"{recorded[missing[0]].seq}) but not in allocation_runs: it was deleted"
+        )
+
+
+def _check_closed(connection: Connection, records: list[Record]) -> dict[str, int]:
+    recorded = dict(close_lock(r) for r in records if r.kind == "close")
+    stored = {
+        row.period: row.last_txn_id for row in connection.execute(select(closed_periods_table))
+    }
+    for period in sorted(set(recorded) | set(stored)):
+        if period not in stored:
+            raise VerificationError(
+                f"closed_periods: {period} is closed in the records chain but its row in "
+                "closed_periods was deleted"
+            )
+        if period not in recorded:
+            raise VerificationError(
+                f"closed_periods: {period} is in the table but no close record says so "
+                "(added around netfund)"
+            )
+        if stored[period] != recorded[period]:
+            raise VerificationError(
+                f"closed_periods: {period} last_txn_id is {stored[period]} in the table, "
+                f"{recorded[period]} in its close record"
+            )
+    return recorded
