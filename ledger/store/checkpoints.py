@@ -6,7 +6,8 @@ after it, and fix the chain head: the chain is consistent again. What the databa
 before has to be kept outside it. netfund appends one JSON line to a file beside the database
 after each write commits::
 
-    {"time":"2026-12-05T10:31:07Z","transactions":{"id":1234,"hash":"9f2c..."}}
+    {"time":"2026-12-05T10:31:07Z","transactions":{"id":1234,"hash":"9f2c..."},
+     "records":{"id":7,"hash":"41d0..."}}
 
 and `verify` holds the chain to every line (`verification/anchors.py`): a line naming a
 transaction the ledger no longer holds, or holds with another hash, is exit 4. A copy of the
@@ -24,8 +25,9 @@ success; a new file is created 0600, whatever the umask. The write has committed
 a failed append does not make the command fail: it is logged as a warning on stderr
 (``netfund: warning: ...``), and the next write's line covers it again.
 
-Each line names every chain's head (`current_heads`): today the transactions', and a second
-chain adds its name to `CHAINS` and its head to `current_heads`, nothing else here.
+Each line names every chain's head (`current_heads`): the transactions' and the records'
+(network versions, allocation runs, closes). A line without a chain (written before it
+existed) anchors only the chains it names.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from netfund.ledger.store.schema import chain_head_table
+from netfund.ledger.store.schema import chain_head_table, records_head_table
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,7 +51,7 @@ SUFFIX = ".checkpoints"
 #: The engine's execution option that carries the file (set by `database.connect`).
 OPTION = "netfund_checkpoints"
 #: The chains a checkpoint line names, each by its key in the line.
-CHAINS = ("transactions",)
+CHAINS = ("transactions", "records")
 #: Permissions of a new checkpoint file: the owner's alone.
 FILE_MODE = 0o600
 
@@ -66,10 +68,16 @@ class Head:
 
 def current_heads(connection: Connection) -> dict[str, Head]:
     """Where each chain ends now, as read through ``connection``: one entry per `CHAINS`."""
-    row = connection.execute(
+    transactions = connection.execute(
         select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
     ).one()
-    return {"transactions": Head(int(row.last_txn_id), str(row.last_hash))}
+    records = connection.execute(
+        select(records_head_table.c.last_seq, records_head_table.c.last_hash)
+    ).one()
+    return {
+        "transactions": Head(int(transactions.last_txn_id), str(transactions.last_hash)),
+        "records": Head(int(records.last_seq), str(records.last_hash)),
+    }
 
 
 def checkpoint_line(heads: Mapping[str, Head], now: datetime.datetime | None = None) -> bytes:

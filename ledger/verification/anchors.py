@@ -23,7 +23,7 @@ from typing import Any
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import InputError, Problem, VerificationError
 from netfund.ledger.store.checkpoints import CHAINS, Head
-from netfund.ledger.store.schema import exports_table, transactions_table
+from netfund.ledger.store.schema import exports_table, ledger_records_table, transactions_table
 from sqlalchemy import Connection, select
 
 #: Positions looked up per query.
@@ -32,7 +32,10 @@ LOOKUP_BATCH = 500
 CHECKPOINT_FILE_BYTES_MAX = 1024 * 1024 * 1024
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 #: Each chain's (position, hash) columns.
-_COLUMNS = {"transactions": (transactions_table.c.id, transactions_table.c.hash)}
+_COLUMNS = {
+    "transactions": (transactions_table.c.id, transactions_table.c.hash),
+    "records": (ledger_records_table.c.seq, ledger_records_table.c.hash),
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Anchor:
     """A chain position and its hash, recorded outside the chain.
 
     Attributes:
-        chain: which chain (`checkpoints.CHAINS`): ``"transactions"``.
+        chain: which chain (`checkpoints.CHAINS`): ``"transactions"`` or ``"records"``.
         position: the position recorded (0: the empty chain).
         hash: the hash recorded for it.
         source: where it was recorded, for the message: ``file:line (time)``, a statement.
@@ -187,7 +190,7 @@ def check_anchors(
         item = max(beyond, key=lambda anchor: anchor.position)
         more = _more(len(beyond) - 1)
         raise VerificationError(
-            f"the ledger ends at {_entry(item.chain, ends[item.chain].position)}, but "
+            f"{_end(item.chain, ends[item.chain].position)}, but "
             f"{item.source} names {_entry(item.chain, item.position)} (hash {item.hash}): "
             "entries recorded there are gone (deleted, a lost write, or the database "
             f"replaced by an older copy){more}"
@@ -210,7 +213,17 @@ def _stored_hashes(connection: Connection, chain: str, positions: Sequence[int])
 
 
 def _entry(chain: str, position: int) -> str:
-    return f"transaction {position}" if chain == "transactions" else f"{chain} entry {position}"
+    return (
+        f"transaction {position}"
+        if chain == "transactions"
+        else f"record {position} of the {chain} chain"
+    )
+
+
+def _end(chain: str, position: int) -> str:
+    if chain == "transactions":
+        return f"the ledger ends at transaction {position}"
+    return f"the {chain} chain ends at record {position}"
 
 
 def _more(count: int) -> str:

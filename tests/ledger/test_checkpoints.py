@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 from netfund.ledger.model.entries import GENESIS_HASH
-from netfund.ledger.store.checkpoints import append_line
+from netfund.ledger.store.checkpoints import CHAINS, append_line
 from netfund.ledger.store.database import checkpoint_file, checkpoints_of, connect
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.support.reliability import PLAN, run_cli, transaction_count, write_text
 from tests.support.tamper import EVENTS_2026
+
+#: Transactions `_ledger` imports.
+IMPORTED = len(EVENTS_2026.splitlines())
 
 
 def _ledger(folder: Path, env: dict[str, str] | None = None) -> str:
@@ -89,13 +92,13 @@ def test_each_write_appends_one_line_with_the_head(tmp_path: Path) -> None:
     engine.dispose()
     assert path == tmp_path / "ledger.db.checkpoints"
     lines = [json.loads(line) for line in path.read_text(encoding="ascii").splitlines()]
-    # init (the schema, then the network) on the empty chain, then the import's 16.
-    assert [line["transactions"]["id"] for line in lines] == [0, 0, 16]
+    # init (the schema, then the network) on the empty chain, then the import.
+    assert [line["transactions"]["id"] for line in lines] == [0, 0, IMPORTED]
     assert lines[0]["transactions"]["hash"] == GENESIS_HASH
-    assert all(set(line) == {"time", "transactions"} for line in lines)
+    assert all(set(line) == {"time", *CHAINS} for line in lines)
     verified = json.loads(run_cli(url, "verify", "--json").stdout)
     assert lines[-1]["transactions"]["hash"] == verified["fingerprint"]
-    assert verified["anchors"] == 3 and verified["checkpoints"] == str(path)
+    assert verified["anchors"] == 3 * len(CHAINS) and verified["checkpoints"] == str(path)
 
 
 def test_a_new_file_is_the_owners_alone_whatever_the_umask(tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_a_failed_append_warns_and_the_write_stands(
     unwritable = tmp_path / "no such folder" / "cp"
     with caplog.at_level(logging.WARNING, logger="netfund.checkpoints"):
         url = _ledger(tmp_path, env={"NETFUND_CHECKPOINTS": str(unwritable)})
-    assert transaction_count(url) == 16
+    assert transaction_count(url) == IMPORTED
     warnings = [record.getMessage() for record in caplog.records]
     assert any("was stored" in message and str(unwritable) in message for message in warnings)
     assert not unwritable.exists()
@@ -156,9 +159,10 @@ def test_an_append_after_a_torn_one_starts_a_line_of_its_own(tmp_path: Path) -> 
     )
     assert run_cli(url, "import", str(late)).exit_code == 0
     lines = path.read_bytes().split(b"\n")
-    assert json.loads(lines[4])["transactions"]["id"] == 17
+    assert json.loads(lines[4])["transactions"]["id"] == IMPORTED + 1
     verified = json.loads(run_cli(url, "verify", "--json").stdout)
-    assert (verified["anchors"], verified["unreadable_checkpoint_lines"]) == (4, [f"{path}:4"])
+    assert verified["anchors"] == 4 * len(CHAINS)
+    assert verified["unreadable_checkpoint_lines"] == [f"{path}:4"]
 
 
 def test_a_file_without_a_checkpoint_line_is_bad_input(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from netfund.ledger.store.database import connect
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.support.reliability import drop_guards, write_text
@@ -29,8 +29,11 @@ from tests.support.reliability import run_cli as run_cli_at
 from tests.support.rewrites import cut_newest, rewrite_amount
 from tests.support.tamper import EVENTS_2026, EVENTS_2027, JOURNAL_2026
 
-#: Transactions the ledger of `build` holds: 16 events, 2 journal entries, 4 events of 2027.
-BUILT = 22
+#: Chain positions in the ledger of `build`: the 2026 events, the journal's 2 transactions
+#: (an export may follow), the 2027 events.
+EVENTS = len(EVENTS_2026.splitlines())
+JOURNAL = EVENTS + 2
+BUILT = JOURNAL + len(EVENTS_2027.splitlines())
 
 
 class Ledger:
@@ -102,7 +105,7 @@ def test_every_write_appends_a_checkpoint_that_verify_checks(ledger: Ledger) -> 
 
 @pytest.mark.parametrize(
     ("attack", "expected"),
-    [(cut, "the ledger ends at transaction 12"), (rewrite, "transaction 16")],
+    [(cut, f"the ledger ends at transaction {BUILT - 10}"), (rewrite, f"transaction {EVENTS}")],
     ids=["cut", "rewrite"],
 )
 def test_the_checkpoint_file_catches_a_consistent_rewrite(
@@ -140,7 +143,7 @@ def test_the_exports_log_catches_it(ledger: Ledger, attack: Callable[[Connection
     result = ledger.run("verify")
     assert result.exit_code == 4, result.output
     assert "export 1 in the exports log" in result.output, result.output
-    assert "transaction 18" in result.output, result.output
+    assert f"transaction {JOURNAL}" in result.output, result.output
 
 
 @pytest.mark.parametrize("attack", [cut, rewrite], ids=["cut", "rewrite"])
@@ -166,4 +169,36 @@ def test_a_statements_fingerprint_catches_it(
     ledger.checkpoints.unlink()
     result = ledger.run("verify", "--anchor", str(statement))
     assert result.exit_code == 4, result.output
-    assert "2026-GEM.pdf" in result.output and "transaction 18" in result.output, result.output
+    assert "2026-GEM.pdf" in result.output, result.output
+    assert f"transaction {JOURNAL}" in result.output, result.output
+
+
+def drop_newest_network_version(connection: Connection) -> object:
+    """Delete network version 2 (the funder NEW) from the records chain and the mirror, and
+    move the records head back: the records chain and the tables agree again."""
+    connection.execute(text("DELETE FROM ledger_records WHERE seq = 2"))
+    connection.execute(
+        text(
+            "UPDATE records_head SET last_seq = 1, "
+            "last_hash = (SELECT hash FROM ledger_records WHERE seq = 1)"
+        )
+    )
+    return connection.execute(text("DELETE FROM funders WHERE code = 'NEW'"))
+
+
+def test_the_checkpoint_file_holds_the_records_chain_too(ledger: Ledger) -> None:
+    """The network, allocation runs and closes are the records chain's (issue 15 item 3):
+    a version of the network cut from it, with its mirror rows, is caught like a cut of the
+    transactions."""
+    ledger.build()
+    bigger = NETWORK_TOML + '\n[[funders]]\ncode = "NEW"\nname = "Nieuw"\nkind = "other"\n'
+    bigger += 'framework = "x"\nunspent = "return"\n'
+    ledger.ok("init", str(write_text(ledger.folder / "network2.toml", bigger)))
+    assert json.loads(ledger.checkpoints.read_text().splitlines()[-1])["records"]["id"] == 2
+    ledger.attack(drop_newest_network_version)
+    ledger.checkpoints.rename(ledger.folder / "kept.checkpoints")
+    assert ledger.run("verify").exit_code == 0  # consistent without the anchors
+    result = ledger.run("verify", "--anchor", str(ledger.folder / "kept.checkpoints"))
+    assert result.exit_code == 4, result.output
+    assert "the records chain ends at record 1" in result.output, result.output
+    assert "record 2 of the records chain" in result.output, result.output
