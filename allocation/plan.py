@@ -31,11 +31,13 @@ from netfund.allocation.problem import (
 from netfund.allocation.wording import format_euros
 from netfund.ledger import (
     AmountError,
+    FieldError,
     InputError,
     Problem,
     key_path,
     locate,
     parse_cents,
+    parse_period,
     read_toml,
 )
 
@@ -48,7 +50,6 @@ REQUESTS_MAX = 100_000
 _TOP_KEYS = ("allocation", "requests")
 _ALLOCATION_KEYS = ("period", "basis", "objective")
 _REQUEST_KEYS = ("group", "min", "max", "weight")
-_PERIOD = re.compile(r"^\d{4}$")
 _ZERO = re.compile(r"^\+?0+(?:\.0*)?$")
 _WEIGHT = re.compile(r"^\+?\d+(?:\.\d+)?$")
 
@@ -180,9 +181,12 @@ class _PlanReader:
             return None
         self.unknown_keys(table, _ALLOCATION_KEYS, ("allocation",))
         period = self.read_choice(table, "period", None)
-        if period is not None and not _PERIOD.match(period):
-            self.add(("allocation", "period"), f'period {period!r} must be a year like "2026"')
-            period = None
+        if period is not None:
+            try:
+                period = parse_period(period)
+            except FieldError as error:
+                self.add(("allocation", "period"), str(error))
+                period = None
         basis = self.read_choice(table, "basis", BASES)
         objective = self.read_choice(table, "objective", OBJECTIVES)
         if period is None or basis is None or objective is None:

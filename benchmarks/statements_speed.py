@@ -78,7 +78,8 @@ def write_events(path: Path, funders: int, groups: int, seed: int = 11) -> int:
         chosen = rng.sample(range(groups), 5)
         for group_number in chosen:
             group = f"G{group_number:03d}"
-            allocated = committed // 8
+            # Overhead groups (the first fifth) get a fortieth: the network cap (15%) holds.
+            allocated = committed // (40 if group_number < max(1, groups // 5) else 8)
             rows.append(
                 f"a-{funder}-{group},2026-01-10,allocation,{funder},{group},{allocated}.00,,"
             )

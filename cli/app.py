@@ -20,7 +20,9 @@ from netfund.ledger import (
     LedgerError,
     NetfundError,
     connect,
+    database_error,
     parse_date,
+    parse_period,
     redact,
     resolve_url,
 )
@@ -51,6 +53,11 @@ class NetfundGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
+            # A driver error that never passed through SQLAlchemy (PostgreSQL's COPY, the
+            # columnar export reader) still means what it would have meant there.
+            translated = _driver_error(ctx, error)
+            if translated is not None:
+                raise CommandError(translated) from error
             if os.environ.get("NETFUND_DEBUG"):
                 raise
             click.echo(
@@ -59,6 +66,11 @@ class NetfundGroup(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+def _driver_error(ctx: click.Context, error: Exception) -> NetfundError | None:
+    url = ctx.obj.get("url") if isinstance(ctx.obj, dict) else None
+    return database_error(error, redact(url) if url else "the database")
 
 
 def date_option(text: str | None, option: str) -> datetime.date | None:
@@ -70,6 +82,23 @@ def date_option(text: str | None, option: str) -> datetime.date | None:
         return parse_date(text)
     except FieldError as error:
         raise click.BadParameter(str(error), param_hint=option) from None
+
+
+class PeriodType(click.ParamType):
+    """A period argument or option: parsed by the ledger's `parse_period`, so a bad one is a
+    usage error naming the option (exit 2) before any database is opened."""
+
+    name = "period"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_period(value)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+#: The type of every period a command takes (``close 2026``, ``--period 2026``).
+PERIOD = PeriodType()
 
 
 def engine_of(ctx: click.Context) -> Engine:

@@ -1,7 +1,8 @@
 """Mapping netfund's errors to what the user sees: a message on stderr and an exit code.
 
 Exit codes (docs/CONTRACT.md): 0 success, 2 bad input, 3 infeasible allocation, 4 verification
-failed, 1 anything unexpected. No traceback reaches the user unless NETFUND_DEBUG is set.
+failed (a damaged database too), 5 the database connection was lost mid-command, 1 anything
+unexpected. No traceback reaches the user unless NETFUND_DEBUG is set.
 """
 
 from __future__ import annotations

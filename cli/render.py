@@ -4,6 +4,11 @@ piped or logged, JSON for machines.
 A terminal gets boxes, colour and live progress (rich); anything else gets the same columns
 as aligned plain text and no progress output, so logs and `grep` stay clean and scripts never
 parse decorations (`--json` is for them). ``NO_COLOR`` is honoured by rich.
+
+Every text a table or a list shows goes through the ledger's `reveal`: a description or a
+name holding a text-direction control (U+202E) or an invisible character (U+200B) shows it as
+``<U+202E>``, and a line break in a cell cannot start what looks like another row. JSON
+output keeps the text as stored (JSON escapes controls itself; programs compare values).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from netfund.ledger import reveal
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
@@ -54,6 +60,10 @@ def show_table(
     bold red on a terminal, marked ``!`` in plain text, so the mark survives a pipe).
     """
     marks = list(highlight) if highlight is not None else [False] * len(rows)
+    headers = [reveal(header) for header in headers]
+    rows = [[reveal(cell) for cell in row] for row in rows]
+    footer = [reveal(cell) for cell in footer] if footer is not None else None
+    title = reveal(title) if title is not None else None
     if not stdout_is_terminal():
         if title:
             click.echo(title)
@@ -88,6 +98,8 @@ def show_table(
 
 def show_lines(lines: Sequence[str], *, title: str, style: str = "yellow") -> None:
     """A list of remarks (warnings, next steps): coloured bullets on a terminal."""
+    lines = [reveal(line) for line in lines]
+    title = reveal(title)
     if not stdout_is_terminal():
         click.echo(title)
         for line in lines:

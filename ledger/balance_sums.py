@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.schema import balance_totals_table
 from sqlalchemy import Connection, Engine, func, select
@@ -88,6 +89,8 @@ def read_balances(
     include_zero: bool = False,
 ) -> list[Balance]:
     """`balances` in a read transaction of their own, on a ledger netfund initialised."""
+    if period is not None:
+        period = parse_period(period)
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
         return balances(connection, period=period, by=by, include_zero=include_zero)

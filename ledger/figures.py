@@ -37,8 +37,6 @@ from netfund.ledger.event_rules import (
     REFUNDABLE,
     REFUNDED,
 )
-from netfund.ledger.model.errors import LedgerError
-from netfund.ledger.model.fields import DATE_FIRST, DATE_LAST
 from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Connection, and_, case, func, or_, select
 
@@ -92,16 +90,6 @@ class FunderFigures:
     def spent_on(self, groups: Collection[str]) -> int:
         """Spent on any of ``groups``."""
         return sum(cents for group, cents in self.spent_cents.items() if group in groups)
-
-
-def check_period(text: str) -> str:
-    """A period as given by a user: a calendar year like ``2026``; raise `LedgerError` if not."""
-    value = text.strip()
-    if len(value) != 4 or not value.isascii() or not value.isdigit():
-        raise LedgerError(f"period {text!r} is not a calendar year like 2026")
-    if not DATE_FIRST.year <= int(value) <= DATE_LAST.year:
-        raise LedgerError(f"period {value} is outside {DATE_FIRST.year} to {DATE_LAST.year}")
-    return value
 
 
 def period_figures(

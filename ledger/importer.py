@@ -126,9 +126,17 @@ def import_journal(engine: Engine, path: Path) -> ImportReport:
 def post(engine: Engine, drafts: Sequence[Draft], source: str = "post") -> ImportReport:
     """Post drafts from the Python API, all or nothing, with the same idempotency rules.
 
-    A repeated id is reported by its number in ``drafts`` (from 1); a draft dated in a
-    closed period refuses the whole post (`LedgerError`).
+    A repeated id is reported by its number in ``drafts`` (from 1), as is an id, reference
+    or description an input file could not hold; a draft dated in a closed period refuses
+    the whole post (`LedgerError`).
     """
+    problems = [
+        Problem(source, number, str(error))
+        for number, draft in enumerate(drafts, start=1)
+        if (error := _field_error(draft)) is not None
+    ]
+    if problems:
+        raise InputError(problems)
     report = post_drafts(
         engine, source, lambda unit: _append_new(unit, list(enumerate(drafts, start=1)))
     )
@@ -178,6 +186,17 @@ def post_journal(
         _append_new(unit, [(1, draft)])
 
     return ImportReport.of(post_drafts(engine, source, compose), 1)
+
+
+def _field_error(draft: Draft) -> FieldError | None:
+    """What is wrong with a draft's id, reference or description, checked as in a file."""
+    try:
+        parse_id(draft.external_id)
+        parse_text(draft.reference, "reference", REFERENCE_LENGTH_MAX)
+        parse_text(draft.description, "description", DESCRIPTION_LENGTH_MAX, multiline=True)
+    except FieldError as error:
+        return error
+    return None
 
 
 def _append_new(unit: UnitOfWork, drafts: Sequence[tuple[int, Draft]]) -> None:

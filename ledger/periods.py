@@ -7,6 +7,16 @@ to it. `return` books that amount as owed to the funder (paid later by a refund 
 (the money stays in the same fund). Budget balances of the period close to zero. The closing
 transactions are ordinary chained transactions dated on the period's last day; then the
 period is marked closed, and the database refuses anything dated in it from then on.
+
+Closing cannot be undone, so it refuses what would lock the wrong year:
+
+- a period that has not begun (after the current calendar year): closing 2099 would book
+  every fund's money as unspent in 2099 and, since periods close in order, lock out the
+  close of the real year for good;
+- a period that has not ended (today is on or before its last day) unless ``early`` is
+  given: the rest of the year could no longer be booked;
+- a period while an earlier period holding transactions is still open, or after a later
+  period was closed: periods close in order, oldest first.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from dataclasses import dataclass
 from netfund.ledger.event_rules import BANK, CONTRIBUTIONS, REFUNDABLE, REFUNDED
 from netfund.ledger.model.entries import Draft, Posting, is_budget_account, source_hash
 from netfund.ledger.model.errors import LedgerError
-from netfund.ledger.model.fields import RESERVED_ID_PREFIX
+from netfund.ledger.model.fields import RESERVED_ID_PREFIX, parse_period
 from netfund.ledger.store.post import UnitOfWork, post_drafts
 from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.schema import postings_table, transactions_table
@@ -54,15 +64,13 @@ class CloseReport:
     head_hash: str
 
 
-def _check_period(period: str) -> int:
-    if len(period) != 4 or not period.isdigit():
-        raise LedgerError(f"period {period!r} is not a calendar year like 2026")
-    return int(period)
-
-
-def close_period(engine: Engine, period: str) -> CloseReport:
-    year = _check_period(period)
-    report = post_drafts(engine, f"close {period}", lambda unit: _close(unit, year))
+def close_period(
+    engine: Engine, period: str, *, early: bool = False, today: datetime.date | None = None
+) -> CloseReport:
+    """Close ``period``; ``early`` allows it before its last day, ``today`` is for tests."""
+    period = parse_period(period)
+    on = today or datetime.date.today()
+    report = post_drafts(engine, f"close {period}", lambda unit: _close(unit, period, early, on))
     return CloseReport(
         period=period,
         settlements=report.outcome,
@@ -72,21 +80,57 @@ def close_period(engine: Engine, period: str) -> CloseReport:
     )
 
 
-def _close(unit: UnitOfWork, year: int) -> tuple[Settlement, ...]:
-    """Append the closing entries of ``year``, lock it, then append the next year's openings."""
-    period = f"{year:04d}"
-    last_day = datetime.date(year, 12, 31)
-    next_period = f"{year + 1:04d}"
-    connection = unit.connection
-    network = read_network(connection)
-    if period in unit.closed_periods:
+def _check_may_close(unit: UnitOfWork, period: str, early: bool, today: datetime.date) -> None:
+    """Refuse to close ``period`` twice, out of order, before it began or (unless ``early``)
+    before it ended; read under the chain lock, so no other close can come between."""
+    closed = unit.closed_periods
+    if period in closed:
         raise LedgerError(f"period {period} is already closed")
-    later = sorted(p for p in unit.closed_periods if p > period)
+    later = sorted(p for p in closed if p > period)
     if later:
         raise LedgerError(
             f"period {later[0]} is closed already; periods close in order, so {period} "
             "cannot be closed after it"
         )
+    last_day = datetime.date(int(period), 12, 31)
+    if int(period) > today.year:
+        raise LedgerError(
+            f"period {period} has not begun (today is {today.isoformat()}): only a period "
+            f"that has ended can be closed ({today.year - 1} or earlier, or {today.year} "
+            "with --early)"
+        )
+    if today <= last_day and not early:
+        days = (last_day - today).days + 1
+        raise LedgerError(
+            f"period {period} has not ended (it ends {last_day.isoformat()}, today is "
+            f"{today.isoformat()}): closing now would lock its last {days} day(s) against "
+            f"anything dated in them; close it after {last_day.isoformat()}, or give --early "
+            "to close it now all the same"
+        )
+    t = transactions_table.c
+    earlier = unit.connection.execute(
+        select(t.period)
+        .where(t.period < period, t.period.not_in(sorted(closed)))
+        .order_by(t.period)
+        .limit(1)
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise LedgerError(
+            f"period {earlier} holds transactions and is still open; periods close in order: "
+            f"close {earlier} first"
+        )
+
+
+def _close(
+    unit: UnitOfWork, period: str, early: bool, today: datetime.date
+) -> tuple[Settlement, ...]:
+    """Append the closing entries of ``period``, lock it, then the next year's openings."""
+    _check_may_close(unit, period, early, today)
+    year = int(period)
+    last_day = datetime.date(year, 12, 31)
+    next_period = f"{year + 1:04d}"
+    connection = unit.connection
+    network = read_network(connection)
     p, t = postings_table.c, transactions_table.c
     cash: dict[str, int] = defaultdict(int)
     for fund, _account, total in connection.execute(

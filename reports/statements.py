@@ -31,10 +31,11 @@ from netfund.ledger import (
     ChainPosition,
     InvariantViolation,
     LedgerError,
-    check_period,
+    parse_period,
     reading,
     require_schema,
 )
+from netfund.ledger.exports import AtomicFile
 from netfund.reports.statement.data import (
     StatementData,
     default_as_of,
@@ -129,7 +130,7 @@ def prepare_statements(
     ``language`` None means the network's; ``as_of`` None means ``today`` (default: the
     clock) while the period runs, else the period's last day (`default_as_of`).
     """
-    period = check_period(period)
+    period = parse_period(period)
     if language is not None and language not in LANGUAGES:
         raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     chosen_as_of = as_of or default_as_of(period, today or datetime.date.today())
@@ -203,29 +204,11 @@ def prepare_directory(directory: Path) -> None:
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder and a rename.
-
-    The file gets the permissions a plain ``open`` would give (mkstemp makes it owner-only).
-    """
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read the umask is to set it
-    os.umask(mask)
-    return mask
+    """Write ``content`` to ``path`` as every export is written (`AtomicFile`): complete or
+    not at all, synced, owner-only (0600) whatever the umask."""
+    with AtomicFile(path) as output:
+        output.temporary.write_bytes(content)
+        output.publish()
 
 
 def write_statements(

@@ -32,9 +32,9 @@ from netfund.ledger import (
     cap_excess,
     cents_over_cap,
     chain_position_as_of,
-    check_period,
     format_grouped,
     over_cap,
+    parse_period,
     period_figures,
     read_network,
     reading,
@@ -155,7 +155,7 @@ def load_status(
             if not known:
                 return None
             period = known[-1]
-        status = read_status(connection, check_period(period), today, as_of)
+        status = read_status(connection, parse_period(period), today, as_of)
     return replace(status, periods=known)
 
 

@@ -12,6 +12,7 @@ import click
 from netfund.cli.app import cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_table
 from netfund.ledger import format_cents
+from netfund.ledger.exports import AtomicFile
 
 # The allocation modules are imported inside the commands (PuLP is slow to import); the view
 # of a run is only named for the type checker here.
@@ -113,11 +114,14 @@ def _print_run(view: RunView, explain: bool) -> None:
 
 
 def _write_out(path: Path, view: RunView) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["funder", "group", "amount"])
-        for item in _allocations(view):
-            writer.writerow([item["funder"], item["group"], item["amount"]])
+    # As every export: complete or not at all, owner-only (0600) whatever the umask.
+    with AtomicFile(path) as output:
+        with output.temporary.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["funder", "group", "amount"])
+            for item in _allocations(view):
+                writer.writerow([item["funder"], item["group"], item["amount"]])
+        output.publish()
 
 
 @cli.command("allocate")

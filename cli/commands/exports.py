@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from netfund.cli.app import cli, engine_of
+from netfund.cli.app import PERIOD, cli, engine_of
 from netfund.cli.render import emit_json, show_table
 from netfund.ledger.exports import (
     EXPORTS,
@@ -117,7 +117,7 @@ def export_command(kind: ExportKind) -> click.Command:
             type=click.Path(path_type=Path, dir_okay=False),
             help="The file to write (written to a temporary file first, renamed when complete).",
         ),
-        click.Option(["--period"], help="Only this period (a year, e.g. 2026)."),
+        click.Option(["--period"], type=PERIOD, help="Only this period (a year, e.g. 2026)."),
     ]
     if kind.by_fund:
         params.append(

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.app import PERIOD, cli, date_option, engine_of
 from netfund.cli.render import count_lines, emit_json, progress, show_table
 from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
@@ -201,7 +201,9 @@ def post_command(
 
 
 @cli.command("balance")
-@click.option("--period", help="Only movements within this period (a year, e.g. 2026).")
+@click.option(
+    "--period", type=PERIOD, help="Only movements within this period (a year, e.g. 2026)."
+)
 @click.option(
     "--by",
     "by_text",
@@ -337,20 +339,27 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
 
 
 @cli.command("close")
-@click.argument("period")
+@click.argument("period", type=PERIOD)
+@click.option(
+    "--early",
+    is_flag=True,
+    help="Close the period before its last day (its remaining days are locked too).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def close_command(ctx: click.Context, period: str, as_json: bool) -> None:
+def close_command(ctx: click.Context, period: str, early: bool, as_json: bool) -> None:
     """Close PERIOD (a year): settle unspent money per funder, then lock the period.
 
     A funder with unspent = "return" is owed what its fund still holds (pay it with a
     refund event); "carry_over" moves it into the next year as an opening contribution.
+    Closing cannot be undone: periods close in order, oldest first, and only once they
+    have ended (--early closes the current year before its last day).
 
     \b
     Example:
       netfund close 2026
     """
-    report = close_period(engine_of(ctx), period)
+    report = close_period(engine_of(ctx), period, early=early)
     if as_json:
         emit_json(
             {

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.app import PERIOD, cli, date_option, engine_of
 from netfund.cli.render import emit_json, progress
 from netfund.ledger import VerificationError
 from netfund.reports.statement.wording import LANGUAGES
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @cli.command("statements")
-@click.option("--period", required=True, help="The period, a year like 2026.")
+@click.option("--period", type=PERIOD, required=True, help="The period, a year like 2026.")
 @click.option(
     "--out",
     "out_dir",

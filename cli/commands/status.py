@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import click
-from netfund.cli.app import cli, date_option, engine_of
+from netfund.cli.app import PERIOD, cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_lines, show_table
-from netfund.ledger import format_cents, format_grouped
+from netfund.ledger import format_cents, format_grouped, reveal
 
 # The statements' figures bring Babel along; only this command needs them at start-up.
 if TYPE_CHECKING:
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 @cli.command("status")
-@click.option("--period", help="The period (a year); default: the newest one in the ledger.")
+@click.option(
+    "--period", type=PERIOD, help="The period (a year); default: the newest one in the ledger."
+)
 @click.option(
     "--as-of",
     "as_of_text",
@@ -85,7 +87,7 @@ def show_status(status: Status) -> None:
         if status.fingerprint
         else "no transactions"
     )
-    click.echo(f"{status.network_name}: period {status.period}, {scope} (ledger {where})")
+    click.echo(f"{reveal(status.network_name)}: period {status.period}, {scope} (ledger {where})")
     click.echo("")
     total = _funder_row(status.total)
     total[-1] = percent(status.network_cap)

@@ -20,10 +20,12 @@ _HOMES: dict[str, str] = {
     "ExportRequest": "netfund.ledger.exports.records",
     "list_exports": "netfund.ledger.exports.records",
     "run_export": "netfund.ledger.exports.records",
+    "AtomicFile": "netfund.ledger.exports.safety",
 }
 
 __all__ = [
     "EXPORTS",
+    "AtomicFile",
     "ExportKind",
     "ExportOption",
     "ExportRecord",
@@ -45,3 +47,4 @@ if TYPE_CHECKING:
         run_export,
     )
     from netfund.ledger.exports.registry import EXPORTS, ExportKind, ExportOption, Writer
+    from netfund.ledger.exports.safety import AtomicFile

@@ -45,6 +45,7 @@ import pyarrow as pa
 from netfund.ledger.exports.arrow_values import int64_array, string_array
 from netfund.ledger.exports.scope import Scope
 from netfund.ledger.model.errors import InvariantViolation
+from netfund.ledger.store.sqlite_files import reader_uri
 from sqlalchemy import Connection
 
 
@@ -77,8 +78,9 @@ class ColumnarSource:
         import adbc_driver_sqlite
 
         self._adbc = adbc_driver_manager
-        # A URI, so the file is opened read-only and never created if it is gone.
-        self.database = adbc_driver_sqlite.connect(f"{Path(path).as_uri()}?mode=ro")
+        # A URI, so the file is opened read-only and never created if it is gone (and on a
+        # read-only medium as the export's own connection opened it).
+        self.database = adbc_driver_sqlite.connect(reader_uri(Path(path)))
         self.connection = adbc_driver_manager.AdbcConnection(self.database)
         self.statements: dict[str, Any] = {}
         try:
@@ -104,9 +106,11 @@ class ColumnarSource:
         statement = self.statements.get(sql)
         if statement is None:
             statement = self._adbc.AdbcStatement(self.connection)
+            # Kept before it is prepared: a statement that fails to prepare (a damaged file)
+            # must still be closed, or closing the connection hides the error behind its own.
+            self.statements[sql] = statement
             statement.set_sql_query(sql)
             statement.prepare()
-            self.statements[sql] = statement
         # One batch for the whole result, so the type inference sees every row.
         statement.set_options(**{"adbc.sqlite.query.batch_rows": str(max(rows_max, 1))})
         names = [str(index) for index in range(len(values))]

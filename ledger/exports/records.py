@@ -26,8 +26,9 @@ from typing import Any
 
 from netfund.ledger.exports.registry import EXPORTS, Writer
 from netfund.ledger.exports.safety import AtomicFile
-from netfund.ledger.exports.scope import parse_period, read_scope
+from netfund.ledger.exports.scope import read_scope
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.database import reading, require_schema, writing
 from netfund.ledger.store.schema import EXPORT_KINDS, exports_table
 from sqlalchemy import Connection, Engine, insert, select
@@ -97,7 +98,8 @@ def check_request(request: ExportRequest) -> None:
     if kind is None or request.kind not in EXPORT_KINDS:
         raise LedgerError(f"unknown export {request.kind!r}: use one of {', '.join(EXPORTS)}")
     kind.check_format(request.format)
-    parse_period(request.period)
+    if request.period is not None:
+        parse_period(request.period)
     if request.fund is not None and not kind.by_fund:
         # The other exports must hold every fund: each balances only as a whole.
         raise LedgerError(f"the {request.kind} export covers every fund; --fund is for the journal")

@@ -8,18 +8,16 @@ ledger that its recorded fingerprint (the head's hash) identifies.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import InvariantViolation, LedgerError
-from netfund.ledger.model.fields import DATE_FIRST, DATE_LAST
+from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.schema import chain_head_table, funders_table
 from sqlalchemy import Connection, select
 
 #: The network's own money; every other fund is a funder's code.
 NETWORK_FUND = "NET"
-_YEAR = re.compile(r"^\d{4}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -39,19 +37,6 @@ class Scope:
     head_hash: str
 
 
-def parse_period(text: str | None) -> str | None:
-    """A period as given on the command line: a year the ledger can hold, or None."""
-    if text is None:
-        return None
-    value = text.strip()
-    if not _YEAR.match(value) or not DATE_FIRST.year <= int(value) <= DATE_LAST.year:
-        raise LedgerError(
-            f"period {text!r} is not a calendar year between {DATE_FIRST.year} and "
-            f"{DATE_LAST.year}, like 2026"
-        )
-    return value
-
-
 def fund_codes(connection: Connection) -> list[str]:
     """Every fund a posting can carry: the network's own and each funder's, in order."""
     funders = connection.execute(
@@ -62,7 +47,7 @@ def fund_codes(connection: Connection) -> list[str]:
 
 def read_scope(connection: Connection, period: str | None, fund: str | None = None) -> Scope:
     """Check ``period`` and ``fund`` and fix the chain position the export stops at."""
-    period = parse_period(period)
+    period = None if period is None else parse_period(period)
     if fund is not None:
         known = fund_codes(connection)
         if fund not in known:

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from netfund.ledger.inputs.toml_source import key_path, locate, read_toml
+from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
+from netfund.ledger.model.fields import FieldError, parse_text
 from netfund.ledger.model.limits import CODE_LENGTH_MAX, LABEL_LENGTH_MAX, NAME_LENGTH_MAX
 
 #: The fund code of the network's own money; no funder may take it.
@@ -26,10 +28,12 @@ LANGUAGES = ("nl", "en")
 #: Caps are shares like 0.15; four decimals (a hundredth of a percent) are plenty.
 CAP_DECIMALS_MAX = 4
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+# Matched whole (fullmatch): with `$` a code "EVIL\n" passed beside "EVIL", and became the
+# statement file "2026-EVIL\n.pdf".
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 # A group code becomes an account segment (Expenses:G, Budget:Allocated:G), and account
 # segments start with a capital or a digit (as Beancount and hledger require).
-_GROUP_CODE = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")
+_GROUP_CODE = re.compile(r"[A-Z0-9][A-Za-z0-9-]*")
 
 _NETWORK_KEYS = {"name", "currency", "language", "population", "overhead_cap"}
 _FUNDER_KEYS = {
@@ -173,17 +177,24 @@ class _Checker:
         if not value.strip():
             self.problem((*path, key), f"{key!r} must not be empty")
             return None
-        if len(value) > length_max:
-            self.problem((*path, key), f"{key!r} is longer than {length_max} characters")
+        try:
+            # One line of visible text: no controls, invisible or text-direction characters.
+            parse_text(value, repr(key), length_max)
+        except FieldError as error:
+            self.problem((*path, key), str(error))
             return None
         return value
 
     def code_value(self, table: dict[str, Any], path: tuple) -> str | None:
-        code = self.text_value(table, "code", path, length_max=CODE_LENGTH_MAX)
-        if code is not None and not _CODE.match(code):
-            self.problem((*path, "code"), f"code {code!r} may contain only letters, digits and '-'")
+        code = table.get("code")
+        if isinstance(code, str) and code.strip() and not _CODE.fullmatch(code):
+            hidden = first_hidden(code)
+            holds = f" (it holds {describe(hidden)})" if hidden is not None else ""
+            self.problem(
+                (*path, "code"), f"code {code!r} may contain only letters, digits and '-'{holds}"
+            )
             return None
-        return code
+        return self.text_value(table, "code", path, length_max=CODE_LENGTH_MAX)
 
     def cap_value(self, table: dict[str, Any], key: str, path: tuple) -> Decimal | None:
         value = table.get(key)
@@ -274,7 +285,7 @@ def _parse_groups(check: _Checker, value: Any) -> list[Group]:
         path = ("groups", index)
         check.unknown_keys(table, _GROUP_KEYS, path)
         code = check.code_value(table, path)
-        if code is not None and not _GROUP_CODE.match(code):
+        if code is not None and not _GROUP_CODE.fullmatch(code):
             check.problem(
                 (*path, "code"),
                 f"group code {code!r} must start with a capital letter or a digit "

@@ -26,14 +26,17 @@ ACCOUNT_ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses", "Budge
 #: Budget accounts are a memo ledger beside the actuals: they balance on their own.
 BUDGET_ROOT = "Budget"
 # Components start with a capital or digit, as Beancount and hledger require of account names.
-_ACCOUNT = re.compile(r"^(?:" + "|".join(ACCOUNT_ROOTS) + r")(?::[A-Z0-9][A-Za-z0-9-]{0,63}){0,5}$")
+# Matched whole (fullmatch): `$` would also take a name ending in a line break.
+_ACCOUNT = re.compile(r"(?:" + "|".join(ACCOUNT_ROOTS) + r")(?::[A-Z0-9][A-Za-z0-9-]{0,63}){0,5}")
 
 
 def is_valid_account(name: str) -> bool:
     if name in _VALID_ACCOUNTS:
         return True
     valid = (
-        type(name) is str and len(name) <= ACCOUNT_LENGTH_MAX and _ACCOUNT.match(name) is not None
+        type(name) is str
+        and len(name) <= ACCOUNT_LENGTH_MAX
+        and _ACCOUNT.fullmatch(name) is not None
     )
     # A ledger uses few account names over and over: remember the valid ones (bounded).
     if valid and len(_VALID_ACCOUNTS) < _VALID_ACCOUNTS_MAX:

@@ -4,10 +4,16 @@
     ├── InputError          (exit 2)   bad input: carries every `Problem` found, file:line each
     ├── LedgerError         (exit 2)   a request the ledger refuses (closed period, unknown
     │                                  transaction, second reversal, ...); nothing was written
+    │   ├── LockWaitExceeded           another writer held a lock longer than netfund waits
+    │   └── ReadOnlyLedger             a write to a ledger on a read-only medium
     ├── InfeasibleError     (exit 3)   an allocation plan that cannot be satisfied (allocation/)
     ├── SolverFailure       (exit 1)   the solver proved no optimum (time limit, numerics,
     │                                  missing solver); defined in allocation/solver.py
     ├── VerificationError   (exit 4)   the stored ledger does not verify: names the transaction
+    │   └── DatabaseDamaged            the database itself reports damage (SQLite: "file is not
+    │                                  a database", "disk image is malformed")
+    ├── ConnectionLost      (exit 5)   the database connection broke during the command; the
+    │                                  server rolled back what was not committed
     └── InvariantViolation  (exit 1)   the engine was about to break an invariant; a bug, never
                                        a user error, so it is raised and not caught
 
@@ -86,6 +92,33 @@ class VerificationError(NetfundError):
     """The stored ledger fails verification; the message names the first bad transaction."""
 
     exit_code = 4
+
+
+class DatabaseDamaged(VerificationError):
+    """The database engine found its own file or pages damaged: nothing read from it is
+    trustworthy, so every command that meets the damage stops as verify would (exit 4)."""
+
+
+class LockWaitExceeded(LedgerError):
+    """A lock another session holds was not released within the wait netfund allows.
+
+    Exit 2 like any refused request: nothing was written, and the same command succeeds once
+    the other writer is done. A wait without bound would hang cron jobs and scripts silently.
+    """
+
+
+class ReadOnlyLedger(LedgerError):
+    """A write to a ledger whose file or folder cannot be written (a copy on a DVD, a
+    read-only share): reading commands work there, writing ones need a writable copy."""
+
+
+class ConnectionLost(NetfundError):
+    """The connection to the database broke while the command ran (server restart, killed
+    session, network). Not bad input and not a bug, so it has its own exit code: the server
+    rolls back every transaction that was not committed, and running the command again is
+    the remedy."""
+
+    exit_code = 5
 
 
 class InvariantViolation(NetfundError):

@@ -1,7 +1,11 @@
-"""Validation of single input fields, shared by the events and journal importers.
+"""Validation of single input fields, shared by the importers, the plan and the commands.
 
 Each function returns the parsed value or raises `FieldError` with a message for the user;
-the importers attach file and line. The length limits are in `limits.py`.
+the importers attach file and line. The length limits are in `limits.py`, the characters
+that are refused in ids, codes and references in `characters.py`.
+
+Patterns are matched whole (`re.fullmatch`): with ``$`` a pattern also matches before a
+final line break, so ``"2026\n"`` would pass for a year and ``"EVIL\n"`` for a code.
 """
 
 from __future__ import annotations
@@ -9,6 +13,13 @@ from __future__ import annotations
 import datetime
 import re
 
+from netfund.ledger.model.characters import (
+    CONTROL_CATEGORIES,
+    LINE_BREAKS,
+    describe,
+    first_hidden,
+)
+from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.limits import ID_LENGTH_MAX
 from netfund.ledger.model.money import AmountError, parse_cents
 
@@ -17,15 +28,17 @@ DATE_LAST = datetime.date(2099, 12, 31)
 #: Ids netfund generates itself (closing, reversals) start with this; user ids may not.
 RESERVED_ID_PREFIX = "netfund:"
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-# Control characters have no place in ids, codes or references; a description may hold
-# line breaks and tabs, nothing else below U+0020.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: A period is a calendar year in four ASCII digits (`str.isdigit` takes ``２０２６`` too).
+_PERIOD = re.compile(r"[0-9]{4}")
 
 
-class FieldError(ValueError):
-    """A field that is not valid; the message names the field and the reason."""
+class FieldError(LedgerError, ValueError):
+    """A field that is not valid; the message names the field and the reason.
+
+    It is a `LedgerError` so that one reaching the command line is bad input (exit 2, its
+    message) wherever it is raised, and a `ValueError` for what parses text.
+    """
 
 
 def parse_id(text: str, name: str = "id") -> str:
@@ -34,8 +47,7 @@ def parse_id(text: str, name: str = "id") -> str:
         raise FieldError(f"{name} is empty")
     if len(value) > ID_LENGTH_MAX:
         raise FieldError(f"{name} is longer than {ID_LENGTH_MAX} characters")
-    if _CONTROL.search(value):
-        raise FieldError(f"{name} contains a control character")
+    _refuse_hidden(value, name)
     if value.startswith(RESERVED_ID_PREFIX):
         raise FieldError(f"{name} may not start with {RESERVED_ID_PREFIX!r} (netfund's own ids)")
     return value
@@ -43,7 +55,7 @@ def parse_id(text: str, name: str = "id") -> str:
 
 def parse_date(text: str) -> datetime.date:
     value = text.strip()
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         raise FieldError(f"date {value!r} is not of the form YYYY-MM-DD")
     try:
         date = datetime.date.fromisoformat(value)
@@ -54,14 +66,44 @@ def parse_date(text: str) -> datetime.date:
     return date
 
 
+def parse_period(text: object, name: str = "period") -> str:
+    """A period as anyone gives it (a command's argument or option, a plan, a statement's
+    embedded figures): a calendar year the ledger can hold, written in ASCII digits.
+
+    Every entry point that takes a period parses it here, so a period that is stored or
+    compared (closed periods and stored runs compare as text) is always four ASCII digits.
+    """
+    value = text.strip() if isinstance(text, str) else ""
+    if not _PERIOD.fullmatch(value) or not DATE_FIRST.year <= int(value) <= DATE_LAST.year:
+        raise FieldError(
+            f"{name} {text!r} is not a calendar year from {DATE_FIRST.year} to "
+            f"{DATE_LAST.year} in the digits 0-9, like 2026"
+        )
+    return value
+
+
 def parse_text(text: str, name: str, length_max: int, *, multiline: bool = False) -> str:
+    """One line of visible text (a reference, a name), or with ``multiline`` free text.
+
+    Free text (a description) may hold tabs, line breaks and invisible formatting
+    characters (right-to-left text needs its direction marks), which are shown escaped
+    wherever it is displayed; one line of text holds none of them, like an id.
+    """
     value = text.strip()
     if len(value) > length_max:
         raise FieldError(f"{name} is longer than {length_max} characters")
-    pattern = _CONTROL_IN_TEXT if multiline else _CONTROL
-    if pattern.search(value):
-        raise FieldError(f"{name} contains a control character")
+    hidden = (
+        first_hidden(value, LINE_BREAKS, CONTROL_CATEGORIES) if multiline else first_hidden(value)
+    )
+    if hidden is not None:
+        raise FieldError(f"{name} contains {describe(hidden)}")
     return value
+
+
+def _refuse_hidden(value: str, name: str) -> None:
+    hidden = first_hidden(value)
+    if hidden is not None:
+        raise FieldError(f"{name} contains {describe(hidden)}")
 
 
 def parse_amount(text: str, *, signed: bool = False) -> int:

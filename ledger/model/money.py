@@ -18,7 +18,7 @@ AMOUNT_MAX_CENTS = 99_999_999_999_999
 # Plain decimal notation only: no exponent, no thousands separator, no NaN or Infinity, no
 # comma as decimal mark, ASCII digits only (`\d` and `Decimal` would take fullwidth digits).
 # `Decimal("1e9")` would accept what a spreadsheet mangled.
-_AMOUNT_PATTERN = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$", re.ASCII)
+_AMOUNT_PATTERN = re.compile(r"[+-]?([0-9]+)(?:\.([0-9]*))?")
 
 
 class AmountError(ValueError):
@@ -34,7 +34,7 @@ def parse_cents(text: str, *, signed: bool = False) -> int:
     raw = text.strip()
     if not raw:
         raise AmountError("amount is empty")
-    match = _AMOUNT_PATTERN.match(raw)
+    match = _AMOUNT_PATTERN.fullmatch(raw)
     if match is None:
         raise AmountError(
             f"amount {raw!r} is not a plain decimal number (use '.' as decimal point, "

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netfund.ledger.store.schema import chain_head_table, records_head_table
+from netfund.ledger.store.sqlite_files import PRIVATE_FILE_MODE, sync_folder
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,8 +53,6 @@ SUFFIX = ".checkpoints"
 OPTION = "netfund_checkpoints"
 #: The chains a checkpoint line names, each by its key in the line.
 CHAINS = ("transactions", "records")
-#: Permissions of a new checkpoint file: the owner's alone.
-FILE_MODE = 0o600
 
 _log = logging.getLogger("netfund.checkpoints")
 
@@ -98,14 +97,14 @@ def append_line(path: Path, line: bytes) -> None:
     """
     flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
     try:
-        descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         created = True
     except FileExistsError:
         descriptor = os.open(path, flags)
         created = False
     try:
         if created:
-            os.fchmod(descriptor, FILE_MODE)  # the umask may have taken bits from it
+            os.fchmod(descriptor, PRIVATE_FILE_MODE)  # the umask may have taken bits from it
         else:
             size = os.fstat(descriptor).st_size
             if size and os.pread(descriptor, 1, size - 1) != b"\n":
@@ -117,21 +116,7 @@ def append_line(path: Path, line: bytes) -> None:
     finally:
         os.close(descriptor)
     if created:
-        _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a new file's name durable: fsync its folder (not possible everywhere)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. a folder that cannot be opened
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:  # pragma: no cover - some file systems refuse fsync on a folder
-        pass
-    finally:
-        os.close(descriptor)
+        sync_folder(path.parent)
 
 
 def record_checkpoint(connection: Connection, path: Path) -> None:

@@ -5,6 +5,14 @@ psycopg 3. Writers must never interleave: on SQLite a write transaction starts w
 `BEGIN IMMEDIATE` (the file's write lock, taken before anything is read), on PostgreSQL the
 writer locks the chain head row. Readers use plain transactions and, with SQLite's WAL
 journal, never wait for a writer.
+
+Waits are bounded: a writer waits at most `lock_wait_seconds()` for another's lock (SQLite's
+busy timeout, PostgreSQL's `lock_timeout` for every statement), and on PostgreSQL a write
+transaction that sits idle that long is ended by the server
+(`idle_in_transaction_session_timeout`), so a stopped process cannot hold the chain head
+lock for ever. Durability: SQLite runs `synchronous = FULL`, so a commit netfund reported
+survives a power loss (see ledger/docs.md). The file's permissions and read-only media are
+`sqlite_files`' part; what a driver error means, `database_errors`'.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.store import checkpoints
+from netfund.ledger.store.database_errors import database_error, read_only
+from netfund.ledger.store.sqlite_files import create_private, database_file, read_only_uri
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -27,10 +37,33 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///netfund.db"
-#: How long a writer waits for another writer's lock before giving up, in seconds.
+#: How long a writer waits for another writer's lock before giving up, in seconds, unless
+#: NETFUND_LOCK_WAIT_SECONDS says otherwise.
 LOCK_WAIT_SECONDS = 60
+LOCK_WAIT_VARIABLE = "NETFUND_LOCK_WAIT_SECONDS"
+#: A day: a longer wait is a mistake in the setting, not a wish.
+_LOCK_WAIT_MAX = 86_400
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE_OPTION = "netfund_write"
+_READ_ONLY = "netfund_read_only"
+_LOCK_WAIT = "netfund_lock_wait"
+
+
+def lock_wait_seconds() -> float:
+    """How long to wait for a lock: `NETFUND_LOCK_WAIT_SECONDS`, else `LOCK_WAIT_SECONDS`."""
+    text_value = os.environ.get(LOCK_WAIT_VARIABLE, "").strip()
+    if not text_value:
+        return LOCK_WAIT_SECONDS
+    try:
+        seconds = float(text_value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= _LOCK_WAIT_MAX:
+        raise LedgerError(
+            f"{LOCK_WAIT_VARIABLE} must be a number of seconds above 0 and at most "
+            f"{_LOCK_WAIT_MAX}, not {text_value!r}"
+        )
+    return seconds
 
 
 def resolve_url(url: str | None) -> str:
@@ -103,6 +136,7 @@ def connect(
     (`checkpoint_file`).
     """
     resolved = _normalise(resolve_url(url))
+    wait = lock_wait_seconds()
     try:
         parsed = make_url(resolved)
         backend = parsed.get_backend_name()
@@ -110,10 +144,9 @@ def connect(
             # check_same_thread off: an import's background writer uses the connection while
             # the importing thread waits (never both at once, see writer.py).
             engine = create_engine(
-                resolved,
-                connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False},
+                resolved, connect_args={"timeout": wait, "check_same_thread": False}
             )
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, database_file(parsed.database))
         elif backend == "postgresql":
             # No server-side prepared statements: psycopg prepares a query after 5 runs, and
             # PostgreSQL may then keep a generic plan made while a table was still small. An
@@ -122,27 +155,79 @@ def connect(
             engine = create_engine(
                 resolved, pool_pre_ping=True, connect_args={"prepare_threshold": None}
             )
+            _configure_postgresql(engine, wait)
         else:
             raise LedgerError(f"unsupported database {backend!r}: use sqlite or postgresql")
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         # A malformed URL (a port that is not a number, an unknown driver) is bad input.
         raise LedgerError(f"not a usable database URL: {redact(resolved)} ({error})") from None
+    _translate_errors(engine, wait)
+    engine.update_execution_options(**{_LOCK_WAIT: wait})
     path = checkpoint_file(engine.url, checkpoints_to)
     if path is not None:
         engine.update_execution_options(**{checkpoints.OPTION: str(path)})
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Take over SQLite's transaction handling so a writer can begin with `BEGIN IMMEDIATE`."""
+def _translate_errors(engine: Engine, wait: float) -> None:
+    """Driver errors that are damage, a lock wait, a read-only file or a lost connection
+    leave every engine as netfund's own errors (`database_errors`)."""
+    where = redact(str(engine.url))
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        translated = database_error(
+            context.original_exception,
+            where,
+            lock_wait=wait,
+            connected=context.connection is not None,
+            disconnect=context.is_disconnect,
+            statement=context.statement,
+        )
+        if translated is not None:
+            raise translated
+
+
+def _configure_postgresql(engine: Engine, wait: float) -> None:
+    """Bound every lock wait of the session (`lock_timeout`, in milliseconds)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"SET lock_timeout = {round(wait * 1000)}")
+        dbapi_connection.commit()  # psycopg opened a transaction for the SET; keep it
+
+
+def _configure_sqlite(engine: Engine, path: Path | None) -> None:
+    """Take over SQLite's transaction handling so a writer can begin with `BEGIN IMMEDIATE`;
+    create a new file private and open one that cannot be written read-only."""
+
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(
+        _dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        if path is None:
+            return
+        uri = read_only_uri(path)
+        if uri is None:
+            create_private(path)
+            return
+        cargs[0] = uri
+        cparams["uri"] = True
+        record.info[_READ_ONLY] = True
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # pysqlite: let us emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if record.info.get(_READ_ONLY):
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # FULL: the WAL is synced at every commit, so a commit netfund reported survives
+            # a power loss (NORMAL synced only at checkpoints: consistent, but the newest
+            # commits could vanish). EXTRA adds nothing in WAL mode.
+            cursor.execute("PRAGMA synchronous = FULL")
         # 64 MiB of page cache: bulk imports insert into unique indexes of random hashes.
         cursor.execute("PRAGMA cache_size = -65536")
         # Statement journals (the undo log of one statement inside a transaction) in memory
@@ -153,6 +238,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        if immediate and connection.connection.info.get(_READ_ONLY):
+            raise read_only(redact(str(engine.url)))
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -167,6 +254,15 @@ def writing(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
+            if connection.dialect.name == "postgresql":
+                # A writer that stops between statements (a suspended or hung process) must
+                # not hold the chain head lock longer than another writer waits for it.
+                # Only writers: a parallel verify's reader sits idle while its workers read.
+                seconds = connection.get_execution_options().get(_LOCK_WAIT, LOCK_WAIT_SECONDS)
+                wait = round(seconds * 1000)
+                connection.exec_driver_sql(
+                    f"SET LOCAL idle_in_transaction_session_timeout = {wait}"
+                )
             yield connection
         path = checkpoints_of(engine)
         if path is not None:

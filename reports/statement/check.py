@@ -26,7 +26,7 @@ from netfund.ledger import (
     LedgerError,
     Problem,
     chain_hash_at,
-    check_period,
+    parse_period,
     reading,
     require_schema,
     transactions_after,
@@ -120,7 +120,7 @@ def check_statement(engine: Engine, path: Path) -> StatementCheck:
     content = read_statement_file(path)
     document = embedded_document(content, path)
     try:
-        period = check_period(document["period"])
+        period = parse_period(document["period"])
         as_of = datetime.date.fromisoformat(document["as_of"])
     except (LedgerError, ValueError) as error:
         raise InputError([Problem(str(path), None, f"not a netfund statement: {error}")]) from None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from netfund.ledger import reveal
 from netfund.reports.fonts import BOLD, REGULAR
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -60,8 +61,9 @@ def make_styles() -> Styles:
 
 
 def text(value: str) -> str:
-    """``value`` safe inside paragraph markup (a name may hold ``&`` or ``<``)."""
-    return escape(value)
+    """``value`` safe inside paragraph markup (a name may hold ``&`` or ``<``), with any
+    invisible or text-direction character written as ``<U+202E>`` (`reveal`)."""
+    return escape(reveal(value, keep_line_breaks=True))
 
 
 def data_table(

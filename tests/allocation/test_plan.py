@@ -116,7 +116,10 @@ def test_missing_period_points_at_the_allocation_table(tmp_path):
 
 def test_period_must_be_a_four_digit_year(tmp_path):
     line, message = only_problem(tmp_path, BASE.replace('"2026"', '"26"'))
-    assert (line, message) == (2, "period '26' must be a year like \"2026\"")
+    assert (line, message) == (
+        2,
+        "period '26' is not a calendar year from 2000 to 2099 in the digits 0-9, like 2026",
+    )
 
 
 def test_period_as_a_number_is_the_wrong_type(tmp_path):
@@ -240,7 +243,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     found = problems(tmp_path, text)
     assert found == [
         (1, "missing 'objective' in [allocation]"),
-        (2, "period '26' must be a year like \"2026\""),
+        (2, "period '26' is not a calendar year from 2000 to 2099 in the digits 0-9, like 2026"),
         (3, "basis 'paid' is not one of: committed, received"),
         (6, "unknown group 'WG-NOPE' (not defined in the network)"),
         (7, "min: amount '1.001' has more than two decimals"),

@@ -72,7 +72,7 @@ def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engi
     with writing(engine) as connection:
         store_network(connection, load_network(network_file))
     import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
-    close_period(engine, "2026")
+    close_period(engine, "2026", early=True)
     # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
     _downgrade(engine, "0003")
     yield engine
@@ -233,7 +233,7 @@ def test_upgrade_from_0006_records_the_network_runs_and_closes_as_found(
     with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
         connection.execute(text("UPDATE groups SET name = 'Werkgroep A' WHERE code = 'WG-A'"))
     commit_run(engine, "1", date=date(2027, 3, 1))
-    close_period(engine, "2027")
+    close_period(engine, "2027", today=date(2028, 1, 1))  # after 2027 has ended
     with reading(engine) as connection:
         assert [r.kind for r in verified_records(connection)][3:] == ["close"]
     verify(engine)

@@ -97,7 +97,10 @@ WRITERS: dict[str, tuple[Callable[[Engine, Path], Any], Callable[[Engine, Path],
         lambda engine, folder: post_journal(engine, "P-2", JUNE, "Rente", INTEREST),
     ),
     "reverse": (lambda engine, folder: None, lambda engine, folder: reverse(engine, "a-gem")),
-    "close": (lambda engine, folder: None, lambda engine, folder: close_period(engine, "2026")),
+    "close": (
+        lambda engine, folder: None,
+        lambda engine, folder: close_period(engine, "2026", early=True),
+    ),
     "allocation commit": (_solved, _commit),
 }
 
@@ -160,7 +163,7 @@ def test_a_closed_period_is_refused_by_the_unit_of_work(
     """A single request is refused (LedgerError), an import row reported on its line."""
     prepare, write = WRITERS[name]
     prepare(year, tmp_path)
-    close_period(year, "2026")
+    close_period(year, "2026", early=True)
     before = verify(year).head_hash
     with pytest.raises(refusal) as raised:
         write(year, tmp_path)
@@ -239,7 +242,9 @@ def test_the_journal_post_api_checks_lines_as_the_command_does(
     )
     assert command.exit_code == 2
     assert all(problem in command.output for problem in problems), command.output
-    with pytest.raises(InputError, match=r"^post: description contains a control character$"):
+    with pytest.raises(
+        InputError, match=r"^post: description contains a control character \(U\+0000\)$"
+    ):
         post_journal(year, "FIX-2", JUNE, "bad\x00text", INTEREST)
     with pytest.raises(InputError, match=r"^post: date '1999-12-31' is outside"):
         post_journal(year, "FIX-2", datetime.date(1999, 12, 31), "Rente", INTEREST)

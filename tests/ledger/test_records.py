@@ -163,7 +163,7 @@ def test_the_database_refuses_changing_what_decides_money(
     if words[0] == "TRUNCATE" and "sqlite" in db_url:
         pytest.skip("TRUNCATE is PostgreSQL's")
     _ledger(db_url, tmp_path)
-    _ok(db_url, "close", "2026")
+    _ok(db_url, "close", "2026", "--early")
     with pytest.raises(
         Exception, match=r"append-only|never moves back|cannot be deleted|extend the records chain"
     ):
@@ -203,7 +203,7 @@ def test_close_settles_by_the_recorded_unspent_policy(db_url: str, tmp_path: Pat
     _ledger(db_url, tmp_path)
     _without_guards(db_url)
     _execute(db_url, "UPDATE funders SET unspent = 'carry_over' WHERE code = 'ZONMW'")
-    closed = _ok(db_url, "close", "2026", "--json")
+    closed = _ok(db_url, "close", "2026", "--early", "--json")
     zonmw = next(s for s in closed["settlements"] if s["fund"] == "ZONMW")
     assert zonmw["policy"] == "return"
     balances = _ok(db_url, "balance", "--by", "account,fund", "--json")
@@ -369,7 +369,7 @@ def test_a_moved_close_lock_is_detected(db_url: str, tmp_path: Path) -> None:
     """Before: moving the lock of 2026 past a transaction written into 2026 around netfund
     (`closed_periods.last_txn_id`) made verify pass."""
     _ledger(db_url, tmp_path)
-    _ok(db_url, "close", "2026")
+    _ok(db_url, "close", "2026", "--early")
     _without_guards(db_url)
     with driver_connection(db_url) as (raw, paramstyle):
         cursor = raw.cursor()
@@ -414,7 +414,7 @@ def test_a_changed_record_is_refused_before_it_decides_money(db_url: str, tmp_pa
     _without_guards(db_url)
     _tamper_record("network")(db_url)
     count = transaction_count(db_url)
-    output = _refused(run_cli(db_url, "close", "2026"), "record 1")
+    output = _refused(run_cli(db_url, "close", "2026", "--early"), "record 1")
     assert re.search(r"hash|changed", output)
     assert transaction_count(db_url) == count
     _refused(run_cli(db_url, "verify"), "record 1")

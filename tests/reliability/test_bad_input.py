@@ -79,6 +79,25 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("ev_id_too_long.csv", "events", 3, "id is longer than 64 characters"),
     ("ev_id_reserved_prefix.csv", "events", 3, "may not start with 'netfund:'"),
     ("ev_reference_nul.csv", "events", 3, "reference contains a control character"),
+    # events: characters that hide or reorder what is displayed (issue 15)
+    (
+        "ev_id_bidi_override.csv",
+        "events",
+        3,
+        "id contains a text-direction control (U+202E RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    (
+        "ev_id_zero_width_space.csv",
+        "events",
+        3,
+        "id contains an invisible character (U+200B ZERO WIDTH SPACE)",
+    ),
+    (
+        "ev_reference_bidi_isolate.csv",
+        "events",
+        3,
+        "reference contains a text-direction control (U+2066 LEFT-TO-RIGHT ISOLATE)",
+    ),
     # events: types, funders and groups
     ("ev_type_unknown.csv", "events", 3, "type 'donation' is not one of"),
     ("ev_funder_unknown.csv", "events", 3, "unknown funder 'XYZ'"),
@@ -116,6 +135,7 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("jr_amount_zero.csv", "journal", 3, "amount '0.00' is zero"),
     ("jr_missing_column.csv", "journal", 1, "missing column(s) fund"),
     ("jr_multiple_problems.csv", "journal", 4, "GEM off by 5.00"),
+    ("jr_txn_id_invisible.csv", "journal", 2, "txn_id contains an invisible character (U+2060"),
     # network
     ("nw_unknown_top_key.toml", "network", 1, "unknown key 'version'"),
     ("nw_group_code_lowercase.toml", "network", 41, "must start with a capital letter"),
@@ -139,6 +159,22 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("nw_currency_usd.toml", "network", 3, "currency must be 'EUR', not 'USD'"),
     ("nw_group_code_space.toml", "network", 41, "code 'WG B' may contain only letters"),
     ("nw_multiple_problems.toml", "network", 20, "unknown key 'budget'"),
+    # network: codes matched whole (a "$" took "GEM\n" beside "GEM"), names without hidden
+    # characters (issue 15)
+    (
+        "nw_funder_code_newline.toml",
+        "network",
+        32,
+        "code 'GEM\\n' may contain only letters, digits and '-' (it holds a control character "
+        "(U+000A))",
+    ),
+    ("nw_group_code_newline.toml", "network", 41, "code 'WG-A\\n' may contain only letters"),
+    (
+        "nw_name_bidi_override.toml",
+        "network",
+        17,
+        "'name' contains a text-direction control (U+202E RIGHT-TO-LEFT OVERRIDE)",
+    ),
 ]
 
 #: Files with several problems: every one must be reported, each on its own line.

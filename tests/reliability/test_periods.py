@@ -32,7 +32,7 @@ from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.store.database import connect
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
-from tests.support.reliability import PLAN, run_cli, write_text
+from tests.support.reliability import PLAN, assert_refused, run_cli, write_text
 
 CARRY_OVER_ZONMW = 'eligible_groups = ["WG-A", "PMO"]\nunspent = "return"'
 assert CARRY_OVER_ZONMW in NETWORK_TOML
@@ -79,16 +79,6 @@ def _events(folder: Path, name: str, rows: str) -> str:
     return str(write_text(folder / name, EVENTS_HEADER + rows))
 
 
-def _refused(db_url: str, *args: str, reason: str) -> None:
-    """Exit 2 with ``reason``, no traceback, and the ledger exactly as it was."""
-    before = _state(db_url)
-    result = run_cli(db_url, *args)
-    assert result.exit_code == 2, (args, result.output)
-    assert reason in result.output, (args, result.output)
-    assert "Traceback" not in result.output
-    assert _state(db_url) == before, args
-
-
 @pytest.fixture
 def closed(db_url: str, tmp_path: Path) -> str:
     """The ledger with 2026 recorded, an allocation run solved (not committed), a reversal of
@@ -98,7 +88,7 @@ def closed(db_url: str, tmp_path: Path) -> str:
         ("import", _events(tmp_path, "2026.csv", YEAR)),
         ("allocate", str(write_text(tmp_path / "plan.toml", PLAN))),
         ("reverse", "e-2", "--date", "2026-05-01"),
-        ("close", "2026"),
+        ("close", "2026", "--early"),
     ]:
         result = run_cli(db_url, *args)
         assert result.exit_code == 0, (args, result.output)
@@ -131,13 +121,13 @@ def test_close_settles_each_policy_and_keeps_the_earmark(closed: str, tmp_path: 
     assert ("Income:Contributions", "ZVK") not in next_year
 
     # ZONMW's carried-over money keeps its earmark in 2027.
-    _refused(
+    assert_refused(
         db_url,
         "import",
         _events(tmp_path, "x1.csv", "z-1,2027-02-01,expense,ZONMW,WG-B,1.00,,\n"),
         reason="earmark excludes group WG-B",
     )
-    _refused(
+    assert_refused(
         db_url,
         "import",
         _events(tmp_path, "x2.csv", "z-2,2027-02-01,allocation,ZONMW,WG-B,1.00,,\n"),
@@ -160,7 +150,7 @@ def test_close_settles_each_policy_and_keeps_the_earmark(closed: str, tmp_path: 
 def test_nothing_can_be_posted_into_a_closed_period(closed: str, tmp_path: Path) -> None:
     db_url = closed
     mixed = "n-1,2027-02-01,receipt,GEM,,10.00,,\nn-2,2026-12-31,receipt,GEM,,10.00,,\n"
-    _refused(
+    assert_refused(
         db_url,
         "import",
         _events(tmp_path, "late.csv", mixed),
@@ -172,21 +162,21 @@ def test_nothing_can_be_posted_into_a_closed_period(closed: str, tmp_path: Path)
         "J-1,2026-06-30,Correctie,Assets:Bank,NET,,1.00\n"
         "J-1,2026-06-30,Correctie,Income:Other,NET,,-1.00\n",
     )
-    _refused(db_url, "import", "--journal", str(journal), reason="period 2026 is closed")
-    _refused(
+    assert_refused(db_url, "import", "--journal", str(journal), reason="period 2026 is closed")
+    assert_refused(
         db_url,
         *("post", "P-1", "--date", "2026-06-30", "-d", "Late"),
         *("--line", "Assets:Bank,NET,,1.00", "--line", "Income:Other,NET,,-1.00"),
         reason="period 2026 is closed",
     )
-    _refused(db_url, "reverse", "e-1", reason="period 2026 is closed")
-    _refused(db_url, "reverse", "e-1", "--date", "2026-12-31", reason="period 2026 is closed")
-    _refused(db_url, "reverse", "netfund:close:2026:ZVK", reason="cannot be reversed")
-    _refused(db_url, "reverse", "netfund:carry-over:2027:GEM", reason="cannot be reversed")
-    _refused(db_url, "allocate", "--commit", "latest", reason="period 2026 is closed")
-    _refused(db_url, "allocate", str(tmp_path / "plan.toml"), reason="period 2026 is closed")
-    _refused(db_url, "close", "2026", reason="already closed")
-    _refused(db_url, "close", "2025", reason="periods close in order")
+    assert_refused(db_url, "reverse", "e-1", reason="period 2026 is closed")
+    assert_refused(db_url, "reverse", "e-1", "--date", "2026-12-31", reason="period 2026 is closed")
+    assert_refused(db_url, "reverse", "netfund:close:2026:ZVK", reason="cannot be reversed")
+    assert_refused(db_url, "reverse", "netfund:carry-over:2027:GEM", reason="cannot be reversed")
+    assert_refused(db_url, "allocate", "--commit", "latest", reason="period 2026 is closed")
+    assert_refused(db_url, "allocate", str(tmp_path / "plan.toml"), reason="period 2026 is closed")
+    assert_refused(db_url, "close", "2026", reason="already closed")
+    assert_refused(db_url, "close", "2025", reason="periods close in order")
 
     lines = (Posting("Assets:Bank", "NET", None, 100), Posting("Income:Other", "NET", None, -100))
     date = datetime.date(2026, 7, 1)
@@ -209,8 +199,8 @@ def test_nothing_can_be_posted_into_a_closed_period(closed: str, tmp_path: Path)
 
 def test_a_reversal_is_never_reversed_and_nothing_twice(closed: str) -> None:
     db_url = closed
-    _refused(db_url, "reverse", "e-2", "--date", "2027-01-02", reason="reversed already")
-    _refused(
+    assert_refused(db_url, "reverse", "e-2", "--date", "2027-01-02", reason="reversed already")
+    assert_refused(
         db_url,
         "reverse",
         "netfund:reversal:e-2",
@@ -220,8 +210,8 @@ def test_a_reversal_is_never_reversed_and_nothing_twice(closed: str) -> None:
     )
     first = run_cli(db_url, "reverse", "e-1", "--date", "2027-01-03")
     assert first.exit_code == 0, first.output
-    _refused(db_url, "reverse", "e-1", "--date", "2027-01-04", reason="reversed already")
-    _refused(
+    assert_refused(db_url, "reverse", "e-1", "--date", "2027-01-04", reason="reversed already")
+    assert_refused(
         db_url,
         "reverse",
         "netfund:reversal:e-1",
@@ -233,6 +223,6 @@ def test_a_reversal_is_never_reversed_and_nothing_twice(closed: str) -> None:
 
 @pytest.mark.parametrize("description", ["x" * 1001, "bad\x01control"], ids=["long", "control"])
 def test_reverse_checks_its_description_like_every_input(closed: str, description: str) -> None:
-    _refused(
+    assert_refused(
         closed, "reverse", "e-1", "--date", "2027-01-05", "-d", description, reason="description"
     )

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -99,6 +100,27 @@ def benchmark_module() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def ledger_state(db_url: str) -> tuple[int, str, str]:
+    """What a refused command must leave as it was: the chain (transactions and fingerprint,
+    as `verify` recomputes them) and the stored allocation runs."""
+    verified = run_cli(db_url, "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    runs = run_cli(db_url, "allocations", "list", "--json")
+    assert runs.exit_code == 0, runs.output
+    report = json.loads(verified.stdout)
+    return report["transactions"], report["fingerprint"], runs.stdout
+
+
+def assert_refused(db_url: str, *args: str, reason: str) -> None:
+    """`netfund ARGS` exits 2 with ``reason``, no traceback, and the ledger as it was."""
+    before = ledger_state(db_url)
+    result = run_cli(db_url, *args)
+    assert result.exit_code == 2, (args, result.output)
+    assert reason in result.output, (args, result.output)
+    assert "Traceback" not in result.output
+    assert ledger_state(db_url) == before, args
 
 
 def write_text(path: Path, content: str) -> Path:
