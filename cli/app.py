@@ -109,10 +109,12 @@ def engine_of(ctx: click.Context) -> Engine:
     return state["engine"]
 
 
-def engine_at(ctx: click.Context, url: str) -> Engine:
+def engine_at(ctx: click.Context, url: str, checkpoints: str | None = None) -> Engine:
     """An engine for the ledger at ``url``, disposed of when the command ends (which matters
-    under CliRunner): the one place cli makes one."""
-    engine = connect(url)
+    under CliRunner): the one place cli makes one. Its writes append to the checkpoint file
+    ``checkpoints``, else --checkpoints', else the default one."""
+    chosen = checkpoints or ctx.ensure_object(dict).get("checkpoints")
+    engine = connect(url, checkpoints_to=chosen)
     ctx.call_on_close(engine.dispose)
     return engine
 
@@ -127,9 +129,19 @@ def engine_at(ctx: click.Context, url: str) -> Engine:
     help="Ledger database: a SQLAlchemy URL or a SQLite file path "
     "[env NETFUND_DB; default ./netfund.db].",
 )
+@click.option(
+    "--checkpoints",
+    "checkpoints",
+    envvar="NETFUND_CHECKPOINTS",
+    default=None,
+    metavar="FILE",
+    help="Checkpoint file every write appends the chain head to, and verify checks "
+    "[env NETFUND_CHECKPOINTS; default <file>.checkpoints beside a SQLite file, none for "
+    "PostgreSQL].",
+)
 @click.version_option(_version(), prog_name="netfund")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+def cli(ctx: click.Context, db_url: str | None, checkpoints: str | None) -> None:
     """netfund: the money engine of a regional care network.
 
     \b
@@ -140,4 +152,6 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       netfund verify
       netfund close 2026
     """
-    ctx.ensure_object(dict)["url"] = resolve_url(db_url)
+    state = ctx.ensure_object(dict)
+    state["url"] = resolve_url(db_url)
+    state["checkpoints"] = checkpoints

@@ -111,6 +111,10 @@ _HOMES: dict[str, str] = {
     "recorded_periods": "netfund.ledger.figures",
     "transactions_after": "netfund.ledger.figures",
     "verify": "netfund.ledger.verification.chain",
+    "Anchor": "netfund.ledger.verification.anchors",
+    "Checkpoints": "netfund.ledger.verification.anchors",
+    "anchor": "netfund.ledger.verification.anchors",
+    "read_checkpoints": "netfund.ledger.verification.anchors",
 }
 
 __all__ = [
@@ -128,7 +132,9 @@ __all__ = [
     "RESERVED_ID_PREFIX",
     "UNALLOCATED",
     "AmountError",
+    "Anchor",
     "ChainPosition",
+    "Checkpoints",
     "ConnectionLost",
     "DatabaseDamaged",
     "Draft",
@@ -153,6 +159,7 @@ __all__ = [
     "UnitOfWork",
     "VerificationError",
     "allocated_account",
+    "anchor",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
@@ -187,6 +194,7 @@ __all__ = [
     "post_drafts",
     "post_journal",
     "read_balances",
+    "read_checkpoints",
     "read_network",
     "read_run",
     "read_toml",
@@ -298,4 +306,10 @@ if TYPE_CHECKING:
     from netfund.ledger.store.registry import read_network
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
     from netfund.ledger.store.setup import initialize
+    from netfund.ledger.verification.anchors import (
+        Anchor,
+        Checkpoints,
+        anchor,
+        read_checkpoints,
+    )
     from netfund.ledger.verification.chain import verify

@@ -42,7 +42,15 @@ AS_OF = datetime.date(2026, 12, 31)
 #: Left in a demo folder so a later run knows it may replace what an earlier run wrote.
 MARKER = ".netfund-demo"
 #: What a demo writes; nothing else in the folder is ever removed.
-OUTPUTS = ("netfund.db", "netfund.db-wal", "netfund.db-shm", "inputs", "statements", "exports")
+OUTPUTS = (
+    "netfund.db",
+    "netfund.db-wal",
+    "netfund.db-shm",
+    "netfund.db.checkpoints",
+    "inputs",
+    "statements",
+    "exports",
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,8 @@ def copy_inputs(target: Path) -> dict[str, Path]:
 def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
     """Run a whole year of the example network Saniveld into FOLDER (default ./netfund-demo).
 
-    Creates the ledger FOLDER/netfund.db (SQLite; --db and NETFUND_DB are not used), loads
+    Creates the ledger FOLDER/netfund.db (SQLite; --db, NETFUND_DB and --checkpoints are not
+    used; its checkpoint file is FOLDER/netfund.db.checkpoints), loads
     the network, imports the year's commitments, receipts and January allocations, allocates
     the rest with the plan and commits it, imports the year's spending, writes every
     funder's 2026 statement (FOLDER/statements/) and the exports (FOLDER/exports/), and
@@ -127,7 +136,7 @@ def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
     prepare_folder(folder)
     inputs = copy_inputs(folder / "inputs")
     url = f"sqlite:///{folder / 'netfund.db'}"
-    engine = engine_at(ctx, url)
+    engine = engine_at(ctx, url, str(folder / "netfund.db.checkpoints"))
     steps: list[Step] = []
     outputs: dict[str, Any] = {}
     with progress(len(_STEPS), "demo", quiet=as_json) as bar:

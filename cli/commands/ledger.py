@@ -12,6 +12,7 @@ from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
     DIMENSIONS,
     REFERENCE_LENGTH_MAX,
+    Anchor,
     FieldError,
     ImportReport,
     InputError,
@@ -30,6 +31,7 @@ from netfund.ledger import (
     parse_text,
     post_journal,
     read_balances,
+    read_checkpoints,
     redact,
     reverse,
     verify,
@@ -251,18 +253,64 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
     show_table(headers, rows, numeric={len(by)})
 
 
+def _anchors_in(path: Path) -> tuple[list[Anchor], list[str]]:
+    """The anchors FILE gives (a statement PDF's fingerprint, or a checkpoint file's lines),
+    and ``file:line`` of each line of a checkpoint file that is not a checkpoint."""
+    try:
+        with path.open("rb") as file:
+            is_pdf = file.read(5) == b"%PDF-"
+    except OSError as error:
+        raise InputError([Problem(str(path), None, f"cannot read it: {error.strerror}")]) from None
+    if not is_pdf:
+        recorded = read_checkpoints(path)
+        return list(recorded.anchors), [f"{path}:{n}" for n in recorded.unreadable]
+    from netfund.reports.statement.embedded import statement_anchor  # pyHanko: only here
+
+    found = statement_anchor(path)
+    return ([] if found is None else [found]), []
+
+
 @cli.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also hold the chain to FILE: a copy of a checkpoint file or a statement PDF "
+    "(its fingerprint). Repeat for more.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def verify_command(ctx: click.Context, as_json: bool) -> None:
+def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: bool) -> None:
     """Recompute both hash chains (transactions; network, runs and closes); exit 4 on the
     first mismatch.
 
+    Both chains are then held to what was recorded outside them: the checkpoint file (see
+    --checkpoints), every --anchor FILE and the exports log; and the database runs its own
+    integrity check. A transaction or record they name that is gone or has another hash is
+    exit 4.
+
     \b
-    Example:
+    Examples:
       netfund verify
+      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.pdf
     """
-    report = verify(engine_of(ctx))
+    anchors: list[Anchor] = []
+    unreadable: list[str] = []
+    for path in anchor_files:
+        found, skipped = _anchors_in(path)
+        anchors += found
+        unreadable += skipped
+    report = verify(engine_of(ctx), anchors=anchors)
+    if report.checkpoints is not None and not report.checkpoints_found and report.transactions:
+        click.echo(
+            f"netfund: note: no checkpoint file at {report.checkpoints}: the chain was not "
+            "held to one (the next write starts it)",
+            err=True,
+        )
+    for where in [*report.unreadable, *unreadable]:
+        click.echo(f"netfund: note: {where}: not a checkpoint line, left out", err=True)
     if as_json:
         emit_json(
             {
@@ -272,6 +320,9 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
                 "fingerprint": report.head_hash,
                 "records": report.records,
                 "records_fingerprint": report.records_hash,
+                "anchors": report.anchors,
+                "checkpoints": report.checkpoints if report.checkpoints_found else None,
+                "unreadable_checkpoint_lines": [*report.unreadable, *unreadable],
             }
         )
         return
@@ -283,6 +334,8 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
         f"records verified: {report.records} (network versions, allocation runs, closes); "
         f"fingerprint {report.records_hash}"
     )
+    if report.anchors:
+        click.echo(f"held to {report.anchors} anchors recorded outside the chains")
 
 
 @cli.command("close")

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store import checkpoints
 from netfund.ledger.store.database_errors import database_error, read_only
 from netfund.ledger.store.sqlite_files import create_private, database_file, read_only_uri
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 # Alembic is imported only where the schema changes (init): every other command only reads
@@ -96,8 +97,44 @@ def _normalise(url: str) -> str:
     return url
 
 
-def connect(url: str | None = None) -> Engine:
-    """Create the engine for ``url`` (see `resolve_url`), set up for netfund's locking."""
+def in_memory(url: URL) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (another connection sees another one)."""
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or url.query.get("mode") == "memory"
+    )
+
+
+def checkpoint_file(url: URL, given: str | os.PathLike[str] | None = None) -> Path | None:
+    """The checkpoint file of the database at ``url`` (`checkpoints.py`): ``given``, else
+    ``NETFUND_CHECKPOINTS``, else ``<file>.checkpoints`` beside a SQLite file, else None."""
+    chosen = given or os.environ.get(checkpoints.CHECKPOINTS_ENV)
+    if chosen:
+        return Path(chosen).absolute()
+    if url.get_backend_name() != "sqlite" or in_memory(url):
+        return None
+    database = url.database or ""
+    if database.startswith("file:"):  # a URI filename: the path ends at its query
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database + checkpoints.SUFFIX).absolute()
+
+
+def checkpoints_of(engine: Engine) -> Path | None:
+    """The checkpoint file ``engine``'s writes append to, if it has one."""
+    chosen = engine.get_execution_options().get(checkpoints.OPTION)
+    return None if chosen is None else Path(chosen)
+
+
+def connect(
+    url: str | None = None, *, checkpoints_to: str | os.PathLike[str] | None = None
+) -> Engine:
+    """Create the engine for ``url`` (see `resolve_url`), set up for netfund's locking.
+
+    Its writes append to the checkpoint file ``checkpoints_to`` or the default one
+    (`checkpoint_file`).
+    """
     resolved = _normalise(resolve_url(url))
     wait = lock_wait_seconds()
     try:
@@ -126,6 +163,9 @@ def connect(url: str | None = None) -> Engine:
         raise LedgerError(f"not a usable database URL: {redact(resolved)} ({error})") from None
     _translate_errors(engine, wait)
     engine.update_execution_options(**{_LOCK_WAIT: wait})
+    path = checkpoint_file(engine.url, checkpoints_to)
+    if path is not None:
+        engine.update_execution_options(**{checkpoints.OPTION: str(path)})
     return engine
 
 
@@ -205,7 +245,12 @@ def _configure_sqlite(engine: Engine, path: Path | None) -> None:
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """One all-or-nothing write transaction; it commits only if the block returns."""
+    """One all-or-nothing write transaction; it commits only if the block returns.
+
+    Every write of netfund opens its transaction here, so this is where the checkpoint file
+    (`checkpoints.py`) learns of each commit: once the block committed, the chains' heads are
+    appended to it.
+    """
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
@@ -219,6 +264,10 @@ def writing(engine: Engine) -> Iterator[Connection]:
                     f"SET LOCAL idle_in_transaction_session_timeout = {wait}"
                 )
             yield connection
+        path = checkpoints_of(engine)
+        if path is not None:
+            connection.execution_options(**{_WRITE_OPTION: False})  # a plain read from here
+            checkpoints.record_checkpoint(connection, path)
 
 
 @contextmanager

@@ -10,6 +10,13 @@ records chain and holds the network tables, the allocation runs and the closed p
 (`records.py`). Reads are streamed in batches, so memory
 stays flat.
 
+A chain that is consistent on its own can still have been cut short or rewritten and
+re-hashed by someone who can write the database. So the verified chain is then held to what
+was recorded outside it (`anchors.py`): the checkpoint file beside the database, the anchors
+the caller hands in (copies of checkpoint files, statements' fingerprints) and the exports
+log; and the database runs its own integrity check (`integrity.py`), which finds a damaged
+index that lets an id be stored twice.
+
 A large chain is cut into ranges of ids checked in parallel processes (`verify_pool.py`), each
 range from the stored hash of the transaction before it (`ranges.py`). The ranges are
 joined here in chain order: each must start from the hash the range before it recomputed last,
@@ -28,13 +35,21 @@ from typing import Any
 
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
-from netfund.ledger.store.database import reading, require_schema
+from netfund.ledger.store.checkpoints import Head
+from netfund.ledger.store.database import checkpoints_of, in_memory, reading, require_schema
 from netfund.ledger.store.schema import (
     chain_head_table,
     postings_table,
     transactions_table,
 )
 from netfund.ledger.store.totals import Totals, check_balance_totals
+from netfund.ledger.verification import integrity
+from netfund.ledger.verification.anchors import (
+    Anchor,
+    check_anchors,
+    exports_anchors,
+    read_checkpoints,
+)
 from netfund.ledger.verification.ranges import RangeResult, check_range
 from netfund.ledger.verification.records import check_records
 from sqlalchemy import Connection, Engine, Row, func, select
@@ -53,7 +68,17 @@ MAX_WORKERS = 8
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """A chain that verified: how many transactions and the newest hash (the fingerprint)."""
+    """A chain that verified.
+
+    Attributes:
+        transactions: how many transactions.
+        postings: how many postings.
+        head_hash: the newest transaction's hash (the fingerprint).
+        anchors: how many anchors it held to (checkpoint lines, exports, statements).
+        checkpoints: the checkpoint file the engine's writes append to, or None.
+        checkpoints_found: whether that file existed (so was checked).
+        unreadable: ``file:line`` of each line of that file that is not a checkpoint.
+    """
 
     transactions: int
     postings: int
@@ -61,13 +86,23 @@ class VerifyReport:
     #: The records chain (network versions, allocation runs, closes): how many, newest hash.
     records: int = 0
     records_hash: str = GENESIS_HASH
+    anchors: int = 0
+    checkpoints: str | None = None
+    checkpoints_found: bool = False
+    unreadable: tuple[str, ...] = ()
 
 
 def verify(
-    engine: Engine, *, workers: int | None = None, ranges: int | None = None
+    engine: Engine,
+    *,
+    anchors: Sequence[Anchor] = (),
+    workers: int | None = None,
+    ranges: int | None = None,
 ) -> VerifyReport:
     """Verify the whole ledger; raise `VerificationError` naming the first mismatch.
 
+    The chain is held to ``anchors``, to every line of the engine's checkpoint file if it
+    exists (a file that cannot be read is an `InputError`) and to the exports log.
     ``workers`` and ``ranges`` override the automatic choice (tests force the parallel path
     on a small ledger with them); ``ranges`` with one worker checks the ranges one after the
     other in this process. An in-memory SQLite database is always checked in-process. With
@@ -75,7 +110,13 @@ def verify(
     as multiprocessing does: a script must guard its top level with
     ``if __name__ == "__main__":``.
     """
-    with reading(engine) as connection:
+    checkpoints = checkpoints_of(engine)
+    found = checkpoints is not None and checkpoints.exists()
+    # Read first: a file that cannot be read is bad input, reported before the long part.
+    recorded = read_checkpoints(checkpoints) if checkpoints is not None and found else None
+    recorded_anchors = recorded.anchors if recorded else ()
+    unreadable = tuple(f"{recorded.path}:{n}" for n in recorded.unreadable) if recorded else ()
+    with integrity.running(engine) as integrity_checked, reading(engine) as connection:
         require_schema(connection, str(engine.url))
         # The documents that decide money first (a few hundred records): the closed periods
         # the chain is checked against are the recorded ones, which the table must match.
@@ -103,12 +144,25 @@ def verify(
                 f"period {unlocked[0]} has closing entries in the chain but is not locked: "
                 "its row in closed_periods and its close record were deleted"
             )
+        integrity_checked(connection)
+        held = check_anchors(
+            connection,
+            {
+                "transactions": Head(last_id, last_hash),
+                "records": Head(records.head.seq, records.head.hash),
+            },
+            [*exports_anchors(connection), *recorded_anchors, *anchors],
+        )
         return VerifyReport(
             transactions=last_id,
             postings=posting_count,
             head_hash=last_hash,
             records=records.head.seq,
             records_hash=records.head.hash,
+            anchors=held,
+            checkpoints=None if checkpoints is None else str(checkpoints),
+            checkpoints_found=found,
+            unreadable=unreadable,
         )
 
 
@@ -181,22 +235,13 @@ def _added_totals(results: Sequence[RangeResult]) -> Totals:
 
 def _worker_count(url: URL, newest: object, requested: int | None) -> int:
     """Processes to verify with: 1 unless the chain is long enough to pay for starting them."""
-    if url.get_backend_name() == "sqlite" and _in_memory(url):
+    if url.get_backend_name() == "sqlite" and in_memory(url):
         return 1  # another process would open a different, empty database
     if requested is not None:
         return max(1, requested)
     if type(newest) is not int or newest < PARALLEL_MIN_TRANSACTIONS:
         return 1
     return max(1, min(_usable_cpus(), MAX_WORKERS))
-
-
-def _in_memory(url: URL) -> bool:
-    database = url.database or ""
-    return (
-        database in ("", ":memory:")
-        or "mode=memory" in database
-        or (url.query.get("mode") == "memory")
-    )
 
 
 def _usable_cpus() -> int:

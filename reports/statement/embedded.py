@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from netfund.ledger import InputError, MoneyMovement, Problem
+from netfund.ledger import Anchor, InputError, MoneyMovement, Problem, anchor
 from netfund.reports.statement.data import StatementData, Summary
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
@@ -172,6 +172,23 @@ def embedded_document(content: bytes, path: Path) -> dict[str, Any]:
     if problem is not None:
         raise _not_a_statement(path, problem)
     return document
+
+
+def statement_anchor(path: Path) -> Anchor | None:
+    """The statement ``path``'s fingerprint as an anchor for `netfund verify --anchor`: the
+    ledger must still hold the transaction it names with its hash. None for a statement of
+    an empty ledger (no fingerprint: nothing to hold the chain to)."""
+    document = embedded_document(read_statement_file(path), path)
+    fingerprint = document["fingerprint"]
+    if fingerprint is None:
+        return None
+    source = (
+        f"statement {path} ({document['funder']} {document['period']}, as of {document['as_of']})"
+    )
+    made = anchor("transactions", fingerprint["transaction"], fingerprint["hash"], source)
+    if made is None:
+        raise _not_a_statement(path, f"its {ATTACHMENT_NAME} has a malformed fingerprint")
+    return made
 
 
 def _not_a_statement(path: Path, reason: str) -> InputError:

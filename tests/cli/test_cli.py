@@ -91,7 +91,7 @@ def test_ci_runs_the_readme_commands_verbatim() -> None:
         assert command.strip() in ci, command
 
 
-def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
     """The administrator's year by hand: money in, plan committed, spending, close."""
     assert run_cli("init", str(EXAMPLE / "network.toml")).exit_code == 0
     imported = run_cli("import", str(EXAMPLE / "events.csv"), "--json")
@@ -111,9 +111,15 @@ def test_the_example_network_end_to_end(run_cli) -> None:  # type: ignore[no-unt
         "transactions": 66 + 1 + 271,
         "postings": verified["postings"],
         "fingerprint": report["fingerprint"],
+        "anchors": verified["anchors"],
+        "checkpoints": verified["checkpoints"],
+        "unreadable_checkpoint_lines": [],
         "records": 2,  # the network, the run
         "records_fingerprint": verified["records_fingerprint"],
     }
+    # A SQLite file has its checkpoint file by default (a line per write); PostgreSQL none.
+    sqlite = db_url.startswith("sqlite")
+    assert (verified["checkpoints"] is not None, verified["anchors"] > 0) == (sqlite, sqlite)
     closed = run_cli("close", "2026", "--early", "--json")
     assert closed.exit_code == 0
     assert {s["fund"] for s in json.loads(closed.stdout)["settlements"]} >= {"ZONMW"}

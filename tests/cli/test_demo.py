@@ -38,7 +38,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type
 def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ignore[no-untyped-def]
     folder, summary = demo
     names = {p.name for p in folder.iterdir()} - {"netfund.db-wal", "netfund.db-shm"}
-    assert names == {".netfund-demo", "exports", "inputs", "netfund.db", "statements"}
+    assert names == {
+        ".netfund-demo",
+        "exports",
+        "inputs",
+        "netfund.db",
+        "netfund.db.checkpoints",
+        "statements",
+    }
     statements = sorted(p.name for p in (folder / "statements").iterdir())
     assert statements == sorted(f"2026-{code}.pdf" for code in FUNDERS)
     assert sorted(p.name for p in (folder / "exports").iterdir()) == [
