@@ -55,8 +55,10 @@ REQUESTS_MAX = 100_000
 _TOP_KEYS = ("allocation", "requests")
 _ALLOCATION_KEYS = ("period", "basis", "objective")
 _REQUEST_KEYS = ("group", "min", "max", "weight")
-_ZERO = re.compile(r"^\+?0+(?:\.0*)?$")
-_WEIGHT = re.compile(r"^\+?\d+(?:\.\d+)?$")
+_ZERO = re.compile(r"\+?0+(?:\.0*)?")
+#: Matched whole (`fullmatch`), ASCII digits only: `$` passes a final line break and `\d`
+#: other scripts' digits, which `Decimal` would read.
+_WEIGHT = re.compile(r"\+?[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ class _PlanReader:
             text = str(value)
         else:
             text = self._source_number(path) or repr(value)
-        if zero_allowed and _ZERO.match(text.strip()):
+        if zero_allowed and _ZERO.fullmatch(text.strip()):
             return 0
         try:
             return parse_cents(text)
@@ -333,10 +335,10 @@ class _PlanReader:
             text = self._source_number(path) or repr(value)
         else:
             text = str(value).strip()
-        if text.startswith("-") and _WEIGHT.match(text[1:]):
+        if text.startswith("-") and _WEIGHT.fullmatch(text[1:]):
             self.add(path, f"weight {text} is negative: it must be >= 0")
             return None
-        if not _WEIGHT.match(text):
+        if not _WEIGHT.fullmatch(text):
             self.add(path, f"weight {text!r} is not a plain number >= 0")
             return None
         try:

@@ -153,6 +153,13 @@ def test_min_above_max(tmp_path):
     assert (line, message) == (8, "min EUR 1,000.00 is greater than max EUR 900.00")
 
 
+@pytest.mark.parametrize("weight", ["２", "٣", "1٣"])
+def test_a_weight_is_ascii_digits_only(tmp_path, weight):
+    """Fullwidth or Arabic-Indic digits, which `Decimal` would read, are not a plain number."""
+    line, message = only_problem(tmp_path, BASE.replace("weight = 3", f'weight = "{weight}"'))
+    assert line == 10 and "is not a plain number >= 0" in message
+
+
 def test_negative_weight(tmp_path):
     line, message = only_problem(tmp_path, BASE.replace("weight = 3", "weight = -2"))
     assert (line, message) == (10, "weight -2 is negative: it must be >= 0")
