@@ -1,8 +1,11 @@
 """Ids seen before: what makes a write idempotent (invariant 4).
 
-An id already in the ledger, or earlier in the same write, with the same content is skipped;
-with other content it is a problem on the row's line. `Repeats` answers that per row for one
-unit of work (`post.py`), in rounds: the ids of a round are looked up together.
+An id already in the ledger with the same content is skipped; with other content it is a
+problem on the row's line. An id earlier in the same write is always a problem, naming both
+lines: two rows of one file with one id are a mistake in the file (a row typed twice, or two
+events given one id), not a re-import, even when their content is the same. `Repeats` answers
+that per row for one unit of work (`post.py`), in rounds: the ids of a round are looked up
+together.
 """
 
 from __future__ import annotations
@@ -75,9 +78,14 @@ class Repeats:
         return True
 
     def _repeat(self, line: int, external_id: str, same: bool, earlier_line: int) -> bool:
-        return self._skip_or_report(
-            line, same, f"id {external_id!r} is used on line {earlier_line} with other content"
+        """An id this write had on ``earlier_line``: a problem either way."""
+        problem = (
+            f"id {external_id!r} is on line {earlier_line} too"
+            if same
+            else f"id {external_id!r} is used on line {earlier_line} with other content"
         )
+        self.problems.append(Problem(self.source, line, problem))
+        return False
 
     def _skip_or_report(self, line: int, same: bool, problem: str) -> bool:
         """A repeated id: skipped when its content is the same, else ``problem`` on ``line``."""
