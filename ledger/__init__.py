@@ -31,6 +31,8 @@ _HOMES: dict[str, str] = {
     "Problem": "netfund.ledger.model.errors",
     "ReadOnlyLedger": "netfund.ledger.model.errors",
     "VerificationError": "netfund.ledger.model.errors",
+    "DIALECTS": "netfund.ledger.model.dialect",
+    "Dialect": "netfund.ledger.model.dialect",
     "AMOUNT_MAX_CENTS": "netfund.ledger.model.money",
     "AmountError": "netfund.ledger.model.money",
     "cents_to_decimal": "netfund.ledger.model.money",
@@ -122,6 +124,7 @@ __all__ = [
     "AMOUNT_MAX_CENTS",
     "CODE_LENGTH_MAX",
     "DESCRIPTION_LENGTH_MAX",
+    "DIALECTS",
     "DIMENSIONS",
     "EXTERNAL_ID_LENGTH_MAX",
     "ID_LENGTH_MAX",
@@ -137,6 +140,7 @@ __all__ = [
     "Checkpoints",
     "ConnectionLost",
     "DatabaseDamaged",
+    "Dialect",
     "Draft",
     "FieldError",
     "Funder",
@@ -251,6 +255,7 @@ if TYPE_CHECKING:
         room_under_cap,
     )
     from netfund.ledger.model.characters import reveal
+    from netfund.ledger.model.dialect import DIALECTS, Dialect
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
         ConnectionLost,

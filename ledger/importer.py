@@ -20,6 +20,7 @@ from netfund.ledger.event_rules import AttributionError, AttributionState, event
 from netfund.ledger.inputs.csv_rows import CsvReader
 from netfund.ledger.inputs.events import EVENT_COLUMNS, read_events
 from netfund.ledger.inputs.journal import check_lines, journal_reader, read_journal
+from netfund.ledger.model.dialect import STANDARD, Dialect
 from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_date, parse_id, parse_text
@@ -76,10 +77,15 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def import_events(
-    engine: Engine, path: Path, on_progress: Callable[[int], None] | None = None
+    engine: Engine,
+    path: Path,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    dialect: Dialect = STANDARD,
 ) -> ImportReport:
-    """Import `events.csv` at ``path``; ``on_progress`` gets the number of rows read so far."""
-    reader = CsvReader(path, EVENT_COLUMNS)
+    """Import `events.csv` at ``path``, written in ``dialect`` (`DIALECTS`); ``on_progress``
+    gets the number of rows read so far."""
+    reader = CsvReader(path, EVENT_COLUMNS, dialect)
 
     def compose(unit: UnitOfWork) -> None:
         network = read_network(unit.connection)
@@ -109,9 +115,9 @@ def import_events(
     return ImportReport.of(report, reader.rows_read)
 
 
-def import_journal(engine: Engine, path: Path) -> ImportReport:
-    """Import a controllers' `journal.csv` at ``path``."""
-    reader = journal_reader(path)
+def import_journal(engine: Engine, path: Path, *, dialect: Dialect = STANDARD) -> ImportReport:
+    """Import a controllers' `journal.csv` at ``path``, written in ``dialect``."""
+    reader = journal_reader(path, dialect)
 
     def compose(unit: UnitOfWork) -> int:
         drafts = read_journal(reader, read_network(unit.connection))

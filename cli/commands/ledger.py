@@ -10,6 +10,7 @@ from netfund.cli.app import PERIOD, cli, date_option, engine_of
 from netfund.cli.render import count_lines, emit_json, progress, show_table
 from netfund.ledger import (
     DESCRIPTION_LENGTH_MAX,
+    DIALECTS,
     DIMENSIONS,
     REFERENCE_LENGTH_MAX,
     Anchor,
@@ -108,10 +109,23 @@ def _print_import(report: ImportReport, as_json: bool) -> None:
     type=click.Path(path_type=Path),
     help="Import a raw double-entry journal.csv instead of events.",
 )
+@click.option(
+    "--dialect",
+    "dialect_name",
+    type=click.Choice(list(DIALECTS)),
+    default="standard",
+    show_default=True,
+    help="How the file is written: standard (UTF-8, ',', 1234.56, 2026-12-31) or nl "
+    "(Dutch Excel: ';', 1.234,56, 31-12-2026, UTF-8 or Windows-1252).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def import_command(
-    ctx: click.Context, events_file: Path | None, journal_file: Path | None, as_json: bool
+    ctx: click.Context,
+    events_file: Path | None,
+    journal_file: Path | None,
+    dialect_name: str,
+    as_json: bool,
 ) -> None:
     """Import EVENTS_FILE (events.csv), or a journal with --journal; all or nothing.
 
@@ -127,13 +141,14 @@ def import_command(
     if (events_file is None) == (journal_file is None):
         raise click.UsageError("give either EVENTS_FILE or --journal JOURNAL_FILE")
     engine = engine_of(ctx)
+    dialect = DIALECTS[dialect_name]
     if journal_file is not None:
-        report = import_journal(engine, journal_file)
+        report = import_journal(engine, journal_file, dialect=dialect)
     else:
         assert events_file is not None
         total = count_lines(events_file) if sys.stderr.isatty() and events_file.is_file() else 0
         with progress(total, "import", quiet=as_json or total == 0) as bar:
-            report = import_events(engine, events_file, on_progress=bar.reach)
+            report = import_events(engine, events_file, on_progress=bar.reach, dialect=dialect)
     _print_import(report, as_json)
 
 

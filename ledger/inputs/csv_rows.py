@@ -3,7 +3,13 @@
 Files are UTF-8 (a byte-order mark is accepted) and comma-separated with a header row. The
 reader streams: a file of a million events is never held in memory at once. Whatever goes
 wrong (encoding, an unclosed quote, a line of a million fields) becomes a `Problem` with the
-file and line, never a traceback.
+file and line, never a traceback. Rows whose fields are all empty (``,,,,,,,``, what Excel
+leaves below the data) are skipped like blank lines.
+
+In the nl dialect (`model/dialect.py`) fields are separated by `;` and the encoding is decided
+once for the whole file, not guessed per row: a file that decodes as strict UTF-8 (a
+byte-order mark or not) is UTF-8, any other is Windows-1252. A header separated by the other
+dialect's separator is refused naming ``--dialect``, before a row is read.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netfund.ledger.model.dialect import DUTCH_HINT, STANDARD, Dialect
 from netfund.ledger.model.errors import InputError, Problem
 
 #: Longest field accepted, in characters (descriptions are at most 1,000).
 FIELD_LENGTH_MAX = 4_000
 #: Input files larger than this are refused up front (about 30 million events).
 FILE_SIZE_MAX_BYTES = 4 * 1024**3
+#: The header is looked at for its separator before the file is decoded; it is far shorter.
+_HEADER_BYTES_MAX = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -33,10 +42,11 @@ class Row:
 class CsvReader:
     """Iterates the rows of one CSV file; problems found on the way collect in `problems`."""
 
-    def __init__(self, path: Path, columns: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, columns: tuple[str, ...], dialect: Dialect = STANDARD) -> None:
         self.path = path
         self.source = str(path)
         self.columns = columns
+        self.dialect = dialect
         self.problems: list[Problem] = []
         #: Data rows read so far, good or bad.
         self.rows_read = 0
@@ -56,8 +66,13 @@ class CsvReader:
         # The limit is process-wide in the csv module: set it for this file, then restore it.
         previous_limit = csv.field_size_limit(FIELD_LENGTH_MAX)
         try:
-            with self.path.open(encoding="utf-8-sig", newline="", errors="strict") as handle:
-                yield from self._rows(handle)
+            if not self._check_separator():
+                return
+            encoding = self._encoding()
+            if encoding is None:
+                return
+            with self.path.open(encoding=encoding, newline="", errors="strict") as handle:
+                yield from self._rows(handle, encoding)
         except OSError as error:
             raise InputError(
                 [Problem(self.source, None, f"cannot read file: {error.strerror}")]
@@ -65,8 +80,43 @@ class CsvReader:
         finally:
             csv.field_size_limit(previous_limit)
 
-    def _rows(self, handle) -> Iterator[Row]:  # type: ignore[no-untyped-def]
-        reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
+    def _check_separator(self) -> bool:
+        """Whether the header is separated as the dialect says; if the other dialect's
+        separator splits it instead, a problem naming ``--dialect``."""
+        with self.path.open("rb") as handle:
+            first = handle.readline(_HEADER_BYTES_MAX).decode("utf-8", errors="replace")
+        other = ";" if self.dialect.delimiter == "," else ","
+        if len(_fields(first, self.dialect.delimiter)) > 1 or len(_fields(first, other)) < 2:
+            return True
+        if self.dialect is STANDARD:
+            self.problem(1, f"the header is separated by ';': {DUTCH_HINT}")
+        else:
+            self.problem(
+                1,
+                f"the header is separated by {other!r}: not a Dutch Excel file? "
+                f"leave out --dialect {self.dialect.name}",
+            )
+        return False
+
+    def _encoding(self) -> str | None:
+        """The file's encoding: UTF-8, or in a Windows-1252 dialect whichever decodes the
+        whole file strictly, UTF-8 first; None (and a problem) when neither does."""
+        if not self.dialect.windows_1252:
+            return "utf-8-sig"
+        bad_line = _first_invalid_line(self.path, "utf-8")
+        if bad_line is None:
+            return "utf-8-sig"
+        with self.path.open("rb") as handle:
+            marked = handle.read(3) == codecs.BOM_UTF8
+        if marked:
+            self.problem(
+                bad_line, "file starts with a UTF-8 byte-order mark but this line is not UTF-8"
+            )
+            return None
+        return "cp1252"
+
+    def _rows(self, handle, encoding: str) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+        reader = csv.reader(handle, delimiter=self.dialect.delimiter, quotechar='"', strict=True)
         line = 1
         try:
             header = next(reader, None)
@@ -81,23 +131,26 @@ class CsvReader:
                 fields = next(reader, None)
                 if fields is None:
                     return
-                if not fields or fields == [""]:
-                    continue  # a blank line carries nothing
+                if not any(field.strip() for field in fields):
+                    continue  # a blank line, or a row of empty fields, carries nothing
                 self.rows_read += 1
                 if len(fields) != len(header):
                     self.problem(
                         line,
                         f"expected {len(header)} fields, found {len(fields)} "
-                        "(a comma inside a value needs quotes)",
+                        f"(a {_SEPARATOR_NAMES[self.dialect.delimiter]} inside a value needs "
+                        "quotes)",
                     )
                     continue
                 yield Row(line, {name: fields[position] for name, position in index.items()})
         except UnicodeDecodeError:
             # The text layer decodes ahead in blocks, so the row being read is not where the
             # bad byte is: find its line in the bytes.
-            self.problem(
-                _first_invalid_line(self.path), "file is not valid UTF-8 (save it as UTF-8)"
-            )
+            if encoding == "cp1252":
+                message = "file is neither UTF-8 nor Windows-1252 (save it as UTF-8)"
+            else:
+                message = f"file is not valid UTF-8 (save it as UTF-8; {DUTCH_HINT})"
+            self.problem(_first_invalid_line(self.path, encoding), message)
         except csv.Error as error:
             reason = str(error)
             if "field larger than field limit" in reason:
@@ -127,9 +180,21 @@ class CsvReader:
         return True
 
 
-def _first_invalid_line(path: Path) -> int:
-    """The 1-based line holding the first byte sequence that is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon"}
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one line of text split at ``delimiter`` (quotes respected)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a header field over the limit: the header check reports it
+        return []
+
+
+def _first_invalid_line(path: Path, encoding: str) -> int | None:
+    """The 1-based line holding the first byte sequence that is not ``encoding``; None when
+    the whole file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     line = 1
     with path.open("rb") as handle:
         while block := handle.read(1 << 16):
@@ -142,4 +207,4 @@ def _first_invalid_line(path: Path) -> int:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return line
-    return line
+    return None

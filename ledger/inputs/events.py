@@ -91,8 +91,8 @@ def _parse_row(
             return None
 
     event_id = attempt(parse_id, values["id"])
-    date = attempt(parse_date, values["date"])
-    amount = attempt(parse_amount, values["amount"])
+    date = attempt(parse_date, values["date"], reader.dialect)
+    amount = attempt(parse_amount, values["amount"], dialect=reader.dialect)
     description = attempt(
         parse_text, values["description"], "description", DESCRIPTION_LENGTH_MAX, multiline=True
     )

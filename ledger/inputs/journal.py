@@ -14,6 +14,7 @@ from pathlib import Path
 
 from netfund.ledger.inputs.csv_rows import CsvReader
 from netfund.ledger.inputs.network import Network
+from netfund.ledger.model.dialect import STANDARD, Dialect
 from netfund.ledger.model.entries import (
     Draft,
     Posting,
@@ -57,7 +58,7 @@ def read_journal(reader: CsvReader, network: Network) -> list[tuple[int, Draft]]
             continue
         date = description = amount = None
         try:
-            date = parse_date(values["date"])
+            date = parse_date(values["date"], reader.dialect)
         except FieldError as error:
             errors.append(str(error))
         try:
@@ -67,7 +68,7 @@ def read_journal(reader: CsvReader, network: Network) -> list[tuple[int, Draft]]
         except FieldError as error:
             errors.append(str(error))
         try:
-            amount = parse_amount(values["amount"], signed=True)
+            amount = parse_amount(values["amount"], signed=True, dialect=reader.dialect)
         except FieldError as error:
             errors.append(str(error))
         account = values["account"].strip()
@@ -173,5 +174,5 @@ def _amount_errors(cents: int) -> list[str]:
     return []
 
 
-def journal_reader(path: Path) -> CsvReader:
-    return CsvReader(path, JOURNAL_COLUMNS)
+def journal_reader(path: Path, dialect: Dialect = STANDARD) -> CsvReader:
+    return CsvReader(path, JOURNAL_COLUMNS, dialect)

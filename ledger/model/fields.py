@@ -19,6 +19,7 @@ from netfund.ledger.model.characters import (
     describe,
     first_hidden,
 )
+from netfund.ledger.model.dialect import DUTCH_HINT, STANDARD, Dialect
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.limits import ID_LENGTH_MAX
 from netfund.ledger.model.money import AmountError, parse_cents
@@ -29,6 +30,8 @@ DATE_LAST = datetime.date(2099, 12, 31)
 RESERVED_ID_PREFIX = "netfund:"
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Dutch Excel's short date: day and month in one or two digits, the year in four.
+_DAY_FIRST = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
 #: A period is a calendar year in four ASCII digits (`str.isdigit` takes ``２０２６`` too).
 _PERIOD = re.compile(r"[0-9]{4}")
 
@@ -53,17 +56,36 @@ def parse_id(text: str, name: str = "id") -> str:
     return value
 
 
-def parse_date(text: str) -> datetime.date:
+def parse_date(text: str, dialect: Dialect = STANDARD) -> datetime.date:
+    """A date as ``YYYY-MM-DD``; in a day-first dialect (nl) ``DD-MM-YYYY`` too.
+
+    Day-first dates may drop a leading zero (``1-2-2026``, as Dutch Excel writes them); a
+    two-digit year is refused, not given a century.
+    """
     value = text.strip()
-    if not _DATE.fullmatch(value):
-        raise FieldError(f"date {value!r} is not of the form YYYY-MM-DD")
+    year, month, day = _date_parts(value, dialect)
     try:
-        date = datetime.date.fromisoformat(value)
+        date = datetime.date(year, month, day)
     except ValueError:
         raise FieldError(f"date {value!r} does not exist") from None
     if not DATE_FIRST <= date <= DATE_LAST:
         raise FieldError(f"date {value!r} is outside {DATE_FIRST} to {DATE_LAST}")
     return date
+
+
+def _date_parts(value: str, dialect: Dialect) -> tuple[int, int, int]:
+    """Year, month and day as written in ``value``, or why it is not a date's form."""
+    if _DATE.fullmatch(value):
+        year, month, day = value.split("-")
+        return int(year), int(month), int(day)
+    day_first = _DAY_FIRST.fullmatch(value)
+    if dialect.day_first:
+        if day_first is None:
+            raise FieldError(f"date {value!r} is not of the form DD-MM-YYYY (or YYYY-MM-DD)")
+        day, month, year = day_first.groups()
+        return int(year), int(month), int(day)
+    hint = f" ({DUTCH_HINT})" if day_first is not None else ""
+    raise FieldError(f"date {value!r} is not of the form YYYY-MM-DD{hint}")
 
 
 def parse_period(text: object, name: str = "period") -> str:
@@ -106,8 +128,8 @@ def _refuse_hidden(value: str, name: str) -> None:
         raise FieldError(f"{name} contains {describe(hidden)}")
 
 
-def parse_amount(text: str, *, signed: bool = False) -> int:
+def parse_amount(text: str, *, signed: bool = False, dialect: Dialect = STANDARD) -> int:
     try:
-        return parse_cents(text, signed=signed)
+        return parse_cents(text, signed=signed, dialect=dialect)
     except AmountError as error:
         raise FieldError(str(error)) from None

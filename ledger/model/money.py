@@ -3,6 +3,11 @@
 A float never becomes money. Amounts are read from text as `Decimal`, checked for at most two
 decimals (more is an input error, never a silent rounding) and turned into an `int` of cents.
 Splits of an amount use largest-remainder rounding so the parts always add up to the whole.
+
+The nl dialect (`dialect.py`) writes ``1.234,56``: its text is first rewritten to the plain
+form (dots that group thousands dropped, the decimal comma made a point) and then read by the
+same rules. An amount with a dot and no comma (``1.234``) could be 1234 or 1,234: it is refused,
+never guessed.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+
+from netfund.ledger.model.dialect import DUTCH_HINT, STANDARD, Dialect
 
 #: Largest amount accepted on one input line: EUR 999,999,999,999.99. Far below the BigInteger
 #: limit (9.2e18 cents), so that sums over millions of postings cannot overflow the column.
@@ -19,14 +26,16 @@ AMOUNT_MAX_CENTS = 99_999_999_999_999
 # comma as decimal mark, ASCII digits only (`\d` and `Decimal` would take fullwidth digits).
 # `Decimal("1e9")` would accept what a spreadsheet mangled.
 _AMOUNT_PATTERN = re.compile(r"[+-]?([0-9]+)(?:\.([0-9]*))?")
+# The nl dialect: dots only between groups of three digits, a comma before the decimals.
+_DUTCH_PATTERN = re.compile(r"([+-]?)([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,([0-9]*))?")
 
 
 class AmountError(ValueError):
     """Text that is not a valid amount; the message says why, in words for the user."""
 
 
-def parse_cents(text: str, *, signed: bool = False) -> int:
-    """Parse an amount like ``1234.5`` or ``-12.00`` into cents.
+def parse_cents(text: str, *, signed: bool = False, dialect: Dialect = STANDARD) -> int:
+    """Parse an amount like ``1234.5`` or ``-12.00`` (nl: ``1.234,5``) into cents.
 
     ``signed=False`` (events) requires a positive amount; ``signed=True`` (journal lines)
     accepts either sign but still refuses zero, since a zero line carries no money.
@@ -34,11 +43,15 @@ def parse_cents(text: str, *, signed: bool = False) -> int:
     raw = text.strip()
     if not raw:
         raise AmountError("amount is empty")
-    match = _AMOUNT_PATTERN.fullmatch(raw)
+    plain = _plain_dutch(raw) if dialect.decimal_comma else raw
+    match = _AMOUNT_PATTERN.fullmatch(plain)
     if match is None:
+        hint = ""
+        if "," in raw and _DUTCH_PATTERN.fullmatch(raw):
+            hint = f": {DUTCH_HINT}"
         raise AmountError(
             f"amount {raw!r} is not a plain decimal number (use '.' as decimal point, "
-            "no thousands separators, no exponent)"
+            f"no thousands separators, no exponent){hint}"
         )
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > 2:
@@ -46,7 +59,7 @@ def parse_cents(text: str, *, signed: bool = False) -> int:
     if len(whole) > 15:
         raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
     try:
-        cents = int((Decimal(raw) * 100).to_integral_exact())
+        cents = int((Decimal(plain) * 100).to_integral_exact())
     except InvalidOperation as error:  # unreachable for text the pattern accepted
         raise AmountError(f"amount {raw!r} is not a number") from error
     if cents == 0:
@@ -56,6 +69,25 @@ def parse_cents(text: str, *, signed: bool = False) -> int:
     if abs(cents) > AMOUNT_MAX_CENTS:
         raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
     return cents
+
+
+def _plain_dutch(raw: str) -> str:
+    """An nl-dialect amount (``-1.234,5``) in the plain form (``-1234.5``), or an error."""
+    if "." in raw and "," not in raw:
+        raise AmountError(
+            f"amount {raw!r} has a dot and no decimal comma, which the nl dialect does not "
+            "guess at (a dot groups thousands there, a comma marks the decimals): write it "
+            "like 1.234,00 or 1234,00"
+        )
+    match = _DUTCH_PATTERN.fullmatch(raw)
+    if match is None:
+        raise AmountError(
+            f"amount {raw!r} is not an amount in the nl dialect (write it like 1.234,56 or "
+            "1234,56: a comma before the decimals, dots only between thousands, no exponent)"
+        )
+    sign, whole, fraction = match.groups()
+    plain = sign + whole.replace(".", "")
+    return plain if fraction is None else f"{plain}.{fraction}"
 
 
 def format_cents(cents: int) -> str:

@@ -12,6 +12,7 @@ hidden characters in ids, codes and references (descriptions keep them, shown re
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import unicodedata
@@ -21,10 +22,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from netfund.cli.render import show_table
-from netfund.ledger import FieldError, LedgerError, parse_id, parse_period, parse_text, reveal
+from netfund.ledger import (
+    FieldError,
+    LedgerError,
+    parse_date,
+    parse_id,
+    parse_period,
+    parse_text,
+    reveal,
+)
 from netfund.ledger.exports.safety import neutralise
 from netfund.ledger.inputs.network import _CODE, _GROUP_CODE
 from netfund.ledger.model.characters import first_hidden
+from netfund.ledger.model.dialect import DUTCH
 from netfund.ledger.model.entries import is_valid_account
 from netfund.ledger.model.money import AmountError, parse_cents
 from netfund.reports.statement.tables import text as pdf_text
@@ -187,3 +197,40 @@ def test_spreadsheet_cells_and_the_pdf_show_them() -> None:
     assert neutralise("=1\u200b") == "'=1<U+200B>"
     assert neutralise("regel 1\nregel 2") == "regel 1\nregel 2"
     assert pdf_text("A&B \u202eC") == "A&amp;B &lt;U+202E&gt;C"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("31-12-2026", datetime.date(2026, 12, 31)),
+        ("1-2-2026", datetime.date(2026, 2, 1)),
+        ("01-02-2026", datetime.date(2026, 2, 1)),
+        ("2026-02-01", datetime.date(2026, 2, 1)),  # unambiguous: the year comes first
+    ],
+)
+def test_the_nl_dialect_reads_day_first_dates(text: str, date: datetime.date) -> None:
+    assert parse_date(text, DUTCH) == date
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("31-12-26", "is not of the form DD-MM-YYYY"),  # which century: not guessed
+        ("31/12/2026", "is not of the form DD-MM-YYYY"),
+        ("2026-2-1", "is not of the form DD-MM-YYYY"),
+        ("13-13-2026", "does not exist"),
+        ("29-02-2026", "does not exist"),
+        ("31-12-1999", "is outside"),
+        ("３1-12-2026", "is not of the form DD-MM-YYYY"),
+    ],
+)
+def test_the_nl_dialect_refuses_other_dates(text: str, reason: str) -> None:
+    with pytest.raises(FieldError, match=reason):
+        parse_date(text, DUTCH)
+
+
+def test_a_dutch_date_in_the_standard_dialect_names_the_flag() -> None:
+    with pytest.raises(FieldError, match="use --dialect nl"):
+        parse_date("31-12-2026")
+    with pytest.raises(FieldError, match=r"not of the form YYYY-MM-DD$"):
+        parse_date("2026/12/31")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from netfund.ledger.model.dialect import DUTCH
 from netfund.ledger.model.money import (
     AMOUNT_MAX_CENTS,
     AmountError,
@@ -76,3 +77,65 @@ def test_split_is_deterministic_and_breaks_ties_by_position() -> None:
     assert split_largest_remainder(2, [1, 1, 1]) == [1, 1, 0]
     with pytest.raises(ValueError):
         split_largest_remainder(5, [0, 0])
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("1.234,56", 123456),
+        ("1234,56", 123456),
+        ("1234,5", 123450),
+        ("1234", 123400),
+        ("12.345.678,90", 1234567890),
+        ("-1.012,50", -101250),
+        (" 0,01 ", 1),
+        ("+7", 700),
+    ],
+)
+def test_the_nl_dialect_reads_dutch_amounts(text: str, cents: int) -> None:
+    assert parse_cents(text, signed=True, dialect=DUTCH) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1.234", "has a dot and no decimal comma"),  # 1234 or 1,234: never guessed
+        ("12.50", "has a dot and no decimal comma"),
+        ("1.23,45", "is not an amount in the nl dialect"),
+        ("1234.567,00", "is not an amount in the nl dialect"),
+        (".123,00", "is not an amount in the nl dialect"),
+        ("1,234,56", "is not an amount in the nl dialect"),
+        ("1 234,56", "is not an amount in the nl dialect"),
+        ("１２,50", "is not an amount in the nl dialect"),
+        ("1e9", "is not an amount in the nl dialect"),
+        ("12,345", "has more than two decimals"),
+        ("0,00", "is zero"),
+        ("-5,00", "must be positive"),
+        ("1.000.000.000.000,00", "exceeds the maximum"),
+    ],
+)
+def test_the_nl_dialect_refuses_what_it_cannot_read_for_sure(text: str, reason: str) -> None:
+    with pytest.raises(AmountError, match=reason):
+        parse_cents(text, dialect=DUTCH)
+
+
+def test_a_dutch_amount_in_the_standard_dialect_names_the_flag() -> None:
+    with pytest.raises(AmountError, match="a Dutch Excel file\\? use --dialect nl"):
+        parse_cents("1.234,56")
+    with pytest.raises(AmountError) as raised:
+        parse_cents("1 000")
+    assert "--dialect" not in str(raised.value)
+
+
+def _dutch(cents: int) -> str:
+    """Cents as Dutch Excel writes them: ``-1.234,56``."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}".replace(",", ".") + f",{fraction:02d}"
+
+
+@given(st.integers(-AMOUNT_MAX_CENTS, AMOUNT_MAX_CENTS).filter(bool))
+def test_dutch_and_plain_text_of_an_amount_read_as_the_same_cents(cents: int) -> None:
+    plain = parse_cents(format_cents(cents), signed=True)
+    assert parse_cents(_dutch(cents), signed=True, dialect=DUTCH) == plain == cents
+    assert parse_cents(_dutch(cents).replace(".", ""), signed=True, dialect=DUTCH) == cents
