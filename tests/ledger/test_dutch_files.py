@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from click.testing import Result
+from click.testing import CliRunner, Result
+from netfund.cli.main import cli
 
 from tests.conftest import write_events
 
@@ -45,10 +46,12 @@ def _balances(run_cli: Run) -> list[dict[str, str]]:
     return json.loads(result.output)
 
 
-def _setup(run_cli: Run, network_file: Path, tmp_path: Path) -> None:
+def _setup(run_cli: Run, network_file: Path, tmp_path: Path) -> str:
+    """Initialise the ledger with a commitment and an allocation; its fingerprint then."""
     assert run_cli("init", str(network_file)).exit_code == 0
     result = run_cli("import", str(write_events(tmp_path / "setup.csv", SETUP)))
     assert result.exit_code == 0, result.output
+    return _fingerprint(run_cli)
 
 
 def _fingerprint(run_cli: Run) -> str:
@@ -75,8 +78,6 @@ def test_a_dutch_excel_file_imports_like_the_standard_one(
     other = tmp_path / "other"
     other.mkdir()
     standard_url = f"sqlite:///{other / 'standard.db'}"
-    from click.testing import CliRunner
-    from netfund.cli.main import cli
 
     def run_standard(*args: str) -> Result:
         return CliRunner().invoke(cli, ["--db", standard_url, *args], catch_exceptions=False)
@@ -90,8 +91,7 @@ def test_a_dutch_excel_file_imports_like_the_standard_one(
 def test_a_dutch_file_without_the_flag_is_refused_naming_it(
     run_cli: Run, network_file: Path, tmp_path: Path
 ) -> None:
-    _setup(run_cli, network_file, tmp_path)
-    before = _fingerprint(run_cli)
+    before = _setup(run_cli, network_file, tmp_path)
     path = tmp_path / "events.csv"
     path.write_bytes(DUTCH_FILE.encode("cp1252"))
     result = run_cli("import", str(path))
@@ -134,8 +134,7 @@ def test_a_dutch_file_without_the_flag_is_refused_naming_it(
 def test_an_ambiguous_dutch_amount_is_refused_not_guessed(
     run_cli: Run, network_file: Path, tmp_path: Path
 ) -> None:
-    _setup(run_cli, network_file, tmp_path)
-    before = _fingerprint(run_cli)
+    before = _setup(run_cli, network_file, tmp_path)
     path = tmp_path / "events.csv"
     path.write_text(
         "id;date;type;funder;group;amount;description;reference\n"
@@ -205,8 +204,7 @@ def test_a_file_neither_utf8_nor_windows_1252_names_its_line(
 def test_a_repeated_id_in_one_file_names_both_lines(
     run_cli: Run, network_file: Path, tmp_path: Path
 ) -> None:
-    _setup(run_cli, network_file, tmp_path)
-    before = _fingerprint(run_cli)
+    before = _setup(run_cli, network_file, tmp_path)
     row = "r-1,2026-02-01,receipt,GEM,,500.00,Tranche,BANK-1"
     path = write_events(tmp_path / "events.csv", [row, "r-2,2026-02-02,receipt,GEM,,1.00,T,B", row])
     result = run_cli("import", str(path))
