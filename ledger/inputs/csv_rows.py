@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import io
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from netfund.ledger.model.dialect import DUTCH_HINT, STANDARD, Dialect
 from netfund.ledger.model.errors import InputError, Problem
@@ -28,7 +31,9 @@ FIELD_LENGTH_MAX = 4_000
 #: Input files larger than this are refused up front (about 30 million events).
 FILE_SIZE_MAX_BYTES = 4 * 1024**3
 #: The header is looked at for its separator before the file is decoded; it is far shorter.
-_HEADER_BYTES_MAX = 64 * 1024
+_HEADER_BYTES_MAX = 1024 * 1024
+#: The codec for what follows the header line (a byte-order mark only opens a file).
+_REST = {"utf-8-sig": "utf-8", "cp1252": "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,25 @@ class CsvReader:
         # The limit is process-wide in the csv module: set it for this file, then restore it.
         previous_limit = csv.field_size_limit(FIELD_LENGTH_MAX)
         try:
-            if not self._check_separator():
-                return
-            encoding = self._encoding()
-            if encoding is None:
-                return
-            with self.path.open(encoding=encoding, newline="", errors="strict") as handle:
-                yield from self._rows(handle, encoding)
+            # Opened once and read front to back: the input may be a pipe.
+            with self.path.open("rb") as raw:
+                first = raw.readline(_HEADER_BYTES_MAX)
+                if not self._check_separator(first):
+                    return
+                encoding = self._encoding(raw, first)
+                if encoding is None:
+                    return
+                try:
+                    header = first.decode(encoding)
+                except UnicodeDecodeError:
+                    self.problem(1, self._decode_message(encoding))
+                    return
+                text = io.TextIOWrapper(raw, encoding=_REST[encoding], newline="")
+                try:
+                    lines = itertools.chain([header] if header else [], text)
+                    yield from self._rows(lines, encoding)
+                finally:
+                    text.detach()  # ``raw`` is closed by its own ``with``
         except OSError as error:
             raise InputError(
                 [Problem(self.source, None, f"cannot read file: {error.strerror}")]
@@ -80,11 +97,10 @@ class CsvReader:
         finally:
             csv.field_size_limit(previous_limit)
 
-    def _check_separator(self) -> bool:
+    def _check_separator(self, first_line: bytes) -> bool:
         """Whether the header is separated as the dialect says; if the other dialect's
         separator splits it instead, a problem naming ``--dialect``."""
-        with self.path.open("rb") as handle:
-            first = handle.readline(_HEADER_BYTES_MAX).decode("utf-8", errors="replace")
+        first = first_line.decode("utf-8", errors="replace")
         other = ";" if self.dialect.delimiter == "," else ","
         if len(_fields(first, self.dialect.delimiter)) > 1 or len(_fields(first, other)) < 2:
             return True
@@ -98,24 +114,33 @@ class CsvReader:
             )
         return False
 
-    def _encoding(self) -> str | None:
+    def _encoding(self, raw: BinaryIO, first_line: bytes) -> str | None:
         """The file's encoding: UTF-8, or in a Windows-1252 dialect whichever decodes the
-        whole file strictly, UTF-8 first; None (and a problem) when neither does."""
-        if not self.dialect.windows_1252:
+        whole file strictly, UTF-8 first; None (and a problem) when neither does.
+
+        Deciding reads the file once more, so a pipe in a Windows-1252 dialect is UTF-8."""
+        if not self.dialect.windows_1252 or not raw.seekable():
             return "utf-8-sig"
-        bad_line = _first_invalid_line(self.path, "utf-8")
+        after_header = raw.tell()
+        bad_line = _first_invalid_line(raw, "utf-8", first_line)
+        raw.seek(after_header)
         if bad_line is None:
             return "utf-8-sig"
-        with self.path.open("rb") as handle:
-            marked = handle.read(3) == codecs.BOM_UTF8
-        if marked:
+        if first_line.startswith(codecs.BOM_UTF8):
             self.problem(
                 bad_line, "file starts with a UTF-8 byte-order mark but this line is not UTF-8"
             )
             return None
         return "cp1252"
 
-    def _rows(self, handle, encoding: str) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+    def _decode_message(self, encoding: str) -> str:
+        if encoding == "cp1252":
+            return "file is neither UTF-8 nor Windows-1252 (save it as UTF-8)"
+        if self.dialect.windows_1252:
+            return "file is not valid UTF-8 (save it as UTF-8, or as a file, not a pipe)"
+        return f"file is not valid UTF-8 (save it as UTF-8; {DUTCH_HINT})"
+
+    def _rows(self, handle: Iterable[str], encoding: str) -> Iterator[Row]:
         reader = csv.reader(handle, delimiter=self.dialect.delimiter, quotechar='"', strict=True)
         line = 1
         try:
@@ -146,11 +171,8 @@ class CsvReader:
         except UnicodeDecodeError:
             # The text layer decodes ahead in blocks, so the row being read is not where the
             # bad byte is: find its line in the bytes.
-            if encoding == "cp1252":
-                message = "file is neither UTF-8 nor Windows-1252 (save it as UTF-8)"
-            else:
-                message = f"file is not valid UTF-8 (save it as UTF-8; {DUTCH_HINT})"
-            self.problem(_first_invalid_line(self.path, encoding), message)
+            with self.path.open("rb") as raw:
+                self.problem(_first_invalid_line(raw, encoding), self._decode_message(encoding))
         except csv.Error as error:
             reason = str(error)
             if "field larger than field limit" in reason:
@@ -191,20 +213,19 @@ def _fields(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def _first_invalid_line(path: Path, encoding: str) -> int | None:
-    """The 1-based line holding the first byte sequence that is not ``encoding``; None when
-    the whole file decodes."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+def _first_invalid_line(handle: BinaryIO, encoding: str, before: bytes = b"") -> int | None:
+    """The 1-based line holding the first byte sequence that is not ``encoding``, reading
+    ``before`` and then ``handle`` to its end; None when all of it decodes."""
+    decoder = codecs.getincrementaldecoder(_REST.get(encoding, encoding))(errors="strict")
     line = 1
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 16):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as error:
-                return line + block[: error.start].count(b"\n")
-            line += block.count(b"\n")
+    for block in itertools.chain([before], iter(lambda: handle.read(1 << 16), b"")):
         try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return line
+            decoder.decode(block)
+        except UnicodeDecodeError as error:
+            return line + block[: error.start].count(b"\n")
+        line += block.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return line
     return None

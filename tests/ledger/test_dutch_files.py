@@ -9,6 +9,8 @@ refused, never guessed.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,3 +224,18 @@ def test_a_repeated_id_in_one_file_names_both_lines(
     result = run_cli("import", str(path))
     assert result.exit_code == 2
     assert f"{path}:4: id 'r-1' is on line 2 too" in result.output
+
+
+def test_a_dutch_file_through_a_pipe_is_read_once(
+    run_cli: Run, network_file: Path, tmp_path: Path
+) -> None:
+    """The header is checked and the rows read from one pass: a pipe cannot be reopened."""
+    _setup(run_cli, network_file, tmp_path)
+    pipe = tmp_path / "events.pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(DUTCH_FILE.encode("utf-8"),))
+    writer.start()
+    result = run_cli("import", "--dialect", "nl", str(pipe), "--json")
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert (json.loads(result.output)["read"], json.loads(result.output)["posted"]) == (3, 3)
