@@ -101,6 +101,10 @@ _HOMES: dict[str, str] = {
     "parse_dimensions": "netfund.ledger.balance_sums",
     "read_balances": "netfund.ledger.balance_sums",
     "ChainPosition": "netfund.ledger.figures",
+    "Coverage": "netfund.ledger.figures",
+    "coverage_of": "netfund.ledger.figures",
+    "Settling": "netfund.ledger.settling",
+    "settle_across_periods": "netfund.ledger.settling",
     "FunderFigures": "netfund.ledger.figures",
     "MoneyMovement": "netfund.ledger.figures",
     "NO_GROUP": "netfund.ledger.figures",
@@ -136,6 +140,7 @@ __all__ = [
     "ChainPosition",
     "Checkpoints",
     "ConnectionLost",
+    "Coverage",
     "DatabaseDamaged",
     "Draft",
     "FieldError",
@@ -154,6 +159,7 @@ __all__ = [
     "Problem",
     "ReadOnlyLedger",
     "RecordsHead",
+    "Settling",
     "StoredRun",
     "TomlLines",
     "UnitOfWork",
@@ -169,6 +175,7 @@ __all__ = [
     "close_period",
     "closed_periods",
     "connect",
+    "coverage_of",
     "database_error",
     "format_cents",
     "format_grouped",
@@ -207,6 +214,7 @@ __all__ = [
     "reveal",
     "reverse",
     "room_under_cap",
+    "settle_across_periods",
     "source_hash",
     "split_largest_remainder",
     "store_run",
@@ -225,10 +233,12 @@ if TYPE_CHECKING:
     from netfund.ledger.figures import (
         NO_GROUP,
         ChainPosition,
+        Coverage,
         FunderFigures,
         MoneyMovement,
         chain_hash_at,
         chain_position_as_of,
+        coverage_of,
         money_movements,
         period_figures,
         recorded_periods,
@@ -293,6 +303,7 @@ if TYPE_CHECKING:
         split_largest_remainder,
     )
     from netfund.ledger.periods import close_period
+    from netfund.ledger.settling import Settling, settle_across_periods
     from netfund.ledger.store.database import (
         connect,
         database_error,
