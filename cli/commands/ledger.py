@@ -294,7 +294,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     \b
     Examples:
       netfund verify
-      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.pdf
+      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.nl.pdf
     """
     anchors: list[Anchor] = []
     unreadable: list[str] = []
