@@ -34,7 +34,7 @@ YEAR_END = datetime.date(2026, 12, 31)
 
 
 def _status(figures: dict[str, FunderFigures], due: datetime.date = YEAR_END):  # type: ignore[no-untyped-def]
-    return build_status(NETWORK, "2026", figures, None, due, None)
+    return build_status(NETWORK, "2026", figures, YEAR_END, due, None)
 
 
 def _kinds(status) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -183,7 +183,7 @@ def _cents(text: str) -> int:
 def test_status_figures_are_the_ledgers(saniveld_year) -> None:  # type: ignore[no-untyped-def]
     run_cli = saniveld_year
     status = json.loads(run_cli("status", "--json").stdout)
-    assert status["period"] == "2026" and status["as_of"] is None
+    assert status["period"] == "2026" and status["as_of"] == "2026-12-31"
     balances = json.loads(run_cli("balance", "--by", "account,fund,group", "--json").stdout)
 
     def ledger(prefix: str, key: str, value: str) -> int:
