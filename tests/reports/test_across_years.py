@@ -47,6 +47,11 @@ def _ok(run_cli, *args: str):  # type: ignore[no-untyped-def]
     return result
 
 
+def _funder(run_cli, period: str, code: str) -> dict:  # type: ignore[no-untyped-def]
+    status = json.loads(_ok(run_cli, "status", "--period", period, "--json").stdout)
+    return next(line for line in status["funders"] if line["funder"] == code)
+
+
 def _warnings(run_cli, *args: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     status = json.loads(_ok(run_cli, "status", "--json", *args).stdout)
     return {(w["kind"], w["subject"]) for w in status["warnings"]}
@@ -69,8 +74,7 @@ def two_years(run_cli, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_a_late_receipt_settles_last_years_commitment(two_years) -> None:  # type: ignore[no-untyped-def]
     assert ("receipts_lag", "GEM") not in _warnings(two_years, "--period", "2025")
-    status = json.loads(_ok(two_years, "status", "--period", "2025", "--json").stdout)
-    gem = next(line for line in status["funders"] if line["funder"] == "GEM")
+    gem = _funder(two_years, "2025", "GEM")
     # The figures stay those of what was dated in 2025, as the statement shows them.
     assert gem["received"] == "750.00"
     assert gem["received_later"] == "250.00"
@@ -86,15 +90,13 @@ def test_an_interim_view_sees_only_what_was_dated_by_then(two_years) -> None:  #
 def test_the_refund_after_a_return_close_is_not_pre_financing(two_years) -> None:  # type: ignore[no-untyped-def]
     assert ("spent_beyond_received", "ZVK") not in _warnings(two_years)  # the newest: 2026
     assert ("spent_beyond_received", "ZVK") not in _warnings(two_years, "--period", "2026")
-    status = json.loads(_ok(two_years, "status", "--period", "2026", "--json").stdout)
-    zvk = next(line for line in status["funders"] if line["funder"] == "ZVK")
+    zvk = _funder(two_years, "2026", "ZVK")
     assert zvk["refunded"] == "400.00"
     assert zvk["refunded_for_earlier_periods"] == "400.00"
 
 
 def test_the_late_receipt_is_not_this_years_money(two_years) -> None:  # type: ignore[no-untyped-def]
-    status = json.loads(_ok(two_years, "status", "--period", "2026", "--json").stdout)
-    gem = next(line for line in status["funders"] if line["funder"] == "GEM")
+    gem = _funder(two_years, "2026", "GEM")
     assert gem["received_for_earlier_periods"] == "250.00"
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,22 +30,20 @@ from netfund.reports.statements import (
 )
 from pypdf import PdfReader
 
-from tests.conftest import EXAMPLE
-from tests.support.statements import AS_OF, embedded, page_texts, write_pkcs12
+from tests.support.statements import (
+    AS_OF,
+    embedded,
+    page_texts,
+    run_saniveld_year,
+    write_pkcs12,
+)
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite ledger of the example after the README's main job."""
     url = f"sqlite:///{tmp_path_factory.mktemp('saniveld') / 'ledger.db'}"
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", "2026-06-30"),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
-        assert CliRunner().invoke(cli, ["--db", url, *args]).exit_code == 0
+    run_saniveld_year(partial(_run, url), "2026-06-30")
     return url
 
 

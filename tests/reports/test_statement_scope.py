@@ -21,8 +21,7 @@ import pytest
 from netfund.ledger import connect, reading
 from sqlalchemy import text
 
-from tests.conftest import EXAMPLE
-from tests.support.statements import embedded, page_texts
+from tests.support.statements import embedded, page_texts, run_saniveld_year
 
 #: A day within the example's year: the old default as-of for statements made on it.
 MID_YEAR = datetime.date(2026, 6, 30)
@@ -38,15 +37,7 @@ class _MidYear(datetime.date):
 
 @pytest.fixture
 def saniveld(run_cli, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", "2026-01-20"),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
-        result = run_cli(*args)
-        assert result.exit_code == 0, result.output
+    run_saniveld_year(run_cli)
     clock = SimpleNamespace(date=_MidYear, datetime=datetime.datetime)
     for module in ("netfund.reports.statements", "netfund.cli.commands.status"):
         monkeypatch.setattr(f"{module}.datetime", clock)

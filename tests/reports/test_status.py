@@ -13,7 +13,7 @@ from netfund.ledger.figures import FunderFigures
 from netfund.ledger.inputs.network import Funder, Group, Network
 from netfund.reports.status import build_status, due_share
 
-from tests.conftest import EXAMPLE
+from tests.support.statements import run_saniveld_year
 
 NETWORK = Network(
     name="Testnet",
@@ -162,15 +162,7 @@ def test_money_spent_before_it_was_received_is_reported() -> None:
 @pytest.fixture
 def saniveld_year(run_cli):  # type: ignore[no-untyped-def]
     """The example's whole year: money in, the plan committed, the spending imported."""
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", "2026-01-20"),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
-        result = run_cli(*args)
-        assert result.exit_code == 0, result.output
+    run_saniveld_year(run_cli)
     return run_cli
 
 
