@@ -260,6 +260,28 @@ def build_status(
     )
 
 
+def settled_elsewhere(status: Status) -> list[str]:
+    """One line per funder whose receipts or refunds were dated in another period than the
+    one they settle: why the warnings differ from what the figures alone would say."""
+    lines = []
+    for line in status.funders:
+        settled = line.settled
+        if settled is None:
+            continue
+        parts = [
+            f"EUR {format_grouped(cents)} {what}"
+            for cents, what in (
+                (settled.received_later_cents, f"received after {status.period} for it"),
+                (settled.received_for_earlier_cents, "received for earlier periods"),
+                (settled.refunded_for_earlier_cents, "refunded of what earlier closes owed"),
+            )
+            if cents
+        ]
+        if parts:
+            lines.append(f"{line.code}: {', '.join(parts)}")
+    return lines
+
+
 def _group_lines(network: Network, figures: dict[str, FunderFigures]) -> tuple[GroupLine, ...]:
     """Every group's money from every funder together."""
     allocated: dict[str, int] = {}

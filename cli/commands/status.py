@@ -127,6 +127,16 @@ def show_status(status: Status) -> None:
         )
     else:
         click.echo("no warnings: overhead within the caps, no group overspent, receipts on time")
+    _show_settled_elsewhere(status)
+
+
+def _show_settled_elsewhere(status: Status) -> None:
+    from netfund.reports.status import settled_elsewhere
+
+    lines = settled_elsewhere(status)
+    if lines:
+        click.echo("")
+        show_lines(lines, title="counted for the period they settle:")
 
 
 def status_json(status: Status) -> dict[str, Any]:

@@ -78,6 +78,8 @@ def test_a_late_receipt_settles_last_years_commitment(two_years) -> None:  # typ
     # The figures stay those of what was dated in 2025, as the statement shows them.
     assert gem["received"] == "750.00"
     assert gem["received_later"] == "250.00"
+    shown = _ok(two_years, "status", "--period", "2025").output
+    assert "GEM: EUR 250.00 received after 2025 for it" in shown
 
 
 def test_an_interim_view_sees_only_what_was_dated_by_then(two_years) -> None:  # type: ignore[no-untyped-def]
