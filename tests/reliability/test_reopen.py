@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.support.raw_writes import BALANCED, driver_connection, write_raw
-from tests.support.reliability import assert_refused, run_cli, write_text
+from tests.support.reliability import assert_refused, drop_guards, run_cli, write_text
 
 #: 2025: GEM (carry_over) and ZVK (return) receive money, GEM spends some of it.
 YEAR_2025 = """\
@@ -193,3 +193,28 @@ def test_reopen_on_the_library_call_keeps_the_lock_table_and_records_in_step(yea
         assert rows[1].last_txn_id == report.head_id - 3  # recorded before its reversals
     finally:
         engine.dispose()
+
+
+def test_what_was_added_while_a_reopened_year_was_closed_is_still_found(year: str) -> None:
+    """The attack: with the triggers dropped, a transaction is slipped into 2025 while it is
+    closed; then the year is reopened, as if to cover it. Its position lies between the
+    close and the reopen, so verify still names it (exit 4)."""
+    engine = connect(year)
+    try:
+        drop_guards(engine)
+    finally:
+        engine.dispose()
+    with driver_connection(year) as (connection, paramstyle):
+        slipped = write_raw(
+            connection.cursor(),
+            BALANCED,
+            paramstyle=paramstyle,
+            external_id="slipped-in",
+            date=datetime.date(2025, 6, 1),
+        )
+        connection.commit()
+    _ok(year, "reopen", "2025", "--reason", "covering the slipped transaction")
+    verified = run_cli(year, "verify")
+    assert verified.exit_code == 4, verified.output
+    assert f"transaction {slipped}" in verified.output
+    assert "added to period 2025 after it was closed" in verified.output
