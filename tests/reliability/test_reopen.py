@@ -218,3 +218,20 @@ def test_what_was_added_while_a_reopened_year_was_closed_is_still_found(year: st
     assert verified.exit_code == 4, verified.output
     assert f"transaction {slipped}" in verified.output
     assert "added to period 2025 after it was closed" in verified.output
+
+
+def test_next_year_allocating_the_carried_money_blocks_the_reopen(
+    year: str, tmp_path: Path
+) -> None:
+    """The carry-over opening of 2026 is money 2026 may allocate; once it did, undoing the
+    opening would leave 2026 allocating more than committed: the standing budget rules
+    refuse the reopen, and nothing is written."""
+    allocation = "a-26,2026-02-01,allocation,GEM,WG-A,800.00,,\n"
+    _ok(year, "import", str(write_text(tmp_path / "a.csv", EVENTS_HEADER + allocation)))
+    before = len(_lock_records(year))
+    result = run_cli(year, "reopen", "2025", "--reason", "late invoice")
+    assert result.exit_code == 2, result.output
+    assert "GEM would have EUR 800.00 allocated in 2026 but EUR 0.00 committed" in result.output
+    assert "Traceback" not in result.output
+    assert len(_lock_records(year)) == before
+    _ok(year, "verify")
