@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +148,11 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
 def _who_when_why(reason: str | None) -> dict[str, str]:
     """What a close or reopen record keeps beside the lock: the OS user, UTC time, reason."""
     at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    note = {"by": getpass.getuser(), "at": at}
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password file
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    note = {"by": user, "at": at}
     if reason:
         note["reason"] = reason.strip()
     return note

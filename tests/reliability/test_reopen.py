@@ -235,3 +235,23 @@ def test_next_year_allocating_the_carried_money_blocks_the_reopen(
     assert "Traceback" not in result.output
     assert len(_lock_records(year)) == before
     _ok(year, "verify")
+
+
+def test_a_reopen_without_a_login_name_records_the_uid(
+    year: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service account or container may have no login name: the record keeps the uid."""
+    import getpass
+
+    from netfund.ledger import reopen_period
+
+    def no_user() -> str:
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    engine = connect(year)
+    try:
+        reopen_period(engine, "2025", reason="late invoice")
+    finally:
+        engine.dispose()
+    assert _lock_records(year)[-1]["by"].startswith("uid ")
