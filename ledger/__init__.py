@@ -96,6 +96,7 @@ _HOMES: dict[str, str] = {
     "post": "netfund.ledger.importer",
     "post_journal": "netfund.ledger.importer",
     "close_period": "netfund.ledger.periods",
+    "reopen_period": "netfund.ledger.periods",
     "reverse": "netfund.ledger.corrections",
     "DIMENSIONS": "netfund.ledger.balance_sums",
     "parse_dimensions": "netfund.ledger.balance_sums",
@@ -209,6 +210,7 @@ __all__ = [
     "recorded_periods",
     "records_head",
     "redact",
+    "reopen_period",
     "require_schema",
     "resolve_url",
     "reveal",
@@ -302,7 +304,7 @@ if TYPE_CHECKING:
         parse_cents,
         split_largest_remainder,
     )
-    from netfund.ledger.periods import close_period
+    from netfund.ledger.periods import close_period, reopen_period
     from netfund.ledger.settling import Settling, settle_across_periods
     from netfund.ledger.store.database import (
         connect,
