@@ -108,7 +108,8 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         out = tmp_path / f"export-{name}.{suffix}"
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
     run.json("exports", "list", command="exports list")
-    run.json("close", "2026", "--early")
+    run.json("close", "2026", "--force", "--reason", "closed early in a test")
+    run.json("reopen", "2026", "--reason", "a late invoice")
     run.json("demo", str(tmp_path / "demo"))
     assert run.ran == leaf_commands(cli), "a command without a --json case here"
 
