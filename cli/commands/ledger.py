@@ -20,6 +20,7 @@ from netfund.ledger import (
     Problem,
     close_period,
     format_cents,
+    format_grouped,
     import_events,
     import_journal,
     initialize,
@@ -244,7 +245,7 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
         return
     headers = [*by, "balance"]
     rows = [
-        [*(getattr(line, name) or "" for name in by), format_cents(line.balance_cents)]
+        [*(getattr(line, name) or "" for name in by), format_grouped(line.balance_cents)]
         for line in lines
     ]
     if not rows:
@@ -379,7 +380,7 @@ def close_command(ctx: click.Context, period: str, early: bool, as_json: bool) -
         )
         return
     rows = [
-        [s.fund, s.policy or "-", format_cents(s.unspent_cents), str(s.budget_lines)]
+        [s.fund, s.policy or "-", format_grouped(s.unspent_cents), str(s.budget_lines)]
         for s in report.settlements
     ]
     click.echo(f"period {report.period} closed with {report.transactions} transactions")
