@@ -49,7 +49,8 @@ def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -
     Loading the same network again changes nothing; new funders and groups are added.
 
     \b
-    Example:
+    Examples:
+      netfund init examples/saniveld/network.toml
       netfund --db saniveld.db init examples/saniveld/network.toml
     """
     network = load_network(network_file) if network_file is not None else None
@@ -183,8 +184,8 @@ def post_command(
     \b
     Example:
       netfund post FIX-001 --date 2026-03-31 -d "Reclassify bank fee" \\
-        --line "Expenses:WG-WIJK,GEM-SANIVELD,WG-WIJK,12.50" \\
-        --line "Assets:Bank,GEM-SANIVELD,,-12.50"
+        --line "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50" \\
+        --line "Assets:Bank,GEM-SANIVELD-WMO,,-12.50"
     """
     # Text to values here; the ledger checks the lines against the network as it posts them.
     try:
@@ -295,7 +296,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     \b
     Examples:
       netfund verify
-      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.pdf
+      netfund verify --anchor backup/netfund.db.checkpoints --anchor statements/2026-ZONMW.pdf
     """
     anchors: list[Anchor] = []
     unreadable: list[str] = []
@@ -400,7 +401,7 @@ def reverse_command(
 
     \b
     Example:
-      netfund reverse 2026-E-03-WG-WIJK --date 2026-04-02
+      netfund reverse 2026-E-03-WG-WIJK-NOORD --date 2026-04-02
     """
     date = date_option(date_text, "--date")
     if description is not None:
