@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
+from tests.support.shell import shell
 from tests.support.statements import write_pkcs12
 
 BIN = Path(sys.executable).parent
@@ -112,15 +112,7 @@ def test_every_help_example_runs_on_the_example_network(tmp_path: Path) -> None:
         for line in lines:
             if not shutil.which(line.split("&& ")[-1].split()[0], path=env["PATH"]):
                 line = line.split(" && ")[0]  # an outside tool (hledger) is not installed
-            completed = subprocess.run(
-                ["bash", "-c", line],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
+            completed = shell(line, tmp_path, env)
             ran.append(line)
             if step == "close" and datetime.date.today() <= datetime.date(2026, 12, 31):
                 # Until the year has ended, closing it is refused, with the reason.

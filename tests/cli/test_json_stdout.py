@@ -46,8 +46,8 @@ class Session:
         self.env = {**os.environ, "COLUMNS": "120"}
         self.env.pop("NETFUND_DB", None)
 
-    def json(self, *words: str, command: str | None = None, exit_code: int = 0) -> Any:
-        completed = subprocess.run(
+    def run(self, *words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(NETFUND), "--db", str(self.db), *words, "--json"],
             cwd=self.folder,
             capture_output=True,
@@ -56,6 +56,9 @@ class Session:
             timeout=300,
             check=False,
         )
+
+    def json(self, *words: str, command: str | None = None, exit_code: int = 0) -> Any:
+        completed = self.run(*words)
         assert completed.returncode == exit_code, (words, completed.stdout, completed.stderr)
         try:
             document = json.loads(completed.stdout)
@@ -134,15 +137,7 @@ def test_an_allocation_on_a_fresh_process_prints_no_solver_banner(tmp_path: Path
 
 def _error(run: Session, *words: str, exit_code: int, command: str | None = None) -> Any:
     """An error of a --json command line: one JSON object on stdout, nothing on stderr."""
-    completed = subprocess.run(
-        [str(NETFUND), "--db", str(run.db), *words, "--json"],
-        cwd=run.folder,
-        capture_output=True,
-        text=True,
-        env=run.env,
-        timeout=300,
-        check=False,
-    )
+    completed = run.run(*words)
     assert completed.returncode == exit_code, (words, completed.stdout, completed.stderr)
     assert completed.stderr == "", (words, completed.stderr)
     try:

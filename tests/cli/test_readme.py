@@ -11,13 +11,13 @@ import datetime
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLE, ROOT
+from tests.support.shell import shell
 
 
 def by_hand_block() -> list[str]:
@@ -53,23 +53,12 @@ def test_the_year_by_hand_runs_as_written_after_the_quick_start(tmp_path: Path) 
     env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"  # a new shell: no netfund on it
 
-    def shell(script: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
-    assert shell("command -v netfund").returncode != 0
-    completed = shell("set -e\n" + "\n".join(year))
+    assert shell("command -v netfund", tmp_path, env).returncode != 0
+    completed = shell("set -e\n" + "\n".join(year), tmp_path, env)
     assert completed.returncode == 0, (completed.stdout, completed.stderr)
     assert (tmp_path / "auditfile-2026.xaf").is_file()
     assert len(list((tmp_path / "statements").glob("2026-*.pdf"))) == 6
-    closed = shell(f"{lines[0]}\n{close}")
+    closed = shell(f"{lines[0]}\n{close}", tmp_path, env)
     if datetime.date.today() <= datetime.date(2026, 12, 31):
         # As its comment says: only after 2026-12-31; before, refused with the reason.
         assert closed.returncode == 2, closed.stderr
