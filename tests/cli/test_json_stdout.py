@@ -167,6 +167,8 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     document = _error(run, "init", missing, exit_code=2)
     assert document["problems"][0]["file"] == missing
     run.json("init", str(EXAMPLE / "network.toml"))
+    # An empty ledger is no error, and still JSON (status printed a sentence).
+    assert run.json("status")["funders"] == []
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "id,date,type,funder,group,amount,description,reference\n"
