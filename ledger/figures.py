@@ -255,6 +255,34 @@ def chain_position_as_of(connection: Connection, as_of: datetime.date) -> ChainP
     return None if row is None else ChainPosition(transaction=row.id, hash=row.hash)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Which of a period's transactions a statement covers: those dated in the period on or
+    before its as-of date, closing entries excluded (as in `period_figures`), so a reader can
+    tell a whole year from part of one and count what was left out.
+
+    Attributes:
+        transactions: how many.
+        first: the lowest chain position among them, or None if there are none.
+        last: the highest, or None.
+    """
+
+    transactions: int
+    first: int | None
+    last: int | None
+
+
+def coverage_of(connection: Connection, period: str, as_of: datetime.date) -> Coverage:
+    """The transactions of ``period`` dated on or before ``as_of`` (see `Coverage`)."""
+    t = transactions_table.c
+    count, first, last = connection.execute(
+        select(func.count(), func.min(t.id), func.max(t.id)).where(
+            t.period == period, t.type != "close", t.date <= as_of
+        )
+    ).one()
+    return Coverage(int(count), first, last)
+
+
 def chain_hash_at(connection: Connection, transaction: int) -> str | None:
     """The stored hash of the transaction at ``transaction`` in the chain, or None."""
     t = transactions_table.c

@@ -8,30 +8,49 @@ to it. `return` books that amount as owed to the funder (paid later by a refund 
 transactions are ordinary chained transactions dated on the period's last day; then the
 period is marked closed, and the database refuses anything dated in it from then on.
 
-Closing cannot be undone, so it refuses what would lock the wrong year:
+Closing refuses what would lock the wrong year:
 
 - a period that has not begun (after the current calendar year): closing 2099 would book
   every fund's money as unspent in 2099 and, since periods close in order, lock out the
-  close of the real year for good;
-- a period that has not ended (today is on or before its last day) unless ``early`` is
-  given: the rest of the year could no longer be booked;
+  close of the real year;
+- a period that has not ended (today is on or before its last day) unless ``force`` is given
+  with a ``reason``, which the close record keeps: the rest of the year could no longer be
+  booked;
 - a period while an earlier period holding transactions is still open, or after a later
   period was closed: periods close in order, oldest first.
+
+Reopening (`reopen_period`, issue 16) undoes the newest close of a period as an event of its
+own: a reopen record (who, when, why) lifts the lock, then every closing entry and every
+carry-over opening it made in the next year is reversed by an ordinary chained transaction of
+the same type that names it (`reversal_of`), so the figures, which leave closing entries out,
+see the same year as before the close. It is refused when something depends on the close: a
+later period closed (reopen that first), or a refund already paid from the money the close
+made owed to a funder (reverse the refund first); the standing budget rules refuse it when the
+next year allocated money the carry-over brought. Closing again books new closing entries
+(their ids numbered by the round: ``netfund:close:2026:ZONMW:2``).
 """
 
 from __future__ import annotations
 
 import datetime
+import getpass
+import os
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from netfund.ledger.event_rules import BANK, CONTRIBUTIONS, REFUNDABLE, REFUNDED
 from netfund.ledger.model.entries import Draft, Posting, is_budget_account, source_hash
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX, parse_period
-from netfund.ledger.store.post import UnitOfWork, post_drafts
+from netfund.ledger.model.money import format_cents
+from netfund.ledger.store.post import UnitOfWork, post_drafts, standing
 from netfund.ledger.store.registry import read_network
-from netfund.ledger.store.schema import postings_table, transactions_table
+from netfund.ledger.store.schema import (
+    closed_periods_table,
+    postings_table,
+    transactions_table,
+)
 from sqlalchemy import Engine, func, select
 
 CARRIED_FORWARD = "Equity:CarriedForward"
@@ -64,13 +83,43 @@ class CloseReport:
     head_hash: str
 
 
+@dataclass(frozen=True)
+class ReopenReport:
+    """What reopening did.
+
+    Attributes:
+        period: the period reopened.
+        reversed: the external ids of the closing entries and openings reversed, in order.
+        transactions: transactions appended (one reversal per entry).
+        head_id: chain position of the newest transaction afterwards.
+        head_hash: its hash.
+    """
+
+    period: str
+    reversed: tuple[str, ...]
+    transactions: int
+    head_id: int
+    head_hash: str
+
+
 def close_period(
-    engine: Engine, period: str, *, early: bool = False, today: datetime.date | None = None
+    engine: Engine,
+    period: str,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    today: datetime.date | None = None,
 ) -> CloseReport:
-    """Close ``period``; ``early`` allows it before its last day, ``today`` is for tests."""
+    """Close ``period``; ``force`` with a ``reason`` closes it before its last day, ``today``
+    is for tests."""
     period = parse_period(period)
+    if force and not (reason or "").strip():
+        raise LedgerError("--force needs --reason TEXT: why the period is closed before its end")
     on = today or datetime.date.today()
-    report = post_drafts(engine, f"close {period}", lambda unit: _close(unit, period, early, on))
+    note = _who_when_why(reason)
+    report = post_drafts(
+        engine, f"close {period}", lambda unit: _close(unit, period, force, on, note)
+    )
     return CloseReport(
         period=period,
         settlements=report.outcome,
@@ -80,8 +129,37 @@ def close_period(
     )
 
 
-def _check_may_close(unit: UnitOfWork, period: str, early: bool, today: datetime.date) -> None:
-    """Refuse to close ``period`` twice, out of order, before it began or (unless ``early``)
+def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
+    """Undo the newest close of ``period`` as a recorded event (module docstring)."""
+    period = parse_period(period)
+    if not reason.strip():
+        raise LedgerError("reopen needs --reason TEXT: why the closed period is opened again")
+    note = _who_when_why(reason)
+    report = post_drafts(engine, f"reopen {period}", lambda unit: _reopen(unit, period, note))
+    return ReopenReport(
+        period=period,
+        reversed=report.outcome,
+        transactions=report.posted,
+        head_id=report.head_id,
+        head_hash=report.head_hash,
+    )
+
+
+def _who_when_why(reason: str | None) -> dict[str, str]:
+    """What a close or reopen record keeps beside the lock: the OS user, UTC time, reason."""
+    at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password file
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    note = {"by": user, "at": at}
+    if reason:
+        note["reason"] = reason.strip()
+    return note
+
+
+def _check_may_close(unit: UnitOfWork, period: str, force: bool, today: datetime.date) -> None:
+    """Refuse to close ``period`` twice, out of order, before it began or (unless ``force``)
     before it ended; read under the chain lock, so no other close can come between."""
     closed = unit.closed_periods
     if period in closed:
@@ -97,14 +175,15 @@ def _check_may_close(unit: UnitOfWork, period: str, early: bool, today: datetime
         raise LedgerError(
             f"period {period} has not begun (today is {today.isoformat()}): only a period "
             f"that has ended can be closed ({today.year - 1} or earlier, or {today.year} "
-            "with --early)"
+            "with --force --reason TEXT)"
         )
-    if today <= last_day and not early:
+    if today <= last_day and not force:
         days = (last_day - today).days + 1
         raise LedgerError(
-            f"period {period} has not ended (it ends {last_day.isoformat()}, today is "
-            f"{today.isoformat()}): closing now would lock its last {days} day(s) against "
-            f"anything dated in them; close it after {last_day.isoformat()}, or give --early "
+            f"period {period} has not ended: it ends {last_day.isoformat()}, today is "
+            f"{today.isoformat()}. Closing now would settle each funder's unspent money and "
+            f"lock {period} against anything dated in its last {days} day(s) until it is "
+            f"reopened; close it after {last_day.isoformat()}, or give --force --reason TEXT "
             "to close it now all the same"
         )
     t = transactions_table.c
@@ -122,14 +201,20 @@ def _check_may_close(unit: UnitOfWork, period: str, early: bool, today: datetime
 
 
 def _close(
-    unit: UnitOfWork, period: str, early: bool, today: datetime.date
+    unit: UnitOfWork, period: str, force: bool, today: datetime.date, note: dict[str, str]
 ) -> tuple[Settlement, ...]:
     """Append the closing entries of ``period``, lock it, then the next year's openings."""
-    _check_may_close(unit, period, early, today)
+    _check_may_close(unit, period, force, today)
     year = int(period)
     last_day = datetime.date(year, 12, 31)
     next_period = f"{year + 1:04d}"
     connection = unit.connection
+    c = closed_periods_table.c
+    closes_before = connection.execute(
+        select(func.count()).where(c.period == period, c.event == "close")
+    ).scalar_one()
+    # Ids are unique: a close after a reopen numbers its entries by its round.
+    round_ = f":{closes_before + 1}" if closes_before else ""
     network = read_network(connection)
     p, t = postings_table.c, transactions_table.c
     cash: dict[str, int] = defaultdict(int)
@@ -173,7 +258,7 @@ def _close(
                 ]
                 openings.append(
                     _draft(
-                        f"{RESERVED_ID_PREFIX}carry-over:{next_period}:{fund}",
+                        f"{RESERVED_ID_PREFIX}carry-over:{next_period}:{fund}{round_}",
                         datetime.date(year + 1, 1, 1),
                         "carry_over",
                         f"Opening: unspent {period} money of {fund} carried over",
@@ -187,7 +272,7 @@ def _close(
         if lines:
             unit.append(
                 _draft(
-                    f"{RESERVED_ID_PREFIX}close:{period}:{fund}",
+                    f"{RESERVED_ID_PREFIX}close:{period}:{fund}{round_}",
                     last_day,
                     "close",
                     f"Closing {period} for {fund}",
@@ -203,10 +288,108 @@ def _close(
                 budget_lines=len(budget.get(fund, [])),
             )
         )
-    unit.close_period(period)
+    unit.close_period(period, note)
     for opening in openings:
         unit.append(opening)
     return tuple(settlements)
+
+
+def _reopen(unit: UnitOfWork, period: str, note: dict[str, str]) -> tuple[str, ...]:
+    """Check that the newest close of ``period`` can be undone, lift the lock, reverse it."""
+    closed = unit.closed_periods
+    if period not in closed:
+        raise LedgerError(f"period {period} is not closed: there is nothing to reopen")
+    later = sorted(p for p in closed if p > period)
+    if later:
+        raise LedgerError(
+            f"period {later[-1]} is closed too; periods reopen newest first: reopen "
+            f"{later[-1]} first"
+        )
+    connection = unit.connection
+    t, p = transactions_table.c, postings_table.c
+    next_period = f"{int(period) + 1:04d}"
+    undone = connection.execute(
+        select(transactions_table)
+        .where(standing())
+        .where(
+            ((t.period == period) & (t.type == "close"))
+            | (
+                (t.period == next_period)
+                & (t.type == "carry_over")
+                & t.external_id.like(f"{RESERVED_ID_PREFIX}carry-over:{next_period}:%")
+            )
+        )
+        .order_by(t.id)
+    ).all()
+    lines = {
+        row.id: [
+            Posting(q.account, q.fund, q.group, -q.amount_cents)
+            for q in connection.execute(
+                select(postings_table).where(p.txn_id == row.id).order_by(p.line_no)
+            )
+        ]
+        for row in undone
+    }
+    _check_refunds_unpaid(unit, period, undone, lines)
+    unit.reopen_period(period, note)
+    for row in undone:
+        external_id = f"{RESERVED_ID_PREFIX}reopen:{row.external_id}"
+        unit.append(
+            Draft(
+                external_id=external_id,
+                date=row.date,
+                type=row.type,
+                description=f"Reopening {period}: {row.description} undone",
+                reference=row.reference,
+                postings=tuple(lines[row.id]),
+                source_hash=source_hash(external_id, row.hash),
+                funder=row.funder,
+                group=row.group,
+                reversal_of=row.id,
+            )
+        )
+    return tuple(row.external_id for row in undone)
+
+
+def _check_refunds_unpaid(
+    unit: UnitOfWork, period: str, undone: list[Any], lines: dict[int, list[Posting]]
+) -> None:
+    """Refuse to take back what a close made owed to a funder once a refund paid it out."""
+    owed_by_close: dict[str, int] = defaultdict(int)
+    closes_at: dict[str, int] = {}
+    for row in undone:
+        for posting in lines[row.id]:
+            if posting.account == REFUNDABLE and row.type == "close":
+                owed_by_close[posting.fund] += posting.amount_cents  # the reversal's debit
+                closes_at[posting.fund] = row.id
+    if not owed_by_close:
+        return
+    t, p = transactions_table.c, postings_table.c
+    for fund, amount in sorted(owed_by_close.items()):
+        owed_now = -int(
+            unit.connection.execute(
+                select(func.coalesce(func.sum(p.amount_cents), 0)).where(
+                    p.account == REFUNDABLE, p.fund == fund
+                )
+            ).scalar_one()
+        )
+        if owed_now >= amount:
+            continue
+        paid = unit.connection.execute(
+            select(t.external_id)
+            .join_from(transactions_table, postings_table, p.txn_id == t.id)
+            .where(t.type == "refund", p.fund == fund, p.account == REFUNDABLE)
+            .where(t.id > closes_at[fund])
+            .distinct()
+            .order_by(t.external_id)
+        ).scalars()
+        names = ", ".join(repr(i) for i in paid) or "a refund"
+        raise LedgerError(
+            f"closing {period} made {fund} owed {format_cents(amount)}, and {names} paid "
+            f"{format_cents(amount - owed_now)} of it out already; reopening would take back "
+            "money the funder has received: reverse the refund first (netfund reverse ID), "
+            "then reopen"
+        )
 
 
 def _draft(

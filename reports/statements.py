@@ -6,10 +6,11 @@ CPU-bound Python, so threads would not help). Workers get finished data and retu
 rendering is deterministic, so the parallel path writes exactly the serial path's bytes.
 Signing (if asked) happens in this process, which holds the key.
 
-Each file is written to a temporary file in the target folder and renamed over
-``<period>-<FUNDER>.pdf`` only when complete, so a failure never leaves half a PDF. Funder
-codes are validated codes (letters, digits, '-'), and the path is checked to stay inside the
-folder anyway.
+Each file is written to a temporary file in the target folder and renamed over its name
+(`statement_name`: ``<period>-<FUNDER>.<lang>.pdf``, an interim one
+``<period>-<FUNDER>.interim-<as-of>.<lang>.pdf``) only when complete, so a failure never
+leaves half a PDF. Funder codes are validated codes (letters, digits, '-'), and the path is
+checked to stay inside the folder anyway.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from typing import TYPE_CHECKING
 
 from netfund.ledger import (
     ChainPosition,
+    Coverage,
     InvariantViolation,
     LedgerError,
+    coverage_of,
     parse_period,
     reading,
     require_schema,
@@ -40,6 +43,7 @@ from netfund.reports.statement.data import (
     StatementData,
     default_as_of,
     funder_of,
+    is_interim,
     read_period_inputs,
     statement_data,
 )
@@ -89,6 +93,8 @@ class StatementsReport:
         language: the language written.
         fingerprint: the newest transaction included, or None.
         statements: the files, in the network's funder order.
+        coverage: the period's transactions they cover.
+        left_out: the period's transactions dated after ``as_of`` (interim statements).
     """
 
     period: str
@@ -96,6 +102,13 @@ class StatementsReport:
     language: str
     fingerprint: ChainPosition | None
     statements: tuple[WrittenStatement, ...]
+    coverage: Coverage
+    left_out: int
+
+    @property
+    def interim(self) -> bool:
+        """True when they are interim statements (as of a day before the period's end)."""
+        return is_interim(self.period, self.as_of)
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,8 @@ class PreparedStatements:
         language: the language they are written in.
         fingerprint: the newest transaction they include, or None.
         statements: one per funder, in the network's order.
+        coverage: the period's transactions they cover.
+        left_out: the period's transactions dated after ``as_of``, which they leave out.
     """
 
     period: str
@@ -115,6 +130,8 @@ class PreparedStatements:
     language: str
     fingerprint: ChainPosition | None
     statements: tuple[StatementData, ...]
+    coverage: Coverage
+    left_out: int
 
 
 def prepare_statements(
@@ -123,20 +140,20 @@ def prepare_statements(
     funder: str | None = None,
     language: str | None = None,
     as_of: datetime.date | None = None,
-    today: datetime.date | None = None,
 ) -> PreparedStatements:
     """The data of every funder's statement (or one funder's), from one read of the ledger.
 
-    ``language`` None means the network's; ``as_of`` None means ``today`` (default: the
-    clock) while the period runs, else the period's last day (`default_as_of`).
+    ``language`` None means the network's; ``as_of`` None means the period's last day
+    (`default_as_of`, as for `netfund status`).
     """
     period = parse_period(period)
     if language is not None and language not in LANGUAGES:
         raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    chosen_as_of = as_of or default_as_of(period, today or datetime.date.today())
+    chosen_as_of = as_of or default_as_of(period)
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
         inputs = read_period_inputs(connection, period, chosen_as_of)
+        whole = coverage_of(connection, period, default_as_of(period))
     network = inputs.network
     codes = [funder_of(network, funder).code] if funder else [f.code for f in network.funders]
     chosen_language = language or network.language
@@ -147,6 +164,8 @@ def prepare_statements(
         language=chosen_language,
         fingerprint=inputs.fingerprint,
         statements=tuple(statement_data(inputs, code, chosen_language, current) for code in codes),
+        coverage=inputs.coverage,
+        left_out=max(whole.transactions - inputs.coverage.transactions, 0),
     )
 
 
@@ -176,9 +195,17 @@ def render_all(statements: Sequence[StatementData], jobs: int) -> Iterator[bytes
         yield from pool.map(render_statement, statements)
 
 
-def statement_path(directory: Path, period: str, funder: str) -> Path:
-    """``directory/<period>-<funder>.pdf``; raise `InvariantViolation` if it would leave it."""
-    name = f"{period}-{funder}.pdf"
+def statement_name(data: StatementData) -> str:
+    """``<period>-<funder>.<language>.pdf``, and for an interim statement
+    ``<period>-<funder>.interim-<as-of>.<language>.pdf``: the annual statement, an interim one
+    and the other language's version each have a file of their own, so none overwrites
+    another."""
+    interim = f".interim-{data.as_of.isoformat()}" if data.interim else ""
+    return f"{data.period}-{data.funder.code}{interim}.{data.language}.pdf"
+
+
+def statement_path(directory: Path, name: str) -> Path:
+    """``directory/name``; raise `InvariantViolation` if it would leave it."""
     if "\x00" in name:  # a NUL would cut the name short in the operating system
         raise InvariantViolation(f"statement file name {name!r} holds a NUL character")
     path = directory / name
@@ -236,7 +263,7 @@ def write_statements(
                 content = sign_pdf(
                     content, signer, reason=f"netfund statement {data.period} {data.funder.code}"
                 )
-            path = statement_path(out_dir, data.period, data.funder.code)
+            path = statement_path(out_dir, statement_name(data))
             write_atomically(path, content)
             item = WrittenStatement(
                 funder=data.funder.code,
@@ -257,4 +284,6 @@ def write_statements(
         language=prepared.language,
         fingerprint=prepared.fingerprint,
         statements=tuple(written),
+        coverage=prepared.coverage,
+        left_out=prepared.left_out,
     )

@@ -12,11 +12,18 @@ such a manager watches; each says what is wrong in euros and what the usual reme
 - **overspent**: a group has spent more than was allocated to it in the period (naming the
   funders whose allocation it overspent); **allocation overspent**: a group within its budget
   has spent more of one funder's money than that funder allocated to it.
-- **receipts lag**: a funder has paid less than is due. Funders pay in quarterly advances,
+- **receipts lag**: a funder has paid less than is due (receipts dated after the period that
+  pay its commitments count: `settle_across_periods` matches each receipt to the oldest
+  open commitment). Funders pay in quarterly advances,
   so a quarter's share of the commitment (a quarter of it) is due once half that quarter has
   passed (15 February, 15 May, 15 August, 15 November); after the period, all of it.
 - **spent beyond received**: a funder's money has been spent beyond what it has paid; the
-  network pre-finances the difference.
+  network pre-finances the difference. Receipts that paid another period's commitments and
+  refunds that paid what an earlier close owed (the refund after a `return` close) are that
+  other period's money, not this one's.
+
+The dashboard covers what its statements cover: by default everything dated in the period
+(`default_as_of`, the period's last day), so `status` and `statements` agree to the cent.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from netfund.ledger import (
     ChainPosition,
     FunderFigures,
     Network,
+    Settling,
     cap_excess,
     cents_over_cap,
     chain_position_as_of,
@@ -40,9 +48,16 @@ from netfund.ledger import (
     reading,
     recorded_periods,
     require_schema,
+    settle_across_periods,
 )
 from netfund.reports.formatting import share_of
-from netfund.reports.statement.data import GroupLine, Summary, group_lines
+from netfund.reports.statement.data import (
+    GroupLine,
+    Summary,
+    default_as_of,
+    group_lines,
+    is_interim,
+)
 from sqlalchemy import Connection, Engine
 
 #: The share of a cap from which the overhead is reported as approaching it.
@@ -61,12 +76,31 @@ class FunderLine:
         name: its name.
         money: its figures, exactly as its statement's summary shows them.
         cap: its own overhead cap, or None (for ``total``: the network cap).
+        settled: its receipts and refunds matched across periods, or None.
     """
 
     code: str
     name: str
     money: Summary
     cap: Decimal | None
+    settled: Settling | None = None
+
+    @property
+    def received_for_period_cents(self) -> int:
+        """What the funder has paid of this period's commitments, wherever the receipt was
+        dated (a late receipt counts, one paying an earlier period does not)."""
+        if self.settled is None:
+            return self.money.received_cents
+        return self.money.committed_cents - self.settled.outstanding_cents
+
+    @property
+    def unspent_for_period_cents(self) -> int:
+        """What this period's money still holds: `received_for_period_cents` less what was
+        spent and refunded of it (a refund paying an earlier close's debt is that period's)."""
+        refunded = self.money.refunded_cents
+        if self.settled is not None:
+            refunded -= self.settled.refunded_for_earlier_cents
+        return self.received_for_period_cents - self.money.spent_cents - refunded
 
     @property
     def overhead_share(self) -> Decimal | None:
@@ -97,8 +131,10 @@ class Status:
     Attributes:
         network_name: the network's name.
         period: the period.
-        as_of: only transactions dated on or before it count; None for everything recorded.
-        due_date: the date receipts are compared against (as_of, or today within the period).
+        as_of: only transactions dated on or before it count (default: the period's last
+            day, as for the statements).
+        due_date: the date receipts are compared against (the as-of date, or today if
+            earlier).
         fingerprint: the newest transaction included, or None.
         network_cap: the network's overhead cap.
         funders: every funder, in the network's order.
@@ -110,7 +146,7 @@ class Status:
 
     network_name: str
     period: str
-    as_of: datetime.date | None
+    as_of: datetime.date
     due_date: datetime.date
     fingerprint: ChainPosition | None
     network_cap: Decimal
@@ -162,27 +198,41 @@ def load_status(
 def read_status(
     connection: Connection, period: str, today: datetime.date, as_of: datetime.date | None = None
 ) -> Status:
-    """The dashboard of ``period`` as the ledger holds it (up to ``as_of`` if given)."""
+    """The dashboard of ``period`` as the ledger holds it up to ``as_of`` (default: the
+    period's last day). Receipts and refunds are matched across periods with everything
+    recorded, except for an interim view, which sees only what was dated by its as-of date."""
     network = read_network(connection)
+    as_of = as_of or default_as_of(period)
     figures = period_figures(connection, period, as_of=as_of)
-    last_day = datetime.date(int(period), 12, 31)
-    due_date = as_of if as_of is not None else min(today, last_day)
-    fingerprint = chain_position_as_of(connection, as_of or datetime.date.max)
-    return build_status(network, period, figures, as_of, due_date, fingerprint)
+    settled = settle_across_periods(
+        connection, period, as_of if is_interim(period, as_of) else None
+    )
+    due_date = min(as_of, today)
+    fingerprint = chain_position_as_of(connection, as_of)
+    return build_status(network, period, figures, as_of, due_date, fingerprint, settled)
 
 
 def build_status(
     network: Network,
     period: str,
     figures: dict[str, FunderFigures],
-    as_of: datetime.date | None,
+    as_of: datetime.date,
     due_date: datetime.date,
     fingerprint: ChainPosition | None,
+    settled: dict[str, Settling] | None = None,
 ) -> Status:
-    """The dashboard from a period's figures; pure, so it is tested without a database."""
+    """The dashboard from a period's figures (and its receipts and refunds matched across
+    periods, if given); pure, so it is tested without a database."""
     overhead = frozenset(group.code for group in network.groups if group.overhead)
+    settled = settled or {}
     funders = tuple(
-        FunderLine(f.code, f.name, Summary.of(figures.get(f.code), overhead), f.overhead_cap)
+        FunderLine(
+            f.code,
+            f.name,
+            Summary.of(figures.get(f.code), overhead),
+            f.overhead_cap,
+            settled.get(f.code),
+        )
         for f in network.funders
     )
     money = Summary()
@@ -208,6 +258,28 @@ def build_status(
         groups=groups,
         warnings=tuple(warnings),
     )
+
+
+def settled_elsewhere(status: Status) -> list[str]:
+    """One line per funder whose receipts or refunds were dated in another period than the
+    one they settle: why the warnings differ from what the figures alone would say."""
+    lines = []
+    for line in status.funders:
+        settled = line.settled
+        if settled is None:
+            continue
+        parts = [
+            f"EUR {format_grouped(cents)} {what}"
+            for cents, what in (
+                (settled.received_later_cents, f"received after {status.period} for it"),
+                (settled.received_for_earlier_cents, "received for earlier periods"),
+                (settled.refunded_for_earlier_cents, "refunded of what earlier closes owed"),
+            )
+            if cents
+        ]
+        if parts:
+            lines.append(f"{line.code}: {', '.join(parts)}")
+    return lines
 
 
 def _group_lines(network: Network, figures: dict[str, FunderFigures]) -> tuple[GroupLine, ...]:
@@ -309,15 +381,16 @@ def _receipt_warnings(
     found = []
     for line in funders:
         due = int(fraction * line.money.committed_cents)
-        if line.money.received_cents < due:
+        paid = line.received_for_period_cents
+        if paid < due:
             found.append(
                 Warning(
                     "receipts_lag",
                     line.code,
-                    f"{line.code} has paid EUR {format_grouped(line.money.received_cents)} of EUR "
+                    f"{line.code} has paid EUR {format_grouped(paid)} of EUR "
                     f"{format_grouped(due)} due by {due_date.isoformat()} (committed EUR "
                     f"{format_grouped(line.money.committed_cents)}): EUR "
-                    f"{format_grouped(due - line.money.received_cents)} outstanding; "
+                    f"{format_grouped(due - paid)} outstanding; "
                     "send a reminder",
                 )
             )
@@ -329,9 +402,9 @@ def _prefinanced_warnings(funders: tuple[FunderLine, ...]) -> list[Warning]:
         Warning(
             "spent_beyond_received",
             line.code,
-            f"EUR {format_grouped(-line.money.unspent_cents)} of {line.code}'s money was "
+            f"EUR {format_grouped(-line.unspent_for_period_cents)} of {line.code}'s money was "
             "spent before it was received; the network pre-finances it until the next receipt",
         )
         for line in funders
-        if line.money.unspent_cents < 0
+        if line.unspent_for_period_cents < 0
     ]

@@ -34,6 +34,7 @@ from netfund.ledger import (
     read_balances,
     read_checkpoints,
     redact,
+    reopen_period,
     reverse,
     verify,
 )
@@ -296,7 +297,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     \b
     Examples:
       netfund verify
-      netfund verify --anchor backup/netfund.db.checkpoints --anchor statements/2026-ZONMW.pdf
+      netfund verify --anchor backup/netfund.db.checkpoints --anchor statements/2026-ZONMW.nl.pdf
     """
     anchors: list[Anchor] = []
     unreadable: list[str] = []
@@ -340,28 +341,45 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
         click.echo(f"held to {report.anchors} anchors recorded outside the chains")
 
 
+def _reason(reason: str | None) -> str | None:
+    """The --reason text as a record keeps it: one line, within the description's length."""
+    if reason is None:
+        return None
+    try:
+        return parse_text(reason, "--reason", DESCRIPTION_LENGTH_MAX)
+    except FieldError as error:
+        raise click.BadParameter(str(error), param_hint="--reason") from None
+
+
 @cli.command("close")
 @click.argument("period", type=PERIOD)
 @click.option(
-    "--early",
+    "--force",
     is_flag=True,
-    help="Close the period before its last day (its remaining days are locked too).",
+    help="Close the period before its last day (its remaining days are locked too); "
+    "needs --reason.",
 )
+@click.option("--reason", help="Why the period is closed early (kept in the close record).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def close_command(ctx: click.Context, period: str, early: bool, as_json: bool) -> None:
+def close_command(
+    ctx: click.Context, period: str, force: bool, reason: str | None, as_json: bool
+) -> None:
     """Close PERIOD (a year): settle unspent money per funder, then lock the period.
 
     A funder with unspent = "return" is owed what its fund still holds (pay it with a
     refund event); "carry_over" moves it into the next year as an opening contribution.
-    Closing cannot be undone: periods close in order, oldest first, and only once they
-    have ended (--early closes the current year before its last day).
+    Periods close in order, oldest first, and only once they have ended: --force --reason
+    TEXT closes the current year before its last day. `netfund reopen` undoes a close.
 
     \b
     Example:
       netfund close 2026
     """
-    report = close_period(engine_of(ctx), period, early=early)
+    reason = _reason(reason)
+    if reason is not None and not force:
+        raise click.BadParameter("--reason goes with --force", param_hint="--reason")
+    report = close_period(engine_of(ctx), period, force=force, reason=reason)
     if as_json:
         emit_json(
             {
@@ -386,6 +404,47 @@ def close_command(ctx: click.Context, period: str, early: bool, as_json: bool) -
     ]
     click.echo(f"period {report.period} closed with {report.transactions} transactions")
     show_table(["fund", "unspent policy", "unspent", "budget lines closed"], rows, {2, 3})
+
+
+@cli.command("reopen")
+@click.argument("period", type=PERIOD)
+@click.option("--reason", help="Why the closed period is opened again (required, recorded).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def reopen_command(ctx: click.Context, period: str, reason: str | None, as_json: bool) -> None:
+    """Reopen PERIOD (a closed year): undo its newest close as a recorded event.
+
+    The closing entries and the next year's carry-over openings are reversed by new
+    transactions, the lock is lifted, and a reopen record keeps who, when and why; close
+    the year again when it is complete. Refused while a later year is closed or when a
+    refund has paid out money the close made owed.
+
+    \b
+    Example:
+      netfund reopen 2026 --reason "late invoice of WG-WIJK-NOORD"
+    """
+    text = _reason(reason)
+    if not text:
+        raise click.BadParameter(
+            "give --reason TEXT: why the period is reopened", param_hint="--reason"
+        )
+    report = reopen_period(engine_of(ctx), period, reason=text)
+    if as_json:
+        emit_json(
+            {
+                "period": report.period,
+                "transactions": report.transactions,
+                "reversed": list(report.reversed),
+                "fingerprint": report.head_hash,
+            }
+        )
+        return
+    click.echo(
+        f"period {report.period} reopened: {len(report.reversed)} closing entries and openings "
+        f"reversed (transactions {report.head_id - report.transactions + 1}-{report.head_id})"
+        if report.transactions
+        else f"period {report.period} reopened (it had no closing entries)"
+    )
 
 
 @cli.command("reverse")

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     "out_dir",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to write <period>-<FUNDER>.pdf into (created if missing).",
+    help="Folder to write <period>-<FUNDER>.<lang>.pdf into (created if missing; an interim "
+    "statement is <period>-<FUNDER>.interim-<as-of>.<lang>.pdf).",
 )
 @click.option("--funder", help="Only this funder's statement (a funder code).")
 @click.option(
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     "--as-of",
     "as_of_text",
     metavar="DATE",
-    help="Include transactions dated up to DATE [default: today while the period runs, "
-    "else its last day].",
+    help="Include transactions dated up to DATE [default: the period's last day, everything "
+    "dated in the period, as for netfund status]; before it, the statement is interim.",
 )
 @click.option(
     "--sign",
@@ -102,12 +103,21 @@ def statements_command(
             prepared, out_dir, signer=signer, jobs=jobs, on_written=lambda _: bar.advance(1)
         )
     fingerprint = report.fingerprint
+    coverage = report.coverage
+    interim = report.interim
     if as_json:
         emit_json(
             {
                 "period": report.period,
                 "as_of": report.as_of.isoformat(),
+                "interim": interim,
                 "language": report.language,
+                "covers": {
+                    "transactions": coverage.transactions,
+                    "first_transaction": coverage.first,
+                    "last_transaction": coverage.last,
+                },
+                "left_out": report.left_out,
                 "fingerprint": None
                 if fingerprint is None
                 else {"transaction": fingerprint.transaction, "hash": fingerprint.hash},
@@ -130,10 +140,22 @@ def statements_command(
         if fingerprint is not None
         else "no transactions yet"
     )
-    click.echo(
-        f"{len(report.statements)} statement(s) for {report.period} as of "
-        f"{report.as_of.isoformat()} in {report.language}; ledger fingerprint: {where}"
+    covered = (
+        f"{coverage.transactions} transaction(s) of {report.period}, chain positions "
+        f"{coverage.first} to {coverage.last}"
+        if coverage.transactions
+        else f"no transactions of {report.period}"
     )
+    click.echo(
+        f"{len(report.statements)} {'interim ' if interim else ''}statement(s) for "
+        f"{report.period} as of {report.as_of.isoformat()} in {report.language}, covering "
+        f"{covered}; ledger fingerprint: {where}"
+    )
+    if report.left_out:
+        click.echo(
+            f"left out: {report.left_out} transaction(s) of {report.period} dated after "
+            f"{report.as_of.isoformat()}"
+        )
 
 
 @cli.command("verify-statement")
@@ -149,7 +171,7 @@ def verify_statement_command(ctx: click.Context, statement_file: Path, as_json: 
 
     \b
     Example:
-      netfund verify-statement statements/2026-ZONMW.pdf
+      netfund verify-statement statements/2026-ZONMW.nl.pdf
     """
     from netfund.reports.statement.check import check_statement
 

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     "--as-of",
     "as_of_text",
     metavar="DATE",
-    help="Only transactions dated on or before DATE; default: everything recorded.",
+    help="Only transactions dated on or before DATE [default: the period's last day, "
+    "everything dated in the period, as for netfund statements].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the dashboard as JSON.")
 @click.pass_context
@@ -36,8 +37,9 @@ def status_command(
     Per funder: committed, received, allocated, spent, unspent and the overhead share of its
     allocation. Per group: allocated, spent and % used. Warnings: overhead near or above a
     cap, overspent groups, receipts lagging what is due (quarterly advances, due from the
-    middle of each quarter), and money spent before it was received. The figures are those
-    of the statements (netfund statements), so the two always agree.
+    middle of each quarter), and money spent before it was received; a receipt or refund
+    dated after the period counts for the period it settles. The figures are those of the
+    statements: with the same --as-of (both default to the period's last day) the two agree.
 
     \b
     Examples:
@@ -87,7 +89,7 @@ def _funder_row(line: FunderLine) -> list[str]:
 def show_status(status: Status) -> None:
     from netfund.reports.status import percent
 
-    scope = f"as of {status.as_of.isoformat()}" if status.as_of else "everything recorded"
+    scope = f"as of {status.as_of.isoformat()}"
     where = (
         f"transaction {status.fingerprint.transaction}, {status.fingerprint.hash[:16]}…"
         if status.fingerprint
@@ -131,12 +133,23 @@ def show_status(status: Status) -> None:
         )
     else:
         click.echo("no warnings: overhead within the caps, no group overspent, receipts on time")
+    _show_settled_elsewhere(status)
+
+
+def _show_settled_elsewhere(status: Status) -> None:
+    from netfund.reports.status import settled_elsewhere
+
+    lines = settled_elsewhere(status)
+    if lines:
+        click.echo("")
+        show_lines(lines, title="counted for the period they settle:")
 
 
 def status_json(status: Status) -> dict[str, Any]:
     from netfund.reports.status import percent
 
     def funder(line: FunderLine) -> dict[str, Any]:
+        settled = line.settled
         return {
             "funder": line.code,
             "name": line.name,
@@ -149,6 +162,14 @@ def status_json(status: Status) -> dict[str, Any]:
             "refunded": format_cents(line.money.refunded_cents),
             "unspent": format_cents(line.money.unspent_cents),
             "unallocated": format_cents(line.money.unallocated_cents),
+            # receipts and refunds dated in another period than the one they settle
+            "received_later": format_cents(settled.received_later_cents if settled else 0),
+            "received_for_earlier_periods": format_cents(
+                settled.received_for_earlier_cents if settled else 0
+            ),
+            "refunded_for_earlier_periods": format_cents(
+                settled.refunded_for_earlier_cents if settled else 0
+            ),
             "overhead_percent": _percent_or_none(line.overhead_share),
             "overhead_cap_percent": _percent_or_none(line.cap),
         }
@@ -157,7 +178,7 @@ def status_json(status: Status) -> dict[str, Any]:
     return {
         "network": status.network_name,
         "period": status.period,
-        "as_of": status.as_of.isoformat() if status.as_of else None,
+        "as_of": status.as_of.isoformat(),
         "due_date": status.due_date.isoformat(),
         "fingerprint": None
         if fingerprint is None

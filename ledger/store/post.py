@@ -27,7 +27,7 @@ import gc
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
@@ -38,7 +38,7 @@ from netfund.ledger.store.repeats import Repeats
 from netfund.ledger.store.rules import LineRules, budget_problems
 from netfund.ledger.store.schema import closed_periods_table, transactions_table
 from netfund.ledger.store.writer import Appender
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select
 
 T = TypeVar("T")
 
@@ -75,14 +75,30 @@ class PostReport(Generic[T]):
 
 
 def closed_periods(connection: Connection) -> set[str]:
-    """The closed periods: those the lock table names, those with closing entries and those
-    the records chain closed (deleting a lock row, outside both chains, reopens nothing)."""
-    t = transactions_table.c
+    """The closed periods: those whose newest event in the lock table is a close, those with
+    closing entries not reversed by a reopen, and those the records chain says are closed
+    now (deleting or adding a lock row, outside both chains, reopens nothing)."""
+    t, c = transactions_table.c, closed_periods_table.c
+    newest = select(c.period, func.max(c.seq).label("seq")).group_by(c.period).subquery()
+    locked = (
+        select(c.period)
+        .join(newest, (newest.c.period == c.period) & (newest.c.seq == c.seq))
+        .where(c.event == "close")
+    )
+    settled = select(t.period).where(t.type == "close", standing()).distinct()
     return (
-        set(connection.execute(select(closed_periods_table.c.period)).scalars())
-        | set(connection.execute(select(t.period).where(t.type == "close").distinct()).scalars())
+        set(connection.execute(locked).scalars())
+        | set(connection.execute(settled).scalars())
         | set(recorded_closes(connection))
     )
+
+
+def standing() -> ColumnElement[bool]:
+    """Transactions that neither reverse one nor are reversed: a period's closing entries
+    that still stand (a reopen reverses them, and a reopened period has none)."""
+    t = transactions_table.c
+    reversing = select(t.reversal_of).where(t.reversal_of.is_not(None))
+    return t.reversal_of.is_(None) & t.id.not_in(reversing)
 
 
 class UnitOfWork:
@@ -203,15 +219,29 @@ class UnitOfWork:
             )
             self.problem(line, found.message)
 
-    def close_period(self, period: str) -> None:
-        """Mark ``period`` closed as of the chain's current end (after what is appended): the
-        lock row, and a ``close`` record in the records chain that `verify` holds it to."""
+    def close_period(self, period: str, note: dict[str, Any]) -> None:
+        """Mark ``period`` closed as of the chain's current end (after what is appended): a
+        ``close`` record in the records chain (with ``note``: who, when, why) that `verify`
+        holds the lock row to, and the lock row."""
+        self._lock_event(period, "close", note)
+        self._closed.add(period)
+
+    def reopen_period(self, period: str, note: dict[str, Any]) -> None:
+        """Lift the lock of ``period`` as of the chain's current end: a reopen record and its
+        row. Append the entries that undo the close after this (they are dated in it)."""
+        self._lock_event(period, "reopen", note)
+        self._closed.discard(period)
+
+    def _lock_event(self, period: str, event: str, note: dict[str, Any]) -> None:
         self._appender.flush()
         self._appender.drain()
         lock = {"period": period, "last_txn_id": self.head_id}
-        self.connection.execute(insert(closed_periods_table), [lock])
-        append_record(self.connection, "close", lock, self.head_id)
-        self._closed.add(period)
+        record = append_record(
+            self.connection, "close", {**note, **lock, "event": event}, self.head_id
+        )
+        self.connection.execute(
+            insert(closed_periods_table), [{**lock, "event": event, "seq": record.seq}]
+        )
 
     def _refuse(self, period: str, external_id: str) -> None:
         hint = f"; {self._closed_hint}" if self._closed_hint else ""

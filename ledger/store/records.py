@@ -201,30 +201,92 @@ def records_beyond_head(connection: Connection, head: RecordsHead) -> int | None
     ).scalar_one_or_none()
 
 
+#: A period's lock windows: (closed at, reopened at) chain positions, None while still closed.
+LockWindows = dict[str, tuple[tuple[int, int | None], ...]]
+
+
+@dataclass(frozen=True)
+class LockEvent:
+    """One close or reopen of a period, as its ``close`` record says.
+
+    Attributes:
+        seq: the record's position in the records chain.
+        period: the period.
+        event: ``close`` or ``reopen`` (records written before issue 16 are closes).
+        last_txn_id: the transaction chain's position at the event.
+    """
+
+    seq: int
+    period: str
+    event: str
+    last_txn_id: int
+
+
 def recorded_closes(connection: Connection) -> dict[str, int]:
-    """The periods the records say are closed, each with the chain position it was closed at.
+    """The periods the records say are closed now, each with the chain position it was
+    closed at: those whose newest close record is a close, not a reopen.
 
     Read without re-hashing (every write reads it under the chain lock): a record added
     around netfund can only refuse writes, and `verify` re-hashes the chain.
     """
     columns = ledger_records_table.c
     query = select(columns.seq, columns.kind, columns.content, columns.transaction_head)
-    closes: dict[str, int] = {}
-    for seq, kind, text, head in connection.execute(query.where(columns.kind == "close")):
+    events = []
+    for seq, kind, text, head in connection.execute(
+        query.where(columns.kind == "close").order_by(columns.seq)
+    ):
         try:
             content = json.loads(text)
         except ValueError:
             content = None
-        period, last_txn_id = close_lock(Record(seq, kind, content, head, ""))
-        closes[period] = last_txn_id
-    return closes
+        events.append(lock_event(Record(seq, kind, content, head, "")))
+    return closed_now(events)
 
 
-def close_lock(record: Record) -> tuple[str, int]:
-    """A close record's period and the chain position it was closed at."""
+def lock_events(records: list[Record]) -> list[LockEvent]:
+    """The close and reopen events of ``records``, in chain order."""
+    return [lock_event(r) for r in records if r.kind == "close"]
+
+
+def closed_now(events: list[LockEvent]) -> dict[str, int]:
+    """Each period whose newest event is a close, with the chain position it was closed at."""
+    latest: dict[str, LockEvent] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        latest[event.period] = event
+    return {p: e.last_txn_id for p, e in latest.items() if e.event == "close"}
+
+
+def lock_windows(events: list[LockEvent]) -> LockWindows:
+    """Per period, the chain positions between which nothing may be added to it: from each
+    close to the reopen after it (None: closed still). Anything of the period with an id
+    above a close's position and at or below the next reopen's was added while it was closed
+    (a reopen is recorded before its reversing entries are appended)."""
+    windows: dict[str, list[tuple[int, int | None]]] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        spans = windows.setdefault(event.period, [])
+        if event.event == "close":
+            spans.append((event.last_txn_id, None))
+        elif spans and spans[-1][1] is None:
+            spans[-1] = (spans[-1][0], event.last_txn_id)
+    return {period: tuple(spans) for period, spans in windows.items()}
+
+
+def locked_at(windows: LockWindows, period: str, txn_id: int) -> bool:
+    """Whether transaction ``txn_id`` of ``period`` lies in one of its lock windows."""
+    return any(
+        txn_id > start and (end is None or txn_id <= end) for start, end in windows.get(period, ())
+    )
+
+
+def lock_event(record: Record) -> LockEvent:
+    """A close record's period, event and the chain position it was written at."""
     try:
-        return str(record.content["period"]), int(record.content["last_txn_id"])
-    except (KeyError, TypeError, ValueError):
+        content = record.content
+        event = str(content.get("event", "close"))
+        if event not in ("close", "reopen"):
+            raise ValueError(event)
+        return LockEvent(record.seq, str(content["period"]), event, int(content["last_txn_id"]))
+    except (AttributeError, KeyError, TypeError, ValueError):
         raise VerificationError(
             f"records chain: record {record.seq} (close) is not a record netfund writes"
         ) from None

@@ -194,12 +194,27 @@ class BalanceTotalRow(Base):
     credit_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+#: The events of a period's lock (migration 0008): closed while its newest event is a close.
+LOCK_EVENTS = ("close", "reopen")
+
+
 class ClosedPeriodRow(Base):
-    """A closed period; `last_txn_id` is the chain position when it was closed."""
+    """A close or reopen of a period (append-only log, migration 0008).
+
+    `seq` is the matching record's position in the records chain, `last_txn_id` the
+    transaction chain's position at the event. A period is closed while its newest event is
+    a close.
+    """
 
     __tablename__ = "closed_periods"
+    __table_args__ = (
+        _one_of("event", LOCK_EVENTS),
+        Index("ix_closed_periods_period", "period", "seq"),
+    )
 
-    period: Mapped[str] = mapped_column(String(4), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(4))
+    event: Mapped[str] = mapped_column(String(6))
     last_txn_id: Mapped[int] = mapped_column(BigInteger)
 
 

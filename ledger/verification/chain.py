@@ -29,7 +29,7 @@ starting a worker costs more than it saves there.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,8 @@ from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.store.checkpoints import Head
 from netfund.ledger.store.database import checkpoints_of, in_memory, reading, require_schema
+from netfund.ledger.store.post import standing
+from netfund.ledger.store.records import LockWindows
 from netfund.ledger.store.schema import (
     chain_head_table,
     postings_table,
@@ -144,6 +146,7 @@ def verify(
                 f"period {unlocked[0]} has closing entries in the chain but is not locked: "
                 "its row in closed_periods and its close record were deleted"
             )
+        _check_reopened(connection, closed)
         integrity_checked(connection)
         held = check_anchors(
             connection,
@@ -166,8 +169,28 @@ def verify(
         )
 
 
+def _check_reopened(connection: Connection, closed: LockWindows) -> None:
+    """A period open again after a close must have had its closing entries reversed: a reopen
+    record written around netfund, without them, would otherwise unlock a settled year."""
+    reopened = sorted(period for period, spans in closed.items() if spans[-1][1] is not None)
+    if not reopened:
+        return
+    t = transactions_table.c
+    left = connection.execute(
+        select(t.period, t.external_id)
+        .where(t.period.in_(reopened), t.type == "close", standing())
+        .order_by(t.id)
+        .limit(1)
+    ).one_or_none()
+    if left is not None:
+        raise VerificationError(
+            f"period {left.period} is reopened but its closing entry {left.external_id!r} "
+            "is not reversed: the reopen was written around netfund"
+        )
+
+
 def _check_in_process(
-    connection: Connection, bounds: Sequence[tuple[int, int]], closed: Mapping[str, int]
+    connection: Connection, bounds: Sequence[tuple[int, int]], closed: LockWindows
 ) -> list[RangeResult]:
     """Ranges checked one after the other in this snapshot, up to the first with an error:
     the parallel path's joins without its processes."""

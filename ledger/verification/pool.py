@@ -14,16 +14,17 @@ transactions.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 
 from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.records import LockWindows
 from netfund.ledger.verification.ranges import RangeResult, check_range
 
 
 def check_ranges_in_processes(
-    url: str, bounds: Sequence[tuple[int, int]], closed: Mapping[str, int], workers: int
+    url: str, bounds: Sequence[tuple[int, int]], closed: LockWindows, workers: int
 ) -> list[RangeResult]:
     """The results of ``bounds`` (``(first, last)`` in chain order) checked by ``workers``
     processes, in chain order, up to and including the first range with an error: what a
@@ -54,7 +55,7 @@ def _context() -> BaseContext:
 
 
 def _check_range_at(
-    url: str, first: int, last: int, closed: dict[str, int], final: bool
+    url: str, first: int, last: int, closed: LockWindows, final: bool
 ) -> RangeResult:
     engine = connect(url)
     try:

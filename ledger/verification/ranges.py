@@ -19,7 +19,7 @@ import contextlib
 import datetime
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -39,6 +39,7 @@ from netfund.ledger.model.entries import (
     unbalanced_funds,
 )
 from netfund.ledger.model.errors import VerificationError
+from netfund.ledger.store.records import LockWindows, locked_at
 from netfund.ledger.store.schema import postings_table, transactions_table
 from netfund.ledger.store.totals import Totals, add_postings
 from sqlalchemy import Connection, Select, String, cast, select
@@ -98,15 +99,15 @@ def check_range(
     connection: Connection,
     first: int,
     last: int | None,
-    closed: Mapping[str, int],
+    closed: LockWindows,
     *,
     final: bool,
 ) -> RangeResult:
     """Verify transactions ``first..last`` (None: to the newest) in ``connection``'s snapshot.
 
-    ``closed`` maps each locked period to the chain position it was closed at. A range that is
-    not ``final`` must hold every id up to ``last``; the final one may end early, as a chain
-    whose newest rows were deleted does: `verify` compares its end with the chain head.
+    ``closed`` maps each period ever closed to its lock windows (`records.lock_windows`). A
+    range that is not ``final`` must hold every id up to ``last``; the final one may end early,
+    as a chain whose newest rows were deleted does: `verify` compares its end with the chain head.
     """
     start_hash = GENESIS_HASH if first == 1 else _stored_hash(connection, first - 1)
     state = _State(first, start_hash)
@@ -156,7 +157,7 @@ class _State:
 
 
 def _check_batch(
-    connection: Connection, state: _State, last: int | None, closed: Mapping[str, int]
+    connection: Connection, state: _State, last: int | None, closed: LockWindows
 ) -> bool:
     """Verify the next batch of up to `VERIFY_BATCH` transactions; False when none is left."""
     after = state.expected_id - 1
@@ -219,8 +220,7 @@ def _check_batch(
                 (suspect is None or txn_id in suspect) and not _balanced(postings[position:end])
             ):
                 raise VerificationError(f"{_label(row)}: it does not balance per fund")
-            limit = closed.get(period)
-            if limit is not None and txn_id > limit:
+            if period in closed and locked_at(closed, period, txn_id):
                 raise VerificationError(
                     f"{_label(row)}: it was added to period {period} after it was closed"
                 )

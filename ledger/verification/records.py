@@ -21,9 +21,11 @@ from typing import Any
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.store.records import (
+    LockWindows,
     Record,
     RecordsHead,
-    close_lock,
+    lock_events,
+    lock_windows,
     records_beyond_head,
     verified_records,
 )
@@ -46,11 +48,12 @@ class RecordsReport:
 
     Attributes:
         head: its newest record's position and hash.
-        closed: each closed period with the chain position it was closed at, as recorded.
+        closed: per period, the chain positions it was closed between, as recorded
+            (`records.lock_windows`): reopened periods too, for what was added meanwhile.
     """
 
     head: RecordsHead
-    closed: dict[str, int]
+    closed: LockWindows
 
 
 def check_records(connection: Connection) -> RecordsReport:
@@ -128,25 +131,35 @@ def _check_runs(connection: Connection, records: list[Record]) -> None:
         )
 
 
-def _check_closed(connection: Connection, records: list[Record]) -> dict[str, int]:
-    recorded = dict(close_lock(r) for r in records if r.kind == "close")
+def _check_closed(connection: Connection, records: list[Record]) -> LockWindows:
+    """Hold the closed_periods log to the close and reopen records, row by row (seq)."""
+    recorded = {e.seq: e for e in lock_events(records)}
+    c = closed_periods_table.c
     stored = {
-        row.period: row.last_txn_id for row in connection.execute(select(closed_periods_table))
+        row.seq: row for row in connection.execute(select(c.seq, c.period, c.event, c.last_txn_id))
     }
-    for period in sorted(set(recorded) | set(stored)):
-        if period not in stored:
+    for seq in sorted(set(recorded) | set(stored)):
+        if seq not in stored:
+            event = recorded[seq]
             raise VerificationError(
-                f"closed_periods: {period} is closed in the records chain but its row in "
-                "closed_periods was deleted"
+                f"closed_periods: the {event.event} of {event.period} (record {seq}) is in "
+                "the records chain but its row in closed_periods was deleted"
             )
-        if period not in recorded:
+        row = stored[seq]
+        if seq not in recorded:
             raise VerificationError(
-                f"closed_periods: {period} is in the table but no close record says so "
-                "(added around netfund)"
+                f"closed_periods: the {row.event} of {row.period} (seq {seq}) is in the table "
+                "but no close record says so (added around netfund)"
             )
-        if stored[period] != recorded[period]:
-            raise VerificationError(
-                f"closed_periods: {period} last_txn_id is {stored[period]} in the table, "
-                f"{recorded[period]} in its close record"
-            )
-    return recorded
+        event = recorded[seq]
+        for column, found, wanted in (
+            ("period", row.period, event.period),
+            ("event", row.event, event.event),
+            ("last_txn_id", row.last_txn_id, event.last_txn_id),
+        ):
+            if found != wanted:
+                raise VerificationError(
+                    f"closed_periods: {event.period} (seq {seq}) {column} is {found} in the "
+                    f"table, {wanted} in its close record"
+                )
+    return lock_windows(list(recorded.values()))

@@ -17,12 +17,14 @@ from decimal import Decimal
 from netfund.ledger import (
     NO_GROUP,
     ChainPosition,
+    Coverage,
     Funder,
     FunderFigures,
     LedgerError,
     MoneyMovement,
     Network,
     chain_position_as_of,
+    coverage_of,
     money_movements,
     over_cap,
     period_figures,
@@ -171,6 +173,7 @@ class StatementData:
         period: the period (a year).
         as_of: transactions dated after it are not included.
         fingerprint: the newest transaction included, or None if none is.
+        coverage: the period's transactions it covers (count, first and last position).
         funder: the funder the statement is for.
         summary: its summary figures.
         groups: its money per group, in the network's group order.
@@ -189,6 +192,7 @@ class StatementData:
     period: str
     as_of: datetime.date
     fingerprint: ChainPosition | None
+    coverage: Coverage
     funder: Funder
     summary: Summary
     groups: tuple[GroupLine, ...]
@@ -198,6 +202,11 @@ class StatementData:
     network: Summary
     funders: tuple[FunderTotal, ...]
     netfund_version: str
+
+    @property
+    def interim(self) -> bool:
+        """True for an interim statement (as of a day before the period's end)."""
+        return is_interim(self.period, self.as_of)
 
     @property
     def receipts_other_cents(self) -> int:
@@ -221,6 +230,7 @@ class PeriodInputs:
         figures: per fund, its figures.
         movements: per fund, its receipts and refunds.
         fingerprint: the newest transaction dated on or before ``as_of``.
+        coverage: the period's transactions dated on or before ``as_of``.
     """
 
     network: Network
@@ -229,12 +239,20 @@ class PeriodInputs:
     figures: dict[str, FunderFigures]
     movements: dict[str, tuple[MoneyMovement, ...]]
     fingerprint: ChainPosition | None
+    coverage: Coverage
 
 
-def default_as_of(period: str, today: datetime.date) -> datetime.date:
-    """``today`` while the period runs, else its last day: everything the ledger knows now."""
-    first, last = datetime.date(int(period), 1, 1), datetime.date(int(period), 12, 31)
-    return today if first <= today <= last else last
+def default_as_of(period: str) -> datetime.date:
+    """The period's last day: everything dated in the period. Statements and `status` share
+    this default, so a statement and the dashboard of the same period show the same figures
+    whatever day they are made on (a default of "today" left out whatever was dated later)."""
+    return datetime.date(int(period), 12, 31)
+
+
+def is_interim(period: str, as_of: datetime.date) -> bool:
+    """True when ``as_of`` falls before the period's end: the statement leaves out whatever
+    is dated later in the period, so it is labelled interim and gets a file name of its own."""
+    return as_of < default_as_of(period)
 
 
 def read_period_inputs(connection: Connection, period: str, as_of: datetime.date) -> PeriodInputs:
@@ -248,6 +266,7 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
         figures=period_figures(connection, period, as_of=as_of),
         movements=money_movements(connection, period, as_of),
         fingerprint=chain_position_as_of(connection, as_of),
+        coverage=coverage_of(connection, period, as_of),
     )
 
 
@@ -284,6 +303,7 @@ def statement_data(
         period=inputs.period,
         as_of=inputs.as_of,
         fingerprint=inputs.fingerprint,
+        coverage=inputs.coverage,
         funder=funder,
         summary=summary,
         groups=() if own is None else group_lines(network, own.allocated_cents, own.spent_cents),

@@ -8,7 +8,8 @@ by an incremental update that keeps the original catalog's entries. A custom doc
 key would be read as easily, but the info dictionary is what editing and signing tools
 update (pyHanko writes its own /Info in the update), so it is the less reliable place.
 
-The JSON holds the period, funder, as-of date and fingerprint, and under ``figures`` every
+The JSON holds the period, funder, as-of date, fingerprint and whether it is interim, and
+under ``figures`` the transactions it covers (count, first and last chain position) and every
 amount in cents: the summary, each group, each receipt and refund, the network's totals, the
 funding per funder and the overhead checks. `verify-statement` rebuilds ``figures`` from the
 ledger and compares them key by key (`differences`).
@@ -51,13 +52,21 @@ def statement_document(data: StatementData) -> dict[str, Any]:
         "fingerprint": None
         if fingerprint is None
         else {"transaction": fingerprint.transaction, "hash": fingerprint.hash},
+        "interim": data.interim,
         "figures": statement_figures(data),
     }
 
 
 def statement_figures(data: StatementData) -> dict[str, Any]:
-    """Every figure of the statement in cents: what `verify-statement` compares."""
+    """Every figure of the statement in cents, and the transactions it covers: what
+    `verify-statement` compares (a transaction dated within its as-of date added since
+    changes ``coverage`` even where it leaves the amounts as they were)."""
     return {
+        "coverage": {
+            "transactions": data.coverage.transactions,
+            "first_transaction": data.coverage.first,
+            "last_transaction": data.coverage.last,
+        },
         "summary": _summary(data.summary),
         "groups": [
             {

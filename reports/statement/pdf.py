@@ -9,6 +9,7 @@ in a worker process and give the same bytes there as here.
 
 from __future__ import annotations
 
+import datetime
 import io
 from functools import partial
 
@@ -57,7 +58,7 @@ def render_statement(data: StatementData) -> bytes:
     words = wording(data.language)
     formatter = Formatter(data.language, data.currency)
     styles = make_styles()
-    title = f"{words['title'].format(period=data.period)} – {data.funder.name}"
+    title = f"{_title(data, words)} – {data.funder.name}"
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -102,9 +103,10 @@ def _story(
     data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
 ) -> list[Flowable]:
     story: list[Flowable] = [
-        Paragraph(text(words["title"].format(period=data.period)), styles.title),
+        Paragraph(text(_title(data, words)), styles.title),
         Paragraph(text(data.funder.name), styles.heading),
         _header(data, words, formatter, styles),
+        *_interim_note(data, words, formatter, styles),
         Paragraph(text(words["summary"]), styles.heading),
         _summary(data, words, formatter, styles),
         Paragraph(text(words["overhead_check"]), styles.heading),
@@ -117,6 +119,30 @@ def _story(
     return story
 
 
+def _title(data: StatementData, words: dict[str, str]) -> str:
+    """The title; an interim statement says so, so it is never taken for the year's."""
+    return words["title_interim" if data.interim else "title"].format(period=data.period)
+
+
+def _interim_note(
+    data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
+) -> list[Flowable]:
+    if not data.interim:
+        return []
+    end = datetime.date(int(data.period), 12, 31)
+    note = words["interim_note"].format(as_of=formatter.date(data.as_of), end=formatter.date(end))
+    return [Paragraph(text(note), styles.note)]
+
+
+def _coverage(data: StatementData, words: dict[str, str]) -> str:
+    coverage = data.coverage
+    if not coverage.transactions:
+        return words["covers_none"]
+    return words["covers_text"].format(
+        count=coverage.transactions, first=coverage.first, last=coverage.last
+    )
+
+
 def _header(
     data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
 ) -> Flowable:
@@ -125,6 +151,7 @@ def _header(
         (words["network"], data.network_name),
         (words["funder"], funder.name),
         (words["code"], funder.code),
+        (words["covers"], _coverage(data, words)),
     ]
     right = [
         (words["kind"], words.get(funder.kind, funder.kind)),

@@ -24,6 +24,14 @@ SUMMARY_ROWS: Final = (
 
 _NL: Final[dict[str, str]] = {
     "title": "Verantwoording {period}",
+    "title_interim": "Tussentijdse verantwoording {period}",
+    "interim_note": (
+        "Tussentijds: alleen transacties gedateerd tot en met {as_of}; de periode loopt tot "
+        "en met {end}. Wat later gedateerd is, staat hier niet in."
+    ),
+    "covers": "Omvat",
+    "covers_text": "{count} transacties ({first}–{last} in de keten)",
+    "covers_none": "geen transacties",
     "network": "Netwerk",
     "funder": "Financier",
     "code": "Fondscode",
@@ -114,6 +122,14 @@ _NL: Final[dict[str, str]] = {
 
 _EN: Final[dict[str, str]] = {
     "title": "Statement {period}",
+    "title_interim": "Interim statement {period}",
+    "interim_note": (
+        "Interim: only transactions dated up to and including {as_of}; the period runs to "
+        "{end}. Whatever is dated later is not included."
+    ),
+    "covers": "Covers",
+    "covers_text": "{count} transactions ({first}–{last} in the chain)",
+    "covers_none": "no transactions",
     "network": "Network",
     "funder": "Funder",
     "code": "Fund code",

@@ -211,7 +211,7 @@ def test_show_explain_and_closed_period(saniveld) -> None:  # type: ignore[no-un
     show = _json(saniveld("allocations", "show", "latest", "--json"))
     assert show["run"] == 1 and show["explanation"]
     assert saniveld("allocations", "show", "7").exit_code == 2
-    assert saniveld("close", "2026", "--early").exit_code == 0
+    assert saniveld("close", "2026", "--force", "--reason", "closed early in a test").exit_code == 0
     closed = saniveld("allocate", str(PLAN))
     assert closed.exit_code == 2 and "period 2026 is closed" in closed.output
 

@@ -120,7 +120,7 @@ def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: 
     # A SQLite file has its checkpoint file by default (a line per write); PostgreSQL none.
     sqlite = db_url.startswith("sqlite")
     assert (verified["checkpoints"] is not None, verified["anchors"] > 0) == (sqlite, sqlite)
-    closed = run_cli("close", "2026", "--early", "--json")
+    closed = run_cli("close", "2026", "--force", "--reason", "closed early in a test", "--json")
     assert closed.exit_code == 0
     assert {s["fund"] for s in json.loads(closed.stdout)["settlements"]} >= {"ZONMW"}
 

@@ -47,7 +47,7 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
         "statements",
     }
     statements = sorted(p.name for p in (folder / "statements").iterdir())
-    assert statements == sorted(f"2026-{code}.pdf" for code in FUNDERS)
+    assert statements == sorted(f"2026-{code}.nl.pdf" for code in FUNDERS)
     assert sorted(p.name for p in (folder / "exports").iterdir()) == [
         "auditfile-2026.xaf",
         "journal-2026.csv",
@@ -71,7 +71,7 @@ def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # 
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["fingerprint"] == summary["fingerprint"]
     assert json.loads(verified.stdout)["transactions"] == summary["transactions"] == 338
-    pdf = folder / "statements" / "2026-ZONMW.pdf"
+    pdf = folder / "statements" / "2026-ZONMW.nl.pdf"
     checked = _run("--db", db, "verify-statement", str(pdf), "--json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     by_fund = json.loads(_run("--db", db, "balance", "--by", "fund", "--json").stdout)
@@ -91,7 +91,7 @@ def test_running_the_demo_again_gives_the_same_ledger_and_statements(
     assert again.returncode == 0, again.stderr
     second = json.loads(again.stdout)
     assert second["fingerprint"] == summary["fingerprint"]
-    for name in ("2026-ZONMW.pdf", "2026-GEM-SANIVELD-WMO.pdf"):
+    for name in ("2026-ZONMW.nl.pdf", "2026-GEM-SANIVELD-WMO.nl.pdf"):
         first_bytes = (folder / "statements" / name).read_bytes()
         assert (tmp_path / "second" / "statements" / name).read_bytes() == first_bytes
     # And over the same folder: the earlier run's files are replaced, not added to.

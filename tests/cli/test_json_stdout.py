@@ -112,7 +112,8 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         out = tmp_path / f"export-{name}.{suffix}"
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
     run.json("exports", "list", command="exports list")
-    run.json("close", "2026", "--early")
+    run.json("close", "2026", "--force", "--reason", "closed early in a test")
+    run.json("reopen", "2026", "--reason", "a late invoice")
     run.json("demo", str(tmp_path / "demo"))
     assert run.ran == leaf_commands(cli), "a command without a --json case here"
 
@@ -195,6 +196,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
+    _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
     _error(run, "statements", "--period", "2026", "--out", "s", "--funder", "NOPE", exit_code=2)
     _error(run, "verify-statement", str(EXAMPLE / "plan.toml"), exit_code=2)
     for name in ("journal", "trial-balance", "beancount", "hledger", "xaf"):

@@ -71,7 +71,7 @@ def test_every_command_prints_amounts_grouped_as_status_does(tmp_path: Path) -> 
         "balance": run("balance"),
         "status": run("status"),
         "export": run("export", "xaf", "--out", str(tmp_path / "a.xaf")),
-        "close": run("close", "2026", "--early"),
+        "close": run("close", "2026", "--force", "--reason", "closed early in a test"),
     }
     for command, output in outputs.items():
         assert UNGROUPED.findall(output) == [], (command, output)

@@ -30,7 +30,7 @@ STEPS: list[tuple[str, ...]] = [
     ("import", "e2026.csv"),
     ("import", "--journal", "j2026.csv"),
     ("reverse", "e-2", "--date", "2026-03-10"),
-    ("close", "2026", "--early"),
+    ("close", "2026", "--force", "--reason", "closed early in a test"),
     ("import", "e2027.csv"),
 ]
 

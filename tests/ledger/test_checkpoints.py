@@ -208,7 +208,7 @@ def test_every_kind_of_write_leaves_the_head_it_made_as_the_last_line(tmp_path: 
         ("allocate", str(write_text(tmp_path / "plan.toml", PLAN))),
         ("allocate", "--commit", "latest", "--date", "2026-06-03"),
         ("export", "journal", "--format", "csv", "--out", str(tmp_path / "j.csv")),
-        ("close", "2026", "--early"),
+        ("close", "2026", "--force", "--reason", "closed early in a test"),
     ]
     for args in steps:
         before = len(path.read_bytes().splitlines()) if path.exists() else 0

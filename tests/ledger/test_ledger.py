@@ -245,7 +245,7 @@ def test_close_settles_return_and_carry_over_and_locks_the_period(
     import_events(engine, write_events(tmp_path / "e.csv", rows))
     # GEM: received 1000, spent 100 (2/3 of 150) → 900 carried over into 2027.
     # ZVK: received 300, spent 50 → 250 owed back.
-    report = close_period(engine, "2026", early=True)
+    report = close_period(engine, "2026", force=True, reason="closed early in a test")
     settled = {s.fund: (s.policy, s.unspent_cents) for s in report.settlements}
     assert settled["GEM"] == ("carry_over", 90000)
     assert settled["ZVK"] == ("return", 25000)
@@ -262,7 +262,7 @@ def test_close_settles_return_and_carry_over_and_locks_the_period(
     with pytest.raises(InputError, match=r"late\.csv:2: period 2026 is closed"):
         import_events(engine, late)
     with pytest.raises(LedgerError, match="already closed"):
-        close_period(engine, "2026", early=True)
+        close_period(engine, "2026", force=True, reason="closed early in a test")
     # The refund pays the liability first.
     import_events(engine, write_events(tmp_path / "r.csv", ["ref,2027-01-15,refund,ZVK,,250.00,,"]))
     assert _balance(engine, "Liabilities:Refundable", "ZVK") == 0
@@ -272,7 +272,7 @@ def test_close_settles_return_and_carry_over_and_locks_the_period(
 
 def test_database_refuses_a_raw_insert_into_a_closed_period(engine: Engine, tmp_path: Path) -> None:
     import_events(engine, write_events(tmp_path / "e.csv", BASE_EVENTS))
-    close_period(engine, "2026", early=True)
+    close_period(engine, "2026", force=True, reason="closed early in a test")
     with pytest.raises(Exception, match="closed"), engine.begin() as connection:
         connection.execute(
             text(
@@ -294,7 +294,7 @@ def test_reversal_once_never_of_a_reversal(engine: Engine, tmp_path: Path) -> No
         reverse(engine, "netfund:reversal:a-gem")
     with pytest.raises(LedgerError, match="no transaction"):
         reverse(engine, "nope")
-    close_period(engine, "2026", early=True)
+    close_period(engine, "2026", force=True, reason="closed early in a test")
     with pytest.raises(LedgerError, match="period 2026 is closed"):
         reverse(engine, "a-zvk")
     verify(engine)

@@ -72,7 +72,7 @@ def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engi
     with writing(engine) as connection:
         store_network(connection, load_network(network_file))
     import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
-    close_period(engine, "2026", early=True)
+    close_period(engine, "2026", force=True, reason="closed early in a test")
     # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
     _downgrade(engine, "0003")
     yield engine
@@ -98,7 +98,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0007"
+    assert database.head_revision() == "0008"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -268,5 +268,5 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0007"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0008"
     assert "upgraded from" not in run_cli(db_url, "init").output

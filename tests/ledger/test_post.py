@@ -99,7 +99,9 @@ WRITERS: dict[str, tuple[Callable[[Engine, Path], Any], Callable[[Engine, Path],
     "reverse": (lambda engine, folder: None, lambda engine, folder: reverse(engine, "a-gem")),
     "close": (
         lambda engine, folder: None,
-        lambda engine, folder: close_period(engine, "2026", early=True),
+        lambda engine, folder: close_period(
+            engine, "2026", force=True, reason="closed early in a test"
+        ),
     ),
     "allocation commit": (_solved, _commit),
 }
@@ -163,7 +165,7 @@ def test_a_closed_period_is_refused_by_the_unit_of_work(
     """A single request is refused (LedgerError), an import row reported on its line."""
     prepare, write = WRITERS[name]
     prepare(year, tmp_path)
-    close_period(year, "2026", early=True)
+    close_period(year, "2026", force=True, reason="closed early in a test")
     before = verify(year).head_hash
     with pytest.raises(refusal) as raised:
         write(year, tmp_path)

@@ -144,7 +144,11 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         # SQLite's REPLACE deletes the row it replaces without firing DELETE triggers.
         "INSERT OR REPLACE INTO funders SELECT code, name, kind, framework, overhead_cap, "
         "earmarked, 'carry_over', position FROM funders WHERE code = 'ZONMW'",
-        "REPLACE INTO closed_periods VALUES ('2026', 99)",
+        "REPLACE INTO closed_periods SELECT seq, period, 'reopen', last_txn_id FROM closed_periods",
+        "INSERT INTO closed_periods SELECT seq + 100, period, 'reopen', last_txn_id "
+        "FROM closed_periods",
+        "DELETE FROM closed_periods",
+        "TRUNCATE closed_periods",
         "REPLACE INTO earmarks VALUES ('ZONMW', 'PMO')",
         "REPLACE INTO ledger_records SELECT seq, kind, content, transaction_head, prev_hash, "
         "hash FROM ledger_records WHERE seq = 1",
@@ -163,9 +167,11 @@ def test_the_database_refuses_changing_what_decides_money(
     if words[0] == "TRUNCATE" and "sqlite" in db_url:
         pytest.skip("TRUNCATE is PostgreSQL's")
     _ledger(db_url, tmp_path)
-    _ok(db_url, "close", "2026", "--early")
+    _ok(db_url, "close", "2026", "--force", "--reason", "closed early in a test")
     with pytest.raises(
-        Exception, match=r"append-only|never moves back|cannot be deleted|extend the records chain"
+        Exception,
+        match=r"append-only|never moves back|cannot be deleted|extend the records chain"
+        r"|mirror close records",
     ):
         _execute(db_url, statement)
     _ok(db_url, "verify")
@@ -203,7 +209,7 @@ def test_close_settles_by_the_recorded_unspent_policy(db_url: str, tmp_path: Pat
     _ledger(db_url, tmp_path)
     _without_guards(db_url)
     _execute(db_url, "UPDATE funders SET unspent = 'carry_over' WHERE code = 'ZONMW'")
-    closed = _ok(db_url, "close", "2026", "--early", "--json")
+    closed = _ok(db_url, "close", "2026", "--force", "--reason", "closed early in a test", "--json")
     zonmw = next(s for s in closed["settlements"] if s["fund"] == "ZONMW")
     assert zonmw["policy"] == "return"
     balances = _ok(db_url, "balance", "--by", "account,fund", "--json")
@@ -369,7 +375,7 @@ def test_a_moved_close_lock_is_detected(db_url: str, tmp_path: Path) -> None:
     """Before: moving the lock of 2026 past a transaction written into 2026 around netfund
     (`closed_periods.last_txn_id`) made verify pass."""
     _ledger(db_url, tmp_path)
-    _ok(db_url, "close", "2026", "--early")
+    _ok(db_url, "close", "2026", "--force", "--reason", "closed early in a test")
     _without_guards(db_url)
     with driver_connection(db_url) as (raw, paramstyle):
         cursor = raw.cursor()
@@ -414,7 +420,10 @@ def test_a_changed_record_is_refused_before_it_decides_money(db_url: str, tmp_pa
     _without_guards(db_url)
     _tamper_record("network")(db_url)
     count = transaction_count(db_url)
-    output = _refused(run_cli(db_url, "close", "2026", "--early"), "record 1")
+    output = _refused(
+        run_cli(db_url, "close", "2026", "--force", "--reason", "closed early in a test"),
+        "record 1",
+    )
     assert re.search(r"hash|changed", output)
     assert transaction_count(db_url) == count
     _refused(run_cli(db_url, "verify"), "record 1")

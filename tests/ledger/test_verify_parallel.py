@@ -58,7 +58,7 @@ def ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engine]:
     engine = connect(db_url)
     initialize(engine, load_network(network_file))
     import_events(engine, write_events(tmp_path / "e26.csv", EVENTS_2026))
-    close_period(engine, "2026", early=True)
+    close_period(engine, "2026", force=True, reason="closed early in a test")
     import_events(engine, write_events(tmp_path / "e27.csv", EVENTS_2027))
     drop_guards(engine)
     yield engine

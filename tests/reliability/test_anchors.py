@@ -163,13 +163,13 @@ def test_a_statements_fingerprint_catches_it(
         "--as-of",
         "2026-12-31",
     )
-    statement = out / "2026-GEM.pdf"
+    statement = out / "2026-GEM.en.pdf"
     assert verify_json(ledger, "--anchor", str(statement))["anchors"] >= 2
     ledger.attack(attack)
     ledger.checkpoints.unlink()
     result = ledger.run("verify", "--anchor", str(statement))
     assert result.exit_code == 4, result.output
-    assert "2026-GEM.pdf" in result.output, result.output
+    assert "2026-GEM.en.pdf" in result.output, result.output
     assert f"transaction {JOURNAL}" in result.output, result.output
 
 

@@ -8,7 +8,7 @@ The attacks, each through the CLI, each refused with exit 2 and nothing written:
 - `close 2025` while 2024 holds transactions and is open: closing it first would lock 2024
   out of its own close for good. Periods close oldest first.
 - `close` of the current year before its last day locked the rest of the year; now it
-  needs `--early`.
+  needs `--force --reason TEXT`.
 - `close ２０２６` (fullwidth digits pass `isdigit()`, and `int()` reads them as 2026) closed
   2026; a plan with period ``２０２６`` was stored as a junk run; `balance --period ２０２６`
   printed "no postings". Every period goes through `parse_period`: ASCII digits only.
@@ -57,11 +57,19 @@ def years(db_url: str, tmp_path: Path) -> str:
 
 def test_a_period_that_has_not_begun_is_not_closed(years: str) -> None:
     assert_refused(years, "close", "2099", reason="period 2099 has not begun")
-    assert_refused(years, "close", "2099", "--early", reason="period 2099 has not begun")
+    assert_refused(
+        years,
+        "close",
+        "2099",
+        "--force",
+        "--reason",
+        "closed early in a test",
+        reason="period 2099 has not begun",
+    )
     # The real years still close, in order.
     _ok(years, "close", "2024")
     _ok(years, "close", "2025")
-    _ok(years, "close", "2026", "--early")
+    _ok(years, "close", "2026", "--force", "--reason", "closed early in a test")
 
 
 def test_periods_close_oldest_first(years: str) -> None:
@@ -78,12 +86,12 @@ def test_periods_close_oldest_first(years: str) -> None:
     assert_refused(years, "close", "2024", reason="already closed")
 
 
-def test_the_current_year_closes_only_with_early(years: str) -> None:
+def test_the_current_year_closes_only_with_force_and_reason(years: str) -> None:
     year = str(datetime.date.today().year)
     assert_refused(
-        years, "close", year, reason=f"period {year} has not ended (it ends {year}-12-31"
+        years, "close", year, reason=f"period {year} has not ended: it ends {year}-12-31"
     )
-    assert_refused(years, "close", year, reason="or give --early to close it now all the same")
+    assert_refused(years, "close", year, reason="or give --force --reason TEXT")
 
 
 @pytest.mark.parametrize("period", NOT_PERIODS)
@@ -93,7 +101,7 @@ def test_a_period_in_other_digits_is_refused_by_every_command(
     reason = f"{period!r} is not a calendar year from 2000 to 2099 in the digits 0-9"
     for args in [
         ("close", period),
-        ("close", period, "--early"),
+        ("close", period, "--force", "--reason", "closed early in a test"),
         ("balance", "--period", period),
         ("status", "--period", period),
         ("statements", "--period", period, "--out", str(tmp_path / "statements")),
@@ -111,10 +119,12 @@ def test_a_period_in_other_digits_is_refused_by_every_command(
 def test_the_rules_hold_on_the_library_call(engine: Engine, tmp_path: Path) -> None:
     import_events(engine, write_events(tmp_path / "e.csv", YEARS.splitlines()[4:]))
     new_year_eve = datetime.date(2026, 12, 31)
-    with pytest.raises(LedgerError, match=r"has not ended .* its last 1 day\(s\)"):
+    with pytest.raises(LedgerError, match=r"has not ended: .* last 1 day\(s\)"):
         close_period(engine, "2026", today=new_year_eve)
     with pytest.raises(LedgerError, match="period 2027 has not begun"):
-        close_period(engine, "2027", early=True, today=new_year_eve)
+        close_period(
+            engine, "2027", force=True, reason="closed early in a test", today=new_year_eve
+        )
     with pytest.raises(LedgerError, match="is not a calendar year"):
         close_period(engine, "２０２６", today=datetime.date(2027, 1, 1))
     report = close_period(engine, "2026", today=datetime.date(2027, 1, 1))

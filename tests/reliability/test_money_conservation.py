@@ -172,7 +172,7 @@ def test_no_float_is_bound_to_any_statement_in_a_full_year(
         ("allocate", "--commit", "latest"),
         ("import", str(EXAMPLE / "spending.csv")),
         ("reverse", "J-1", "--date", "2026-10-02"),
-        ("close", "2026", "--early"),
+        ("close", "2026", "--force", "--reason", "closed early in a test"),
         ("balance", "--by", "account,fund,group", "--json"),
         ("verify",),
     ]

@@ -88,7 +88,7 @@ def closed(db_url: str, tmp_path: Path) -> str:
         ("import", _events(tmp_path, "2026.csv", YEAR)),
         ("allocate", str(write_text(tmp_path / "plan.toml", PLAN))),
         ("reverse", "e-2", "--date", "2026-05-01"),
-        ("close", "2026", "--early"),
+        ("close", "2026", "--force", "--reason", "closed early in a test"),
     ]:
         result = run_cli(db_url, *args)
         assert result.exit_code == 0, (args, result.output)

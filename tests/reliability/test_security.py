@@ -97,7 +97,7 @@ def _arguments(path: tuple[str, ...], inputs: dict[str, Path]) -> list[tuple[str
             *("P-1", "--date", "2026-03-01", "-d", "x"),
             *("--line", "Expenses:WG-A,GEM,WG-A,1.00", "--line", "Assets:Bank,GEM,,-1.00"),
         ),
-        "close": ("2026", "--early"),
+        "close": ("2026", "--force", "--reason", "closed early in a test"),
         "reverse": ("P-1",),
         "allocate": (str(inputs["plan"]),),
         "allocations show": ("1",),

@@ -51,7 +51,7 @@ def build_ledger(db_url: str, folder: Path) -> None:
         ("import", str(write_text(folder / "e2026.csv", EVENTS_HEADER + EVENTS_2026))),
         ("import", "--journal", str(write_text(folder / "j2026.csv", JOURNAL_2026))),
         ("reverse", "e-2", "--date", "2026-03-10"),
-        ("close", "2026", "--early"),
+        ("close", "2026", "--force", "--reason", "closed early in a test"),
         ("import", str(write_text(folder / "e2027.csv", EVENTS_HEADER + EVENTS_2027))),
     ]
     for args in steps:

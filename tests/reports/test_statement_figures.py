@@ -132,7 +132,7 @@ def test_closing_entries_are_left_out_and_carried_money_counts_next_year(
     _year(engine, tmp_path)
     with reading(engine) as connection:
         before = period_figures(connection, "2026", as_of=YEAR_END)
-    close_period(engine, "2026", early=True)
+    close_period(engine, "2026", force=True, reason="closed early in a test")
     with reading(engine) as connection:
         after = period_figures(connection, "2026", as_of=YEAR_END)
         next_year = period_figures(connection, "2027", as_of=datetime.date(2027, 12, 31))

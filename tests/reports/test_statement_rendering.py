@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,22 +30,20 @@ from netfund.reports.statements import (
 )
 from pypdf import PdfReader
 
-from tests.conftest import EXAMPLE
-from tests.support.statements import AS_OF, embedded, page_texts, write_pkcs12
+from tests.support.statements import (
+    AS_OF,
+    embedded,
+    page_texts,
+    run_saniveld_year,
+    write_pkcs12,
+)
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite ledger of the example after the README's main job."""
     url = f"sqlite:///{tmp_path_factory.mktemp('saniveld') / 'ledger.db'}"
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", "2026-06-30"),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
-        assert CliRunner().invoke(cli, ["--db", url, *args]).exit_code == 0
+    run_saniveld_year(partial(_run, url), "2026-06-30")
     return url
 
 
@@ -89,7 +88,7 @@ def test_the_same_ledger_and_as_of_give_the_same_bytes(ledger: str, tmp_path: Pa
     assert len(names) == 6 and names == sorted(path.name for path in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    reader = PdfReader(first / "2026-ZONMW.pdf")
+    reader = PdfReader(first / "2026-ZONMW.nl.pdf")
     assert reader.metadata is not None
     assert reader.metadata["/CreationDate"] == "D:20261231000000+00'00'"
     # Another as-of date is another statement: its date and figures change, not by chance.
@@ -109,13 +108,14 @@ def test_the_same_ledger_and_as_of_give_the_same_bytes(ledger: str, tmp_path: Pa
         ).exit_code
         == 0
     )
-    june = embedded(earlier / "2026-ZONMW.pdf")
-    december = embedded(first / "2026-ZONMW.pdf")
+    interim = earlier / "2026-ZONMW.interim-2026-06-29.nl.pdf"
+    june = embedded(interim)
+    december = embedded(first / "2026-ZONMW.nl.pdf")
     assert june["as_of"] == "2026-06-29"
     assert june["figures"]["summary"]["received_cents"] == 2 * 11249200
     assert december["figures"]["summary"]["received_cents"] == 4 * 11249200
     assert june["fingerprint"]["transaction"] < december["fingerprint"]["transaction"]
-    assert PdfReader(earlier / "2026-ZONMW.pdf").metadata["/CreationDate"].startswith("D:20260629")
+    assert PdfReader(interim).metadata["/CreationDate"].startswith("D:20260629")
 
 
 def _fonts_by_pypdf(path: Path) -> set[tuple[str, bool]]:
@@ -159,7 +159,7 @@ def test_only_embedded_dejavu_fonts(ledger: str, tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    path = tmp_path / "2026-GEM-SANIVELD-WMO.pdf"
+    path = tmp_path / "2026-GEM-SANIVELD-WMO.en.pdf"
     fonts = _fonts_by_pypdf(path)
     assert {re.sub(r"^/[A-Z]{6}\+", "/", name) for name, _ in fonts} == {
         "/DejaVuSans",
@@ -219,7 +219,7 @@ def test_a_funder_with_300_groups_reads_well_over_many_pages(tmp_path: Path) -> 
     out = tmp_path / "out"
     result = _run(url, "statements", "--period", "2026", "--out", str(out), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
-    pages = page_texts(out / "2026-GEM.pdf")
+    pages = page_texts(out / "2026-GEM.en.pdf")
     header = "Group\nAllocated\nSpent\nRemaining\n% used\nStatus"
     with_rows = [n for n, page in enumerate(pages) if "Working group" in page]
     assert len(with_rows) >= 5, "300 groups should take several pages"
@@ -232,7 +232,7 @@ def test_a_funder_with_300_groups_reads_well_over_many_pages(tmp_path: Path) -> 
     assert everything.count("▲ overspent") >= 43  # every seventh of 300 groups, and the charts
     assert "The 15 largest of 300 groups are shown; the other 285" in everything
     assert "285 other groups" in everything  # the flow diagram draws 15 and joins the rest
-    figures = embedded(out / "2026-GEM.pdf")["figures"]
+    figures = embedded(out / "2026-GEM.en.pdf")["figures"]
     assert len(figures["groups"]) == 300
     assert (
         sum(g["allocated_cents"] for g in figures["groups"])
@@ -241,10 +241,10 @@ def test_a_funder_with_300_groups_reads_well_over_many_pages(tmp_path: Path) -> 
 
 
 def test_statement_paths_stay_inside_the_folder(tmp_path: Path) -> None:
-    assert statement_path(tmp_path, "2026", "GEM-1") == tmp_path / "2026-GEM-1.pdf"
+    assert statement_path(tmp_path, "2026-GEM-1.nl.pdf") == tmp_path / "2026-GEM-1.nl.pdf"
     for code in ("../GEM", "GEM/../../x", "/etc/passwd", "GEM\x00x"):
         with pytest.raises(InvariantViolation):
-            statement_path(tmp_path, "2026", code)
+            statement_path(tmp_path, f"2026-{code}.nl.pdf")
 
 
 def test_a_failed_write_leaves_no_partial_file(
@@ -306,7 +306,7 @@ def test_a_signed_statement_validates_and_still_verifies(
     signed = _run(ledger, *args, *sign, "--json")
     assert signed.exit_code == 0, signed.output
     assert json.loads(signed.stdout)["statements"][0]["signed"] is True
-    path = out / "2026-ZONMW.pdf"
+    path = out / "2026-ZONMW.nl.pdf"
     content = path.read_bytes()
     reader = PdfFileReader(io.BytesIO(content))
     (signature,) = reader.embedded_signatures
@@ -337,10 +337,11 @@ def test_both_languages_have_every_word() -> None:
         wording("de")
 
 
-def test_the_as_of_date_defaults_to_what_the_ledger_knows_now() -> None:
-    from netfund.reports.statement.data import default_as_of
+def test_the_as_of_date_defaults_to_the_periods_last_day() -> None:
+    from netfund.reports.statement.data import default_as_of, is_interim
 
-    today = datetime.date(2026, 11, 23)
-    assert default_as_of("2026", today) == today  # the period runs
-    assert default_as_of("2025", today) == datetime.date(2025, 12, 31)  # it is over
-    assert default_as_of("2027", today) == datetime.date(2027, 12, 31)  # pledges made early
+    # Whatever the day: everything dated in the period, as `status` shows it.
+    assert default_as_of("2026") == datetime.date(2026, 12, 31)
+    assert is_interim("2026", datetime.date(2026, 12, 30))
+    assert not is_interim("2026", datetime.date(2026, 12, 31))
+    assert not is_interim("2026", datetime.date(2027, 3, 31))

@@ -58,7 +58,7 @@ def test_the_summary_in_the_pdf_equals_the_ledger(
     written = _statements(saniveld, out, "--lang", language, "--as-of", AS_OF)
     assert [item["funder"] for item in written["statements"]] == FUNDERS
     assert sorted(path.name for path in out.iterdir()) == sorted(
-        f"2026-{code}.pdf" for code in FUNDERS
+        f"2026-{code}.{language}.pdf" for code in FUNDERS
     )
     expected = ledger_summary(db_url)
     words, formatter = wording(language), Formatter(language)
@@ -74,9 +74,9 @@ def test_the_summary_in_the_pdf_equals_the_ledger(
         )
         assert written["fingerprint"]["hash"] in pages[-1]
     if language == "nl":  # the format the issue spells out, as it reads in the PDF
-        assert "€ 4.218.350,40" in page_texts(out / "2026-GEM-SANIVELD-WMO.pdf")[0]
+        assert "€ 4.218.350,40" in page_texts(out / "2026-GEM-SANIVELD-WMO.nl.pdf")[0]
     else:
-        assert "€4,218,350.40" in page_texts(out / "2026-GEM-SANIVELD-WMO.pdf")[0]
+        assert "€4,218,350.40" in page_texts(out / "2026-GEM-SANIVELD-WMO.en.pdf")[0]
 
 
 def test_the_statements_add_up_to_the_network_totals(
@@ -117,8 +117,8 @@ def test_verify_statement_passes_then_names_the_changed_figure(
 ) -> None:
     out = tmp_path / "statements"
     _statements(saniveld, out, "--funder", "ZONMW", "--as-of", AS_OF)
-    statement = out / "2026-ZONMW.pdf"
-    assert [p.name for p in out.iterdir()] == ["2026-ZONMW.pdf"]
+    statement = out / "2026-ZONMW.nl.pdf"
+    assert [p.name for p in out.iterdir()] == ["2026-ZONMW.nl.pdf"]
     passed = saniveld("verify-statement", str(statement))
     assert passed.exit_code == 0, passed.output
     assert "verified" in passed.output and "figures equal the ledger's" in passed.output
@@ -169,7 +169,7 @@ def test_verify_statement_refuses_another_ledger_and_files_that_are_no_statement
     tmp_path: Path,
 ) -> None:
     _statements(saniveld, tmp_path / "statements", "--funder", "ZV-LINGEZORG", "--as-of", AS_OF)
-    statement = tmp_path / "statements" / "2026-ZV-LINGEZORG.pdf"
+    statement = tmp_path / "statements" / "2026-ZV-LINGEZORG.nl.pdf"
     # Another ledger: the same example, but without the allocation run committed.
     other = f"sqlite:///{tmp_path / 'other.db'}"
     runner = CliRunner()

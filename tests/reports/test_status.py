@@ -13,7 +13,7 @@ from netfund.ledger.figures import FunderFigures
 from netfund.ledger.inputs.network import Funder, Group, Network
 from netfund.reports.status import build_status, due_share
 
-from tests.conftest import EXAMPLE
+from tests.support.statements import run_saniveld_year
 
 NETWORK = Network(
     name="Testnet",
@@ -34,7 +34,7 @@ YEAR_END = datetime.date(2026, 12, 31)
 
 
 def _status(figures: dict[str, FunderFigures], due: datetime.date = YEAR_END):  # type: ignore[no-untyped-def]
-    return build_status(NETWORK, "2026", figures, None, due, None)
+    return build_status(NETWORK, "2026", figures, YEAR_END, due, None)
 
 
 def _kinds(status) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -162,15 +162,7 @@ def test_money_spent_before_it_was_received_is_reported() -> None:
 @pytest.fixture
 def saniveld_year(run_cli):  # type: ignore[no-untyped-def]
     """The example's whole year: money in, the plan committed, the spending imported."""
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", "2026-01-20"),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
-        result = run_cli(*args)
-        assert result.exit_code == 0, result.output
+    run_saniveld_year(run_cli)
     return run_cli
 
 
@@ -183,7 +175,7 @@ def _cents(text: str) -> int:
 def test_status_figures_are_the_ledgers(saniveld_year) -> None:  # type: ignore[no-untyped-def]
     run_cli = saniveld_year
     status = json.loads(run_cli("status", "--json").stdout)
-    assert status["period"] == "2026" and status["as_of"] is None
+    assert status["period"] == "2026" and status["as_of"] == "2026-12-31"
     balances = json.loads(run_cli("balance", "--by", "account,fund,group", "--json").stdout)
 
     def ledger(prefix: str, key: str, value: str) -> int:

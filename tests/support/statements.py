@@ -17,6 +17,8 @@ from netfund.ledger.store.database import connect, reading
 from netfund.ledger.store.registry import read_network
 from pypdf import PdfReader
 
+from tests.conftest import EXAMPLE
+
 AS_OF = "2026-12-31"
 
 
@@ -138,3 +140,17 @@ FUNDERS = [
     "ZV-LINGEZORG",
     "ZONMW",
 ]
+
+
+def run_saniveld_year(run_cli: Any, commit_date: str = "2026-01-20") -> None:
+    """The example's whole year through the CLI: money in, the plan committed on
+    ``commit_date``, the spending imported."""
+    for args in (
+        ("init", str(EXAMPLE / "network.toml")),
+        ("import", str(EXAMPLE / "events.csv")),
+        ("allocate", str(EXAMPLE / "plan.toml")),
+        ("allocate", "--commit", "latest", "--date", commit_date),
+        ("import", str(EXAMPLE / "spending.csv")),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output

@@ -106,7 +106,7 @@ def _backfill(connection: sa.Connection) -> None:
     from netfund.ledger.store.records import append_record, transaction_head
     from netfund.ledger.store.registry import network_from_mirror, read_mirror, record_network
     from netfund.ledger.store.runs import run_content
-    from netfund.ledger.store.schema import allocation_runs_table, closed_periods_table
+    from netfund.ledger.store.schema import allocation_runs_table
 
     head = transaction_head(connection)
     network = network_from_mirror(read_mirror(connection))
@@ -115,8 +115,9 @@ def _backfill(connection: sa.Connection) -> None:
     runs = connection.execute(sa.select(allocation_runs_table).order_by(allocation_runs_table.c.id))
     for row in runs.mappings():
         append_record(connection, "run", run_content(row["id"], row) | NOTE, head)
+    # The table as it was at this revision (0008 made it a log of events).
     closes = connection.execute(
-        sa.select(closed_periods_table).order_by(closed_periods_table.c.period)
+        sa.text("SELECT period, last_txn_id FROM closed_periods ORDER BY period")
     )
     for row in closes.mappings():
         lock = {"period": row["period"], "last_txn_id": row["last_txn_id"]}
