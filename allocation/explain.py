@@ -54,7 +54,7 @@ def explain(problem: AllocationProblem, result: AllocationResult) -> list[str]:
 def _objective_line(
     problem: AllocationProblem, result: AllocationResult, sensitivity: Sensitivity
 ) -> str:
-    score = f"{result.priority_value:.2f}"
+    score = f"{result.priority_value:,.2f}"
     if problem.objective == "priority" or result.fill_ratio_min is None:
         return (
             f"objective priority: the allocation maximises the sum of weight × euros "

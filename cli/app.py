@@ -14,7 +14,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
-from netfund.cli.errors import CommandError
+from netfund.cli.errors import (
+    JSON_REQUESTED,
+    CommandError,
+    UnexpectedError,
+    for_output,
+    json_requested,
+)
 from netfund.ledger import (
     FieldError,
     LedgerError,
@@ -38,9 +44,27 @@ def _version() -> str:
 
 
 class NetfundGroup(click.Group):
-    """Turns netfund's errors into their exit codes and a message, never a traceback."""
+    """Turns netfund's errors into their exit codes and a message, never a traceback; JSON
+    for a ``--json`` command line (`errors.for_output`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[JSON_REQUESTED] = json_requested(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:
+            raise for_output(ctx, error) from error
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_translated(ctx)
+        except BrokenPipeError:
+            # The reader left (`netfund status | head -3`): what it wanted it has; end quietly.
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+        except click.ClickException as error:
+            raise for_output(ctx, error) from error
+
+    def _invoke_translated(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NetfundError as error:
@@ -50,7 +74,7 @@ class NetfundGroup(click.Group):
             where = redact(url) if url else "the database"
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise CommandError(LedgerError(f"database error at {where}: {reason}")) from error
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except Exception as error:
             # A driver error that never passed through SQLAlchemy (PostgreSQL's COPY, the
@@ -60,12 +84,19 @@ class NetfundGroup(click.Group):
                 raise CommandError(translated) from error
             if os.environ.get("NETFUND_DEBUG"):
                 raise
-            click.echo(
-                f"netfund: unexpected error: {type(error).__name__}: {error}\n"
-                "Set NETFUND_DEBUG=1 to see the traceback, and please report it.",
-                err=True,
-            )
-            sys.exit(1)
+            raise UnexpectedError(error) from error
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's last flush at exit does not fail on
+    the closed pipe again (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (CliRunner)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 def _driver_error(ctx: click.Context, error: Exception) -> NetfundError | None:

@@ -17,11 +17,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
-from netfund.ledger import reveal
+from netfund.cli.errors import JSON_WRITTEN
+from netfund.ledger import format_grouped, reveal
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
@@ -160,4 +162,26 @@ def count_lines(path: Path) -> int:
 
 
 def emit_json(value: Any) -> None:
+    """Print the command's one JSON document; an error after it stays on stderr."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[JSON_WRITTEN] = True
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def amount(text: str | None) -> str:
+    """A stored decimal amount (an allocation run's figures are kept as text, ``"888350.40"``)
+    as every command shows money to a person: `format_grouped`, ``888,350.40``; ``-`` for
+    none. JSON keeps the plain text, which programs read."""
+    if text is None:
+        return "-"
+    cents = Decimal(text).scaleb(2)
+    if cents != cents.to_integral_value():
+        raise ValueError(f"amount {text!r} is not in whole cents")
+    return format_grouped(int(cents))
+
+
+def number(text: str | None) -> str:
+    """A decimal that is not money (a run's priority value, weight × euros), grouped the same
+    way as amounts, with the decimals it has: ``7,600,439.95``."""
+    return "-" if text is None else f"{Decimal(text):,}"

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from netfund.cli.app import cli, date_option, engine_of
-from netfund.cli.render import emit_json, show_table
-from netfund.ledger import format_cents
+from netfund.cli.render import amount, emit_json, number, show_table
+from netfund.ledger import format_cents, format_grouped
 from netfund.ledger.exports import AtomicFile
 
 # The allocation modules are imported inside the commands (PuLP is slow to import); the view
@@ -68,7 +68,7 @@ def _print_run(view: RunView, explain: bool) -> None:
         for line in view.diagnosis:
             click.echo(f"  {line}")
         return
-    click.echo(f"priority value {view.priority_value}")
+    click.echo(f"priority value {number(view.priority_value)}")
     click.echo("")
     show_table(
         ["group", "overhead", "min", "max", "allocated", "fill"],
@@ -76,9 +76,9 @@ def _print_run(view: RunView, explain: bool) -> None:
             [
                 g.group,
                 "yes" if g.overhead else "",
-                g.min,
-                g.max,
-                g.allocated,
+                amount(g.min),
+                amount(g.max),
+                amount(g.allocated),
                 _percent(g.fill),
             ]
             for g in view.groups
@@ -91,9 +91,9 @@ def _print_run(view: RunView, explain: bool) -> None:
         [
             [
                 f.funder,
-                f.available,
-                f.allocated,
-                f.left,
+                amount(f.available),
+                amount(f.allocated),
+                amount(f.left),
                 _percent(f.overhead_share),
                 _percent(f.overhead_cap),
             ]
@@ -103,7 +103,8 @@ def _print_run(view: RunView, explain: bool) -> None:
     )
     click.echo("")
     click.echo(
-        f"allocated now {view.allocated}, in the period {view.period_allocated}; "
+        f"allocated now {amount(view.allocated)}, in the period "
+        f"{amount(view.period_allocated)}; "
         f"overhead share {_percent(view.overhead_share)} against a cap of "
         f"{_percent(view.overhead_cap)}"
     )
@@ -211,7 +212,7 @@ def allocate_command(
         click.echo(
             f"run {report.run} committed as transaction {report.transaction} "
             f"({report.external_id}, {report.date.isoformat()}): "
-            f"{format_cents(report.total_cents)} allocated"
+            f"{format_grouped(report.total_cents)} allocated"
         )
         return
     if plan_file is None:
@@ -288,7 +289,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
                 r["period"],
                 r["status"],
                 r["objective"],
-                r["allocated"] or "-",
+                amount(r["allocated"]),
                 r["inputs_sha256"][:12],
                 r["plan"],
             ]
@@ -358,9 +359,9 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
         [
             [
                 r.group,
-                format_cents(r.first_cents),
-                format_cents(r.second_cents),
-                format_cents(r.difference_cents),
+                format_grouped(r.first_cents),
+                format_grouped(r.second_cents),
+                format_grouped(r.difference_cents),
             ]
             for r in rows
         ],
@@ -369,6 +370,6 @@ def compare_command(ctx: click.Context, first: str, second: str, as_json: bool) 
     total_one = sum(r.first_cents for r in rows)
     total_two = sum(r.second_cents for r in rows)
     click.echo(
-        f"total: {format_cents(total_one)} vs {format_cents(total_two)} "
-        f"({format_cents(total_two - total_one)})"
+        f"total: {format_grouped(total_one)} vs {format_grouped(total_two)} "
+        f"({format_grouped(total_two - total_one)})"
     )

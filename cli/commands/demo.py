@@ -129,7 +129,7 @@ def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
     \b
     Examples:
       netfund demo
-      netfund demo /tmp/saniveld --json
+      netfund demo ~/saniveld-demo --json
       netfund --db netfund-demo/netfund.db status
     """
     started = time.perf_counter()
@@ -296,7 +296,7 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
         [
             f"{netfund} --db {folder / 'netfund.db'} status",
             f"open {outputs['statements'][0]}",
-            f"{netfund} --db {folder / 'netfund.db'} balance --by fund",
+            f"{netfund} --db {folder / 'netfund.db'} balance --by account",
         ],
         title="next:",
         style="cyan",

@@ -71,9 +71,12 @@ def _run(ctx: click.Context, request: ExportRequest, as_json: bool) -> None:
         return
     what = EXPORTS[record.kind].unit
     scope = f"period {record.period}" if record.period else "all periods"
+    # The format is named only where the kind has several (journal csv or xlsx): "xaf, xaf"
+    # says nothing twice.
+    kind = record.kind if record.format == record.kind else f"{record.kind}, {record.format}"
     click.echo(
-        f"wrote {record.row_count} {what} to {request.out} ({record.kind}, {record.format}, "
-        f"{scope}; {record.file_bytes} bytes, sha256 {record.file_sha256})"
+        f"wrote {record.row_count:,} {what} to {request.out} ({kind}, {scope}; "
+        f"{record.file_bytes:,} bytes, sha256 {record.file_sha256})"
     )
     click.echo(
         f"ledger fingerprint {record.fingerprint} (transaction {record.last_txn_id}); "

@@ -21,6 +21,7 @@ from netfund.ledger import (
     Problem,
     close_period,
     format_cents,
+    format_grouped,
     import_events,
     import_journal,
     initialize,
@@ -50,7 +51,8 @@ def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -
     Loading the same network again changes nothing; new funders and groups are added.
 
     \b
-    Example:
+    Examples:
+      netfund init examples/saniveld/network.toml
       netfund --db saniveld.db init examples/saniveld/network.toml
     """
     network = load_network(network_file) if network_file is not None else None
@@ -198,8 +200,8 @@ def post_command(
     \b
     Example:
       netfund post FIX-001 --date 2026-03-31 -d "Reclassify bank fee" \\
-        --line "Expenses:WG-WIJK,GEM-SANIVELD,WG-WIJK,12.50" \\
-        --line "Assets:Bank,GEM-SANIVELD,,-12.50"
+        --line "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50" \\
+        --line "Assets:Bank,GEM-SANIVELD-WMO,,-12.50"
     """
     # Text to values here; the ledger checks the lines against the network as it posts them.
     try:
@@ -260,7 +262,7 @@ def balance_command(ctx: click.Context, period: str | None, by_text: str, as_jso
         return
     headers = [*by, "balance"]
     rows = [
-        [*(getattr(line, name) or "" for name in by), format_cents(line.balance_cents)]
+        [*(getattr(line, name) or "" for name in by), format_grouped(line.balance_cents)]
         for line in lines
     ]
     if not rows:
@@ -310,7 +312,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     \b
     Examples:
       netfund verify
-      netfund verify --anchor /mnt/offsite/netfund.db.checkpoints --anchor 2026-GEM.nl.pdf
+      netfund verify --anchor backup/netfund.db.checkpoints --anchor statements/2026-ZONMW.nl.pdf
     """
     anchors: list[Anchor] = []
     unreadable: list[str] = []
@@ -412,7 +414,7 @@ def close_command(
         )
         return
     rows = [
-        [s.fund, s.policy or "-", format_cents(s.unspent_cents), str(s.budget_lines)]
+        [s.fund, s.policy or "-", format_grouped(s.unspent_cents), str(s.budget_lines)]
         for s in report.settlements
     ]
     click.echo(f"period {report.period} closed with {report.transactions} transactions")
@@ -434,7 +436,7 @@ def reopen_command(ctx: click.Context, period: str, reason: str | None, as_json:
 
     \b
     Example:
-      netfund reopen 2026 --reason "late invoice of WG-WIJK"
+      netfund reopen 2026 --reason "late invoice of WG-WIJK-NOORD"
     """
     text = _reason(reason)
     if not text:
@@ -473,7 +475,7 @@ def reverse_command(
 
     \b
     Example:
-      netfund reverse 2026-E-03-WG-WIJK --date 2026-04-02
+      netfund reverse 2026-E-03-WG-WIJK-NOORD --date 2026-04-02
     """
     date = date_option(date_text, "--date")
     if description is not None:

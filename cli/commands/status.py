@@ -51,7 +51,13 @@ def status_command(
 
     status = load_status(engine_of(ctx), period, datetime.date.today(), as_of)
     if status is None:
-        click.echo("no transactions yet: netfund import events.csv")
+        message = "no transactions yet: netfund import events.csv"
+        if as_json:
+            # Still one JSON document for a script, with nothing in it yet.
+            emit_json({"period": None, "funders": [], "groups": [], "warnings": [],
+                       "message": message})  # fmt: skip
+        else:
+            click.echo(message)
         return
     if as_json:
         emit_json(status_json(status))

@@ -97,14 +97,19 @@ def _ledger(db_url: str) -> object:
     return totals
 
 
-def _refused(result: Result, doing: str, seconds: str) -> None:
+def _refused(result: Result, doing: str, seconds: str, *, as_json: bool = False) -> None:
+    """Exit 1 with the reason: on stderr, or with --json as the JSON error on stdout (issue 16)."""
     assert result.exit_code == 1, result.output
-    assert f"the time limit of {seconds} s for the whole allocation ran out {doing}" in (
-        result.stderr
-    )
-    assert "nothing was stored" in result.stderr
-    assert "Traceback" not in result.output and "please report" not in result.stderr
-    assert result.stdout == ""
+    if as_json:
+        error = json.loads(result.stdout)
+        assert (error["status"], error["exit_code"]) == ("error", 1)
+        message, other = error["message"], result.stderr
+    else:
+        message, other = result.stderr, result.stdout
+    assert f"the time limit of {seconds} s for the whole allocation ran out {doing}" in message
+    assert "nothing was stored" in message
+    assert "Traceback" not in result.output and "please report" not in message
+    assert other == ""
 
 
 def test_time_spent_reading_the_plan_counts(saniveld, db_url, fake_clock) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +118,7 @@ def test_time_spent_reading_the_plan_counts(saniveld, db_url, fake_clock) -> Non
     before = _ledger(db_url)
     fake_clock(1.0)
     result = saniveld("allocate", str(PLAN), "--time-limit", "5", "--json")
-    _refused(result, "while reading the plan", "5")
+    _refused(result, "while reading the plan", "5", as_json=True)
     _stored_nothing(saniveld, db_url, before)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +46,8 @@ class Session:
         self.env = {**os.environ, "COLUMNS": "120"}
         self.env.pop("NETFUND_DB", None)
 
-    def json(self, *words: str, command: str | None = None, exit_code: int = 0) -> Any:
-        completed = subprocess.run(
+    def run(self, *words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(NETFUND), "--db", str(self.db), *words, "--json"],
             cwd=self.folder,
             capture_output=True,
@@ -55,6 +56,9 @@ class Session:
             timeout=300,
             check=False,
         )
+
+    def json(self, *words: str, command: str | None = None, exit_code: int = 0) -> Any:
+        completed = self.run(*words)
         assert completed.returncode == exit_code, (words, completed.stdout, completed.stderr)
         try:
             document = json.loads(completed.stdout)
@@ -130,3 +134,93 @@ def test_an_allocation_on_a_fresh_process_prints_no_solver_banner(tmp_path: Path
     assert completed.returncode == 0, completed.stderr
     assert "HiGHS" not in completed.stdout + completed.stderr
     assert "Copyright" not in completed.stdout + completed.stderr
+
+
+def _error(run: Session, *words: str, exit_code: int, command: str | None = None) -> Any:
+    """An error of a --json command line: one JSON object on stdout, nothing on stderr."""
+    completed = run.run(*words)
+    assert completed.returncode == exit_code, (words, completed.stdout, completed.stderr)
+    assert completed.stderr == "", (words, completed.stderr)
+    try:
+        document = json.loads(completed.stdout)
+    except json.JSONDecodeError as error:
+        raise AssertionError(f"{words}: stdout is not JSON: {completed.stdout!r}") from error
+    assert document["status"] == "error" and document["exit_code"] == exit_code, document
+    if "problems" in document:
+        assert document["problems"], document
+        for problem in document["problems"]:
+            assert {"file", "line", "message"} <= problem.keys() and problem["message"], problem
+    else:
+        assert isinstance(document["message"], str) and document["message"], document
+    run.ran.add(command or words[0])
+    return document
+
+
+@pytest.mark.skipif(not NETFUND.exists(), reason="the netfund program is not installed")
+def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
+    """Bad input (exit 2), an infeasible plan (3), a damaged ledger (4): a script that asked for
+    JSON gets JSON, with the exit code the contract gives."""
+    run = Session(tmp_path)
+    missing = str(tmp_path / "missing.toml")
+    # Before the ledger exists: every reading command says to run init first.
+    _error(run, "allocations", "list", exit_code=2, command="allocations list")
+    _error(run, "exports", "list", exit_code=2, command="exports list")
+    document = _error(run, "init", missing, exit_code=2)
+    assert document["problems"][0]["file"] == missing
+    run.json("init", str(EXAMPLE / "network.toml"))
+    # An empty ledger is no error, and still JSON (status printed a sentence).
+    assert run.json("status")["funders"] == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,date,type,funder,group,amount,description,reference\n"
+        "x,2026-02-30,commitment,ZONMW,,10.00,,\n",
+        encoding="utf-8",
+    )
+    document = _error(run, "import", str(bad), exit_code=2)
+    assert document["problems"] == [
+        {"file": str(bad), "line": 2, "message": "date '2026-02-30' does not exist"}
+    ]
+    run.json("import", str(EXAMPLE / "events.csv"))
+    _error(run, "allocate", missing, exit_code=2)
+    _error(run, "allocate", "--commit", "99", exit_code=2)
+    _error(run, "allocations", "show", "99", exit_code=2, command="allocations show")
+    _error(run, "allocations", "compare", "1", "99", exit_code=2, command="allocations compare")
+    for words in (("balance",), ("status",), ("statements", "--out", "s")):
+        document = _error(run, *words, "--period", "2025-Q1", exit_code=2)
+        assert "2025-Q1" in document["message"]
+    document = _error(run, "close", "2025-Q1", exit_code=2)
+    assert "2025-Q1" in document["message"]
+    document = _error(
+        run, "post", "FIX-1", "--date", "2026-03-31", "-d", "x", "--line", "Assets:Bank,ZONMW",
+        exit_code=2,
+    )  # fmt: skip
+    assert document["problems"][0]["file"] == "--line"
+    _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
+    _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
+    _error(run, "statements", "--period", "2026", "--out", "s", "--funder", "NOPE", exit_code=2)
+    _error(run, "verify-statement", str(EXAMPLE / "plan.toml"), exit_code=2)
+    for name in ("journal", "trial-balance", "beancount", "hledger", "xaf"):
+        _error(
+            run, "export", name, "--out", "x", "--period", "twenty", exit_code=2,
+            command=f"export {name}",
+        )  # fmt: skip
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("not the demo's", encoding="utf-8")
+    _error(run, "demo", str(tmp_path / "taken"), exit_code=2)
+    _error(run, "no-such-command", exit_code=2, command="verify")
+    # An infeasible plan is exit 3, and its one JSON document is the stored run.
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[allocation]\nperiod = "2026"\nbasis = "committed"\nobjective = "priority"\n\n'
+        '[[requests]]\ngroup = "STUURGROEP"\nmin = "90000000.00"\nmax = "95000000.00"\n'
+        "weight = 1\n",
+        encoding="utf-8",
+    )
+    assert run.json("allocate", str(plan), exit_code=3)["status"] == "infeasible"
+    # A damaged ledger is exit 4, the message naming what changed.
+    with sqlite3.connect(run.db) as connection:
+        connection.execute("DROP TRIGGER postings_append_only_update")
+        connection.execute("UPDATE postings SET amount_cents = amount_cents + 1 WHERE txn_id = 1")
+    document = _error(run, "verify", exit_code=4)
+    assert "transaction 1" in document["message"]
+    assert run.ran == leaf_commands(cli), "a command without an error case here"

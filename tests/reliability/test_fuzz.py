@@ -19,7 +19,6 @@ import csv
 import datetime
 import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,6 @@ B-CZ,2026-01-05,commitment,ZONMW,,20000.00,Subsidie,B-5
 B-Z,2026-02-01,allocation,ZONMW,PMO,1000.00,Budget,B-4
 B-ZA,2026-02-01,allocation,ZONMW,WG-A,19000.00,Budget,B-6
 """
-SUMMARY = re.compile(r"^\d+ problem\(s\) found; nothing was written\.$")
-MORE = re.compile(r"^\.\.\. and \d+ more problems$")
 FUZZ = settings(
     deadline=None,
     database=None,
@@ -155,11 +152,13 @@ def check_import(url: str, path: Path, journal: bool) -> None:
         assert verified.exit_code == 0, verified.output
         return
     assert after == before, f"exit 2 but {after - before} transactions were written"
-    lines = result.stderr.splitlines()
-    assert lines and SUMMARY.match(lines[-1]), shown
-    problem = re.compile(rf"^{re.escape(str(path))}(:\d+)?: \S")
-    for line in lines[:-1]:
-        assert problem.match(line) or MORE.match(line), f"not a problem line: {line!r}\n{shown}"
+    # With --json the problems are one JSON object on stdout (issue 16), each naming the file.
+    error = json.loads(result.stdout)
+    assert (error["status"], error["exit_code"]) == ("error", 2), shown
+    assert error["problems"] and result.stderr == "", shown
+    for problem in error["problems"]:
+        assert problem["file"] == str(path) and problem["message"].strip(), shown
+        assert problem["line"] is None or problem["line"] >= 1, shown
 
 
 def _csv_line(fields: list[str]) -> str:

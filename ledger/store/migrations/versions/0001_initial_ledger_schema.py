@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-23
 
 Besides the tables, this migration installs the triggers that make the ledger append-only
-(DESIGN.md invariant 2) and refuse transactions in closed periods (invariant 6) in the database
+(docs/CONTRACT.md invariant 2) and refuse transactions in closed periods (invariant 6) in the database
 itself, so that not even a raw SQL statement can bypass them.
 """
 from typing import Sequence, Union

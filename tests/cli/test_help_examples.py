@@ -1,0 +1,127 @@
+"""Every command's help example runs, as written, against the example network (issue 16).
+
+A user copies an example from ``--help``: ids, codes and files must be the example network's
+(examples/saniveld), not made-up ones. The examples run in a shell, in a folder laid out like
+the repository (``examples/saniveld`` there), in the order an administrator works; the files a
+user brings themselves (a journal of corrections, a signing key, a copy of the checkpoint file)
+are made beside them first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from netfund.cli.main import cli
+
+from tests.conftest import EXAMPLE
+from tests.support.shell import shell
+from tests.support.statements import write_pkcs12
+
+BIN = Path(sys.executable).parent
+
+#: The commands with examples in the order they run; a setup step (the test's, not an
+#: example) is a tuple of the shell line to run first.
+ORDER = [
+    "demo",
+    "init",
+    "import",
+    "allocate",
+    "allocations",
+    "allocations list",
+    "allocations show",
+    "allocations compare",
+    ("netfund import examples/saniveld/spending.csv",),
+    "post",
+    "reverse",
+    "balance",
+    "status",
+    "statements",
+    "verify-statement",
+    ("mkdir -p backup && cp netfund.db.checkpoints backup/",),
+    "verify",
+    "export",
+    "export journal",
+    "export trial-balance",
+    "export beancount",
+    "export hledger",
+    "export xaf",
+    "exports",
+    "exports list",
+    "close",
+    # Before the year has ended the close example is refused; close it early to reopen it.
+    ('netfund close 2026 --force --reason "closed early for the reopen example" || true',),
+    "reopen",
+]
+
+CORRECTIONS = (
+    "txn_id,date,description,account,fund,group,amount\n"
+    "COR-1,2026-02-28,Bank fee booked to the wrong fund,Assets:Bank,ZONMW,,-1.00\n"
+    "COR-1,2026-02-28,Bank fee booked to the wrong fund,Expenses:RG-DATA,ZONMW,RG-DATA,1.00\n"
+)
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        found[" ".join((*prefix, name))] = command
+        if isinstance(command, click.Group):
+            found |= _commands(command, (*prefix, name))
+    return found
+
+
+def examples(command: click.Command) -> list[str]:
+    """The command lines under "Example(s):" in the help text, continuation lines joined."""
+    lines = (command.help or "").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("Example"))
+    found: list[str] = []
+    joining = False
+    for line in lines[start + 1 :]:
+        text = line.strip()
+        if not text:
+            break
+        if joining:
+            found[-1] = found[-1][:-1].rstrip() + " " + text
+        else:
+            found.append(text)
+        joining = text.endswith("\\")
+    return found
+
+
+def test_every_command_with_examples_is_run() -> None:
+    commands = _commands(cli)
+    assert {step for step in ORDER if isinstance(step, str)} == set(commands)
+    assert all(examples(command) for command in commands.values())
+
+
+@pytest.mark.skipif(not (BIN / "netfund").exists(), reason="the netfund program is not installed")
+def test_every_help_example_runs_on_the_example_network(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "saniveld")
+    (tmp_path / "corrections.csv").write_text(CORRECTIONS, encoding="utf-8")
+    key, _ = write_pkcs12(tmp_path, "...")
+    key.rename(tmp_path / "fondsbeheer.p12")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+    env |= {"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "HOME": str(tmp_path)}
+    commands = _commands(cli)
+    ran = []
+    for step in ORDER:
+        lines = list(step) if isinstance(step, tuple) else examples(commands[step])
+        for line in lines:
+            if not shutil.which(line.split("&& ")[-1].split()[0], path=env["PATH"]):
+                line = line.split(" && ")[0]  # an outside tool (hledger) is not installed
+            completed = shell(line, tmp_path, env)
+            ran.append(line)
+            if step == "close" and datetime.date.today() <= datetime.date(2026, 12, 31):
+                # Until the year has ended, closing it is refused, with the reason.
+                assert completed.returncode == 2, (line, completed.stdout, completed.stderr)
+                assert "2026" in completed.stderr and "Traceback" not in completed.stderr
+                continue
+            assert completed.returncode == 0, (line, completed.stdout, completed.stderr)
+            assert "Traceback" not in completed.stderr
+    assert len(ran) >= 30
