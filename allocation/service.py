@@ -367,7 +367,7 @@ def _commit(
     if earlier is not None:
         raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")
     plan = _plan_from_document(stored.document)
-    problem = build_problem(connection, read_network(connection), plan)
+    problem = build_problem(connection, unit.network, plan)
     inputs_now = _inputs(plan, problem, stored.document["solver"])
     if canonical_sha256(inputs_now) != stored.inputs_sha256:
         raise LedgerError(

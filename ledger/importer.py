@@ -26,7 +26,6 @@ from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
 from netfund.ledger.store.post import PostReport, UnitOfWork, post_drafts
-from netfund.ledger.store.registry import read_network
 from sqlalchemy import Engine
 
 #: Events handled per round of id look-ups (each round waits for the background writer).
@@ -88,7 +87,7 @@ def import_events(
     reader = CsvReader(path, EVENT_COLUMNS, dialect)
 
     def compose(unit: UnitOfWork) -> None:
-        network = read_network(unit.connection)
+        network = unit.network
         state = AttributionState(unit.connection)
         read = 0
         for chunk in _chunks(read_events(reader, network), CHUNK_EVENTS):
@@ -120,7 +119,7 @@ def import_journal(engine: Engine, path: Path, *, dialect: Dialect = STANDARD) -
     reader = journal_reader(path, dialect)
 
     def compose(unit: UnitOfWork) -> int:
-        drafts = read_journal(reader, read_network(unit.connection))
+        drafts = read_journal(reader, unit.network)
         _append_new(unit, drafts)
         unit.problems.extend(reader.problems)
         return len(drafts)
@@ -186,7 +185,7 @@ def post_journal(
     )
 
     def compose(unit: UnitOfWork) -> None:
-        problems = check_lines(read_network(unit.connection), lines, lines_source)
+        problems = check_lines(unit.network, lines, lines_source)
         if problems:
             raise InputError(problems)
         _append_new(unit, [(1, draft)])

@@ -45,7 +45,6 @@ from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX, parse_period
 from netfund.ledger.model.money import format_cents
 from netfund.ledger.store.post import UnitOfWork, post_drafts, standing
-from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.schema import (
     closed_periods_table,
     postings_table,
@@ -215,7 +214,7 @@ def _close(
     ).scalar_one()
     # Ids are unique: a close after a reopen numbers its entries by its round.
     round_ = f":{closes_before + 1}" if closes_before else ""
-    network = read_network(connection)
+    network = unit.network
     p, t = postings_table.c, transactions_table.c
     cash: dict[str, int] = defaultdict(int)
     for fund, _account, total in connection.execute(

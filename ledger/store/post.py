@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.database import require_schema, writing
@@ -134,6 +135,11 @@ class UnitOfWork:
         #: The input line that changed a (fund, period)'s budget last, and a period's, to
         #: name the line when the budget rules refuse the write.
         self._budget_lines: dict[tuple[str | None, str], int] = {}
+
+    @property
+    def network(self) -> Network:
+        """The network as stored, read (and its records chain re-hashed) once per write."""
+        return self._network
 
     @property
     def closed_periods(self) -> frozenset[str]:
