@@ -14,9 +14,10 @@ such a manager watches; each says what is wrong in euros and what the usual reme
   has spent more of one funder's money than that funder allocated to it.
 - **receipts lag**: a funder has paid less than is due (receipts dated after the period that
   pay its commitments count: `settle_across_periods` matches each receipt to the oldest
-  open commitment). Funders pay in quarterly advances,
-  so a quarter's share of the commitment (a quarter of it) is due once half that quarter has
-  passed (15 February, 15 May, 15 August, 15 November); after the period, all of it.
+  open commitment). What is due is the ledger's `due_by` over the funder's payment schedule
+  (network.toml; without one, quarterly advances: a quarter from 15 February, 15 May,
+  15 August and 15 November); after the period, all of it. The warning names the instalments
+  that have fallen due.
 - **spent beyond received**: a funder's money has been spent beyond what it has paid; the
   network pre-finances the difference. Receipts that paid another period's commitments and
   refunds that paid what an earlier close owed (the refund after a `return` close) are that
@@ -34,12 +35,14 @@ from decimal import Decimal
 
 from netfund.ledger import (
     ChainPosition,
+    Due,
     FunderFigures,
     Network,
     Settling,
     cap_excess,
     cents_over_cap,
     chain_position_as_of,
+    due_by,
     format_grouped,
     over_cap,
     parse_period,
@@ -57,14 +60,12 @@ from netfund.reports.statement.data import (
     default_as_of,
     group_lines,
     is_interim,
+    received_for_period,
 )
 from sqlalchemy import Connection, Engine
 
 #: The share of a cap from which the overhead is reported as approaching it.
 NEAR_CAP = Decimal("0.9")
-
-#: The day, within each quarter, from which that quarter's advance is due (month, day).
-QUARTER_DUE = ((2, 15), (5, 15), (8, 15), (11, 15))
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class FunderLine:
         money: its figures, exactly as its statement's summary shows them.
         cap: its own overhead cap, or None (for ``total``: the network cap).
         settled: its receipts and refunds matched across periods, or None.
+        due: what its payment schedule asks of its commitment by the status's due date
+            (None for ``total``).
     """
 
     code: str
@@ -84,14 +87,20 @@ class FunderLine:
     money: Summary
     cap: Decimal | None
     settled: Settling | None = None
+    due: Due | None = None
 
     @property
     def received_for_period_cents(self) -> int:
         """What the funder has paid of this period's commitments, wherever the receipt was
         dated (a late receipt counts, one paying an earlier period does not)."""
-        if self.settled is None:
-            return self.money.received_cents
-        return self.money.committed_cents - self.settled.outstanding_cents
+        return received_for_period(self.money, self.settled)
+
+    @property
+    def overdue_cents(self) -> int:
+        """What has fallen due under the schedule and is not paid yet (0 if none)."""
+        if self.due is None:
+            return 0
+        return max(self.due.due_cents - self.received_for_period_cents, 0)
 
     @property
     def unspent_for_period_cents(self) -> int:
@@ -170,15 +179,6 @@ def percent(value: Decimal | None) -> str:
     return f"{(value * 100).quantize(Decimal('0.01'))}"
 
 
-def due_share(period: str, on: datetime.date) -> Decimal:
-    """How much of a commitment is due by ``on``: a quarter per quarter past its due day."""
-    year = int(period)
-    if on > datetime.date(year, 12, 31):
-        return Decimal(1)
-    quarters = sum(1 for month, day in QUARTER_DUE if datetime.date(year, month, day) <= on)
-    return Decimal(quarters) / 4
-
-
 def load_status(
     engine: Engine, period: str | None, today: datetime.date, as_of: datetime.date | None = None
 ) -> Status | None:
@@ -225,16 +225,12 @@ def build_status(
     periods, if given); pure, so it is tested without a database."""
     overhead = frozenset(group.code for group in network.groups if group.overhead)
     settled = settled or {}
-    funders = tuple(
-        FunderLine(
-            f.code,
-            f.name,
-            Summary.of(figures.get(f.code), overhead),
-            f.overhead_cap,
-            settled.get(f.code),
-        )
-        for f in network.funders
-    )
+    lines = []
+    for f in network.funders:
+        money = Summary.of(figures.get(f.code), overhead)
+        due = due_by(f.schedule, period, money.committed_cents, due_date)
+        lines.append(FunderLine(f.code, f.name, money, f.overhead_cap, settled.get(f.code), due))
+    funders = tuple(lines)
     money = Summary()
     for line in funders:
         money = money.plus(line.money)
@@ -243,7 +239,7 @@ def build_status(
     warnings = [
         *_overhead_warnings(funders, total, network.overhead_cap),
         *_overspent_warnings(groups, figures),
-        *_receipt_warnings(funders, period, due_date),
+        *_receipt_warnings(funders, due_date),
         *_prefinanced_warnings(funders),
     ]
     return Status(
@@ -374,27 +370,34 @@ def _overspent_warnings(
     return found
 
 
-def _receipt_warnings(
-    funders: tuple[FunderLine, ...], period: str, due_date: datetime.date
-) -> list[Warning]:
-    fraction = due_share(period, due_date)
+def _receipt_warnings(funders: tuple[FunderLine, ...], due_date: datetime.date) -> list[Warning]:
     found = []
     for line in funders:
-        due = int(fraction * line.money.committed_cents)
-        paid = line.received_for_period_cents
-        if paid < due:
-            found.append(
-                Warning(
-                    "receipts_lag",
-                    line.code,
-                    f"{line.code} has paid EUR {format_grouped(paid)} of EUR "
-                    f"{format_grouped(due)} due by {due_date.isoformat()} (committed EUR "
-                    f"{format_grouped(line.money.committed_cents)}): EUR "
-                    f"{format_grouped(due - paid)} outstanding; "
-                    "send a reminder",
-                )
+        if line.due is None or not line.overdue_cents:
+            continue
+        found.append(
+            Warning(
+                "receipts_lag",
+                line.code,
+                f"{line.code} has paid EUR {format_grouped(line.received_for_period_cents)} of "
+                f"EUR {format_grouped(line.due.due_cents)} due by {due_date.isoformat()} "
+                f"({instalments_text(line.due)}; committed EUR "
+                f"{format_grouped(line.money.committed_cents)}): EUR "
+                f"{format_grouped(line.overdue_cents)} outstanding; send a reminder",
             )
+        )
     return found
+
+
+def instalments_text(due: Due) -> str:
+    """The instalments fallen due, for a warning: ``instalments 2026-01-15, 2026-07-15`` (and
+    ``the rest after 2026`` once the period is over and amounts left part of it)."""
+    dates = [row.date.isoformat() for row in due.fallen_due if row.instalment is not None]
+    rest = any(row.instalment is None for row in due.fallen_due)
+    parts = [f"instalment{'s' if len(dates) > 1 else ''} {', '.join(dates)}"] if dates else []
+    if rest:
+        parts.append(f"the rest after {due.period}")
+    return " and ".join(parts)
 
 
 def _prefinanced_warnings(funders: tuple[FunderLine, ...]) -> list[Warning]:

@@ -36,8 +36,9 @@ def status_command(
 
     Per funder: committed, received, allocated, spent, unspent and the overhead share of its
     allocation. Per group: allocated, spent and % used. Warnings: overhead near or above a
-    cap, overspent groups, receipts lagging what is due (quarterly advances, due from the
-    middle of each quarter), and money spent before it was received; a receipt or refund
+    cap, overspent groups, receipts lagging what is due (each funder's payment schedule in
+    network.toml; default quarterly advances, due from the middle of each quarter), and money
+    spent before it was received; a receipt or refund
     dated after the period counts for the period it settles. The figures are those of the
     statements: with the same --as-of (both default to the period's last day) the two agree.
 
@@ -172,7 +173,7 @@ def status_json(status: Status) -> dict[str, Any]:
             ),
             "overhead_percent": _percent_or_none(line.overhead_share),
             "overhead_cap_percent": _percent_or_none(line.cap),
-        }
+        } | _due_json(line)
 
     fingerprint = status.fingerprint
     return {
@@ -199,6 +200,27 @@ def status_json(status: Status) -> dict[str, Any]:
         ],
         "warnings": [
             {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
+        ],
+    }
+
+
+def _due_json(line: FunderLine) -> dict[str, Any]:
+    """A funder's payment schedule against its commitment: each instalment, what of it has
+    fallen due by the due date, what was received for the period and what is overdue."""
+    if line.due is None:
+        return {}
+    return {
+        "received_for_period": format_cents(line.received_for_period_cents),
+        "due": format_cents(line.due.due_cents),
+        "overdue": format_cents(line.overdue_cents),
+        "instalments": [
+            {
+                "date": row.date.isoformat(),
+                "amount": format_cents(row.cents),
+                "fallen_due": row.date <= line.due.on,
+                "rest_of_commitment": row.instalment is None,
+            }
+            for row in line.due.rows
         ],
     }
 

@@ -534,7 +534,10 @@ def write(rows: list[dict[str, str]]) -> None:
 # ------------------------------------------------------------------------------------------
 
 NETWORK_KEYS = {"name", "currency", "language", "population", "overhead_cap"}
-FUNDER_KEYS = {"code", "name", "kind", "framework", "overhead_cap", "eligible_groups", "unspent"}
+FUNDER_KEYS = {
+    *("code", "name", "kind", "framework", "overhead_cap", "eligible_groups", "unspent"),
+    "schedule",
+}
 GROUP_KEYS = {"code", "name", "overhead", "parent"}
 CODE = re.compile(r"[A-Za-z0-9-]+")
 
@@ -571,6 +574,7 @@ def check_network(network: dict) -> None:
         if not set(funder) <= FUNDER_KEYS or not FUNDER_KEYS - {
             "overhead_cap",
             "eligible_groups",
+            "schedule",
         } <= set(funder):
             fail(f"funder {funder.get('code')} has keys {sorted(funder)}")
         if not CODE.fullmatch(funder["code"]):

@@ -7,6 +7,7 @@ with its line (or key path), because an administrator edits this file by hand.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -18,6 +19,8 @@ from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_text
 from netfund.ledger.model.limits import CODE_LENGTH_MAX, LABEL_LENGTH_MAX, NAME_LENGTH_MAX
+from netfund.ledger.model.money import AmountError, parse_cents
+from netfund.ledger.model.schedule import QUARTERLY, Instalment, schedule_problems
 
 #: The fund code of the network's own money; no funder may take it.
 NETWORK_FUND = "NET"
@@ -45,7 +48,11 @@ _FUNDER_KEYS = {
     "overhead_cap",
     "eligible_groups",
     "unspent",
+    "schedule",
 }
+_INSTALMENT_KEYS = {"due", "share", "amount"}
+#: An instalment's due day within the period, as month-day: "07-15".
+_DUE = re.compile(r"([0-9]{2})-([0-9]{2})")
 _GROUP_KEYS = {"code", "name", "overhead", "parent"}
 
 
@@ -61,6 +68,8 @@ class Funder:
         overhead_cap: stricter cap on the overhead share of this funder's money, or None.
         eligible_groups: the groups this funder's money may go to; None means every group.
         unspent: what closing a period does with unspent money: `return` or `carry_over`.
+        schedule: when its commitment falls due, instalment by instalment (`schedule.py`);
+            `QUARTERLY` unless network.toml gives one.
     """
 
     code: str
@@ -70,6 +79,7 @@ class Funder:
     overhead_cap: Decimal | None
     eligible_groups: frozenset[str] | None
     unspent: str
+    schedule: tuple[Instalment, ...] = QUARTERLY
 
     def may_fund(self, group_code: str) -> bool:
         """Whether this funder's earmark allows money to go to ``group_code``."""
@@ -153,9 +163,59 @@ class _Checker:
         return TomlLines(self.text)
 
     def problem(self, path: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(
-            Problem(self.source, self.lines.line(path), message, key=key_path(path))
-        )
+        line = self.lines.line(path)
+        if line is None:
+            line = self.inline_line(path)
+        self.problems.append(Problem(self.source, line, message, key=key_path(path)))
+
+    def inline_line(self, path: tuple[str | int, ...]) -> int | None:
+        """The line of an item of an inline array of tables, ``key = [ {...}, {...} ]`` (a
+        schedule's instalments), which `TomlLines` does not index: from the ``key =`` line,
+        the line of the item's opening brace. None if the path is not of that shape."""
+        for cut in range(len(path) - 1, 0, -1):
+            key, index = path[cut - 1], path[cut]
+            if isinstance(key, str) and isinstance(index, int):
+                break
+        else:
+            return None
+        start = self.lines.line(path[:cut])
+        lines = self.text.splitlines()
+        if start is None or not re.match(rf"\s*{re.escape(key)}\s*=", lines[start - 1]):
+            return None
+        brackets = braces = 0
+        items = -1
+        quote: str | None = None
+        for number in range(start, len(lines) + 1):
+            line = lines[number - 1]
+            column = line.index("=") + 1 if number == start else 0
+            escaped = False
+            for char in line[column:]:
+                if quote is not None:
+                    if escaped:
+                        escaped = False
+                    elif char == "\\" and quote == '"':
+                        escaped = True
+                    elif char == quote:
+                        quote = None
+                elif char in "\"'":
+                    quote = char
+                elif char == "#":
+                    break
+                elif char == "[":
+                    brackets += 1
+                elif char == "]":
+                    brackets -= 1
+                    if brackets <= 0:
+                        return None
+                elif char == "{":
+                    if brackets == 1 and braces == 0:
+                        items += 1
+                        if items == index:
+                            return number
+                    braces += 1
+                elif char == "}":
+                    braces -= 1
+        return None
 
     def unknown_keys(self, table: dict[str, Any], allowed: set[str], path: tuple) -> None:
         for key in table:
@@ -366,6 +426,7 @@ def _parse_funders(check: _Checker, value: Any, group_codes: set[str]) -> list[F
                 (*path, "unspent"), f"unspent must be 'return' or 'carry_over', not {unspent!r}"
             )
         eligible = _parse_earmark(check, table.get("eligible_groups"), path, group_codes)
+        schedule = _parse_schedule(check, table, path)
         if code is None or name is None or framework is None:
             continue
         if code == NETWORK_FUND:
@@ -388,6 +449,7 @@ def _parse_funders(check: _Checker, value: Any, group_codes: set[str]) -> list[F
                 overhead_cap=cap,
                 eligible_groups=eligible,
                 unspent=str(unspent),
+                schedule=schedule,
             )
         )
     return funders
@@ -409,3 +471,81 @@ def _parse_earmark(
         if code not in group_codes:
             check.problem(key, f"eligible group {code!r} is not a group of the network")
     return frozenset(value)
+
+
+def _parse_schedule(check: _Checker, table: dict[str, Any], path: tuple) -> tuple[Instalment, ...]:
+    """The funder's ``schedule``, or `QUARTERLY` when it has none (or a bad one: the problems
+    are reported, and nothing is stored while there are any)."""
+    if "schedule" not in table:
+        return QUARTERLY
+    key = (*path, "schedule")
+    value = table["schedule"]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        check.problem(
+            key, 'schedule must be a list of instalments like { due = "07-15", share = 0.5 }'
+        )
+        return QUARTERLY
+    instalments: list[Instalment] = []
+    for index, item in enumerate(value):
+        instalment = _parse_instalment(check, item, (*key, index))
+        if instalment is not None:
+            instalments.append(instalment)
+    if len(instalments) < len(value):
+        return QUARTERLY
+    schedule = tuple(instalments)
+    for index, message in schedule_problems(schedule):
+        check.problem(key if index is None else (*key, index, "due"), message)
+    return schedule
+
+
+def _parse_instalment(check: _Checker, item: dict[str, Any], path: tuple) -> Instalment | None:
+    """One ``{ due = "MM-DD", share = S }`` or ``{ due = "MM-DD", amount = "1234.56" }``."""
+    problems = len(check.problems)
+    check.unknown_keys(item, _INSTALMENT_KEYS, path)
+    due = item.get("due")
+    month = day = 0
+    if due is None:
+        check.problem(path, "an instalment needs 'due', a month-day like \"07-15\"")
+    elif not isinstance(due, str) or not (match := _DUE.fullmatch(due)):
+        check.problem((*path, "due"), f'due must be a month-day like "07-15" (MM-DD), not {due!r}')
+    else:
+        month, day = int(match.group(1)), int(match.group(2))
+        if (month, day) == (2, 29):
+            check.problem(
+                (*path, "due"),
+                "due 02-29 is refused: not every year has 29 February (use 02-28 or 03-01)",
+            )
+        elif not 1 <= month <= 12 or not 1 <= day <= monthrange(2001, month)[1]:
+            check.problem((*path, "due"), f"due {due!r} is not a day of the year (MM-DD)")
+    share: Decimal | None = None
+    amount_cents: int | None = None
+    if "share" in item and "amount" in item:
+        check.problem(path, "an instalment has either a share or an amount, not both")
+    elif "share" in item:
+        share = check.cap_value(item, "share", path)
+        if share is not None and share == 0:
+            check.problem((*path, "share"), "'share' must be more than 0")
+    elif "amount" in item:
+        amount_cents = _amount(check, item["amount"], (*path, "amount"))
+    else:
+        check.problem(path, 'an instalment needs a share (0.5) or an amount ("250000.00")')
+    if len(check.problems) > problems:
+        return None
+    return Instalment(month, day, share=share, amount_cents=amount_cents)
+
+
+def _amount(check: _Checker, value: Any, path: tuple) -> int | None:
+    """An instalment's amount in cents: text like "1234.56" or a whole number of euros. A
+    TOML float is refused: 0.1 is not exact, and money is never guessed."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        exact = 'write it as text, like amount = "250000.00", or as whole euros'
+        check.problem(path, f"amount must be exact: {exact}, not {value!r}")
+        return None
+    if isinstance(value, str) and "," in value:
+        check.problem(path, f'amount {value!r}: write euros with a decimal point, like "1234.56"')
+        return None
+    try:
+        return parse_cents(str(value))
+    except AmountError as error:
+        check.problem(path, str(error))
+        return None

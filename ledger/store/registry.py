@@ -22,6 +22,7 @@ from typing import Any
 
 from netfund.ledger.inputs.network import Funder, Group, Network
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.model.schedule import QUARTERLY, Instalment
 from netfund.ledger.store.records import (
     Record,
     append_record,
@@ -72,7 +73,12 @@ def newest_network(records: Sequence[Record]) -> Record | None:
 
 
 def network_document(network: Network) -> dict[str, Any]:
-    """The whole network as JSON values: caps as exact decimal text, earmarks sorted."""
+    """The whole network as JSON values: caps as exact decimal text, earmarks sorted.
+
+    A funder's ``schedule`` is there only when it is not the quarterly default: the records
+    stored before schedules existed have no such key and their hashes cover their exact
+    content, so an unchanged network must give the very same document.
+    """
     return {
         "name": network.name,
         "currency": network.currency,
@@ -89,6 +95,7 @@ def network_document(network: Network) -> dict[str, Any]:
                 "eligible_groups": None if f.eligible_groups is None else sorted(f.eligible_groups),
                 "unspent": f.unspent,
             }
+            | _schedule_document(f.schedule)
             for f in network.funders
         ],
         "groups": [
@@ -117,6 +124,7 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
                 if f["eligible_groups"] is None
                 else frozenset(f["eligible_groups"]),
                 unspent=f["unspent"],
+                schedule=_schedule_from_document(f.get("schedule")),
             )
             for f in document["funders"]
         ),
@@ -124,6 +132,37 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
             Group(code=g["code"], name=g["name"], overhead=g["overhead"], parent=g["parent"])
             for g in document["groups"]
         ),
+    )
+
+
+def _schedule_document(schedule: tuple[Instalment, ...]) -> dict[str, Any]:
+    """``{"schedule": [...]}`` for a schedule of its own (shares as exact decimal text,
+    amounts in cents), ``{}`` for the quarterly default."""
+    if schedule == QUARTERLY:
+        return {}
+    return {
+        "schedule": [
+            {"due": each.due, "share": str(each.share)}
+            if each.share is not None
+            else {"due": each.due, "amount_cents": each.amount_cents}
+            for each in schedule
+        ]
+    }
+
+
+def _schedule_from_document(items: Sequence[Mapping[str, Any]] | None) -> tuple[Instalment, ...]:
+    """The schedule `_schedule_document` wrote; no key (every record from before schedules,
+    and a funder paying quarterly) is the quarterly default."""
+    if items is None:
+        return QUARTERLY
+    return tuple(
+        Instalment(
+            int(item["due"][:2]),
+            int(item["due"][3:]),
+            share=Decimal(item["share"]) if "share" in item else None,
+            amount_cents=item.get("amount_cents"),
+        )
+        for item in items
     )
 
 

@@ -139,8 +139,9 @@ def check_statement(engine: Engine, path: Path) -> StatementCheck:
     else:
         data = statement_data(inputs, funder, inputs.network.language, "")
         computed = statement_figures(data)
-        if "coverage" not in document["figures"]:
-            computed.pop("coverage")  # written before statements stated their coverage
+        for newer in ("coverage", "schedule"):  # figures statements did not always state
+            if newer not in document["figures"]:
+                computed.pop(newer)
     found = [
         FigureDifference(figure, statement, ledger)
         for figure, statement, ledger in differences(document["figures"], computed)

@@ -1,34 +1,38 @@
 """What one funder's statement says, as frozen data: built from ledger figures, then rendered.
 
 The ledger is read once per period (`read_period_inputs`: every fund's figures, the receipts
-and refunds, the fingerprint); each statement is then a pure function of that
-(`statement_data`), so statements for many funders can be rendered in other processes
-without touching the database, and `verify-statement` recomputes exactly the same data to
-compare. The definitions of the figures are in `netfund.ledger.figures`.
+and refunds, how they settle across periods, the fingerprint); each statement is then a pure
+function of that (`statement_data`), so statements for many funders can be rendered in other
+processes without touching the database, and `verify-statement` recomputes exactly the same
+data to compare. The definitions of the figures are in `netfund.ledger.figures`.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from netfund.ledger import (
     NO_GROUP,
     ChainPosition,
     Coverage,
+    Due,
     Funder,
     FunderFigures,
     LedgerError,
     MoneyMovement,
     Network,
+    Settling,
     chain_position_as_of,
     coverage_of,
+    due_by,
     money_movements,
     over_cap,
     period_figures,
     read_network,
+    settle_across_periods,
 )
 from netfund.reports.formatting import share_of
 from sqlalchemy import Connection
@@ -183,6 +187,9 @@ class StatementData:
         network: the network's totals (the sum over every funder).
         funders: every funder's commitment, in the network's order.
         netfund_version: the version that made the statement.
+        due: the funder's payment schedule against its commitment, by the as-of date.
+        received_for_period_cents: what the funder paid of this period's commitment by the
+            as-of date (`received_for_period`: receipts matched to the commitments they pay).
     """
 
     network_name: str
@@ -202,6 +209,13 @@ class StatementData:
     network: Summary
     funders: tuple[FunderTotal, ...]
     netfund_version: str
+    due: Due
+    received_for_period_cents: int
+
+    @property
+    def overdue_cents(self) -> int:
+        """What has fallen due by the as-of date and was not received for the period."""
+        return max(self.due.due_cents - self.received_for_period_cents, 0)
 
     @property
     def interim(self) -> bool:
@@ -231,6 +245,8 @@ class PeriodInputs:
         movements: per fund, its receipts and refunds.
         fingerprint: the newest transaction dated on or before ``as_of``.
         coverage: the period's transactions dated on or before ``as_of``.
+        settled: per fund, its receipts and refunds dated on or before ``as_of`` matched to
+            the periods they pay (`settle_across_periods`).
     """
 
     network: Network
@@ -240,6 +256,16 @@ class PeriodInputs:
     movements: dict[str, tuple[MoneyMovement, ...]]
     fingerprint: ChainPosition | None
     coverage: Coverage
+    settled: dict[str, Settling] = field(default_factory=dict)
+
+
+def received_for_period(summary: Summary, settled: Settling | None) -> int:
+    """What a funder has paid of the period's commitments, wherever the receipt was dated: a
+    late receipt counts, one paying an earlier period does not (without a matching, the
+    receipts dated in the period). Statements and `netfund status` both ask this."""
+    if settled is None:
+        return summary.received_cents
+    return summary.committed_cents - settled.outstanding_cents
 
 
 def default_as_of(period: str) -> datetime.date:
@@ -267,6 +293,9 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
         movements=money_movements(connection, period, as_of),
         fingerprint=chain_position_as_of(connection, as_of),
         coverage=coverage_of(connection, period, as_of),
+        # By the as-of date, so that the statement's schedule figures stay what they were
+        # when later-dated receipts arrive (verify-statement compares them).
+        settled=settle_across_periods(connection, period, as_of),
     )
 
 
@@ -345,6 +374,8 @@ def statement_data(
             for f in network.funders
         ),
         netfund_version=netfund_version,
+        due=due_by(funder.schedule, inputs.period, summary.committed_cents, inputs.as_of),
+        received_for_period_cents=received_for_period(summary, inputs.settled.get(funder.code)),
     )
 
 

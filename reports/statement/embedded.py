@@ -11,8 +11,10 @@ update (pyHanko writes its own /Info in the update), so it is the less reliable 
 The JSON holds the period, funder, as-of date, fingerprint and whether it is interim, and
 under ``figures`` the transactions it covers (count, first and last chain position) and every
 amount in cents: the summary, each group, each receipt and refund, the network's totals, the
-funding per funder and the overhead checks. `verify-statement` rebuilds ``figures`` from the
-ledger and compares them key by key (`differences`).
+funding per funder, the overhead checks and the funder's payment schedule (each instalment's
+date and cents; what fell due, was received for the period and is overdue by the as-of date).
+`verify-statement` rebuilds ``figures`` from the ledger and compares them key by key
+(`differences`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ STATEMENT_BYTES_MAX = 100 * 1024 * 1024
 #: Nesting depth of a PDF name tree that is still walked.
 NAME_TREE_DEPTH_MAX = 8
 #: Fields that identify an item of a list in the figures, so differences name it.
-_ITEM_KEYS = ("group", "funder", "transaction", "key")
+_ITEM_KEYS = ("group", "funder", "transaction", "key", "date")
 
 
 def statement_document(data: StatementData) -> dict[str, Any]:
@@ -94,6 +96,15 @@ def statement_figures(data: StatementData) -> dict[str, Any]:
             }
             for check in data.overhead
         ],
+        "schedule": {
+            "instalments": [
+                {"date": row.date.isoformat(), "cents": row.cents, "rest": row.instalment is None}
+                for row in data.due.rows
+            ],
+            "due_cents": data.due.due_cents,
+            "received_for_period_cents": data.received_for_period_cents,
+            "overdue_cents": data.overdue_cents,
+        },
     }
 
 

@@ -2,7 +2,8 @@
 
 Order of the statement: header; summary (with euro per inhabitant); the overhead check;
 where the money goes (flow diagram); allocated against spent per group (chart, then the full
-table); receipts and refunds; the network's funding and totals; the definitions. Rendering
+table); the payment schedule (instalments, what fell due and what is overdue); receipts and
+refunds; the network's funding and totals; the definitions. Rendering
 reads nothing but its `StatementData` and is deterministic (see `canvas.py`), so it can run
 in a worker process and give the same bytes there as here.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 from functools import partial
 
-from netfund.ledger import NO_GROUP, MoneyMovement
+from netfund.ledger import NO_GROUP, QUARTERLY, MoneyMovement
 from netfund.reports.fonts import REGULAR, register_fonts
 from netfund.reports.formatting import Formatter
 from netfund.reports.statement.canvas import Footer, StatementCanvas
@@ -114,6 +116,7 @@ def _story(
     ]
     story += _flow(data, words, formatter, styles)
     story += _groups(data, words, formatter, styles)
+    story += _schedule(data, words, formatter, styles)
     story += _movements(data, words, formatter, styles)
     story += _network(data, words, formatter, styles)
     return story
@@ -353,6 +356,79 @@ def _groups(
         total_row=True,
     )
     return story
+
+
+def _schedule(
+    data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
+) -> list[Flowable]:
+    """The funder's instalments for the period with their amounts, and by the as-of date what
+    fell due, what was received for the period and what is overdue (as `netfund status`)."""
+    as_of = formatter.date(data.as_of)
+    own = "schedule_default" if data.funder.schedule == QUARTERLY else "schedule_own"
+    note = f"{words[own]} {words['schedule_note'].format(as_of=as_of)}"
+    block: list[Flowable] = [
+        Paragraph(text(words["schedule"]), styles.heading),
+        Paragraph(text(note), styles.note),
+    ]
+    if data.due.committed_cents <= 0:
+        return [*block, Paragraph(text(words["no_commitment"]), styles.body)]
+    end = formatter.date(datetime.date(int(data.period), 12, 31))
+    rows: list[list[str | Flowable]] = []
+    for row in data.due.rows:
+        instalment = row.instalment
+        if instalment is None:
+            when, what = words["after_period"].format(end=end), words["rest_of_commitment"]
+        elif instalment.share is not None:
+            when, what = (
+                formatter.date(row.date),
+                formatter.share(instalment.share, _decimals(instalment.share)),
+            )
+        else:
+            when, what = formatter.date(row.date), words["fixed_amount"]
+        fallen = row.date <= data.as_of
+        rows.append(
+            [when, what, formatter.money(row.cents), words["is_due" if fallen else "not_due"]]
+        )
+    rows.append(
+        ["", words["schedule_total"], formatter.money(sum(r.cents for r in data.due.rows)), ""]
+    )
+    table = data_table(
+        [
+            words["due_date"],
+            words["instalment"],
+            words["amount"],
+            words["fallen_due"].format(as_of=as_of),
+        ],
+        rows,
+        [110, WIDTH - 290, 90, 90],
+        numeric={2},
+        total_row=True,
+    )
+    overdue = data.overdue_cents
+    figures = key_value_table(
+        [
+            (words["schedule_due"].format(as_of=as_of), formatter.money(data.due.due_cents)),
+            (
+                words["schedule_received"].format(period=data.period, as_of=as_of),
+                formatter.money(data.received_for_period_cents),
+            ),
+            (words["schedule_overdue"].format(as_of=as_of), formatter.money(overdue)),
+            (
+                words["schedule_open"],
+                formatter.money(data.due.committed_cents - data.received_for_period_cents),
+            ),
+        ],
+        [WIDTH - 180, 90],  # the amounts under the instalments' amounts,
+        bold_rows=[2],
+        styles=[("TEXTCOLOR", (0, 2), (-1, 2), ALERT)] if overdue else [],
+    )
+    return [KeepTogether([*block, *table, figures])]
+
+
+def _decimals(share: Decimal) -> int:
+    """Decimals a share needs as a percentage: 0.5 → 0 (50%), 0.3333 → 2 (33.33%)."""
+    exponent = share.normalize().as_tuple().exponent
+    return max(0, -int(exponent) - 2)
 
 
 def _movements(

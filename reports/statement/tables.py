@@ -127,8 +127,10 @@ def key_value_table(
     widths: Sequence[float],
     bold_rows: Sequence[int] = (),
     indented_rows: Sequence[int] = (),
+    styles: Sequence[tuple[object, ...]] = (),
 ) -> LongTable:
-    """A two-column label/value table without header (the summary, the statement header)."""
+    """A two-column label/value table without header (the summary, the statement header);
+    ``styles`` are extra TableStyle commands."""
     commands: list[tuple[object, ...]] = [
         ("FONT", (0, 0), (-1, -1), REGULAR, 8.5),
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
@@ -141,6 +143,7 @@ def key_value_table(
     commands += [("FONT", (0, row), (-1, row), BOLD, 8.5) for row in bold_rows]
     commands += [("LEFTPADDING", (0, row), (0, row), 14) for row in indented_rows]
     commands += [("TEXTCOLOR", (0, row), (-1, row), MUTED) for row in indented_rows]
+    commands += styles
     return LongTable(
         [list(pair) for pair in pairs],
         colWidths=list(widths),

@@ -81,6 +81,30 @@ _NL: Final[dict[str, str]] = {
     "overhead_marker": "overhead",
     "no_group": "(zonder groep)",
     "no_groups": "Geen toewijzing of besteding in deze periode.",
+    "schedule": "Betalingsschema",
+    "schedule_own": "De toezegging in termijnen volgens het betalingsschema van deze financier.",
+    "schedule_note": (
+        "Een ontvangst telt voor de toezegging die zij betaalt, de oudste eerst (ook een "
+        "ontvangst uit een andere periode); alles tot en met {as_of}."
+    ),
+    "schedule_default": (
+        "Geen eigen betalingsschema: kwartaalvoorschotten, elk een kwart van de toezegging, "
+        "te betalen vanaf 15 februari, 15 mei, 15 augustus en 15 november."
+    ),
+    "due_date": "Te betalen vanaf",
+    "instalment": "Termijn",
+    "fixed_amount": "vast bedrag",
+    "rest_of_commitment": "rest van de toezegging",
+    "after_period": "na {end}",
+    "fallen_due": "Per {as_of}",
+    "is_due": "vervallen",
+    "not_due": "nog niet",
+    "schedule_total": "Toegezegd",
+    "schedule_due": "Vervallen tot en met {as_of}",
+    "schedule_received": "Ontvangen voor {period} tot en met {as_of}",
+    "schedule_overdue": "Achterstand per {as_of}",
+    "schedule_open": "Nog te ontvangen van de toezegging",
+    "no_commitment": "Geen toezegging in deze periode: er vervalt niets.",
     "receipts": "Ontvangsten",
     "refunds": "Terugbetalingen",
     "date": "Datum",
@@ -179,6 +203,30 @@ _EN: Final[dict[str, str]] = {
     "overhead_marker": "overhead",
     "no_group": "(no group)",
     "no_groups": "No allocation or spending in this period.",
+    "schedule": "Payment schedule",
+    "schedule_own": "The commitment in instalments under this funder's payment schedule.",
+    "schedule_note": (
+        "A receipt counts for the commitment it pays, the oldest first (a receipt dated in "
+        "another period too); everything up to and including {as_of}."
+    ),
+    "schedule_default": (
+        "No schedule of its own: quarterly advances, each a quarter of the commitment, due "
+        "from 15 February, 15 May, 15 August and 15 November."
+    ),
+    "due_date": "Due from",
+    "instalment": "Instalment",
+    "fixed_amount": "fixed amount",
+    "rest_of_commitment": "rest of the commitment",
+    "after_period": "after {end}",
+    "fallen_due": "By {as_of}",
+    "is_due": "due",
+    "not_due": "not yet",
+    "schedule_total": "Committed",
+    "schedule_due": "Due up to and including {as_of}",
+    "schedule_received": "Received for {period} up to and including {as_of}",
+    "schedule_overdue": "Overdue as of {as_of}",
+    "schedule_open": "Still to receive of the commitment",
+    "no_commitment": "No commitment in this period: nothing falls due.",
     "receipts": "Receipts",
     "refunds": "Refunds",
     "date": "Date",

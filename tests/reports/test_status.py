@@ -11,9 +11,12 @@ from decimal import Decimal
 import pytest
 from netfund.ledger.figures import FunderFigures
 from netfund.ledger.inputs.network import Funder, Group, Network
-from netfund.reports.status import build_status, due_share
+from netfund.ledger.model.schedule import QUARTERLY, due_by
+from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.registry import read_network
+from netfund.reports.status import build_status, read_status
 
-from tests.support.statements import run_saniveld_year
+from tests.support.statements import FUNDERS, run_saniveld_year
 
 NETWORK = Network(
     name="Testnet",
@@ -134,7 +137,9 @@ def test_one_funders_allocation_overspent_inside_the_groups_budget_is_reported()
     ],
 )
 def test_a_quarter_is_due_from_the_middle_of_the_quarter(day: str, share: str) -> None:
-    assert due_share("2026", datetime.date.fromisoformat(day)) == Decimal(share)
+    # 400.00 splits into four equal quarters, so the share is exact in cents.
+    due = due_by(QUARTERLY, "2026", 400_00, datetime.date.fromisoformat(day))
+    assert due.due_cents == int(Decimal(share) * 400_00)
 
 
 def test_receipts_lag_when_less_than_due_is_received() -> None:
@@ -216,6 +221,43 @@ def test_status_as_a_table_marks_what_needs_attention(saniveld_year) -> None:  #
     ]
     # As of March, Lingezorg has paid its first quarter: nothing lags; overspending is later.
     assert "no warnings" in result.output
+
+
+def test_funders_without_a_schedule_get_the_reminders_they_always_got(
+    saniveld_year, db_url
+) -> None:  # type: ignore[no-untyped-def]
+    """The example through the year: for every funder paying quarterly (no schedule), the
+    reminders are those of the old hard-coded rule (a quarter of the commitment per quarter
+    past its 15th, truncated to the cent), re-performed here; ZV-NOORDWAARD, which pays at
+    each quarter's end under a schedule of its own, is never reminded, though the old rule
+    would have reminded it every half quarter."""
+    old_days = [datetime.date(2026, month, 15) for month in (2, 5, 8, 11)]
+    engine = connect(db_url)
+    reminded_by_old_rule: set[str] = set()
+    with reading(engine) as connection:
+        network = read_network(connection)
+        quarterly = {f.code for f in network.funders if f.schedule == QUARTERLY}
+        assert quarterly == set(FUNDERS) - {"ZV-NOORDWAARD"}
+        for day in ("01-31", "02-14", "02-15", "03-01", "04-01", "05-15", "06-15", "08-15",
+                    "09-15", "11-15", "12-01", "12-31"):  # fmt: skip
+            as_of = datetime.date.fromisoformat(f"2026-{day}")
+            status = read_status(connection, "2026", datetime.date(2100, 1, 1), as_of)
+            lags = {w.subject: w.message for w in status.warnings if w.kind == "receipts_lag"}
+            expected = {}
+            for line in status.funders:
+                quarters = sum(1 for due in old_days if due <= as_of)
+                old_due = int(Decimal(quarters) / 4 * line.money.committed_cents)
+                if line.received_for_period_cents < old_due:
+                    expected[line.code] = old_due - line.received_for_period_cents
+            reminded_by_old_rule |= set(expected)
+            assert set(lags) == set(expected) - {"ZV-NOORDWAARD"}, as_of
+            for code, message in lags.items():
+                outstanding = _cents(
+                    message.split("): EUR ")[1].split(" outstanding")[0].replace(",", "")
+                )
+                assert 0 <= outstanding - expected[code] <= 1, (as_of, message)
+    engine.dispose()
+    assert {"ZV-NOORDWAARD", "ZV-LINGEZORG"} <= reminded_by_old_rule
 
 
 def test_status_refuses_a_bad_period_or_date(saniveld_year) -> None:  # type: ignore[no-untyped-def]
