@@ -72,6 +72,14 @@ class Instalment:
                 f"an instalment's amount must be positive cents, not {self.amount_cents}"
             )
 
+    def __str__(self) -> str:
+        """As network.toml writes it, for messages: ``{ due = "07-15", share = 0.5 }``."""
+        if self.share is not None:
+            what = f"share = {self.share.normalize():f}"
+        else:
+            what = f'amount = "{format_cents(self.amount_cents or 0)}"'
+        return f'{{ due = "{self.due}", {what} }}'
+
     @property
     def due(self) -> str:
         """The month-day as network.toml writes it: ``"07-15"``."""
@@ -116,14 +124,7 @@ def schedule_problems(schedule: tuple[Instalment, ...]) -> list[tuple[int | None
 def schedule_toml(schedule: tuple[Instalment, ...]) -> str:
     """``schedule`` as network.toml writes it, for messages that name a schedule the way the
     user wrote it: ``[{ due = "01-15", share = 0.5 }, { due = "07-15", amount = "100.00" }]``."""
-    items = []
-    for instalment in schedule:
-        if instalment.share is not None:
-            what = f"share = {instalment.share.normalize():f}"
-        else:
-            what = f'amount = "{format_cents(instalment.amount_cents or 0)}"'
-        items.append(f'{{ due = "{instalment.due}", {what} }}')
-    return f"[{', '.join(items)}]"
+    return f"[{', '.join(str(instalment) for instalment in schedule)}]"
 
 
 @dataclass(frozen=True)
