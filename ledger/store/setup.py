@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netfund.ledger.inputs.network import Network
-from netfund.ledger.store.database import current_revision, reading, upgrade, writing
+from netfund.ledger.store.database import (
+    create_file,
+    current_revision,
+    reading,
+    upgrade,
+    writing,
+)
 from netfund.ledger.store.registry import store_network
 from sqlalchemy import Engine
 
@@ -21,7 +27,9 @@ class InitReport:
 
 
 def initialize(engine: Engine, network: Network | None = None) -> InitReport:
-    """Bring the schema to the newest migration, then store ``network`` (if given)."""
+    """Create the ledger or bring its schema to the newest migration, then store ``network``
+    (if given)."""
+    create_file(engine)
     with reading(engine) as connection:
         before = current_revision(connection)
     upgrade(engine)
