@@ -75,11 +75,27 @@ class Settlement:
 
 @dataclass(frozen=True)
 class CloseReport:
+    """What closing did, and who closed when and why, as the close record keeps it.
+
+    Attributes:
+        period: the period closed.
+        settlements: per fund, what was settled.
+        transactions: transactions appended (closing entries and next year's openings).
+        head_id: chain position of the newest transaction afterwards.
+        head_hash: its hash.
+        by: the OS user who closed it.
+        at: when, UTC, ISO 8601 to the second.
+        reason: the reason given with ``force`` (None for a close after the period's end).
+    """
+
     period: str
     settlements: tuple[Settlement, ...]
     transactions: int
     head_id: int
     head_hash: str
+    by: str
+    at: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,9 @@ class ReopenReport:
         transactions: transactions appended (one reversal per entry).
         head_id: chain position of the newest transaction afterwards.
         head_hash: its hash.
+        by: the OS user who reopened it, as the reopen record keeps it.
+        at: when, UTC, ISO 8601 to the second.
+        reason: why.
     """
 
     period: str
@@ -99,6 +118,9 @@ class ReopenReport:
     transactions: int
     head_id: int
     head_hash: str
+    by: str
+    at: str
+    reason: str
 
 
 def close_period(
@@ -125,6 +147,9 @@ def close_period(
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
+        by=note["by"],
+        at=note["at"],
+        reason=note.get("reason"),
     )
 
 
@@ -141,6 +166,9 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
+        by=note["by"],
+        at=note["at"],
+        reason=note["reason"],
     )
 
 
