@@ -389,8 +389,9 @@ def close_command(
     TEXT closes the current year before its last day. `netfund reopen` undoes a close.
 
     \b
-    Example:
-      netfund close 2026
+    Examples:
+      netfund close 2025
+      netfund close 2026 --force --reason "the network ends on 1 December"
     """
     reason = _reason(reason)
     if reason is not None and not force:
