@@ -10,6 +10,7 @@ are made beside them first.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -128,3 +129,23 @@ def test_the_close_examples_close_ended_years_or_say_why_early() -> None:
     for line in examples(_commands(cli)["close"]):
         period = int(line.split()[2])
         assert period <= 2025 or ("--force" in line and "--reason" in line), line
+
+
+@pytest.mark.skipif(not (BIN / "netfund").exists(), reason="the netfund program is not installed")
+def test_the_typical_year_of_netfund_help_runs_as_written(tmp_path: Path) -> None:
+    """`netfund --help` shows a typical year; it runs, line by line, on the example network
+    on any date, and shows the administrator something in every step (not a column of 0.00)."""
+    help_lines = (cli.help or "").split("Typical year")[1].splitlines()[1:]
+    year = [line.strip() for line in help_lines if line.strip().startswith("netfund ")]
+    assert len(year) >= 8 and year[-1].startswith("netfund close 2026 --force --reason ")
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "saniveld")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    for line in year:
+        completed = shell(line, tmp_path, env)
+        assert completed.returncode == 0, (line, completed.stdout, completed.stderr)
+        assert completed.stdout.strip(), line
+        amounts = set(re.findall(r"-?\d[\d,]*\.\d\d\b", completed.stdout))
+        assert not amounts or amounts - {"0.00"}, (line, completed.stdout)  # not all zero
+    assert len(list((tmp_path / "statements").glob("2026-*.pdf"))) == 6
