@@ -81,6 +81,12 @@ _HOMES: dict[str, str] = {
     "require_schema": "netfund.ledger.store.database",
     "resolve_url": "netfund.ledger.store.database",
     "initialize": "netfund.ledger.store.setup",
+    "apply_network_file": "netfund.ledger.store.setup",
+    "load_network_timeline": "netfund.ledger.store.setup",
+    "NetworkChange": "netfund.ledger.store.network_changes",
+    "NetworkTimeline": "netfund.ledger.store.registry",
+    "NetworkVersion": "netfund.ledger.store.registry",
+    "read_network_timeline": "netfund.ledger.store.registry",
     "PostReport": "netfund.ledger.store.post",
     "UnitOfWork": "netfund.ledger.store.post",
     "closed_periods": "netfund.ledger.store.post",
@@ -159,6 +165,9 @@ __all__ = [
     "MoneyMovement",
     "NetfundError",
     "Network",
+    "NetworkChange",
+    "NetworkTimeline",
+    "NetworkVersion",
     "PostReport",
     "Posting",
     "Problem",
@@ -171,6 +180,7 @@ __all__ = [
     "VerificationError",
     "allocated_account",
     "anchor",
+    "apply_network_file",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
@@ -191,6 +201,7 @@ __all__ = [
     "lines_fingerprint",
     "list_runs",
     "load_network",
+    "load_network_timeline",
     "locate",
     "money_movements",
     "over_cap",
@@ -208,6 +219,7 @@ __all__ = [
     "read_balances",
     "read_checkpoints",
     "read_network",
+    "read_network_timeline",
     "read_run",
     "read_toml",
     "reading",
@@ -319,11 +331,17 @@ if TYPE_CHECKING:
         require_schema,
         resolve_url,
     )
+    from netfund.ledger.store.network_changes import NetworkChange
     from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
     from netfund.ledger.store.records import RecordsHead, records_head
-    from netfund.ledger.store.registry import read_network
+    from netfund.ledger.store.registry import (
+        NetworkTimeline,
+        NetworkVersion,
+        read_network,
+        read_network_timeline,
+    )
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
-    from netfund.ledger.store.setup import initialize
+    from netfund.ledger.store.setup import apply_network_file, initialize, load_network_timeline
     from netfund.ledger.verification.anchors import (
         Anchor,
         Checkpoints,

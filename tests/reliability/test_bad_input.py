@@ -23,7 +23,12 @@ from click.testing import CliRunner, Result
 from netfund.cli.main import cli
 from netfund.ledger import LedgerError
 from netfund.ledger.store.database import connect
-from netfund.ledger.store.schema import earmarks_table, funders_table, groups_table, network_table
+from netfund.ledger.store.schema import (
+    earmarks_table,
+    funders_table,
+    groups_table,
+    network_versions_table,
+)
 from sqlalchemy import inspect, select
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
@@ -276,7 +281,7 @@ def network_rows(db_url: str) -> dict[str, list[tuple[Any, ...]] | None]:
     """The stored network, table by table; None for a table that does not exist (all of
     them where a refused init left no SQLite file at all)."""
     engine = connect(db_url)
-    tables = (network_table, funders_table, groups_table, earmarks_table)
+    tables = (network_versions_table, funders_table, groups_table, earmarks_table)
     try:
         try:
             connection = engine.connect()
@@ -440,5 +445,5 @@ def test_a_network_file_with_a_bom_initialises(db_url: str, tmp_path: Path) -> N
 
     assert result.exit_code == 0, result.output
     rows = network_rows(db_url)
-    assert sorted(row[0] for row in rows["funders"] or []) == ["GEM", "ZONMW", "ZVK"]
+    assert sorted(row[1] for row in rows["funders"] or []) == ["GEM", "ZONMW", "ZVK"]
     assert len(rows["groups"] or []) == 4
