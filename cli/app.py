@@ -176,12 +176,17 @@ def cli(ctx: click.Context, db_url: str | None, checkpoints: str | None) -> None
     """netfund: the money engine of a regional care network.
 
     \b
-    Typical year:
-      netfund init network.toml
-      netfund import events.csv
-      netfund balance --by fund
+    Typical year (netfund demo runs it on the example network):
+      netfund init examples/saniveld/network.toml
+      netfund import examples/saniveld/events.csv
+      netfund allocate examples/saniveld/plan.toml
+      netfund allocate --commit latest --date 2026-01-20
+      netfund import examples/saniveld/spending.csv
+      netfund status
+      netfund statements --period 2026 --out statements/
       netfund verify
-      netfund close 2026
+      netfund close 2026 --force --reason "books complete"
+    (from 1 January 2027 on, netfund close 2026 without --force)
     """
     state = ctx.ensure_object(dict)
     state["url"] = resolve_url(db_url)

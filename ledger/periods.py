@@ -74,11 +74,27 @@ class Settlement:
 
 @dataclass(frozen=True)
 class CloseReport:
+    """What closing did, and who closed when and why, as the close record keeps it.
+
+    Attributes:
+        period: the period closed.
+        settlements: per fund, what was settled.
+        transactions: transactions appended (closing entries and next year's openings).
+        head_id: chain position of the newest transaction afterwards.
+        head_hash: its hash.
+        by: the OS user who closed it.
+        at: when, UTC, ISO 8601 to the second.
+        reason: the reason given with ``force`` (None for a close after the period's end).
+    """
+
     period: str
     settlements: tuple[Settlement, ...]
     transactions: int
     head_id: int
     head_hash: str
+    by: str
+    at: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,9 @@ class ReopenReport:
         transactions: transactions appended (one reversal per entry).
         head_id: chain position of the newest transaction afterwards.
         head_hash: its hash.
+        by: the OS user who reopened it, as the reopen record keeps it.
+        at: when, UTC, ISO 8601 to the second.
+        reason: why.
     """
 
     period: str
@@ -98,6 +117,9 @@ class ReopenReport:
     transactions: int
     head_id: int
     head_hash: str
+    by: str
+    at: str
+    reason: str
 
 
 def close_period(
@@ -124,6 +146,9 @@ def close_period(
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
+        by=note["by"],
+        at=note["at"],
+        reason=note.get("reason"),
     )
 
 
@@ -140,6 +165,9 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
+        by=note["by"],
+        at=note["at"],
+        reason=note["reason"],
     )
 
 

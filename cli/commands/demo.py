@@ -12,6 +12,7 @@ runs give the same ledger fingerprint and the same statements, byte for byte.
 from __future__ import annotations
 
 import datetime
+import shlex
 import shutil
 import sys
 import time
@@ -291,16 +292,35 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
             [w.message for w in status.warnings], title=f"{len(status.warnings)} warning(s):"
         )
         click.echo("")
+    show_lines(next_steps(folder, outputs["statements"][0]), title="next:", style="cyan")
+
+
+def next_steps(folder: Path, statement: str) -> list[str]:
+    """What to run next, each line pasteable into the user's shell as it stands: the
+    dashboard, the balances, a statement checked against the ledger and opened to read."""
     netfund = _program()
-    show_lines(
-        [
-            f"{netfund} --db {folder / 'netfund.db'} status",
-            f"open {outputs['statements'][0]}",
-            f"{netfund} --db {folder / 'netfund.db'} balance --by account",
-        ],
-        title="next:",
-        style="cyan",
-    )
+    database = shlex.quote(str(folder / "netfund.db"))
+    return [
+        f"{netfund} --db {database} status",
+        f"{netfund} --db {database} balance --by account",
+        f"{netfund} --db {database} verify-statement {shlex.quote(statement)}",
+        viewer_line(shlex.quote(statement)),
+    ]
+
+
+def viewer_line(
+    pdf: str, platform: str = sys.platform, which: Callable[[str], str | None] | None = None
+) -> str:
+    """How to open the PDF ``pdf`` here: macOS's ``open``, Windows' ``start``, the desktop's
+    ``xdg-open`` elsewhere; without one (a server), the file to copy to a PDF viewer."""
+    found = which or shutil.which
+    if platform == "darwin":
+        return f"open {pdf}"
+    if platform == "win32":
+        return f'start "" {pdf}'
+    if found("xdg-open"):
+        return f"xdg-open {pdf}"
+    return f"{pdf} is a PDF: open it in a PDF viewer"
 
 
 def _program() -> str:
@@ -327,6 +347,7 @@ def _summary_json(
         "exports": outputs["exports"],
         "transactions": outputs["transactions"],
         "fingerprint": outputs["fingerprint"],
+        "next": next_steps(folder, outputs["statements"][0]),
         "warnings": [
             {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import click
 from netfund.cli.app import PERIOD, cli, date_option, engine_of
@@ -389,8 +390,9 @@ def close_command(
     TEXT closes the current year before its last day. `netfund reopen` undoes a close.
 
     \b
-    Example:
-      netfund close 2026
+    Examples:
+      netfund close 2025
+      netfund close 2026 --force --reason "the network ends on 1 December"
     """
     reason = _reason(reason)
     if reason is not None and not force:
@@ -402,6 +404,7 @@ def close_command(
                 "period": report.period,
                 "transactions": report.transactions,
                 "fingerprint": report.head_hash,
+                **_who_when_why(report),
                 "settlements": [
                     {
                         "fund": s.fund,
@@ -419,7 +422,30 @@ def close_command(
         for s in report.settlements
     ]
     click.echo(f"period {report.period} closed with {report.transactions} transactions")
+    click.echo(_recorded("closed", report))
     show_table(["fund", "unspent policy", "unspent", "budget lines closed"], rows, {2, 3})
+
+
+class _Recorded(Protocol):
+    """A close's or reopen's report: who, when and why, as its record keeps them."""
+
+    @property
+    def by(self) -> str: ...
+    @property
+    def at(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+def _who_when_why(report: _Recorded) -> dict[str, str | None]:
+    """Who closed or reopened the period, when and why, as its record keeps them."""
+    return {"by": report.by, "at": report.at, "reason": report.reason}
+
+
+def _recorded(event: str, report: _Recorded) -> str:
+    """The record's who, when and why in a line: ``recorded: closed by ... at ...``."""
+    why = f": {report.reason}" if report.reason else ""
+    return f"recorded: {event} by {report.by} at {report.at}{why}"
 
 
 @cli.command("reopen")
@@ -452,6 +478,7 @@ def reopen_command(ctx: click.Context, period: str, reason: str | None, as_json:
                 "transactions": report.transactions,
                 "reversed": list(report.reversed),
                 "fingerprint": report.head_hash,
+                **_who_when_why(report),
             }
         )
         return
@@ -461,6 +488,7 @@ def reopen_command(ctx: click.Context, period: str, reason: str | None, as_json:
         if report.transactions
         else f"period {report.period} reopened (it had no closing entries)"
     )
+    click.echo(_recorded("reopened", report))
 
 
 @cli.command("reverse")

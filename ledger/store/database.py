@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.store import checkpoints
 from netfund.ledger.store.database_errors import database_error, read_only
-from netfund.ledger.store.sqlite_files import create_private, database_file, read_only_uri
+from netfund.ledger.store.sqlite_files import (
+    create_private,
+    database_file,
+    existing_uri,
+    read_only_uri,
+)
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -199,7 +204,8 @@ def _configure_postgresql(engine: Engine, wait: float) -> None:
 
 def _configure_sqlite(engine: Engine, path: Path | None) -> None:
     """Take over SQLite's transaction handling so a writer can begin with `BEGIN IMMEDIATE`;
-    create a new file private and open one that cannot be written read-only."""
+    never create a missing file (only `upgrade` does, see `sqlite_files`) and open one that
+    cannot be written read-only."""
 
     @event.listens_for(engine, "do_connect")
     def _on_do_connect(
@@ -208,12 +214,14 @@ def _configure_sqlite(engine: Engine, path: Path | None) -> None:
         if path is None:
             return
         uri = read_only_uri(path)
+        if uri is not None:
+            record.info[_READ_ONLY] = True
+        else:
+            uri = existing_uri(path)
         if uri is None:
-            create_private(path)
-            return
+            raise no_ledger(str(engine.url))
         cargs[0] = uri
         cparams["uri"] = True
-        record.info[_READ_ONLY] = True
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: Any) -> None:
@@ -314,8 +322,20 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def create_file(engine: Engine) -> None:
+    """Create ``engine``'s SQLite file (private, empty) if it is missing: the one place a
+    ledger's file comes into being, for `init` (every other connection refuses a missing
+    file). Nothing for PostgreSQL, whose database the server already has."""
+    if engine.url.get_backend_name() == "sqlite":
+        path = database_file(engine.url.database)
+        if path is not None:
+            create_private(path)
+
+
 def upgrade(engine: Engine) -> None:
-    """Create or update the schema to the newest migration, in one transaction."""
+    """Create or update the schema to the newest migration, in one transaction (creating
+    a SQLite file that is not there yet)."""
+    create_file(engine)
     with writing(engine) as connection:
         from alembic import command
 
@@ -324,13 +344,16 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def no_ledger(url: str) -> LedgerError:
+    """The error for a database that holds no ledger (or a SQLite file that is not there)."""
+    return LedgerError(f"no netfund ledger at {redact(url)}: run 'netfund init network.toml' first")
+
+
 def require_schema(connection: Connection, url: str) -> None:
     """Refuse to work on a database netfund has not initialised, or a newer one."""
     revision = current_revision(connection)
     if revision is None:
-        raise LedgerError(
-            f"no netfund ledger at {redact(url)}: run 'netfund init network.toml' first"
-        )
+        raise no_ledger(url)
     if revision != head_revision():
         raise LedgerError(
             f"the ledger at {redact(url)} has schema {revision}, this netfund expects "

@@ -9,6 +9,7 @@ from netfund.ledger.inputs.network import Network, parse_network
 from netfund.ledger.inputs.toml_source import TomlLines, read_toml
 from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.database import (
+    create_file,
     current_revision,
     reading,
     require_schema,
@@ -34,8 +35,9 @@ class InitReport:
 def initialize(
     engine: Engine, network: Network | None = None, source: str = "network.toml"
 ) -> InitReport:
-    """Bring the schema to the newest migration, then store ``network`` (if given; read from
-    the file ``source``, which a refusal names)."""
+    """Create the ledger or bring its schema to the newest migration, then store ``network``
+    (if given; read from the file ``source``, which a refusal names)."""
+    create_file(engine)
     with reading(engine) as connection:
         before = current_revision(connection)
     upgrade(engine)

@@ -1,4 +1,11 @@
-"""The SQLite ledger's files: created private, opened read-only where they cannot be written.
+"""The SQLite ledger's files: created only by `init`, private, opened read-only where they cannot
+be written.
+
+Created only by `init`: SQLite creates a missing file on the first connection, so a reading
+command given a wrong path (`netfund --db typo.db balance`) used to leave an empty database
+there, which the next command then took for an uninitialised ledger. Every connection opens
+the file with SQLite's URI ``mode=rw`` (never create), and a missing file is refused with
+what to do; `create_private` makes it when the schema is created (`database.upgrade`).
 
 Private: the database holds every funder's money and every description and reference.
 SQLite creates a missing file with mode 0644 under the usual umask (readable by every user of
@@ -39,12 +46,14 @@ def create_private(path: Path) -> None:
     """Create ``path`` empty with `PRIVATE_FILE_MODE` if it does not exist yet.
 
     The folder is synced too, so a ledger `init` reported survives a power loss with its name.
-    A missing folder is left to SQLite, which reports it as it always did.
+    A file that cannot be made (no such folder, no permission) is a `LedgerError` saying why.
     """
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    except (FileExistsError, FileNotFoundError, NotADirectoryError, PermissionError):
+    except FileExistsError:
         return
+    except OSError as error:
+        raise LedgerError(f"cannot create the ledger {path}: {error.strerror}") from None
     try:
         os.fchmod(descriptor, PRIVATE_FILE_MODE)  # the umask may have taken bits off
     finally:
@@ -64,6 +73,14 @@ def sync_folder(folder: Path) -> None:
         pass  # some file systems cannot sync a directory; the data itself is synced
     finally:
         os.close(descriptor)
+
+
+def existing_uri(path: Path) -> str | None:
+    """The SQLite URI that opens ``path`` for reading and writing without ever creating it
+    (``mode=rw``), or None when there is no file at ``path``."""
+    if not path.exists():
+        return None
+    return f"file:{quote(str(path.resolve()))}?mode=rw"
 
 
 def read_only_uri(path: Path) -> str | None:

@@ -7,16 +7,21 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from netfund.cli.commands import demo as demo_module
 
 from tests.conftest import EXAMPLE
+from tests.support.shell import shell
 from tests.support.statements import FUNDERS
 
 NETFUND = [sys.executable, "-m", "netfund.cli"]
+BIN = Path(sys.executable).parent
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -156,3 +161,53 @@ def test_an_import_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert "import" in shown and "66/66" in shown  # the bar reached the end
     again = _run("--db", db, "import", events)  # stderr piped: no bar, nothing on stderr
     assert again.returncode == 0 and again.stderr == ""
+
+
+@pytest.mark.skipif(not (BIN / "netfund").exists(), reason="the netfund program is not installed")
+def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path) -> None:
+    """The "next:" lines are pasted into a shell as they stand (a folder name with a space
+    too) and each shows what it promises; the PDF line names a statement the demo wrote."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+    ran = shell(f"{BIN / 'netfund'} demo 'my demo'", tmp_path, env)
+    assert ran.returncode == 0, ran.stderr
+    suggested = ran.stdout.split("\nnext:\n")[1].splitlines()
+    assert all(line.startswith("  - ") for line in suggested)
+    *commands, viewer = [line.removeprefix("  - ") for line in suggested]
+    assert [shlex.split(line)[3] for line in commands] == ["status", "balance", "verify-statement"]
+    shown = {}
+    for line in commands:
+        assert line.startswith(f"{BIN / 'netfund'} --db 'my demo/netfund.db' ")
+        completed = shell(line, tmp_path, env)
+        assert completed.returncode == 0, (line, completed.stderr)
+        assert completed.stderr == "", line  # no warning of a library reaches the user
+        shown[shlex.split(line)[3]] = completed.stdout
+    assert "WG-JEUGD-NOORD" in shown["status"] and "warning(s)" in shown["status"]
+    bank = re.search(r"^Assets:Bank +([\d,]+\.\d\d)$", shown["balance"], re.M)
+    assert bank is not None and bank[1] == "1,988,324.00"  # not a column of 0.00
+    assert re.search(r"verified: .* all \d+ figures equal the ledger's", shown["verify-statement"])
+    pdf = "my demo/statements/2026-GEM-SANIVELD-WMO.nl.pdf"
+    assert f"'{pdf}'" in viewer and (tmp_path / pdf).read_bytes().startswith(b"%PDF")
+    assert viewer == demo_module.viewer_line(f"'{pdf}'")  # this platform's opener
+
+
+@pytest.mark.parametrize(
+    ("platform", "installed", "expected"),
+    [
+        ("darwin", None, "open a.pdf"),
+        ("linux", "/usr/bin/xdg-open", "xdg-open a.pdf"),
+        ("linux", None, "a.pdf is a PDF: open it in a PDF viewer"),
+        ("freebsd14", "/usr/local/bin/xdg-open", "xdg-open a.pdf"),
+        ("win32", None, 'start "" a.pdf'),
+    ],
+)
+def test_the_pdf_is_opened_with_the_platforms_own_opener(
+    platform: str, installed: str | None, expected: str
+) -> None:
+    seen: list[str] = []
+
+    def which(name: str) -> str | None:
+        seen.append(name)
+        return installed
+
+    assert demo_module.viewer_line("a.pdf", platform, which) == expected
+    assert seen in ([], ["xdg-open"])

@@ -153,25 +153,3 @@ def test_every_period_is_read_by_the_one_period_type() -> None:
         result = CliRunner().invoke(cli, [*words, "--period", "2025-Q1"])
         assert result.exit_code == 2, (words, result.output)
         assert "2025-Q1" in result.output
-
-
-@pytest.mark.skipif(not NETFUND.exists(), reason="the netfund program is not installed")
-def test_the_commands_the_demo_suggests_show_figures(tmp_path: Path) -> None:
-    """The demo suggested `balance --by fund`, which prints a 0.00 per fund and nothing else."""
-    demo = subprocess.run(
-        [str(NETFUND), "demo", str(tmp_path / "demo")],
-        capture_output=True,
-        text=True,
-        env=_environment(),
-        check=False,
-    )
-    assert demo.returncode == 0, demo.stderr
-    suggested = demo.stdout.split("\nnext:\n")[1].splitlines()
-    commands = [line.removeprefix("  - ") for line in suggested if str(NETFUND) in line]
-    assert len(commands) == 2, demo.stdout
-    for command in commands:
-        completed = subprocess.run(
-            command.split(), capture_output=True, text=True, env=_environment(), check=False
-        )
-        assert completed.returncode == 0, (command, completed.stderr)
-        assert re.search(r"[1-9][\d,]*\.\d\d", completed.stdout), (command, completed.stdout)

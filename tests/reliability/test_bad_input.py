@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
+from netfund.ledger import LedgerError
 from netfund.ledger.store.database import connect
 from netfund.ledger.store.schema import (
     earmarks_table,
@@ -277,10 +278,16 @@ def ledger_state(db_url: str) -> dict[str, Any]:
 
 
 def network_rows(db_url: str) -> dict[str, list[tuple[Any, ...]] | None]:
-    """The stored network, table by table; None for a table that does not exist."""
+    """The stored network, table by table; None for a table that does not exist (all of
+    them where a refused init left no SQLite file at all)."""
     engine = connect(db_url)
+    tables = (network_versions_table, funders_table, groups_table, earmarks_table)
     try:
-        with engine.connect() as connection:
+        try:
+            connection = engine.connect()
+        except LedgerError:  # no netfund ledger: the SQLite file was never created
+            return {table.name: None for table in tables}
+        with connection:
             existing = set(inspect(connection).get_table_names())
             return {
                 table.name: (
@@ -288,7 +295,7 @@ def network_rows(db_url: str) -> dict[str, list[tuple[Any, ...]] | None]:
                     if table.name in existing
                     else None
                 )
-                for table in (network_versions_table, funders_table, groups_table, earmarks_table)
+                for table in tables
             }
     finally:
         engine.dispose()
