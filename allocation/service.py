@@ -228,12 +228,12 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
     """
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        network = read_network(connection)
-        groups = {group.code for group in network.groups}
+        groups = {group.code for group in read_network(connection).groups}
         plan = load_plan(plan_path, groups, settings.deadline)
         if plan.period in closed_periods(connection):
             raise LedgerError(f"period {plan.period} is closed: nothing can be allocated in it")
-        problem = build_problem(connection, network, plan)
+        # The earmarks and caps in force for the plan's period (`netfund network apply`).
+        problem = build_problem(connection, read_network(connection, plan.period), plan)
     settings.check_time("while reading the ledger's figures")
     inputs = _inputs(plan, problem, settings.name)
     inputs_sha256 = canonical_sha256(inputs)
@@ -367,7 +367,7 @@ def _commit(
     if earlier is not None:
         raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")
     plan = _plan_from_document(stored.document)
-    problem = build_problem(connection, unit.network, plan)
+    problem = build_problem(connection, unit.network_for(plan.period), plan)
     inputs_now = _inputs(plan, problem, stored.document["solver"])
     if canonical_sha256(inputs_now) != stored.inputs_sha256:
         raise LedgerError(

@@ -81,6 +81,11 @@ _HOMES: dict[str, str] = {
     "require_schema": "netfund.ledger.store.database",
     "resolve_url": "netfund.ledger.store.database",
     "initialize": "netfund.ledger.store.setup",
+    "apply_network_file": "netfund.ledger.store.setup",
+    "NetworkChange": "netfund.ledger.store.network_changes",
+    "NetworkTimeline": "netfund.ledger.store.registry",
+    "NetworkVersion": "netfund.ledger.store.registry",
+    "read_network_timeline": "netfund.ledger.store.registry",
     "PostReport": "netfund.ledger.store.post",
     "UnitOfWork": "netfund.ledger.store.post",
     "closed_periods": "netfund.ledger.store.post",
@@ -159,6 +164,9 @@ __all__ = [
     "MoneyMovement",
     "NetfundError",
     "Network",
+    "NetworkChange",
+    "NetworkTimeline",
+    "NetworkVersion",
     "PostReport",
     "Posting",
     "Problem",
@@ -171,6 +179,7 @@ __all__ = [
     "VerificationError",
     "allocated_account",
     "anchor",
+    "apply_network_file",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
@@ -208,6 +217,7 @@ __all__ = [
     "read_balances",
     "read_checkpoints",
     "read_network",
+    "read_network_timeline",
     "read_run",
     "read_toml",
     "reading",
@@ -319,11 +329,17 @@ if TYPE_CHECKING:
         require_schema,
         resolve_url,
     )
+    from netfund.ledger.store.network_changes import NetworkChange
     from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
     from netfund.ledger.store.records import RecordsHead, records_head
-    from netfund.ledger.store.registry import read_network
+    from netfund.ledger.store.registry import (
+        NetworkTimeline,
+        NetworkVersion,
+        read_network,
+        read_network_timeline,
+    )
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
-    from netfund.ledger.store.setup import initialize
+    from netfund.ledger.store.setup import apply_network_file, initialize
     from netfund.ledger.verification.anchors import (
         Anchor,
         Checkpoints,

@@ -87,10 +87,9 @@ def import_events(
     reader = CsvReader(path, EVENT_COLUMNS, dialect)
 
     def compose(unit: UnitOfWork) -> None:
-        network = unit.network
         state = AttributionState(unit.connection)
         read = 0
-        for chunk in _chunks(read_events(reader, network), CHUNK_EVENTS):
+        for chunk in _chunks(read_events(reader, unit.network_for), CHUNK_EVENTS):
             unit.prefetch([event.id for event in chunk])
             for event in chunk:
                 if not unit.admit(
@@ -119,7 +118,7 @@ def import_journal(engine: Engine, path: Path, *, dialect: Dialect = STANDARD) -
     reader = journal_reader(path, dialect)
 
     def compose(unit: UnitOfWork) -> int:
-        drafts = read_journal(reader, unit.network)
+        drafts = read_journal(reader, unit.network_for)
         _append_new(unit, drafts)
         unit.problems.extend(reader.problems)
         return len(drafts)
@@ -185,7 +184,7 @@ def post_journal(
     )
 
     def compose(unit: UnitOfWork) -> None:
-        problems = check_lines(unit.network, lines, lines_source)
+        problems = check_lines(unit.network_for(draft.period), lines, lines_source)
         if problems:
             raise InputError(problems)
         _append_new(unit, [(1, draft)])

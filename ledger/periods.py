@@ -33,8 +33,6 @@ next year allocated money the carry-over brought. Closing again books new closin
 from __future__ import annotations
 
 import datetime
-import getpass
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +43,7 @@ from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX, parse_period
 from netfund.ledger.model.money import format_cents
 from netfund.ledger.store.post import UnitOfWork, post_drafts, standing
+from netfund.ledger.store.records import recorded_note
 from netfund.ledger.store.schema import (
     closed_periods_table,
     postings_table,
@@ -115,7 +114,7 @@ def close_period(
     if force and not (reason or "").strip():
         raise LedgerError("--force needs --reason TEXT: why the period is closed before its end")
     on = today or datetime.date.today()
-    note = _who_when_why(reason)
+    note = recorded_note(reason)
     report = post_drafts(
         engine, f"close {period}", lambda unit: _close(unit, period, force, on, note)
     )
@@ -133,7 +132,7 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
     period = parse_period(period)
     if not reason.strip():
         raise LedgerError("reopen needs --reason TEXT: why the closed period is opened again")
-    note = _who_when_why(reason)
+    note = recorded_note(reason)
     report = post_drafts(engine, f"reopen {period}", lambda unit: _reopen(unit, period, note))
     return ReopenReport(
         period=period,
@@ -142,19 +141,6 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
         head_id=report.head_id,
         head_hash=report.head_hash,
     )
-
-
-def _who_when_why(reason: str | None) -> dict[str, str]:
-    """What a close or reopen record keeps beside the lock: the OS user, UTC time, reason."""
-    at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in the environment nor the password file
-        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    note = {"by": user, "at": at}
-    if reason:
-        note["reason"] = reason.strip()
-    return note
 
 
 def _check_may_close(unit: UnitOfWork, period: str, force: bool, today: datetime.date) -> None:
@@ -214,7 +200,7 @@ def _close(
     ).scalar_one()
     # Ids are unique: a close after a reopen numbers its entries by its round.
     round_ = f":{closes_before + 1}" if closes_before else ""
-    network = unit.network
+    network = unit.network_for(period)  # the settings the year is closed with
     p, t = postings_table.c, transactions_table.c
     cash: dict[str, int] = defaultdict(int)
     for fund, _account, total in connection.execute(

@@ -201,7 +201,7 @@ def read_status(
     """The dashboard of ``period`` as the ledger holds it up to ``as_of`` (default: the
     period's last day). Receipts and refunds are matched across periods with everything
     recorded, except for an interim view, which sees only what was dated by its as-of date."""
-    network = read_network(connection)
+    network = read_network(connection, period)  # the settings in force for the period
     as_of = as_of or default_as_of(period)
     figures = period_figures(connection, period, as_of=as_of)
     settled = settle_across_periods(

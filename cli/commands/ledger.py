@@ -48,7 +48,8 @@ from netfund.ledger import (
 def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -> None:
     """Create (or upgrade) the ledger and load NETWORK_FILE (network.toml).
 
-    Loading the same network again changes nothing; new funders and groups are added.
+    Loading the same network again changes nothing. To change it (names, caps, earmarks,
+    schedules, new funders and groups), say from which year: `netfund network apply`.
 
     \b
     Examples:
@@ -56,7 +57,7 @@ def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -
       netfund --db saniveld.db init examples/saniveld/network.toml
     """
     network = load_network(network_file) if network_file is not None else None
-    report = initialize(engine_of(ctx), network)
+    report = initialize(engine_of(ctx), network, str(network_file))
     url = redact(ctx.obj["url"])
     if as_json:
         emit_json(

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import InvariantViolation, LedgerError
 from netfund.ledger.model.fields import parse_period
-from netfund.ledger.store.schema import chain_head_table, funders_table
+from netfund.ledger.store.registry import read_network
+from netfund.ledger.store.schema import chain_head_table
 from sqlalchemy import Connection, select
 
 #: The network's own money; every other fund is a funder's code.
@@ -39,10 +40,7 @@ class Scope:
 
 def fund_codes(connection: Connection) -> list[str]:
     """Every fund a posting can carry: the network's own and each funder's, in order."""
-    funders = connection.execute(
-        select(funders_table.c.code).order_by(funders_table.c.position)
-    ).scalars()
-    return [NETWORK_FUND, *funders]
+    return [NETWORK_FUND, *(funder.code for funder in read_network(connection).funders)]
 
 
 def read_scope(connection: Connection, period: str | None, fund: str | None = None) -> Scope:

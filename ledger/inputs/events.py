@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from netfund.ledger.inputs.csv_rows import CsvReader
-from netfund.ledger.inputs.network import Network
+from netfund.ledger.inputs.network import Networks
 from netfund.ledger.model.entries import source_hash
 from netfund.ledger.model.fields import FieldError, parse_amount, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
@@ -70,16 +70,17 @@ class Event:
         )
 
 
-def read_events(reader: CsvReader, network: Network) -> Iterator[Event]:
-    """Yield the valid events of ``reader``'s file; problems go to ``reader.problems``."""
+def read_events(reader: CsvReader, networks: Networks) -> Iterator[Event]:
+    """Yield the valid events of ``reader``'s file; problems go to ``reader.problems``.
+    Each row is checked against the network in force for its date's period."""
     for row in reader.rows():
-        event = _parse_row(reader, network, row.line, row.values)
+        event = _parse_row(reader, networks, row.line, row.values)
         if event is not None:
             yield event
 
 
 def _parse_row(
-    reader: CsvReader, network: Network, line: int, values: dict[str, str]
+    reader: CsvReader, networks: Networks, line: int, values: dict[str, str]
 ) -> Event | None:
     errors: list[str] = []
 
@@ -112,6 +113,7 @@ def _parse_row(
             errors.append(
                 f"{_article(event_type)} {event_type} takes no group (found {group_code!r})"
             )
+    network = networks(None if date is None else f"{date.year:04d}")
     funder = network.funder(funder_code) if funder_code else None
     group = network.group(group_code) if group_code else None
     if funder_code and funder is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netfund.ledger.inputs.csv_rows import CsvReader
-from netfund.ledger.inputs.network import Network
+from netfund.ledger.inputs.network import Network, Networks
 from netfund.ledger.model.dialect import STANDARD, Dialect
 from netfund.ledger.model.entries import (
     Draft,
@@ -41,8 +41,9 @@ class _Pending:
     lines: list[int]
 
 
-def read_journal(reader: CsvReader, network: Network) -> list[tuple[int, Draft]]:
+def read_journal(reader: CsvReader, networks: Networks) -> list[tuple[int, Draft]]:
     """The journal's transactions as (first line, draft); problems go to ``reader.problems``.
+    Each line is checked against the network in force for its date's period.
 
     A journal is a controller's correction file, small by nature, so it is grouped in memory.
     """
@@ -74,6 +75,7 @@ def read_journal(reader: CsvReader, network: Network) -> list[tuple[int, Draft]]
         account = values["account"].strip()
         fund = values["fund"].strip()
         group = values["group"].strip() or None
+        network = networks(None if date is None else f"{date.year:04d}")
         errors += line_errors(network, account, fund, group)
         if errors or date is None or description is None or amount is None:
             reader.problem(row.line, "; ".join(errors))

@@ -7,6 +7,7 @@ with its line (or key path), because an administrator edits this file by hand.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -136,6 +137,16 @@ class Network:
             cached = {group.code: group for group in self.groups}
             object.__setattr__(self, "_group_index", cached)
         return cached
+
+
+#: The network in force for a period (a year such as ``"2026"``), or the newest version (which
+#: knows every funder and group) for None: the ledger keeps dated versions of the network.
+Networks = Callable[[str | None], Network]
+
+
+def only(network: Network) -> Networks:
+    """The lookup of a ledger that has one version of the network."""
+    return lambda _period: network
 
 
 class _Checker:

@@ -34,7 +34,7 @@ from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_closes
-from netfund.ledger.store.registry import read_network
+from netfund.ledger.store.registry import read_network_timeline
 from netfund.ledger.store.repeats import Repeats
 from netfund.ledger.store.rules import LineRules, budget_problems
 from netfund.ledger.store.schema import closed_periods_table, transactions_table
@@ -130,16 +130,30 @@ class UnitOfWork:
         self._repeats = Repeats(source, appender, self.problems)
         #: The input row `admit` passed last: (id, period, line).
         self._admitted: tuple[str, str, int] | None = None
-        self._network = read_network(connection)
-        self._lines = LineRules(self._network)
+        self._networks = read_network_timeline(connection)
+        #: The line rules per network version, each built at its first draft.
+        self._lines: dict[int, LineRules] = {}
         #: The input line that changed a (fund, period)'s budget last, and a period's, to
         #: name the line when the budget rules refuse the write.
         self._budget_lines: dict[tuple[str | None, str], int] = {}
 
     @property
     def network(self) -> Network:
-        """The network as stored, read (and its records chain re-hashed) once per write."""
-        return self._network
+        """The newest network version (every funder and group the ledger knows), read (and
+        its records chain re-hashed) once per write."""
+        return self._networks.newest.network
+
+    def network_for(self, period: str | None) -> Network:
+        """The network in force for ``period`` (the newest version for None): what decides
+        a transaction of that period, its earmarks, caps and unspent money."""
+        return self.network if period is None else self._networks.for_period(period)
+
+    def _line_rules(self, period: str) -> LineRules:
+        version = self._networks.version_for(period)
+        rules = self._lines.get(version.version)
+        if rules is None:
+            rules = self._lines[version.version] = LineRules(version.network)
+        return rules
 
     @property
     def closed_periods(self) -> frozenset[str]:
@@ -203,7 +217,7 @@ class UnitOfWork:
             line = admitted[2]
         elif draft.period in self._closed:
             self._refuse(draft.period, draft.external_id)
-        errors = self._lines.draft_errors(draft)
+        errors = self._line_rules(draft.period).draft_errors(draft)
         if errors:
             # Appending goes on, so later rows are still checked; the problem rolls it back.
             self.problem(line or None, f"{draft.external_id}: " + "; ".join(errors))
@@ -218,7 +232,7 @@ class UnitOfWork:
     def check_budgets(self) -> None:
         """Report each budget rule the write as a whole breaks (`rules.budget_problems`)."""
         for found in budget_problems(
-            self.connection, self._network, self._appender.written_totals()
+            self.connection, self.network_for, self._appender.written_totals()
         ):
             line = self._budget_lines.get((found.fund, found.period)) or self._budget_lines.get(
                 (None, found.period)

@@ -22,7 +22,10 @@ The migration that made this chain (0007) took a ledger's tables as it found the
 
 from __future__ import annotations
 
+import datetime
+import getpass
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,3 +293,17 @@ def lock_event(record: Record) -> LockEvent:
         raise VerificationError(
             f"records chain: record {record.seq} (close) is not a record netfund writes"
         ) from None
+
+
+def recorded_note(reason: str | None) -> dict[str, str]:
+    """What a record that changes the rules keeps beside its content (a close, a reopen, a
+    network version): the OS user, the UTC time and the reason given."""
+    at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password file
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    note = {"by": user, "at": at}
+    if reason:
+        note["reason"] = reason.strip()
+    return note

@@ -1,74 +1,149 @@
-"""Storing the network definition in the ledger and reading it back.
+"""Storing the network definition in the ledger, version by version, and reading it back.
 
-Loading a network again is safe: the same definition changes nothing, new funders and groups
-are added. Changing a stored funder or group is refused, because caps, earmarks, overhead
-flags and parents decide how money was attributed; the message names every difference.
-
-The network decides money (earmarks, caps, what closing does with unspent money), so the
-ledger keeps it as versioned records in the records chain (`records.py`): every `init` that
-adds funders or groups appends a ``network`` record with the whole definition and the
-transaction chain position from which it applies. `read_network` reads the newest version
-after re-hashing the chain, never the tables: the tables network, funders, groups and
-earmarks are a mirror for queries, written in the same transaction from the same rows
-(`mirror_rows`), which `verify` compares with the newest record.
+The network decides money (earmarks, caps, what closing does with unspent money, payment
+schedules), so the ledger keeps it as versioned records in the records chain (`records.py`):
+`init` records version 1, which governs from the beginning, and each `netfund network apply
+FILE --from YEAR` (`network_changes.py`) records a new version with the first period it
+governs. A version governs from its period until the next later-dated version
+(`NetworkTimeline.for_period`); a later version dated the same period replaces it there.
+Readers re-hash the records chain first and decide money by the record, never by the tables:
+the tables network_versions, funders, groups and earmarks are a mirror for queries (one set of
+rows per version, migration 0009), written in the same transaction from the same rows
+(`mirror_rows`), which `verify` compares with every version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from netfund.ledger.inputs.network import Funder, Group, Network
-from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.inputs.network_diff import describe_changes
+from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.records import (
     Record,
     append_record,
     transaction_head,
     verified_records,
 )
-from netfund.ledger.store.schema import earmarks_table, funders_table, groups_table, network_table
+from netfund.ledger.store.schema import (
+    earmarks_table,
+    funders_table,
+    groups_table,
+    network_versions_table,
+)
 from sqlalchemy import Connection, Table, insert, select
 
 #: The mirror tables, each with the columns that name a row, in the order rows are inserted.
 MIRROR_KEYS: dict[str, tuple[str, ...]] = {
-    "network": ("id",),
-    "groups": ("code",),
-    "funders": ("code",),
-    "earmarks": ("funder", "group"),
+    "network_versions": ("version",),
+    "groups": ("version", "code"),
+    "funders": ("version", "code"),
+    "earmarks": ("version", "funder", "group"),
 }
 _MIRROR_TABLES: dict[str, Table] = {
-    "network": network_table,
+    "network_versions": network_versions_table,
     "groups": groups_table,
     "funders": funders_table,
     "earmarks": earmarks_table,
 }
 
-#: The columns the mirror tables share with `network_document`, by name and meaning.
-_HEADER_FIELDS = ("name", "currency", "language", "population", "overhead_cap")
-_FUNDER_FIELDS = ("code", "name", "kind", "framework", "overhead_cap", "unspent")
-_GROUP_FIELDS = ("code", "name", "overhead", "parent")
-
 #: Rows per mirror table, as `mirror_rows` makes them and `read_mirror` reads them.
 MirrorRows = dict[str, list[dict[str, Any]]]
 
 
-def read_network(connection: Connection) -> Network:
-    """The newest recorded network; `LedgerError` if none was loaded yet.
+@dataclass(frozen=True)
+class NetworkVersion:
+    """One recorded version of the network.
+
+    Attributes:
+        version: 1, 2, 3, ... in the order they were recorded.
+        effective_from: the first period it governs (``"2027"``), None for from the beginning.
+        network: the whole definition.
+        record: the record it was read from (seq, who, when, why).
+    """
+
+    version: int
+    effective_from: str | None
+    network: Network
+    record: Record
+
+    @property
+    def sort_key(self) -> tuple[str, int]:
+        """Later-dated versions win; of two dated the same period, the newer one."""
+        return (self.effective_from or "", self.version)
+
+
+@dataclass(frozen=True)
+class NetworkTimeline:
+    """Every version of the network, in the order recorded; which one governs which period."""
+
+    versions: tuple[NetworkVersion, ...]
+
+    @property
+    def newest(self) -> NetworkVersion:
+        """The version recorded last: it lists every funder and group the ledger knows."""
+        return self.versions[-1]
+
+    def version_for(self, period: str) -> NetworkVersion:
+        """The version that governs ``period`` (a year, or a quarter of one)."""
+        year = period[:4]
+        return max(
+            (v for v in self.versions if v.effective_from is None or v.effective_from <= year),
+            key=lambda v: v.sort_key,
+        )
+
+    def for_period(self, period: str) -> Network:
+        """The network in force for ``period``."""
+        return self.version_for(period).network
+
+    def governed_until(self, effective_from: str | None, version: int) -> str | None:
+        """The first period after those a version dated ``effective_from`` governs (None: it
+        governs every later period), given the versions recorded before ``version``."""
+        later = [
+            v.effective_from
+            for v in self.versions
+            if v.version < version
+            and v.effective_from is not None
+            and (effective_from is None or v.effective_from > effective_from)
+        ]
+        return min(later) if later else None
+
+
+def read_network_timeline(connection: Connection) -> NetworkTimeline:
+    """Every recorded network version; `LedgerError` if none was loaded yet.
 
     Re-hashes the records chain first: a changed record raises `VerificationError` instead
     of deciding money.
     """
-    newest = newest_network(verified_records(connection))
-    if newest is None:
+    timeline = network_timeline(verified_records(connection))
+    if timeline is None:
         raise LedgerError("no network is loaded: run 'netfund init network.toml' first")
-    return network_from_document(newest.content["network"])
+    return timeline
 
 
-def newest_network(records: Sequence[Record]) -> Record | None:
-    """The newest ``network`` record of ``records`` (None before the first `init`)."""
-    return next((record for record in reversed(records) if record.kind == "network"), None)
+def network_timeline(records: Sequence[Record]) -> NetworkTimeline | None:
+    """The network versions among ``records`` (None before the first `init`)."""
+    versions = tuple(
+        NetworkVersion(
+            version=record.content["version"],
+            effective_from=record.content.get("effective_from"),
+            network=network_from_document(record.content["network"]),
+            record=record,
+        )
+        for record in records
+        if record.kind == "network"
+    )
+    return NetworkTimeline(versions) if versions else None
+
+
+def read_network(connection: Connection, period: str | None = None) -> Network:
+    """The network in force for ``period``, or the newest version (every code the ledger
+    knows, with its newest names) when no period is given."""
+    timeline = read_network_timeline(connection)
+    return timeline.newest.network if period is None else timeline.for_period(period)
 
 
 def network_document(network: Network) -> dict[str, Any]:
@@ -127,10 +202,10 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
     )
 
 
-def mirror_rows(network: Network) -> MirrorRows:
-    """The rows the mirror tables hold for ``network``: what `store_network` inserts and
-    `verify` expects. Groups come parents first (the foreign key is checked per row);
-    ``position`` keeps the file's order."""
+def mirror_rows(network: Network, version: int, effective_from: str | None, seq: int) -> MirrorRows:
+    """The rows the mirror tables hold for version ``version`` of the network: what
+    `record_network` inserts and `verify` expects. Groups come parents first (the foreign key
+    is checked per row); ``position`` keeps the file's order."""
     position = {group.code: index for index, group in enumerate(network.groups)}
     ordered: list[Group] = []
     placed: set[str] = set()
@@ -147,9 +222,11 @@ def mirror_rows(network: Network) -> MirrorRows:
     for group in network.groups:
         place(group)
     return {
-        "network": [
+        "network_versions": [
             {
-                "id": 1,
+                "version": version,
+                "record_seq": seq,
+                "effective_from": effective_from,
                 "name": network.name,
                 "currency": network.currency,
                 "language": network.language,
@@ -159,6 +236,7 @@ def mirror_rows(network: Network) -> MirrorRows:
         ],
         "groups": [
             {
+                "version": version,
                 "code": g.code,
                 "name": g.name,
                 "overhead": g.overhead,
@@ -169,6 +247,7 @@ def mirror_rows(network: Network) -> MirrorRows:
         ],
         "funders": [
             {
+                "version": version,
                 "code": f.code,
                 "name": f.name,
                 "kind": f.kind,
@@ -181,11 +260,22 @@ def mirror_rows(network: Network) -> MirrorRows:
             for index, f in enumerate(network.funders)
         ],
         "earmarks": [
-            {"funder": f.code, "group": group}
+            {"version": version, "funder": f.code, "group": group}
             for f in network.funders
             for group in sorted(f.eligible_groups or ())
         ],
     }
+
+
+def record_mirror_rows(record: Record) -> MirrorRows:
+    """The mirror rows of a ``network`` record."""
+    content = record.content
+    return mirror_rows(
+        network_from_document(content["network"]),
+        content["version"],
+        content.get("effective_from"),
+        record.seq,
+    )
 
 
 def read_mirror(connection: Connection) -> MirrorRows:
@@ -196,29 +286,11 @@ def read_mirror(connection: Connection) -> MirrorRows:
     }
 
 
-def network_from_mirror(rows: MirrorRows) -> Network | None:
-    """The network the mirror tables describe (None if they hold none): how a ledger from
-    before the records chain is taken over (migration 0007)."""
-    if not rows["network"]:
-        return None
-    header = rows["network"][0]
-    earmarks: dict[str, list[str]] = {}
-    for row in sorted(rows["earmarks"], key=lambda row: row["group"]):
-        earmarks.setdefault(row["funder"], []).append(row["group"])
-    return network_from_document(
-        {
-            **{name: header[name] for name in _HEADER_FIELDS},
-            "funders": [
-                {name: row[name] for name in _FUNDER_FIELDS}
-                | {"eligible_groups": earmarks.get(row["code"], []) if row["earmarked"] else None}
-                for row in sorted(rows["funders"], key=lambda row: row["position"])
-            ],
-            "groups": [
-                {name: row[name] for name in _GROUP_FIELDS}
-                for row in sorted(rows["groups"], key=lambda row: row["position"])
-            ],
-        }
-    )
+def insert_mirror(connection: Connection, rows: MirrorRows) -> None:
+    """Insert one version's mirror rows, table by table in foreign-key order."""
+    for name, table in _MIRROR_TABLES.items():
+        if rows[name]:
+            connection.execute(insert(table), rows[name])
 
 
 def record_network(
@@ -226,103 +298,57 @@ def record_network(
     network: Network,
     version: int,
     head: int,
+    *,
+    effective_from: str | None = None,
     effective_after: int | None = None,
     **note: Any,
 ) -> Record:
-    """Append ``network`` as version ``version``, written at transaction ``head`` and
-    applying to the transactions after ``effective_after`` (default: ``head``)."""
-    content = {
+    """Append ``network`` as version ``version`` (written at transaction ``head``), governing
+    from period ``effective_from`` (None: from the beginning), and its mirror rows.
+
+    ``effective_after_transaction`` is kept as versions before 0009 had it: the chain position
+    when it was recorded (``effective_after`` for a ledger taken over by a migration).
+    """
+    content: dict[str, Any] = {
         "version": version,
         "effective_after_transaction": head if effective_after is None else effective_after,
         "network": network_document(network),
         **note,
     }
-    return append_record(connection, "network", content, head)
+    if effective_from is not None:
+        content["effective_from"] = effective_from
+    record = append_record(connection, "network", content, head)
+    insert_mirror(connection, mirror_rows(network, version, effective_from, record.seq))
+    return record
 
 
-def store_network(connection: Connection, network: Network) -> tuple[int, int]:
-    """Store ``network``; return how many funders and groups were added.
+def store_network(
+    connection: Connection, network: Network, source: str = "network.toml"
+) -> tuple[int, int]:
+    """Store the first version of the network; return how many funders and groups it has.
 
-    What is added becomes a new network version in the records chain, and its rows go into
-    the mirror tables in the same transaction.
+    `init` on a ledger that holds a network changes nothing when the file says the same as
+    the newest version, and refuses otherwise: changes go through `network apply`, which
+    dates them and checks them against the history they would govern.
     """
     # The chain lock first (as every writer takes it): the version applies from here on.
     head = transaction_head(connection, lock=True)
-    newest = newest_network(verified_records(connection))
-    stored = None if newest is None else network_from_document(newest.content["network"])
-    if stored is not None:
-        differences = _header_differences(stored, network)
-        if differences:
-            raise LedgerError(
-                "the ledger already holds another network definition: " + "; ".join(differences)
-            )
-    stored_funders = {f.code: f for f in stored.funders} if stored else {}
-    stored_groups = {g.code: g for g in stored.groups} if stored else {}
-    changed = [
-        f"funder {code}: {field}"
-        for code, funder in ((f.code, f) for f in network.funders)
-        if code in stored_funders
-        for field in _field_differences(stored_funders[code], funder)
-    ] + [
-        f"group {code}: {field}"
-        for code, group in ((g.code, g) for g in network.groups)
-        if code in stored_groups
-        for field in _field_differences(stored_groups[code], group)
-    ]
-    if changed:
-        raise LedgerError(
-            "network.toml changes funders or groups already in the ledger, which would change "
-            "how stored money was attributed; add new codes instead. Differences: "
-            + "; ".join(changed)
+    timeline = network_timeline(verified_records(connection))
+    if timeline is None:
+        record_network(connection, network, 1, head)
+        return len(network.funders), len(network.groups)
+    newest = timeline.newest
+    if newest.network != network:
+        changes = describe_changes(newest.network, network)
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    None,
+                    f"the ledger already holds network version {newest.version}, and this file "
+                    f"differs from it ({'; '.join(changes)}); to change the network, say from "
+                    f"which year: netfund network apply {source} --from YEAR",
+                )
+            ]
         )
-    new_groups = tuple(g for g in network.groups if g.code not in stored_groups)
-    new_funders = tuple(f for f in network.funders if f.code not in stored_funders)
-    if stored is not None and not new_groups and not new_funders:
-        return 0, 0
-    merged = (
-        network
-        if stored is None
-        else replace(
-            stored, funders=stored.funders + new_funders, groups=stored.groups + new_groups
-        )
-    )
-    _insert_mirror(connection, mirror_rows(merged), {f.code for f in new_funders}, stored)
-    record_network(connection, merged, 1 if newest is None else newest.content["version"] + 1, head)
-    return len(new_funders), len(new_groups)
-
-
-def _insert_mirror(
-    connection: Connection, rows: MirrorRows, new_funders: set[str], stored: Network | None
-) -> None:
-    """Insert the mirror rows of what is new: the header the first time, new groups and
-    funders, and the earmarks of new funders (a stored funder's earmark never changes)."""
-    known_groups = {g.code for g in stored.groups} if stored else set()
-    new = {
-        "network": rows["network"] if stored is None else [],
-        "groups": [row for row in rows["groups"] if row["code"] not in known_groups],
-        "funders": [row for row in rows["funders"] if row["code"] in new_funders],
-        "earmarks": [row for row in rows["earmarks"] if row["funder"] in new_funders],
-    }
-    for name, table in _MIRROR_TABLES.items():
-        if new[name]:
-            connection.execute(insert(table), new[name])
-
-
-def _header_differences(stored: Network, new: Network) -> list[str]:
-    pairs = {
-        "name": (stored.name, new.name),
-        "language": (stored.language, new.language),
-        "population": (stored.population, new.population),
-        "overhead_cap": (stored.overhead_cap, new.overhead_cap),
-    }
-    return [
-        f"{key} is {old!r}, file says {now!r}" for key, (old, now) in pairs.items() if old != now
-    ]
-
-
-def _field_differences(stored: Funder | Group, new: Funder | Group) -> list[str]:
-    return [
-        f"{name} is {getattr(stored, name)!r}, file says {getattr(new, name)!r}"
-        for name in stored.__dataclass_fields__
-        if getattr(stored, name) != getattr(new, name)
-    ]
+    return 0, 0

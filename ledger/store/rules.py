@@ -26,7 +26,7 @@ stored before a rule existed can still be corrected (a reversal that lowers an e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -142,9 +142,10 @@ def _is_budget_line(account: str) -> bool:
 
 
 def budget_problems(
-    connection: Connection, network: Network, written: Totals
+    connection: Connection, network_for: Callable[[str], Network], written: Totals
 ) -> list[BudgetProblem]:
-    """The budget rules the write summed in ``written`` (the appender's totals) breaks.
+    """The budget rules the write summed in ``written`` (the appender's totals) breaks, each
+    period's under the network in force for it (``network_for``).
 
     The state before the write is read from `balance_totals` (the appender adds the write to
     it only when it finishes), for the periods whose allocations or commitments it changes.
@@ -152,9 +153,48 @@ def budget_problems(
     periods = sorted(
         period for period, lines in written.items() if any(_is_budget_line(a) for a, _, _ in lines)
     )
+    before = stored_budgets(connection, periods)
+    problems: list[BudgetProblem] = []
+    for period in periods:
+        then = before[period]
+        after = _Budget(defaultdict(int, then.allocated), defaultdict(int, then.committed))
+        for (account, fund, group), (debit, credit) in written[period].items():
+            after.add(account, fund, group, debit, credit)
+        problems += _period_problems(network_for(period), period, then, after)
+    return problems
+
+
+def _period_problems(
+    network: Network, period: str, before: _Budget, after: _Budget
+) -> list[BudgetProblem]:
+    """The rules ``after`` breaks further than ``before`` did, under one network."""
+    return _worse(_excesses(network, period, before), _excesses(network, period, after))
+
+
+def history_problems(
+    connection: Connection,
+    periods: Iterable[str],
+    old: Callable[[str], Network],
+    new: Callable[[str], Network],
+) -> list[BudgetProblem]:
+    """The budget rules the stored history of ``periods`` would break under the network
+    ``new`` gives each period, beyond what it breaks under ``old``: a change of the network
+    (a cap lowered, a group made overhead) must not contradict what was posted."""
+    periods = sorted(periods)
+    budgets = stored_budgets(connection, periods)
+    problems: list[BudgetProblem] = []
+    for period in periods:
+        budget = budgets[period]
+        then = _excesses(old(period), period, budget)
+        problems += _worse(then, _excesses(new(period), period, budget))
+    return problems
+
+
+def stored_budgets(connection: Connection, periods: Sequence[str]) -> dict[str, _Budget]:
+    """The allocations and commitments of ``periods`` as `balance_totals` holds them."""
+    budgets = {period: _Budget.empty() for period in periods}
     if not periods:
-        return []
-    before = {period: _Budget.empty() for period in periods}
+        return budgets
     b = balance_totals_table.c
     for period, account, fund, group, debit, credit in connection.execute(
         select(b.period, b.account, b.fund, b.group, b.debit_cents, b.credit_cents).where(
@@ -162,71 +202,76 @@ def budget_problems(
             or_(b.account.like(ALLOCATED_PREFIX + "%"), b.account == CONTRIBUTIONS),
         )
     ):
-        before[period].add(account, fund, group, int(debit), int(credit))
-    problems: list[BudgetProblem] = []
-    for period in periods:
-        then = before[period]
-        after = _Budget(defaultdict(int, then.allocated), defaultdict(int, then.committed))
-        for (account, fund, group), (debit, credit) in written[period].items():
-            after.add(account, fund, group, debit, credit)
-        problems += _period_problems(network, period, then, after)
-    return problems
+        budgets[period].add(account, fund, group, int(debit), int(credit))
+    return budgets
 
 
-def _period_problems(
-    network: Network, period: str, before: _Budget, after: _Budget
+def _worse(
+    before: dict[tuple[str, ...], tuple[int, BudgetProblem]],
+    after: dict[tuple[str, ...], tuple[int, BudgetProblem]],
 ) -> list[BudgetProblem]:
-    problems: list[BudgetProblem] = []
+    """The problems of ``after`` whose excess is larger than in ``before``."""
+    return [
+        problem
+        for key, (cents, problem) in after.items()
+        if cents > 0 and cents > before.get(key, (0, None))[0]
+    ]
 
-    def worse(now: int, then: int) -> bool:
-        return now > 0 and now > then
 
-    for (fund, group), cents in sorted(after.allocated.items()):
-        if worse(-cents, -before.allocated.get((fund, group), 0)):
-            problems.append(
+def _excesses(
+    network: Network, period: str, budget: _Budget
+) -> dict[tuple[str, ...], tuple[int, BudgetProblem]]:
+    """Every budget rule ``budget`` breaks under ``network``, by rule and subject: the excess
+    in cents and the problem saying so."""
+    found: dict[tuple[str, ...], tuple[int, BudgetProblem]] = {}
+    for (fund, group), cents in sorted(budget.allocated.items()):
+        if cents < 0:
+            found[("negative", fund, group)] = (
+                -cents,
                 BudgetProblem(
                     period,
                     fund,
                     f"{fund}'s allocation to {group} in {period} would be EUR "
                     f"{format_grouped(cents)}: more would be taken back than was allocated to "
                     f"{group} in {period}, which makes room for money that is not there",
-                )
+                ),
             )
     overhead_groups = {g.code for g in network.groups if g.overhead}
-    totals_after, overhead_after = _per_fund(after, overhead_groups)
-    totals_before, overhead_before = _per_fund(before, overhead_groups)
-    for fund in sorted(set(totals_after) | set(after.committed)):
-        allocated, committed = totals_after.get(fund, 0), after.committed.get(fund, 0)
-        then = totals_before.get(fund, 0) - before.committed.get(fund, 0)
-        if worse(allocated - committed, then):
-            problems.append(
+    totals, overhead = _per_fund(budget, overhead_groups)
+    for fund in sorted(set(totals) | set(budget.committed)):
+        allocated, committed = totals.get(fund, 0), budget.committed.get(fund, 0)
+        if allocated > committed:
+            found[("committed", fund)] = (
+                allocated - committed,
                 BudgetProblem(
                     period,
                     fund,
                     f"{fund} would have EUR {format_grouped(allocated)} allocated in {period} "
                     f"but EUR {format_grouped(committed)} committed: EUR "
                     f"{format_grouped(allocated - committed)} more than its money",
-                )
+                ),
             )
     for funder in network.funders:
         if funder.overhead_cap is not None:
-            problems += _cap_problem(
+            _cap_excess(
+                found,
                 period,
                 funder.code,
                 f"{funder.code}'s",
                 funder.overhead_cap,
-                (overhead_after.get(funder.code, 0), totals_after.get(funder.code, 0)),
-                (overhead_before.get(funder.code, 0), totals_before.get(funder.code, 0)),
+                overhead.get(funder.code, 0),
+                totals.get(funder.code, 0),
             )
-    problems += _cap_problem(
+    _cap_excess(
+        found,
         period,
         None,
         "the network's",
         network.overhead_cap,
-        (sum(overhead_after.values()), sum(totals_after.values())),
-        (sum(overhead_before.values()), sum(totals_before.values())),
+        sum(overhead.values()),
+        sum(totals.values()),
     )
-    return problems
+    return found
 
 
 def _per_fund(budget: _Budget, overhead_groups: set[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -239,21 +284,24 @@ def _per_fund(budget: _Budget, overhead_groups: set[str]) -> tuple[dict[str, int
     return totals, overhead
 
 
-def _cap_problem(
+def _cap_excess(
+    found: dict[tuple[str, ...], tuple[int, BudgetProblem]],
     period: str,
     fund: str | None,
     whose: str,
     cap: Decimal,
-    after: tuple[int, int],
-    before: tuple[int, int],
-) -> Iterable[BudgetProblem]:
-    over_now, over_then = cents_over_cap(*after, cap), cents_over_cap(*before, cap)
-    if over_now > 0 and over_now > over_then:
-        overhead, total = after
-        yield BudgetProblem(
-            period,
-            fund,
-            f"{whose} overhead allocation in {period} would be EUR {format_grouped(overhead)} "
-            f"of EUR {format_grouped(total)} allocated, EUR {format_grouped(over_now)} above "
-            f"{whose} cap of {(cap * 100).normalize():f}%",
+    overhead: int,
+    total: int,
+) -> None:
+    over = cents_over_cap(overhead, total, cap)
+    if over > 0:
+        found[("cap", fund or "")] = (
+            over,
+            BudgetProblem(
+                period,
+                fund,
+                f"{whose} overhead allocation in {period} would be EUR "
+                f"{format_grouped(overhead)} of EUR {format_grouped(total)} allocated, EUR "
+                f"{format_grouped(over)} above {whose} cap of {(cap * 100).normalize():f}%",
+            ),
         )

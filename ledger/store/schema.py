@@ -5,8 +5,8 @@ statements and hands out the frozen records of `entries.py`. Invariants live in 
 (check constraints, unique keys, foreign keys), and the migrations add the triggers that make
 transactions and postings append-only and refuse a transaction that does not balance per fund
 (0006; its helper tables are the migration's, not declared here), and since 0007 make the
-documents that decide money (network, funders, groups, earmarks, allocation runs, closed
-periods and their records chain) append-only too. Money is BigInteger cents,
+documents that decide money (network versions, funders, groups, earmarks, allocation runs,
+closed periods and their records chain) append-only too. Money is BigInteger cents,
 never Numeric.
 """
 
@@ -29,6 +29,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -79,13 +80,20 @@ class Base(DeclarativeBase):
     }
 
 
-class NetworkRow(Base):
-    """The single row describing the network (caps stored as exact decimal text)."""
+class NetworkVersionRow(Base):
+    """One version of the network (migration 0009): its header, and the record it mirrors.
 
-    __tablename__ = "network"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    ``effective_from`` is the first period the version governs (None: from the beginning);
+    a version governs until the next later-dated one. The rows of funders, groups and
+    earmarks carry their version, so every version stays queryable as it was recorded.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    __tablename__ = "network_versions"
+    __table_args__ = (CheckConstraint("version > 0", name="positive_version"),)
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    effective_from: Mapped[str | None] = mapped_column(String(4))
     name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     currency: Mapped[str] = mapped_column(String(3))
     language: Mapped[str] = mapped_column(String(2))
@@ -95,11 +103,19 @@ class NetworkRow(Base):
 
 class GroupRow(Base):
     __tablename__ = "groups"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["version", "parent"], ["groups.version", "groups.code"], name="fk_groups_parent"
+        ),
+    )
 
+    version: Mapped[int] = mapped_column(
+        Integer, ForeignKey("network_versions.version"), primary_key=True
+    )
     code: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     overhead: Mapped[bool] = mapped_column(Boolean)
-    parent: Mapped[str | None] = mapped_column(ForeignKey("groups.code"))
+    parent: Mapped[str | None]
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -110,6 +126,9 @@ class FunderRow(Base):
         CheckConstraint("code <> 'NET'", name="not_network_fund"),
     )
 
+    version: Mapped[int] = mapped_column(
+        Integer, ForeignKey("network_versions.version"), primary_key=True
+    )
     code: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
     kind: Mapped[str] = mapped_column(String(20))
@@ -124,9 +143,18 @@ class EarmarkRow(Base):
     """One group a funder with an earmark may fund; a funder without earmark has no rows."""
 
     __tablename__ = "earmarks"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["version", "funder"], ["funders.version", "funders.code"], name="fk_earmarks_funder"
+        ),
+        ForeignKeyConstraint(
+            ["version", "group"], ["groups.version", "groups.code"], name="fk_earmarks_group"
+        ),
+    )
 
-    funder: Mapped[str] = mapped_column(ForeignKey("funders.code"), primary_key=True)
-    group: Mapped[str] = mapped_column(ForeignKey("groups.code"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    funder: Mapped[str] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(primary_key=True)
 
 
 class TransactionRow(Base):
@@ -277,7 +305,7 @@ class RecordsHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 
 
-network_table = NetworkRow.__table__
+network_versions_table = NetworkVersionRow.__table__
 groups_table = GroupRow.__table__
 funders_table = FunderRow.__table__
 earmarks_table = EarmarkRow.__table__

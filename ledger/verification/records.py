@@ -3,13 +3,14 @@
 `check_records` re-hashes the records chain (network versions, allocation runs, closes) and
 its head, then holds the tables netfund and its users read to it:
 
-- the mirror tables network, funders, groups and earmarks to the newest network version;
+- the mirror tables network_versions, funders, groups and earmarks to every network version;
 - each allocation_runs row to its run record (its columns and its document's sha256), and
   each run record to a row;
 - the closed_periods table to the close records.
 
 The first difference is a `VerificationError` naming the table, the row and both values,
-e.g. ``funders: ZONMW unspent is 'carry_over' in the table, 'return' in network version 1``.
+e.g. ``funders: version 1 ZONMW unspent is 'carry_over' in the table, 'return' in the
+network records``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ from netfund.ledger.store.records import (
 from netfund.ledger.store.registry import (
     MIRROR_KEYS,
     MirrorRows,
-    mirror_rows,
-    network_from_document,
-    newest_network,
     read_mirror,
+    record_mirror_rows,
 )
 from netfund.ledger.store.runs import run_differences, run_records
 from netfund.ledger.store.schema import allocation_runs_table, closed_periods_table
@@ -68,19 +67,19 @@ def check_records(connection: Connection) -> RecordsReport:
             f"records chain: record {beyond} is beyond its head (record {head.seq}): it was "
             "written around netfund"
         )
-    _check_mirror(read_mirror(connection), newest_network(records))
+    _check_mirror(read_mirror(connection), records)
     _check_runs(connection, records)
     closed = _check_closed(connection, records)
     return RecordsReport(head=head, closed=closed)
 
 
-def _check_mirror(found: MirrorRows, newest: Record | None) -> None:
-    if newest is None:
-        expected: MirrorRows = {name: [] for name in MIRROR_KEYS}
-        source = "the records chain (it holds no network)"
-    else:
-        expected = mirror_rows(network_from_document(newest.content["network"]))
-        source = f"network version {newest.content['version']}"
+def _check_mirror(found: MirrorRows, records: Sequence[Record]) -> None:
+    expected: MirrorRows = {name: [] for name in MIRROR_KEYS}
+    for record in records:
+        if record.kind == "network":
+            for name, rows in record_mirror_rows(record).items():
+                expected[name] += rows
+    source = "the network records" if expected["network_versions"] else "the records chain"
     for table, key in MIRROR_KEYS.items():
         difference = _first_difference(table, key, found[table], expected[table], source)
         if difference:
@@ -95,7 +94,9 @@ def _first_difference(
     source: str,
 ) -> str | None:
     def name(row: dict[str, Any]) -> str:
-        return " ".join(str(row[column]) for column in key)
+        return " ".join(
+            f"{column} {row[column]}" if column == "version" else str(row[column]) for column in key
+        )
 
     stored = {name(row): row for row in found}
     wanted = {name(row): row for row in expected}
@@ -106,7 +107,7 @@ def _first_difference(
             return f"{table}: {label} is in the table but not in {source} (added around netfund)"
         for column, value in wanted[label].items():
             if stored[label].get(column) != value:
-                subject = "" if table == "network" else f"{label} "
+                subject = f"{label} "
                 return (
                     f"{table}: {subject}{column} is {stored[label].get(column)!r} in the table, "
                     f"{value!r} in {source}"

@@ -260,7 +260,7 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
     if as_of < datetime.date(int(period), 1, 1):
         raise LedgerError(f"as-of date {as_of.isoformat()} is before period {period} begins")
     return PeriodInputs(
-        network=read_network(connection),
+        network=read_network(connection, period),  # the settings in force for the period
         period=period,
         as_of=as_of,
         figures=period_figures(connection, period, as_of=as_of),

@@ -306,7 +306,9 @@ def test_network_reload_is_safe_and_changes_are_refused(engine: Engine, network_
         network_file.read_text().replace("overhead_cap = 0.10", "overhead_cap = 0.12"),
         encoding="utf-8",
     )
-    with pytest.raises(LedgerError, match="funder ZONMW: overhead_cap"):
+    with pytest.raises(
+        InputError, match=r"funder ZONMW overhead_cap: 0\.1 -> 0\.12.*network apply"
+    ):
         initialize(engine, load_network(network_file))
 
 

@@ -27,7 +27,7 @@ from netfund.ledger import (
 )
 from netfund.ledger.inputs.csv_rows import CsvReader
 from netfund.ledger.inputs.events import EVENT_COLUMNS, read_events
-from netfund.ledger.inputs.network import parse_network
+from netfund.ledger.inputs.network import only, parse_network
 from netfund.ledger.model.entries import is_valid_account
 from netfund.ledger.store.schema import Base
 from sqlalchemy import Engine, Text, inspect
@@ -36,7 +36,7 @@ from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 
 #: Every sized text column that holds a user's value, with the limit that sizes it.
 COLUMN_LIMITS = {
-    ("network", "name"): NAME_LENGTH_MAX,
+    ("network_versions", "name"): NAME_LENGTH_MAX,
     ("groups", "code"): CODE_LENGTH_MAX,
     ("groups", "name"): NAME_LENGTH_MAX,
     ("groups", "parent"): CODE_LENGTH_MAX,
@@ -117,7 +117,7 @@ def _text(length: int) -> str:
     [
         ("funders", "code", _set("funders", 0, "code", to=_code)),
         ("groups", "code", _set("groups", 2, "code", to=_code)),
-        ("network", "name", _set("network", "name", to=_text)),
+        ("network_versions", "name", _set("network", "name", to=_text)),
         ("funders", "name", _set("funders", 0, "name", to=_text)),
         ("groups", "name", _set("groups", 0, "name", to=_text)),
         ("funders", "framework", _set("funders", 0, "framework", to=_text)),
@@ -151,7 +151,7 @@ def _event_problems(folder: Path, network: Network, reference: str, description:
     row = f"e-1,2024-03-01,commitment,GEM,,100.00,{description},{reference}\n"
     path.write_text(EVENTS_HEADER + row, encoding="utf-8")
     reader = CsvReader(path, EVENT_COLUMNS)
-    list(read_events(reader, network))
+    list(read_events(reader, only(network)))
     return [problem.message for problem in reader.problems]
 
 

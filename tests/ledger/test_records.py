@@ -107,7 +107,11 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("UPDATE funders SET overhead_cap = '0.9' WHERE code = 'ZONMW'",),
         ("funders", "ZONMW", "overhead_cap"),
     ),
-    ("network cap", ("UPDATE network SET overhead_cap = '0.99'",), ("network", "overhead_cap")),
+    (
+        "network cap",
+        ("UPDATE network_versions SET overhead_cap = '0.99'",),
+        ("network_versions", "overhead_cap"),
+    ),
     (
         "earmark removed",
         ("DELETE FROM earmarks WHERE funder = 'ZONMW' AND \"group\" = 'PMO'",),
@@ -115,7 +119,7 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ),
     (
         "earmark added",
-        ("INSERT INTO earmarks (funder, \"group\") VALUES ('ZONMW', 'WG-B')",),
+        ("INSERT INTO earmarks (version, funder, \"group\") VALUES (1, 'ZONMW', 'WG-B')",),
         ("earmarks", "ZONMW", "WG-B"),
     ),
     ("funder deleted", ("DELETE FROM funders WHERE code = 'GEM'",), ("funders", "GEM")),
@@ -132,7 +136,7 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     [
         "UPDATE funders SET unspent = 'carry_over' WHERE code = 'ZONMW'",
         "UPDATE groups SET overhead = false WHERE code = 'PMO'",
-        "UPDATE network SET overhead_cap = '0.99'",
+        "UPDATE network_versions SET overhead_cap = '0.99'",
         "DELETE FROM earmarks WHERE funder = 'ZONMW'",
         "UPDATE ledger_records SET kind = 'close'",
         "DELETE FROM ledger_records",
@@ -140,16 +144,16 @@ SETTINGS_ATTACKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         "UPDATE records_head SET last_seq = 0",
         "UPDATE closed_periods SET last_txn_id = 1",
         "INSERT INTO funders SELECT * FROM funders WHERE code = 'ZONMW' "
-        "ON CONFLICT (code) DO UPDATE SET unspent = 'carry_over'",
+        "ON CONFLICT (version, code) DO UPDATE SET unspent = 'carry_over'",
         # SQLite's REPLACE deletes the row it replaces without firing DELETE triggers.
-        "INSERT OR REPLACE INTO funders SELECT code, name, kind, framework, overhead_cap, "
+        "INSERT OR REPLACE INTO funders SELECT version, code, name, kind, framework, overhead_cap, "
         "earmarked, 'carry_over', position FROM funders WHERE code = 'ZONMW'",
         "REPLACE INTO closed_periods SELECT seq, period, 'reopen', last_txn_id FROM closed_periods",
         "INSERT INTO closed_periods SELECT seq + 100, period, 'reopen', last_txn_id "
         "FROM closed_periods",
         "DELETE FROM closed_periods",
         "TRUNCATE closed_periods",
-        "REPLACE INTO earmarks VALUES ('ZONMW', 'PMO')",
+        "REPLACE INTO earmarks VALUES (1, 'ZONMW', 'PMO')",
         "REPLACE INTO ledger_records SELECT seq, kind, content, transaction_head, prev_hash, "
         "hash FROM ledger_records WHERE seq = 1",
         # PostgreSQL's TRUNCATE fires no DELETE trigger either.
@@ -229,7 +233,7 @@ def test_status_shows_the_recorded_overhead_and_caps(db_url: str, tmp_path: Path
         db_url,
         "UPDATE groups SET overhead = false WHERE code = 'PMO'",
         "UPDATE funders SET overhead_cap = '0.9' WHERE code = 'ZONMW'",
-        "UPDATE network SET overhead_cap = '0.99'",
+        "UPDATE network_versions SET overhead_cap = '0.99'",
     )
     assert _ok(db_url, "status", "--period", "2026", "--json") == before
 
@@ -238,7 +242,9 @@ def test_an_import_keeps_the_recorded_earmark(db_url: str, tmp_path: Path) -> No
     """Before: an earmark row added in the table let ZONMW's money be allocated to WG-B."""
     _ledger(db_url, tmp_path)
     _without_guards(db_url)
-    _execute(db_url, "INSERT INTO earmarks (funder, \"group\") VALUES ('ZONMW', 'WG-B')")
+    _execute(
+        db_url, "INSERT INTO earmarks (version, funder, \"group\") VALUES (1, 'ZONMW', 'WG-B')"
+    )
     count = transaction_count(db_url)
     events = write_text(
         tmp_path / "a.csv",

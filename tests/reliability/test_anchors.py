@@ -173,9 +173,11 @@ def test_a_statements_fingerprint_catches_it(
     assert f"transaction {JOURNAL}" in result.output, result.output
 
 
-def drop_newest_network_version(connection: Connection) -> object:
+def drop_newest_network_version(connection: Connection) -> None:
     """Delete network version 2 (the funder NEW) from the records chain and the mirror, and
     move the records head back: the records chain and the tables agree again."""
+    for table in ("earmarks", "funders", "groups", "network_versions"):
+        connection.execute(text(f"DELETE FROM {table} WHERE version = 2"))
     connection.execute(text("DELETE FROM ledger_records WHERE seq = 2"))
     connection.execute(
         text(
@@ -183,7 +185,6 @@ def drop_newest_network_version(connection: Connection) -> object:
             "last_hash = (SELECT hash FROM ledger_records WHERE seq = 1)"
         )
     )
-    return connection.execute(text("DELETE FROM funders WHERE code = 'NEW'"))
 
 
 def test_the_checkpoint_file_holds_the_records_chain_too(ledger: Ledger) -> None:
@@ -193,7 +194,8 @@ def test_the_checkpoint_file_holds_the_records_chain_too(ledger: Ledger) -> None
     ledger.build()
     bigger = NETWORK_TOML + '\n[[funders]]\ncode = "NEW"\nname = "Nieuw"\nkind = "other"\n'
     bigger += 'framework = "x"\nunspent = "return"\n'
-    ledger.ok("init", str(write_text(ledger.folder / "network2.toml", bigger)))
+    new_funder = str(write_text(ledger.folder / "network2.toml", bigger))
+    ledger.ok("network", "apply", new_funder, "--from", "2026")
     assert json.loads(ledger.checkpoints.read_text().splitlines()[-1])["records"]["id"] == 2
     ledger.attack(drop_newest_network_version)
     ledger.checkpoints.rename(ledger.folder / "kept.checkpoints")

@@ -22,7 +22,12 @@ import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
 from netfund.ledger.store.database import connect
-from netfund.ledger.store.schema import earmarks_table, funders_table, groups_table, network_table
+from netfund.ledger.store.schema import (
+    earmarks_table,
+    funders_table,
+    groups_table,
+    network_versions_table,
+)
 from sqlalchemy import inspect, select
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
@@ -283,7 +288,7 @@ def network_rows(db_url: str) -> dict[str, list[tuple[Any, ...]] | None]:
                     if table.name in existing
                     else None
                 )
-                for table in (network_table, funders_table, groups_table, earmarks_table)
+                for table in (network_versions_table, funders_table, groups_table, earmarks_table)
             }
     finally:
         engine.dispose()
@@ -433,5 +438,5 @@ def test_a_network_file_with_a_bom_initialises(db_url: str, tmp_path: Path) -> N
 
     assert result.exit_code == 0, result.output
     rows = network_rows(db_url)
-    assert sorted(row[0] for row in rows["funders"] or []) == ["GEM", "ZONMW", "ZVK"]
+    assert sorted(row[1] for row in rows["funders"] or []) == ["GEM", "ZONMW", "ZVK"]
     assert len(rows["groups"] or []) == 4

@@ -104,14 +104,14 @@ def _backfill(connection: sa.Connection) -> None:
     """Records of what the ledger holds now, in the order netfund would have written them:
     the network, then the runs, then the closes, each at the chain position of today."""
     from netfund.ledger.store.records import append_record, transaction_head
-    from netfund.ledger.store.registry import network_from_mirror, read_mirror, record_network
     from netfund.ledger.store.runs import run_content
     from netfund.ledger.store.schema import allocation_runs_table
 
     head = transaction_head(connection)
-    network = network_from_mirror(read_mirror(connection))
-    if network is not None:
-        record_network(connection, network, 1, head, effective_after=0, **NOTE)
+    document = _network_document(connection)
+    if document is not None:
+        content = {"version": 1, "effective_after_transaction": 0, "network": document}
+        append_record(connection, "network", content | NOTE, head)
     runs = connection.execute(sa.select(allocation_runs_table).order_by(allocation_runs_table.c.id))
     for row in runs.mappings():
         append_record(connection, "run", run_content(row["id"], row) | NOTE, head)
@@ -122,6 +122,67 @@ def _backfill(connection: sa.Connection) -> None:
     for row in closes.mappings():
         lock = {"period": row["period"], "last_txn_id": row["last_txn_id"]}
         append_record(connection, "close", lock | NOTE, head)
+
+
+# The network tables as they were at this revision (0009 gave them versions).
+_NETWORK = sa.table(
+    "network",
+    *(sa.column(name) for name in ("name", "currency", "language", "population", "overhead_cap")),
+)
+_GROUPS = sa.table(
+    "groups",
+    sa.column("code"),
+    sa.column("name"),
+    sa.column("overhead", sa.Boolean),
+    sa.column("parent"),
+    sa.column("position"),
+)
+_FUNDERS = sa.table(
+    "funders",
+    *(
+        sa.column(name)
+        for name in ("code", "name", "kind", "framework", "overhead_cap", "unspent", "position")
+    ),
+    sa.column("earmarked", sa.Boolean),
+)
+_EARMARKS = sa.table("earmarks", sa.column("funder"), sa.column("group"))
+
+
+def _network_document(connection: sa.Connection) -> dict | None:
+    """The network the tables hold, as the document of a network record (None if none).
+
+    This revision's own copy of the document's format, so that it reads the tables as they
+    were at this revision whatever later revisions make of them.
+    """
+    header = connection.execute(sa.select(_NETWORK)).mappings().first()
+    if header is None:
+        return None
+    earmarks: dict[str, list[str]] = {}
+    for funder, group in connection.execute(
+        sa.select(_EARMARKS.c.funder, _EARMARKS.c.group).order_by(_EARMARKS.c.group)
+    ):
+        earmarks.setdefault(funder, []).append(group)
+    funders = connection.execute(sa.select(_FUNDERS).order_by(_FUNDERS.c.position)).mappings()
+    groups = connection.execute(sa.select(_GROUPS).order_by(_GROUPS.c.position)).mappings()
+    return {
+        **dict(header),
+        "funders": [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "kind": row["kind"],
+                "framework": row["framework"],
+                "overhead_cap": row["overhead_cap"],
+                "eligible_groups": earmarks.get(row["code"], []) if row["earmarked"] else None,
+                "unspent": row["unspent"],
+            }
+            for row in funders
+        ],
+        "groups": [
+            {"code": g["code"], "name": g["name"], "overhead": g["overhead"], "parent": g["parent"]}
+            for g in groups
+        ],
+    }
 
 
 def _sqlite_triggers() -> None:

@@ -1,0 +1,59 @@
+"""The differences between two versions of the network, in the words of network.toml.
+
+Shown when a change is recorded (`netfund network apply`) and when `init` is given a file that
+differs from the ledger's network: settings as the file writes them (``0.08``, not
+``Decimal('0.08')``; group lists as lists), so the administrator recognises their own edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any
+
+from netfund.ledger.inputs.network import Funder, Group, Network
+
+
+def describe_changes(old: Network, new: Network) -> list[str]:
+    """Each difference between two versions, as a user would say it."""
+    changes = [
+        f"network {name}: {shown(getattr(old, name))} -> {shown(getattr(new, name))}"
+        for name in ("name", "language", "population", "overhead_cap")
+        if getattr(old, name) != getattr(new, name)
+    ]
+    for kind, before, after in (
+        ("funder", {f.code: f for f in old.funders}, {f.code: f for f in new.funders}),
+        ("group", {g.code: g for g in old.groups}, {g.code: g for g in new.groups}),
+    ):
+        for code, item in after.items():
+            if code not in before:
+                changes.append(f"new {kind} {code} ({item.name})")
+                continue
+            changes += [
+                f"{kind} {code} {name}: {shown(was)} -> {shown(now)}"
+                for name, was, now in _field_pairs(before[code], item)
+                if was != now
+            ]
+    return changes
+
+
+def _field_pairs(old: Funder | Group, new: Funder | Group) -> list[tuple[str, Any, Any]]:
+    return [(f.name, getattr(old, f.name), getattr(new, f.name)) for f in fields(old)]
+
+
+def shown(value: Any) -> str:
+    """A setting as the network file writes it: ``0.08`` not ``Decimal('0.08')``, a list of
+    group codes, ``none`` for an absent one."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, frozenset | set):
+        return "[" + ", ".join(sorted(value)) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
