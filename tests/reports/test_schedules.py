@@ -237,3 +237,36 @@ def test_a_receipt_paying_last_year_counts_there_on_an_interim_statement(ledger)
     assert figures["summary"]["received_cents"] == 1500_01
     assert figures["schedule"]["received_for_period_cents"] == 500_00
     assert figures["schedule"]["overdue_cents"] == 500_00
+
+
+def test_a_new_schedule_from_next_year_leaves_this_year_as_it_was(ledger) -> None:  # type: ignore[no-untyped-def]
+    """The schedule belongs to the network version in force for the period: a version from
+    2026 on with another schedule changes 2026's reminders, not 2025's."""
+    run_cli, db_url, tmp_path = ledger
+    changed = tmp_path / "network-2026.toml"
+    changed.write_text(
+        NETWORK.replace(
+            '{ due = "01-15", share = 0.5 }, { due = "07-15", share = 0.5 }',
+            '{ due = "03-01", share = 0.25 }, { due = "09-01", share = 0.75 }',
+        ),
+        encoding="utf-8",
+    )
+    applied = run_cli("network", "apply", str(changed), "--from", "2026", "--reason", "test")
+    assert applied.exit_code == 0, applied.output
+    assert (
+        'funder GEM schedule: [{ due = "01-15", share = 0.5 }, { due = "07-15", share = 0.5 }] '
+        '-> [{ due = "03-01", share = 0.25 }, { due = "09-01", share = 0.75 }]'
+    ) in applied.output
+    events = tmp_path / "2026.csv"
+    events.write_text(EVENTS_HEADER + "c-gem-26,2026-01-05,commitment,GEM,,2000.00,,\n")
+    assert run_cli("import", str(events)).exit_code == 0
+    # 2025 still reminds on 15 January; 2026 not before 1 March, then of a quarter.
+    assert "instalment 2025-01-15;" in _lags(db_url, "2025-01-15")["GEM"]
+    engine = connect(db_url)
+    with reading(engine) as connection:
+        early = read_status(connection, "2026", LATER, datetime.date(2026, 2, 28))
+        march = read_status(connection, "2026", LATER, datetime.date(2026, 3, 1))
+    engine.dispose()
+    assert "GEM" not in {w.subject for w in early.warnings if w.kind == "receipts_lag"}
+    (lag,) = [w.message for w in march.warnings if w.subject == "GEM" and w.kind == "receipts_lag"]
+    assert "of EUR 500.00 due by 2026-03-01 (instalment 2026-03-01;" in lag
