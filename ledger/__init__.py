@@ -82,6 +82,7 @@ _HOMES: dict[str, str] = {
     "resolve_url": "netfund.ledger.store.database",
     "initialize": "netfund.ledger.store.setup",
     "apply_network_file": "netfund.ledger.store.setup",
+    "load_network_timeline": "netfund.ledger.store.setup",
     "NetworkChange": "netfund.ledger.store.network_changes",
     "NetworkTimeline": "netfund.ledger.store.registry",
     "NetworkVersion": "netfund.ledger.store.registry",
@@ -200,6 +201,7 @@ __all__ = [
     "lines_fingerprint",
     "list_runs",
     "load_network",
+    "load_network_timeline",
     "locate",
     "money_movements",
     "over_cap",
@@ -339,7 +341,7 @@ if TYPE_CHECKING:
         read_network_timeline,
     )
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
-    from netfund.ledger.store.setup import apply_network_file, initialize
+    from netfund.ledger.store.setup import apply_network_file, initialize, load_network_timeline
     from netfund.ledger.verification.anchors import (
         Anchor,
         Checkpoints,

@@ -7,12 +7,18 @@ from pathlib import Path
 import click
 from netfund.cli.app import PERIOD, cli, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import apply_network_file, read_network_timeline, reading, require_schema
+from netfund.ledger import apply_network_file, load_network_timeline
 
 
 @cli.group("network")
 def network_group() -> None:
-    """The network's versions: what governs which year."""
+    """The network's versions: what governs which year.
+
+    \b
+    Examples:
+      netfund network versions
+      netfund network apply examples/saniveld/network.toml --from 2027
+    """
 
 
 @network_group.command("apply")
@@ -50,9 +56,9 @@ def apply_command(
     """
     network, change = apply_network_file(engine_of(ctx), network_file, effective_from, reason)
     governs = (
-        f"{change.effective_from} on"
+        f"{change.effective_from} and later years"
         if change.until is None
-        else (f"{change.effective_from} until {int(change.until) - 1}")
+        else f"{change.effective_from} up to {change.until}, where a later-dated version governs"
     )
     if as_json:
         emit_json(
@@ -91,10 +97,7 @@ def versions_command(ctx: click.Context, as_json: bool) -> None:
     Example:
       netfund network versions
     """
-    engine = engine_of(ctx)
-    with reading(engine) as connection:
-        require_schema(connection, str(engine.url))
-        timeline = read_network_timeline(connection)
+    timeline = load_network_timeline(engine_of(ctx))
     rows = [
         {
             "version": v.version,

@@ -17,7 +17,7 @@ from netfund.ledger.store.database import (
 )
 from netfund.ledger.store.network_changes import NetworkChange, apply_network
 from netfund.ledger.store.records import recorded_note
-from netfund.ledger.store.registry import store_network
+from netfund.ledger.store.registry import NetworkTimeline, read_network_timeline, store_network
 from sqlalchemy import Engine
 
 
@@ -63,3 +63,10 @@ def apply_network_file(
             connection, network, effective_from, recorded_note(reason), str(path), lines.line
         )
     return network, change
+
+
+def load_network_timeline(engine: Engine) -> NetworkTimeline:
+    """Every recorded network version, read in one snapshot (`netfund network versions`)."""
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return read_network_timeline(connection)

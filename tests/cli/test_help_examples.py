@@ -30,6 +30,9 @@ BIN = Path(sys.executable).parent
 ORDER = [
     "demo",
     "init",
+    "network",
+    "network apply",
+    "network versions",
     "import",
     "allocate",
     "allocations",

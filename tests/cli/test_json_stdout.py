@@ -114,6 +114,16 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     run.json("exports", "list", command="exports list")
     run.json("close", "2026", "--force", "--reason", "closed early in a test")
     run.json("reopen", "2026", "--reason", "a late invoice")
+    network_2027 = tmp_path / "network-2027.toml"
+    network_2027.write_text(
+        (EXAMPLE / "network.toml").read_text(encoding="utf-8").replace("0.10", "0.12"),
+        encoding="utf-8",
+    )
+    applied = run.json("network", "apply", str(network_2027), "--from", "2027",
+                       command="network apply")  # fmt: skip
+    assert applied["version"] == 2, applied
+    versions = run.json("network", "versions", command="network versions")
+    assert [v["version"] for v in versions] == [1, 2]
     run.json("demo", str(tmp_path / "demo"))
     assert run.ran == leaf_commands(cli), "a command without a --json case here"
 
@@ -165,6 +175,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     # Before the ledger exists: every reading command says to run init first.
     _error(run, "allocations", "list", exit_code=2, command="allocations list")
     _error(run, "exports", "list", exit_code=2, command="exports list")
+    _error(run, "network", "versions", exit_code=2, command="network versions")
     document = _error(run, "init", missing, exit_code=2)
     assert document["problems"][0]["file"] == missing
     run.json("init", str(EXAMPLE / "network.toml"))
@@ -197,6 +208,9 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
     _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
+    document = _error(run, "network", "apply", missing, "--from", "2027", exit_code=2,
+                      command="network apply")  # fmt: skip
+    assert document["problems"][0]["file"] == missing
     _error(run, "statements", "--period", "2026", "--out", "s", "--funder", "NOPE", exit_code=2)
     _error(run, "verify-statement", str(EXAMPLE / "plan.toml"), exit_code=2)
     for name in ("journal", "trial-balance", "beancount", "hledger", "xaf"):
