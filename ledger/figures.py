@@ -7,8 +7,10 @@ as-of date), closing entries excluded so that a closed period still shows what h
 
 - committed: credits to Income:Contributions (commitments and money carried over into P),
   net of reversals;
-- received: committed less what is still receivable from the period's commitments (so money
-  carried over, which is already in the bank, counts as received);
+- received: committed less the net change of what is receivable in the period: receipts dated
+  in P and money carried over into P (already in the bank). A receipt dated in P that pays an
+  earlier period's commitment counts here too, so received can exceed committed; which period
+  each receipt pays is `settling.settle_across_periods`' answer (oldest claim first);
 - allocated: per group, the credit balance of Budget:Allocated:G;
 - spent: per group, the debits to Expenses:* (net of reversals), keyed by the posting's group
   (`NO_GROUP` for a journal line without one);

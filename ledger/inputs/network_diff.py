@@ -42,14 +42,15 @@ def _field_pairs(old: Funder | Group, new: Funder | Group) -> list[tuple[str, An
 
 
 def shown(value: Any) -> str:
-    """A setting as the network file writes it: ``0.08`` not ``Decimal('0.08')``, a list of
-    group codes, ``none`` for an absent one."""
+    """A setting as the network file writes it: ``0.08`` not ``Decimal('0.08')``, a share with
+    at least two decimals (``0.10``: TOML reads the file's ``0.10`` as the number 0.1), a list
+    of group codes, ``none`` for an absent one."""
     if value is None:
         return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return f"{value:.2f}" if value.as_tuple().exponent == -1 else f"{value:f}"
     if isinstance(value, frozenset | set):
         return "[" + ", ".join(sorted(value)) + "]"
     if isinstance(value, str):

@@ -121,7 +121,9 @@ _NL: Final[dict[str, str]] = {
     "definitions_text": (
         "Alle bedragen komen uit het grootboek van het netwerkfonds, over de periode "
         "{period} en tot en met {as_of}, zonder afsluitboekingen. Toegezegd: toezeggingen "
-        "en overgebracht saldo. Ontvangen: het toegezegde min wat nog te ontvangen is. "
+        "en overgebracht saldo. Ontvangen: ontvangsten gedateerd in de periode en overgebracht "
+        "saldo, ook een ontvangst voor een toezegging uit een eerdere periode (het "
+        "betalingsschema toont wat voor deze periode is ontvangen). "
         "Toegewezen: budgetbesluiten per groep. Besteed: uitgaven van de groepen, na "
         "correcties; waarvan overhead: het deel op overheadgroepen. Niet besteed: ontvangen "
         "min besteed min terugbetaald. Niet toegewezen: toegezegd min toegewezen."
@@ -243,7 +245,9 @@ _EN: Final[dict[str, str]] = {
     "definitions_text": (
         "Every amount comes from the network fund's ledger, for period {period} up to and "
         "including {as_of}, closing entries excluded. Committed: commitments and balance "
-        "carried over. Received: committed less what is still receivable. Allocated: budget "
+        "carried over. Received: receipts dated in the period and balance carried over, a "
+        "receipt for an earlier period's commitment included (the payment schedule shows what "
+        "was received for this period). Allocated: budget "
         "decisions per group. Spent: the groups' expenses, net of corrections; of which "
         "overhead: the part on overhead groups. Unspent: received less spent less refunded. "
         "Unallocated: committed less allocated."

@@ -307,7 +307,7 @@ def test_network_reload_is_safe_and_changes_are_refused(engine: Engine, network_
         encoding="utf-8",
     )
     with pytest.raises(
-        InputError, match=r"funder ZONMW overhead_cap: 0\.1 -> 0\.12.*network apply"
+        InputError, match=r"funder ZONMW overhead_cap: 0\.10 -> 0\.12.*network apply"
     ):
         initialize(engine, load_network(network_file))
 

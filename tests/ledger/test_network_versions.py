@@ -217,7 +217,7 @@ def test_init_with_a_changed_file_names_it_and_points_to_network_apply(
     )
     output = _refused(db_url, "init", changed)
     assert "mijn-netwerk.toml: " in output
-    assert "funder ZONMW overhead_cap: 0.1 -> 0.08" in output
+    assert "funder ZONMW overhead_cap: 0.10 -> 0.08" in output
     assert "netfund network apply" in output and "Decimal(" not in output
     assert "network.toml" not in output.replace("mijn-netwerk.toml", "")
 
