@@ -400,7 +400,7 @@ def _schedule(
             words["fallen_due"].format(as_of=as_of),
         ],
         rows,
-        [110, WIDTH - 290, 90, 90],
+        [100, WIDTH - 330, 100, 130],
         numeric={2},
         total_row=True,
     )
