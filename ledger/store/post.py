@@ -34,7 +34,7 @@ from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_closes
-from netfund.ledger.store.registry import read_network_timeline
+from netfund.ledger.store.registry import NetworkVersion, read_network_timeline
 from netfund.ledger.store.repeats import Repeats
 from netfund.ledger.store.rules import LineRules, budget_problems
 from netfund.ledger.store.schema import closed_periods_table, transactions_table
@@ -131,7 +131,9 @@ class UnitOfWork:
         #: The input row `admit` passed last: (id, period, line).
         self._admitted: tuple[str, str, int] | None = None
         self._networks = read_network_timeline(connection)
-        #: The line rules per network version, each built at its first draft.
+        #: The version in force per period, and the line rules per version, each found at
+        #: its first row (an import asks once per row: a dictionary look-up, not a search).
+        self._versions: dict[str, NetworkVersion] = {}
         self._lines: dict[int, LineRules] = {}
         #: The input line that changed a (fund, period)'s budget last, and a period's, to
         #: name the line when the budget rules refuse the write.
@@ -146,10 +148,16 @@ class UnitOfWork:
     def network_for(self, period: str | None) -> Network:
         """The network in force for ``period`` (the newest version for None): what decides
         a transaction of that period, its earmarks, caps and unspent money."""
-        return self.network if period is None else self._networks.for_period(period)
+        return self.network if period is None else self._version_for(period).network
+
+    def _version_for(self, period: str) -> NetworkVersion:
+        version = self._versions.get(period)
+        if version is None:
+            version = self._versions[period] = self._networks.version_for(period)
+        return version
 
     def _line_rules(self, period: str) -> LineRules:
-        version = self._networks.version_for(period)
+        version = self._version_for(period)
         rules = self._lines.get(version.version)
         if rules is None:
             rules = self._lines[version.version] = LineRules(version.network)
