@@ -270,3 +270,41 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     document = json.loads(again.output)
     assert document["schema_revision"] == document["schema_revision_before"] == "0009"
     assert "upgraded from" not in run_cli(db_url, "init").output
+
+
+def test_upgrade_to_0009_keeps_every_network_version_in_the_tables(
+    old_ledger: Engine, network_file: Path, tmp_path: Path
+) -> None:
+    """A ledger at 0008 whose records chain holds two network versions (before 0009 `init`
+    recorded one per addition) gets both mirrored, each with its own rows; downgrading
+    keeps the newest in the one-version tables."""
+    engine = old_ledger
+    initialize(engine)
+    bigger = network_file.read_text(encoding="utf-8") + (
+        '\n[[funders]]\ncode = "NEW"\nname = "Nieuw"\nkind = "other"\n'
+        'framework = "x"\nunspent = "return"\n'
+    )
+    changed = tmp_path / "network-2028.toml"
+    changed.write_text(bigger, encoding="utf-8")
+    result = run_cli(str(engine.url), "network", "apply", str(changed), "--from", "2028")
+    assert result.exit_code == 0, result.output
+    _downgrade(engine, "0008")
+    with reading(engine) as connection:
+        funders = connection.execute(text("SELECT code FROM funders")).scalars().all()
+        assert "network" in inspect(connection).get_table_names()
+    assert "NEW" in funders  # the newest version, in the tables of 0007
+
+    initialize(engine)
+
+    with reading(engine) as connection:
+        rows = connection.execute(
+            text("SELECT version, count(*) FROM funders GROUP BY version ORDER BY version")
+        ).all()
+        versions = connection.execute(
+            text("SELECT version, effective_from FROM network_versions ORDER BY version")
+        ).all()
+        assert read_network(connection, "2027").funder("NEW") is None
+        assert read_network(connection, "2028").funder("NEW") is not None
+    assert [tuple(row) for row in rows] == [(1, len(funders) - 1), (2, len(funders))]
+    assert [tuple(row) for row in versions] == [(1, None), (2, "2028")]
+    verify(engine)
