@@ -34,6 +34,11 @@ def describe_changes(old: Network, new: Network) -> list[str]:
                 for name, was, now in _field_pairs(before[code], item)
                 if was != now
             ]
+        changes += [
+            f"{kind} {code} ({item.name}) left out"
+            for code, item in before.items()
+            if code not in after
+        ]
     return changes
 
 

@@ -85,6 +85,9 @@ def apply_network(
     timeline = read_network_timeline(connection)
     old = timeline.version_for(effective_from)
     until = timeline.governed_until(effective_from, timeline.newest.version + 1)
+    changes = tuple(describe_changes(old.network, network))
+    if not changes:  # the settings in force already: nothing to record, closed year or not
+        return NetworkChange(None, effective_from, until, old.version, ())
     problems = _Problems(source, locate, network)
     _check_codes_kept(problems, timeline, network)
     governed = _governed(effective_from, until)
@@ -99,9 +102,6 @@ def apply_network(
         _check_history(connection, problems, old, network, governed)
     if problems.found:
         raise InputError(problems.found)
-    changes = tuple(describe_changes(old.network, network))
-    if not changes:
-        return NetworkChange(None, effective_from, until, old.version, ())
     version = timeline.newest.version + 1
     record = record_network(
         connection,

@@ -151,6 +151,10 @@ def test_a_closed_year_keeps_its_settings_and_missing_codes_are_refused(
     )
     output = _refused(db_url, "network", "apply", renamed, "--from", "2026")
     assert "period 2026 is closed" in output and "netfund reopen 2026" in output
+    # The settings 2026 was closed with, applied again, are no change: nothing to refuse.
+    unchanged = str(write_text(tmp_path / "same.toml", NETWORK_TOML))
+    same = _ok(db_url, "network", "apply", unchanged, "--from", "2026", "--json")
+    assert (same["version"], same["replaces"]) == (None, 1)
     without_zvk = NETWORK_TOML.replace(
         '[[funders]]\ncode = "ZVK"\nname = "Zorgverzekeraar"\nkind = "insurer"\n'
         'framework = "Zvw"\nunspent = "return"\n\n',
