@@ -44,7 +44,7 @@ from netfund.ledger import (
     list_runs,
     period_figures,
     post_drafts,
-    read_network,
+    read_network_timeline,
     read_run,
     reading,
     require_schema,
@@ -228,12 +228,13 @@ def run_plan(engine: Engine, plan_path: Path, settings: SolverSettings) -> RunVi
     """
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
-        groups = {group.code for group in read_network(connection).groups}
+        networks = read_network_timeline(connection)
+        groups = {group.code for group in networks.newest.network.groups}
         plan = load_plan(plan_path, groups, settings.deadline)
         if plan.period in closed_periods(connection):
             raise LedgerError(f"period {plan.period} is closed: nothing can be allocated in it")
         # The earmarks and caps in force for the plan's period (`netfund network apply`).
-        problem = build_problem(connection, read_network(connection, plan.period), plan)
+        problem = build_problem(connection, networks.for_period(plan.period), plan)
     settings.check_time("while reading the ledger's figures")
     inputs = _inputs(plan, problem, settings.name)
     inputs_sha256 = canonical_sha256(inputs)

@@ -104,10 +104,10 @@ def versions_command(ctx: click.Context, as_json: bool) -> None:
             "from": v.effective_from or "the beginning",
             "funders": len(v.network.funders),
             "groups": len(v.network.groups),
-            "by": v.record.content.get("by", ""),
-            "at": v.record.content.get("at", ""),
-            "reason": v.record.content.get("reason", ""),
-            "file": v.record.content.get("source", ""),
+            "by": v.noted("by"),
+            "at": v.noted("at"),
+            "reason": v.noted("reason"),
+            "file": v.noted("source"),
             "record": v.record.seq,
         }
         for v in timeline.versions

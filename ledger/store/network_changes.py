@@ -26,13 +26,13 @@ from typing import Any
 
 from netfund.ledger.inputs.network import Network
 from netfund.ledger.inputs.network_diff import describe_changes
-from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.model.errors import InputError, Problem
+from netfund.ledger.model.fields import parse_period
 from netfund.ledger.model.money import format_grouped
 from netfund.ledger.store.post import closed_periods
 from netfund.ledger.store.records import transaction_head
 from netfund.ledger.store.registry import (
     NetworkTimeline,
-    NetworkVersion,
     read_network_timeline,
     record_network,
 )
@@ -76,15 +76,11 @@ def apply_network(
     """Record ``network`` as governing from period ``effective_from`` (a year), or raise
     `InputError` with every reason it contradicts the stored history (``source`` names the
     file and ``locate`` finds a key's line in it)."""
-    if len(effective_from) != 4 or not effective_from.isdigit():
-        raise LedgerError(
-            f"a network change takes effect at the start of a period (a year such as 2027), "
-            f"not {effective_from!r}"
-        )
-    transaction_head(connection, lock=True)  # every writer takes the chain lock first
+    effective_from = parse_period(effective_from)  # a year: versions start with a period
+    head = transaction_head(connection, lock=True)  # every writer takes the chain lock first
     timeline = read_network_timeline(connection)
     old = timeline.version_for(effective_from)
-    until = timeline.governed_until(effective_from, timeline.newest.version + 1)
+    until = timeline.governed_until(effective_from)
     changes = tuple(describe_changes(old.network, network))
     if not changes:  # the settings in force already: nothing to record, closed year or not
         return NetworkChange(None, effective_from, until, old.version, ())
@@ -99,7 +95,7 @@ def apply_network(
             "year",
         )
     if not problems.found:
-        _check_history(connection, problems, old, network, governed)
+        _check_history(connection, problems, old.network, network, (effective_from, until))
     if problems.found:
         raise InputError(problems.found)
     version = timeline.newest.version + 1
@@ -107,7 +103,7 @@ def apply_network(
         connection,
         network,
         version,
-        transaction_head(connection),
+        head,
         effective_from=effective_from,
         source=source,
         **note,
@@ -141,9 +137,11 @@ def _governed(effective_from: str, until: str | None) -> Callable[[str], bool]:
 
 
 def _check_codes_kept(problems: _Problems, timeline: NetworkTimeline, new: Network) -> None:
-    funders = {f.code: f for v in timeline.versions for f in v.network.funders}
-    groups = {g.code: g for v in timeline.versions for g in v.network.groups}
-    for code, funder in funders.items():
+    # The newest recorded version lists every code the ledger has known (each apply is refused
+    # without them, and `init` versions only ever added).
+    known = timeline.newest.network
+    for funder in known.funders:
+        code = funder.code
         if new.funder(code) is None:
             problems.add(
                 ("funders",),
@@ -151,7 +149,8 @@ def _check_codes_kept(problems: _Problems, timeline: NetworkTimeline, new: Netwo
                 "network once recorded (their codes are in the ledger); a funder that stops "
                 "paying simply commits nothing",
             )
-    for code, group in groups.items():
+    for group in known.groups:
+        code = group.code
         if new.group(code) is None:
             problems.add(
                 ("groups",),
@@ -163,23 +162,24 @@ def _check_codes_kept(problems: _Problems, timeline: NetworkTimeline, new: Netwo
 def _check_history(
     connection: Connection,
     problems: _Problems,
-    old: NetworkVersion,
+    old: Network,
     new: Network,
-    governed: Callable[[str], bool],
+    years: tuple[str, str | None],
 ) -> None:
-    """Every stored posting line and period budget the change governs, under the new network."""
+    """Every stored posting line and period budget of the ``years`` the change would govern
+    (from, until), under the new network."""
     b = balance_totals_table.c
+    first, until = years
+    governed = [b.period >= first] + ([] if until is None else [b.period < until])
     periods: set[str] = set()
     for period, account, fund, group, debit, credit in connection.execute(
-        select(b.period, b.account, b.fund, b.group, b.debit_cents, b.credit_cents).order_by(
-            b.period, b.account, b.fund, b.group
-        )
+        select(b.period, b.account, b.fund, b.group, b.debit_cents, b.credit_cents)
+        .where(*governed)
+        .order_by(b.period, b.account, b.fund, b.group)
     ):
-        if not governed(period):
-            continue
         periods.add(period)
         group = group or None
-        before = set(line_errors(old.network, account, fund, group))
+        before = set(line_errors(old, account, fund, group))
         for error in line_errors(new, account, fund, group):
             if error not in before:
                 moved = format_grouped(int(debit) + int(credit))
@@ -188,9 +188,7 @@ def _check_history(
                     f"{error}, but {period} holds postings on {account} for {fund} (EUR "
                     f"{moved} moved)",
                 )
-    for found in history_problems(
-        connection, periods, lambda _period: old.network, lambda _period: new
-    ):
+    for found in history_problems(connection, periods, old, new):
         problems.add(
             problems.funder_key(found.fund, "overhead_cap"),
             f"with this file, {found.message}",

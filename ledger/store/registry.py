@@ -71,6 +71,11 @@ class NetworkVersion:
     network: Network
     record: Record
 
+    def noted(self, key: str) -> str:
+        """What the record keeps beside the network: ``by``, ``at``, ``reason`` or ``source``
+        (the file); empty when it keeps none (version 1 of `init`, a migration's)."""
+        return str(self.record.content.get(key, ""))
+
     @property
     def sort_key(self) -> tuple[str, int]:
         """Later-dated versions win; of two dated the same period, the newer one."""
@@ -100,17 +105,15 @@ class NetworkTimeline:
         """The network in force for ``period``."""
         return self.version_for(period).network
 
-    def governed_until(self, effective_from: str | None, version: int) -> str | None:
-        """The first period after those a version dated ``effective_from`` governs (None: it
-        governs every later period), given the versions recorded before ``version``."""
+    def governed_until(self, effective_from: str) -> str | None:
+        """The first period a version dated ``effective_from`` and recorded now would not
+        govern: the earliest later-dated version's (None: it would govern every later one)."""
         later = [
             v.effective_from
             for v in self.versions
-            if v.version < version
-            and v.effective_from is not None
-            and (effective_from is None or v.effective_from > effective_from)
+            if v.effective_from is not None and v.effective_from > effective_from
         ]
-        return min(later) if later else None
+        return min(later, default=None)
 
 
 def read_network_timeline(connection: Connection) -> NetworkTimeline:

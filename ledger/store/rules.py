@@ -174,19 +174,18 @@ def _period_problems(
 def history_problems(
     connection: Connection,
     periods: Iterable[str],
-    old: Callable[[str], Network],
-    new: Callable[[str], Network],
+    old: Network,
+    new: Network,
 ) -> list[BudgetProblem]:
     """The budget rules the stored history of ``periods`` would break under the network
-    ``new`` gives each period, beyond what it breaks under ``old``: a change of the network
-    (a cap lowered, a group made overhead) must not contradict what was posted."""
+    ``new``, beyond what it breaks under ``old``: a change of the network (a cap lowered, a
+    group made overhead) must not contradict what was posted."""
     periods = sorted(periods)
     budgets = stored_budgets(connection, periods)
     problems: list[BudgetProblem] = []
     for period in periods:
         budget = budgets[period]
-        then = _excesses(old(period), period, budget)
-        problems += _worse(then, _excesses(new(period), period, budget))
+        problems += _worse(_excesses(old, period, budget), _excesses(new, period, budget))
     return problems
 
 

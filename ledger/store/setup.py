@@ -7,7 +7,6 @@ from pathlib import Path
 
 from netfund.ledger.inputs.network import Network, parse_network
 from netfund.ledger.inputs.toml_source import TomlLines, read_toml
-from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.database import (
     create_file,
     current_revision,
@@ -55,7 +54,6 @@ def apply_network_file(
 ) -> tuple[Network, NetworkChange]:
     """Read the network file at ``path`` and record it as governing from period
     ``effective_from`` (`network_changes.apply_network`); problems name the file's lines."""
-    effective_from = parse_period(effective_from)
     data, text = read_toml(path)
     network = parse_network(data, text, str(path))
     lines = TomlLines(text)
