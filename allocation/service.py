@@ -31,6 +31,7 @@ from netfund.allocation.stages import solve_allocation
 from netfund.ledger import (
     RESERVED_ID_PREFIX,
     UNALLOCATED,
+    Action,
     Draft,
     LedgerError,
     Network,
@@ -352,7 +353,12 @@ def commit_run(
     the inputs the run was solved from (money received, allocated or committed since).
     """
     return post_drafts(
-        engine, f"allocation run {run}", lambda unit: _commit(unit, run, date, today)
+        engine,
+        f"allocation run {run}",
+        lambda unit: _commit(unit, run, date, today),
+        action=Action(
+            "allocation-commit", {"run": run, "date": date.isoformat() if date else None}
+        ),
     ).outcome
 
 

@@ -93,6 +93,7 @@ _HOMES: dict[str, str] = {
     "NetworkTimeline": "netfund.ledger.store.registry",
     "NetworkVersion": "netfund.ledger.store.registry",
     "read_network_timeline": "netfund.ledger.store.registry",
+    "Action": "netfund.ledger.store.post",
     "PostReport": "netfund.ledger.store.post",
     "UnitOfWork": "netfund.ledger.store.post",
     "closed_periods": "netfund.ledger.store.post",
@@ -152,6 +153,7 @@ __all__ = [
     "REFERENCE_LENGTH_MAX",
     "RESERVED_ID_PREFIX",
     "UNALLOCATED",
+    "Action",
     "AmountError",
     "Anchor",
     "ChainPosition",
@@ -352,7 +354,13 @@ if TYPE_CHECKING:
         resolve_url,
     )
     from netfund.ledger.store.network_changes import NetworkChange
-    from netfund.ledger.store.post import PostReport, UnitOfWork, closed_periods, post_drafts
+    from netfund.ledger.store.post import (
+        Action,
+        PostReport,
+        UnitOfWork,
+        closed_periods,
+        post_drafts,
+    )
     from netfund.ledger.store.records import RecordsHead, records_head
     from netfund.ledger.store.registry import (
         NetworkTimeline,

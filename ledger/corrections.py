@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from netfund.ledger.model.entries import Draft, Posting, source_hash
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX
-from netfund.ledger.store.post import UnitOfWork, post_drafts
+from netfund.ledger.store.post import Action, UnitOfWork, post_drafts
 from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Engine, select
 
@@ -41,6 +41,14 @@ def reverse(
         "reverse",
         lambda unit: _reverse(unit, external_id, date, description),
         closed_hint="give --date in an open period to reverse it there",
+        action=Action(
+            "reverse",
+            {
+                "id": external_id,
+                "date": date.isoformat() if date else None,
+                "description": description,
+            },
+        ),
     ).outcome
 
 

@@ -25,7 +25,7 @@ from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
-from netfund.ledger.store.post import PostReport, UnitOfWork, post_drafts
+from netfund.ledger.store.post import Action, PostReport, UnitOfWork, post_drafts
 from sqlalchemy import Engine
 
 #: Events handled per round of id look-ups (each round waits for the background writer).
@@ -109,7 +109,14 @@ def import_events(
                 on_progress(read)
         unit.problems.extend(reader.problems)
 
-    report = post_drafts(engine, reader.source, compose, on_closed="report", bulk=True)
+    report = post_drafts(
+        engine,
+        reader.source,
+        compose,
+        on_closed="report",
+        bulk=True,
+        action=Action("import", {"file": reader.source}),
+    )
     return ImportReport.of(report, reader.rows_read)
 
 
@@ -123,7 +130,13 @@ def import_journal(engine: Engine, path: Path, *, dialect: Dialect = STANDARD) -
         unit.problems.extend(reader.problems)
         return len(drafts)
 
-    report = post_drafts(engine, reader.source, compose, on_closed="report")
+    report = post_drafts(
+        engine,
+        reader.source,
+        compose,
+        on_closed="report",
+        action=Action("import", {"file": reader.source}),
+    )
     return ImportReport.of(report, report.outcome)
 
 
@@ -189,7 +202,16 @@ def post_journal(
             raise InputError(problems)
         _append_new(unit, [(1, draft)])
 
-    return ImportReport.of(post_drafts(engine, source, compose), 1)
+    arguments = {
+        "id": external_id,
+        "date": date.isoformat(),
+        "description": description,
+        "reference": reference,
+        "lines": [[p.account, p.fund, p.group, p.amount_cents] for p in lines],
+    }
+    return ImportReport.of(
+        post_drafts(engine, source, compose, action=Action("post", arguments)), 1
+    )
 
 
 def _field_error(draft: Draft) -> FieldError | None:

@@ -42,7 +42,7 @@ from netfund.ledger.model.entries import Draft, Posting, is_budget_account, sour
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX, parse_period
 from netfund.ledger.model.money import format_cents
-from netfund.ledger.store.post import UnitOfWork, post_drafts, standing
+from netfund.ledger.store.post import Action, UnitOfWork, post_drafts, standing
 from netfund.ledger.store.records import recorded_note
 from netfund.ledger.store.schema import (
     closed_periods_table,
@@ -138,7 +138,10 @@ def close_period(
     on = today or datetime.date.today()
     note = recorded_note(reason)
     report = post_drafts(
-        engine, f"close {period}", lambda unit: _close(unit, period, force, on, note)
+        engine,
+        f"close {period}",
+        lambda unit: _close(unit, period, force, on, note),
+        action=Action("close", {"period": period, "force": force, "reason": note.get("reason")}),
     )
     return CloseReport(
         period=period,
@@ -146,7 +149,7 @@ def close_period(
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
-        by=note["by"],
+        by=report.actor,
         at=note["at"],
         reason=note.get("reason"),
     )
@@ -158,14 +161,19 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
     if not reason.strip():
         raise LedgerError("reopen needs --reason TEXT: why the closed period is opened again")
     note = recorded_note(reason)
-    report = post_drafts(engine, f"reopen {period}", lambda unit: _reopen(unit, period, note))
+    report = post_drafts(
+        engine,
+        f"reopen {period}",
+        lambda unit: _reopen(unit, period, note),
+        action=Action("reopen", {"period": period, "reason": note["reason"]}),
+    )
     return ReopenReport(
         period=period,
         reversed=report.outcome,
         transactions=report.posted,
         head_id=report.head_id,
         head_hash=report.head_hash,
-        by=note["by"],
+        by=report.actor,
         at=note["at"],
         reason=note["reason"],
     )

@@ -3,7 +3,9 @@
 By definition they are ``json.dumps(content, ensure_ascii=False, separators=(",", ":"),
 sort_keys=True)`` encoded as UTF-8, where ``content`` maps each `TRANSACTION_CONTENT` column's
 name to its value (the date as ISO text) and ``"postings"`` to the list of the postings'
-`POSTING_CONTENT` arrays, ``[[line_no, account, fund, group, amount_cents], ...]``.
+`POSTING_CONTENT` arrays, ``[[line_no, account, fund, group, amount_cents], ...]``. A column
+added later (`Column.omitted_when_null`: the ``actor``, issue 17) is left out while NULL, so a
+transaction written before it keeps its bytes: the content is versioned by its keys.
 
 Why generated: `verify` writes these bytes for every transaction and every posting it
 reads, and building the object for `json.dumps` cost most of its time. The writers below are
@@ -70,13 +72,26 @@ def _value(column: Column, name: str) -> str:
 
 
 def _content_writer_source() -> str:
-    """`canonical_bytes_of_texts`, written out for `TRANSACTION_CONTENT`."""
-    fields = [
-        (column.name, _value(column, f"r{index}"))
-        for index, column in enumerate(TRANSACTION_CONTENT)
+    """`canonical_bytes_of_texts`, written out for `TRANSACTION_CONTENT`.
+
+    A column `omitted_when_null` writes its key only when it holds a value (``"key":`` comes
+    from the namespace as ``k<index>``, so no quote nests inside the f-string); ``"postings"``
+    is always written, so such a key always has a neighbour to put its comma against.
+    """
+    fields: list[tuple[str, str, str | None]] = [
+        (column.name, _value(column, f"r{i}"), f"r{i}" if column.omitted_when_null else None)
+        for i, column in enumerate(TRANSACTION_CONTENT)
     ]
-    fields.append((POSTINGS_KEY, "[{postings_text}]"))
-    body = ",".join(f"{json.dumps(key)}:{value}" for key, value in sorted(fields))
+    fields.append((POSTINGS_KEY, "[{postings_text}]", None))
+    body, started = "", False
+    for key, value, optional in sorted(fields):
+        if optional is None:
+            body += f"{',' if started else ''}{json.dumps(key)}:{value}"
+            started = True
+        elif started:
+            body += f'{{"" if {optional} is None else "," + k{optional[1:]} + v({optional})}}'
+        else:  # before the first written key: its comma follows it
+            body += f'{{"" if {optional} is None else k{optional[1:]} + v({optional}) + ","}}'
     reads = "; ".join(f"r{index} = row[{index}]" for index in range(len(TRANSACTION_CONTENT)))
     return (
         "def canonical_bytes_of_texts(row, postings_text):\n"
@@ -112,6 +127,9 @@ def _posting_writer_source() -> str:
 
 def _compile(source: str, name: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"text": _encode_string, "v": _json_value, "s": str}
+    for index, column in enumerate(TRANSACTION_CONTENT):
+        if column.omitted_when_null:
+            namespace[f"k{index}"] = json.dumps(column.name) + ":"
     exec(compile(source, f"<netfund canonical {name}>", "exec"), namespace)
     return cast(Callable[..., Any], namespace[name])
 
@@ -136,9 +154,9 @@ def canonical_bytes(row: Sequence[object], postings: Iterable[Sequence[object]])
     return canonical_bytes_of_texts(row, ",".join(posting_texts(postings)))
 
 
-def canonical_content(txn_id: int, draft: Draft) -> bytes:
-    """The canonical content of ``draft`` stored at chain position ``txn_id``."""
-    return canonical_bytes(transaction_values(txn_id, draft), posting_rows(txn_id, draft))
+def canonical_content(txn_id: int, draft: Draft, actor: str | None = None) -> bytes:
+    """The canonical content of ``draft`` stored at chain position ``txn_id`` by ``actor``."""
+    return canonical_bytes(transaction_values(txn_id, draft, actor), posting_rows(txn_id, draft))
 
 
 def link_hash(prev_hash: str, content: bytes) -> str:
@@ -148,6 +166,7 @@ def link_hash(prev_hash: str, content: bytes) -> str:
     return digest.hexdigest()
 
 
-def chain_hash(prev_hash: str, txn_id: int, draft: Draft) -> str:
-    """The hash of ``draft`` stored at ``txn_id`` after a transaction hashed ``prev_hash``."""
-    return link_hash(prev_hash, canonical_content(txn_id, draft))
+def chain_hash(prev_hash: str, txn_id: int, draft: Draft, actor: str | None = None) -> str:
+    """The hash of ``draft`` stored at ``txn_id`` by ``actor`` after a transaction hashed
+    ``prev_hash``."""
+    return link_hash(prev_hash, canonical_content(txn_id, draft, actor))

@@ -39,11 +39,15 @@ class Column:
         name: the column's name, and its key in the canonical content.
         kind: `BIGINT`, `INTEGER`, `TEXT` or `DATE`.
         nullable: whether it may be NULL (None).
+        omitted_when_null: a column added to the hashed content later: NULL leaves its key
+            out of the canonical content, so the transactions written before it still hash
+            to what they hashed to (the content is versioned by the keys it has).
     """
 
     name: str
     kind: str
     nullable: bool = False
+    omitted_when_null: bool = False
 
 
 #: What a transaction's hash covers (with its postings' `POSTING_CONTENT`), in stored order.
@@ -59,6 +63,9 @@ TRANSACTION_CONTENT: tuple[Column, ...] = (
     Column("group", TEXT, nullable=True),
     Column("reversal_of", BIGINT, nullable=True),
     Column("source_hash", TEXT),
+    # Who wrote it (issue 17): the PostgreSQL login role the database itself set, or the
+    # operating-system user on SQLite. NULL (and left out of the hash) before migration 0010.
+    Column("actor", TEXT, nullable=True, omitted_when_null=True),
 )
 #: The links of the hash chain, stored after the content they cover.
 CHAIN_LINKS: tuple[Column, ...] = (Column("prev_hash", TEXT), Column("hash", TEXT))
@@ -84,9 +91,10 @@ def transaction_position(name: str) -> int:
     return TRANSACTION_NAMES.index(name)
 
 
-def transaction_values(txn_id: int, draft: Draft) -> tuple[object, ...]:
-    """A draft's `TRANSACTION_CONTENT` at chain position ``txn_id``, in order, the date as ISO
-    text: the first columns of its stored row, and what its hash covers."""
+def transaction_values(txn_id: int, draft: Draft, actor: str | None = None) -> tuple[object, ...]:
+    """A draft's `TRANSACTION_CONTENT` at chain position ``txn_id``, written by ``actor``, in
+    order, the date as ISO text: the first columns of its stored row, and what its hash
+    covers."""
     return (
         txn_id,
         draft.external_id,
@@ -99,6 +107,7 @@ def transaction_values(txn_id: int, draft: Draft) -> tuple[object, ...]:
         draft.group,
         draft.reversal_of,
         draft.source_hash,
+        actor,
     )
 
 

@@ -17,16 +17,18 @@ the unit, where the rules every write shares are checked, here and only here:
 
 When ``compose`` returns, the problems found (if any) raise one `InputError` and roll
 everything back, so an input is stored completely or not at all; otherwise the last batch is
-written, the chain head moves, and the transaction commits. The `PostReport` says what was
-posted and where the chain ends now.
+written, the chain head moves, a ``write`` record (the `Action`, who, when, which
+transactions: the audit trail) is appended to the records chain, and the transaction
+commits. The `PostReport` says what was posted and where the chain ends now.
 """
 
 from __future__ import annotations
 
+import datetime
 import gc
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from netfund.ledger.inputs.network import Network
@@ -49,6 +51,20 @@ _CASH_TYPES = frozenset({"expense", "receipt", "refund"})
 
 
 @dataclass(frozen=True)
+class Action:
+    """What a write does, in the words of the audit trail and of the approval rules.
+
+    Attributes:
+        name: ``import``, ``post``, ``reverse``, ``allocation-commit``, ``close``, ``reopen``.
+        arguments: what it was asked with (JSON values): enough to name it in the audit
+            trail, and to perform it again.
+    """
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PostReport(Generic[T]):
     """What one write did.
 
@@ -60,6 +76,7 @@ class PostReport(Generic[T]):
         last_id: chain position of the last one appended (None if none was).
         head_id: chain position of the newest transaction afterwards.
         head_hash: its hash: the ledger's fingerprint.
+        actor: who wrote it (`identity.current_actor`), as its transactions and records say.
         seconds: wall time of the whole write.
         outcome: what the caller's ``compose`` returned.
     """
@@ -71,6 +88,7 @@ class PostReport(Generic[T]):
     last_id: int | None
     head_id: int
     head_hash: str
+    actor: str
     seconds: float
     outcome: T
 
@@ -276,6 +294,24 @@ class UnitOfWork:
         raise LedgerError(f"period {period} is closed: {external_id!r} cannot be posted{hint}")
 
 
+def _record_write(
+    connection: Connection, action: Action, source: str, appender: Appender, skipped: int
+) -> None:
+    """The write's entry in the audit trail: a ``write`` record, after its transactions."""
+    posted = appender.appended_count
+    content = {
+        "action": action.name,
+        "arguments": action.arguments,
+        "source": source,
+        "posted": posted,
+        "skipped": skipped,
+        "first_txn": appender.last_id - posted + 1 if posted else None,
+        "last_txn": appender.last_id if posted else None,
+        "at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+    }
+    append_record(connection, "write", content, appender.last_id)
+
+
 def post_drafts(
     engine: Engine,
     source: str,
@@ -284,8 +320,12 @@ def post_drafts(
     on_closed: Literal["refuse", "report"] = "refuse",
     closed_hint: str = "",
     bulk: bool = False,
+    action: Action | None = None,
 ) -> PostReport[T]:
     """Run ``compose`` in one write transaction; store what it appends, all or nothing.
+
+    ``action`` names the write in its ``write`` record (the audit trail); the default is a
+    ``post`` of ``source``.
 
     ``compose`` appends through the `UnitOfWork` it is given; what it returns becomes the
     report's ``outcome``. ``on_closed="report"`` makes a row in a closed period a problem on
@@ -310,6 +350,7 @@ def post_drafts(
             if unit.problems:
                 raise InputError(unit.problems)
             appender.finish()
+            _record_write(connection, action or Action("post"), source, appender, unit.skipped)
         finally:
             # The writer thread must be done with the connection before it commits or rolls back.
             appender.close()
@@ -324,6 +365,7 @@ def post_drafts(
         last_id=appender.last_id if posted else None,
         head_id=appender.last_id,
         head_hash=appender.last_hash,
+        actor=appender.actor,
         seconds=time.perf_counter() - started,
         outcome=outcome,
     )

@@ -10,7 +10,11 @@ would decide money by the changed rows. So each is also appended here, as a reco
 - ``content``: the document as canonical JSON text (`canonical_text`);
 - ``transaction_head``: the transaction chain's position when it was written, which places
   the record among the transactions (what was decided under which network version);
-- ``hash = sha256(prev_hash + canonical bytes of seq, kind, transaction_head, content)``.
+- ``actor``: who wrote it (`identity.current_actor`: on PostgreSQL the login role, which the
+  database sets and checks itself), also the content's ``by``; NULL before migration 0010;
+- ``hash = sha256(prev_hash + canonical bytes of seq, kind, transaction_head, content)``, the
+  ``actor`` among them once it is set (the envelope of a record written before has no such
+  key, so it keeps its hash).
 
 `records_head` is the chain's single-row head, like `chain_head` for the transactions.
 Readers that decide money (`registry.read_network`, `runs.read_run`) re-hash the whole
@@ -23,15 +27,14 @@ The migration that made this chain (0007) took a ledger's tables as it found the
 from __future__ import annotations
 
 import datetime
-import getpass
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from netfund.ledger.model.canonical import link_hash
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import InvariantViolation, VerificationError
+from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.schema import (
     RECORD_KINDS,
     chain_head_table,
@@ -64,6 +67,7 @@ class Record:
         content: the document, parsed.
         transaction_head: the transaction chain's position when it was written.
         hash: its hash.
+        actor: who wrote it (None: before identities were recorded, migration 0010).
     """
 
     seq: int
@@ -71,6 +75,7 @@ class Record:
     content: dict[str, Any]
     transaction_head: int
     hash: str
+    actor: str | None = None
 
 
 def canonical_text(value: Any) -> str:
@@ -78,9 +83,24 @@ def canonical_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def record_hash(prev_hash: str, seq: int, kind: str, transaction_head: int, content: str) -> str:
-    """``sha256(prev_hash + canonical bytes)``: every column of the record but its hashes."""
-    envelope = {"content": content, "kind": kind, "seq": seq, "transaction_head": transaction_head}
+def record_hash(
+    prev_hash: str,
+    seq: int,
+    kind: str,
+    transaction_head: int,
+    content: str,
+    actor: str | None = None,
+) -> str:
+    """``sha256(prev_hash + canonical bytes)``: every column of the record but its hashes
+    (the actor only once there is one: records written before keep their bytes)."""
+    envelope: dict[str, Any] = {
+        "content": content,
+        "kind": kind,
+        "seq": seq,
+        "transaction_head": transaction_head,
+    }
+    if actor is not None:
+        envelope["actor"] = actor
     return link_hash(prev_hash, canonical_text(envelope).encode("utf-8"))
 
 
@@ -109,9 +129,10 @@ def append_record(
 ) -> Record:
     """Append one record in ``connection``'s write transaction and move the head.
 
-    The head row is locked first: concurrent writers of records queue up (PostgreSQL) and
-    never fork the chain. Writers that also append transactions hold the chain lock before
-    this one, never after.
+    The record names its writer: the actor column and the content's ``by`` (any ``by`` the
+    caller put there is replaced). The head row is locked first: concurrent writers of
+    records queue up (PostgreSQL) and never fork the chain. Writers that also append
+    transactions hold the chain lock before this one, never after.
     """
     if kind not in RECORD_KINDS:
         raise InvariantViolation(f"unknown record kind {kind!r}")
@@ -122,8 +143,9 @@ def append_record(
     ).one_or_none()
     if head is None:
         raise InvariantViolation("the records head row is missing: the schema is damaged")
-    seq, text = int(head.last_seq) + 1, canonical_text(content)
-    digest = record_hash(head.last_hash, seq, kind, transaction_head, text)
+    actor = current_actor(connection)
+    seq, text = int(head.last_seq) + 1, canonical_text({**content, "by": actor})
+    digest = record_hash(head.last_hash, seq, kind, transaction_head, text, actor)
     connection.execute(
         insert(ledger_records_table),
         [
@@ -134,6 +156,7 @@ def append_record(
                 "transaction_head": transaction_head,
                 "prev_hash": head.last_hash,
                 "hash": digest,
+                "actor": actor,
             }
         ],
     )
@@ -142,7 +165,7 @@ def append_record(
         .where(records_head_table.c.id == 1)
         .values(last_seq=seq, last_hash=digest)
     )
-    return Record(seq, kind, json.loads(text), transaction_head, digest)
+    return Record(seq, kind, json.loads(text), transaction_head, digest, actor)
 
 
 def verified_records(connection: Connection) -> list[Record]:
@@ -174,7 +197,9 @@ def verified_records(connection: Connection) -> list[Record]:
                 f"records chain: {where} does not link to the record before it: "
                 "a record was deleted, inserted or rewritten"
             )
-        if row.hash != record_hash(last_hash, row.seq, row.kind, row.transaction_head, row.content):
+        if row.hash != record_hash(
+            last_hash, row.seq, row.kind, row.transaction_head, row.content, row.actor
+        ):
             raise VerificationError(
                 f"records chain: {where} does not match its hash: its content was changed"
             )
@@ -184,7 +209,14 @@ def verified_records(connection: Connection) -> list[Record]:
             content = None
         if row.kind not in RECORD_KINDS or not isinstance(content, dict):
             raise VerificationError(f"records chain: {where} is not a record netfund writes")
-        records.append(Record(row.seq, row.kind, content, int(row.transaction_head), row.hash))
+        if row.actor is not None and content.get("by") != row.actor:
+            raise VerificationError(
+                f"records chain: {where} says it is by {content.get('by')!r} but was "
+                f"written by {row.actor!r}"
+            )
+        records.append(
+            Record(row.seq, row.kind, content, int(row.transaction_head), row.hash, row.actor)
+        )
         last_seq, last_hash = row.seq, row.hash
     if (head.seq, head.hash) != (last_seq, last_hash):
         raise VerificationError(
@@ -297,13 +329,9 @@ def lock_event(record: Record) -> LockEvent:
 
 def recorded_note(reason: str | None) -> dict[str, str]:
     """What a record that changes the rules keeps beside its content (a close, a reopen, a
-    network version): the OS user, the UTC time and the reason given."""
+    network version): the UTC time and the reason given (`append_record` adds who)."""
     at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in the environment nor the password file
-        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    note = {"by": user, "at": at}
+    note = {"at": at}
     if reason:
         note["reason"] = reason.strip()
     return note

@@ -62,7 +62,7 @@ TRANSACTION_TYPES = (
 HASH_LENGTH = 64
 
 #: What the records chain holds (`records.py`): network versions, allocation runs, closes.
-RECORD_KINDS = ("network", "run", "close")
+RECORD_KINDS = ("network", "run", "close", "write", "proposal", "decision", "export", "grant")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -178,6 +178,7 @@ class TransactionRow(Base):
     group: Mapped[str | None]
     reversal_of: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
     source_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    actor: Mapped[str | None]
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
 
@@ -292,6 +293,7 @@ class LedgerRecordRow(Base):
     transaction_head: Mapped[int] = mapped_column(BigInteger)
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+    actor: Mapped[str | None]
 
 
 class RecordsHeadRow(Base):
@@ -305,7 +307,18 @@ class RecordsHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 
 
+class FunderLoginRow(Base):
+    """Which PostgreSQL login reads which funder's money (``netfund roles grant --funder``):
+    the row-level security policies of ``netfund roles install`` read it."""
+
+    __tablename__ = "funder_logins"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    funder: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 network_versions_table = NetworkVersionRow.__table__
+funder_logins_table = FunderLoginRow.__table__
 groups_table = GroupRow.__table__
 funders_table = FunderRow.__table__
 earmarks_table = EarmarkRow.__table__
@@ -319,7 +332,7 @@ ledger_records_table = LedgerRecordRow.__table__
 records_head_table = RecordsHeadRow.__table__
 
 
-EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf")
+EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf", "audit-trail")
 
 
 class ExportRow(Base):

@@ -37,6 +37,7 @@ from netfund.ledger.model.columns import (
 from netfund.ledger.model.entries import Draft, Transaction, check_balanced, is_valid_account
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
+from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.schema import (
     TRANSACTION_TYPES,
     chain_head_table,
@@ -79,6 +80,8 @@ class Appender:
             raise InvariantViolation("the chain head row is missing: the schema is damaged")
         self.last_id: int = head.last_txn_id
         self.last_hash: str = head.last_hash
+        #: Who the transactions are written by: part of each one's hashed content.
+        self.actor = current_actor(connection)
         #: Transactions appended so far (they are not kept: an import may hold millions).
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
@@ -110,7 +113,7 @@ class Appender:
         txn_id = self.last_id + 1
         # The rows are built once, hashed and stored as they are. Dates go in as ISO text:
         # SQLAlchemy stores SQLite dates so, and PostgreSQL's COPY parses it into its date.
-        values = transaction_values(txn_id, draft)
+        values = transaction_values(txn_id, draft, self.actor)
         postings = posting_rows(txn_id, draft)
         txn_hash = link_hash(self.last_hash, canonical_bytes(values, postings))
         transaction = Transaction(id=txn_id, draft=draft, prev_hash=self.last_hash, hash=txn_hash)
