@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -35,6 +36,7 @@ from netfund.ledger import (
     Draft,
     LedgerError,
     Network,
+    Performer,
     Posting,
     StoredRun,
     UnitOfWork,
@@ -346,8 +348,11 @@ def commit_run(
     run: str,
     date: datetime.date | None = None,
     today: datetime.date | None = None,
+    *,
+    approving: int | None = None,
 ) -> CommitReport:
-    """Post run ``run``'s allocation as one budget transaction, once.
+    """Post run ``run``'s allocation as one budget transaction, once (``approving``: as
+    that proposal says; a network may reserve commits for two people).
 
     Refused when the run is infeasible, was committed before, or the ledger no longer gives
     the inputs the run was solved from (money received, allocated or committed since).
@@ -357,9 +362,26 @@ def commit_run(
         f"allocation run {run}",
         lambda unit: _commit(unit, run, date, today),
         action=Action(
-            "allocation-commit", {"run": run, "date": date.isoformat() if date else None}
+            "allocation-commit",
+            {"run": run, "date": date.isoformat() if date else None},
+            approving=approving,
         ),
     ).outcome
+
+
+def perform_commit(engine: Engine, arguments: Mapping[str, Any], approving: int) -> CommitReport:
+    """Carry out an approved proposal to commit: the run and the date it was proposed with."""
+    return commit_run(
+        engine,
+        str(arguments["run"]),
+        date=datetime.date.fromisoformat(str(arguments["date"])),
+        approving=approving,
+    )
+
+
+#: The allocation's actions a proposal can name; `netfund approve` joins them with the
+#: ledger's own (the ledger does not import allocation).
+PERFORMERS: dict[str, Performer] = {"allocation-commit": perform_commit}
 
 
 def _commit(
@@ -390,6 +412,8 @@ def _commit(
     when = date or _default_date(plan.period, today or datetime.date.today())
     if str(when.year) != plan.period:
         raise LedgerError(f"the commit date {when} is not in period {plan.period}")
+    # The run and the date as performed: an approval performs this very commit again.
+    unit.resolve(run=str(stored.id), date=when.isoformat())
     postings: list[Posting] = []
     for (funder, group), cents in sorted(amounts.items()):
         postings.append(Posting(UNALLOCATED, funder, None, cents))

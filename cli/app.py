@@ -8,6 +8,7 @@ database: `engine_at` makes the engine the library's functions take, and that is
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -16,6 +17,7 @@ from typing import Any
 import click
 from netfund.cli.errors import (
     JSON_REQUESTED,
+    JSON_WRITTEN,
     CommandError,
     UnexpectedError,
     for_output,
@@ -25,6 +27,7 @@ from netfund.ledger import (
     FieldError,
     LedgerError,
     NetfundError,
+    ProposalRecorded,
     connect,
     database_error,
     parse_date,
@@ -67,6 +70,9 @@ class NetfundGroup(click.Group):
     def _invoke_translated(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ProposalRecorded as proposal:
+            _show_proposal(ctx, proposal)
+            return None
         except NetfundError as error:
             raise CommandError(error) from error
         except OperationalError as error:
@@ -85,6 +91,16 @@ class NetfundGroup(click.Group):
             if os.environ.get("NETFUND_DEBUG"):
                 raise
             raise UnexpectedError(error) from error
+
+
+def _show_proposal(ctx: click.Context, proposal: ProposalRecorded) -> None:
+    """A write the network reserves for two people became a proposal: that is the command's
+    success (exit 0), said as such, or as its JSON document."""
+    if ctx.meta.get(JSON_REQUESTED):
+        ctx.meta[JSON_WRITTEN] = True
+        click.echo(json.dumps(proposal.document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(str(proposal))
 
 
 def _silence_stdout() -> None:

@@ -9,6 +9,7 @@ from netfund.cli.app import cli
 # Importing the command modules registers their commands on the group.
 from netfund.cli.commands import (  # noqa: F401
     allocation,
+    approvals,
     demo,
     exports,
     ledger,

@@ -135,6 +135,18 @@ _HOMES: dict[str, str] = {
     "Checkpoints": "netfund.ledger.verification.anchors",
     "anchor": "netfund.ledger.verification.anchors",
     "read_checkpoints": "netfund.ledger.verification.anchors",
+    "ProposalRecorded": "netfund.ledger.model.errors",
+    "Approvals": "netfund.ledger.inputs.network",
+    "Decision": "netfund.ledger.store.approvals",
+    "Proposal": "netfund.ledger.store.approvals",
+    "AllocationApproval": "netfund.ledger.proposals",
+    "ApprovalReport": "netfund.ledger.proposals",
+    "Performer": "netfund.ledger.proposals",
+    "Rejection": "netfund.ledger.proposals",
+    "allocation_approvals": "netfund.ledger.proposals",
+    "approve": "netfund.ledger.proposals",
+    "list_proposals": "netfund.ledger.proposals",
+    "reject": "netfund.ledger.proposals",
 }
 
 __all__ = [
@@ -154,13 +166,17 @@ __all__ = [
     "RESERVED_ID_PREFIX",
     "UNALLOCATED",
     "Action",
+    "AllocationApproval",
     "AmountError",
     "Anchor",
+    "ApprovalReport",
+    "Approvals",
     "ChainPosition",
     "Checkpoints",
     "ConnectionLost",
     "Coverage",
     "DatabaseDamaged",
+    "Decision",
     "Dialect",
     "Draft",
     "Due",
@@ -180,19 +196,25 @@ __all__ = [
     "NetworkChange",
     "NetworkTimeline",
     "NetworkVersion",
+    "Performer",
     "PostReport",
     "Posting",
     "Problem",
+    "Proposal",
+    "ProposalRecorded",
     "ReadOnlyLedger",
     "RecordsHead",
+    "Rejection",
     "Settling",
     "StoredRun",
     "TomlLines",
     "UnitOfWork",
     "VerificationError",
     "allocated_account",
+    "allocation_approvals",
     "anchor",
     "apply_network_file",
+    "approve",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
@@ -212,6 +234,7 @@ __all__ = [
     "initialize",
     "key_path",
     "lines_fingerprint",
+    "list_proposals",
     "list_runs",
     "load_network",
     "load_network_timeline",
@@ -239,6 +262,7 @@ __all__ = [
     "recorded_periods",
     "records_head",
     "redact",
+    "reject",
     "reopen_period",
     "require_schema",
     "resolve_url",
@@ -283,7 +307,7 @@ if TYPE_CHECKING:
         post,
         post_journal,
     )
-    from netfund.ledger.inputs.network import Funder, Network, load_network
+    from netfund.ledger.inputs.network import Approvals, Funder, Network, load_network
     from netfund.ledger.inputs.toml_source import TomlLines, key_path, locate, read_toml
     from netfund.ledger.model.caps import (
         cap_excess,
@@ -304,6 +328,7 @@ if TYPE_CHECKING:
         LockWaitExceeded,
         NetfundError,
         Problem,
+        ProposalRecorded,
         ReadOnlyLedger,
         VerificationError,
     )
@@ -344,7 +369,18 @@ if TYPE_CHECKING:
         schedule_toml,
     )
     from netfund.ledger.periods import close_period, reopen_period
+    from netfund.ledger.proposals import (
+        AllocationApproval,
+        ApprovalReport,
+        Performer,
+        Rejection,
+        allocation_approvals,
+        approve,
+        list_proposals,
+        reject,
+    )
     from netfund.ledger.settling import Settling, settle_across_periods
+    from netfund.ledger.store.approvals import Decision, Proposal
     from netfund.ledger.store.database import (
         connect,
         database_error,

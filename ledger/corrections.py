@@ -34,8 +34,11 @@ def reverse(
     external_id: str,
     date: datetime.date | None = None,
     description: str | None = None,
+    *,
+    approving: int | None = None,
 ) -> ReversalReport:
-    """Reverse the transaction with ``external_id``, dated ``date`` (default: its own date)."""
+    """Reverse the transaction with ``external_id``, dated ``date`` (default: its own date);
+    ``approving`` carries out that proposal (`approvals.py`)."""
     return post_drafts(
         engine,
         "reverse",
@@ -48,6 +51,7 @@ def reverse(
                 "date": date.isoformat() if date else None,
                 "description": description,
             },
+            approving=approving,
         ),
     ).outcome
 
@@ -74,6 +78,7 @@ def _reverse(
     if already is not None:
         raise LedgerError(f"{external_id!r} was reversed already, by {already!r}")
     when = date or original.date
+    unit.resolve(date=when.isoformat())
     lines = tuple(
         Posting(row.account, row.fund, row.group, -row.amount_cents)
         for row in connection.execute(

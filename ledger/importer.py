@@ -170,13 +170,15 @@ def post_journal(
     *,
     source: str = "post",
     lines_source: str = "line",
+    approving: int | None = None,
 ) -> ImportReport:
     """Post one journal transaction, checked like a `journal.csv` transaction.
 
     The fields are checked as in an input file, and the lines against the network in the
     same transaction that stores them (every problem in one `InputError`: field problems
     under ``source``, line problems under ``lines_source`` with the line's number from 1).
-    The same id with the same content is skipped, as on re-import.
+    The same id with the same content is skipped, as on re-import. ``approving`` carries out
+    that proposal (`approvals.py`) with these very fields.
     """
     try:
         external_id = parse_id(external_id)
@@ -210,7 +212,8 @@ def post_journal(
         "lines": [[p.account, p.fund, p.group, p.amount_cents] for p in lines],
     }
     return ImportReport.of(
-        post_drafts(engine, source, compose, action=Action("post", arguments)), 1
+        post_drafts(engine, source, compose, action=Action("post", arguments, approving=approving)),
+        1,
     )
 
 

@@ -129,9 +129,10 @@ def close_period(
     force: bool = False,
     reason: str | None = None,
     today: datetime.date | None = None,
+    approving: int | None = None,
 ) -> CloseReport:
     """Close ``period``; ``force`` with a ``reason`` closes it before its last day, ``today``
-    is for tests."""
+    is for tests, ``approving`` carries out that proposal (`approvals.py`)."""
     period = parse_period(period)
     if force and not (reason or "").strip():
         raise LedgerError("--force needs --reason TEXT: why the period is closed before its end")
@@ -141,7 +142,11 @@ def close_period(
         engine,
         f"close {period}",
         lambda unit: _close(unit, period, force, on, note),
-        action=Action("close", {"period": period, "force": force, "reason": note.get("reason")}),
+        action=Action(
+            "close",
+            {"period": period, "force": force, "reason": note.get("reason")},
+            approving=approving,
+        ),
     )
     return CloseReport(
         period=period,
@@ -155,8 +160,11 @@ def close_period(
     )
 
 
-def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
-    """Undo the newest close of ``period`` as a recorded event (module docstring)."""
+def reopen_period(
+    engine: Engine, period: str, *, reason: str, approving: int | None = None
+) -> ReopenReport:
+    """Undo the newest close of ``period`` as a recorded event (module docstring);
+    ``approving`` carries out that proposal (`approvals.py`)."""
     period = parse_period(period)
     if not reason.strip():
         raise LedgerError("reopen needs --reason TEXT: why the closed period is opened again")
@@ -165,7 +173,7 @@ def reopen_period(engine: Engine, period: str, *, reason: str) -> ReopenReport:
         engine,
         f"reopen {period}",
         lambda unit: _reopen(unit, period, note),
-        action=Action("reopen", {"period": period, "reason": note["reason"]}),
+        action=Action("reopen", {"period": period, "reason": note["reason"]}, approving=approving),
     )
     return ReopenReport(
         period=period,

@@ -55,6 +55,8 @@ _INSTALMENT_KEYS = {"due", "share", "amount"}
 #: An instalment's due day within the period, as month-day: "07-15".
 _DUE = re.compile(r"([0-9]{2})-([0-9]{2})")
 _GROUP_KEYS = {"code", "name", "overhead", "parent"}
+_APPROVAL_FLAGS = ("allocation_commit", "close", "reopen")
+_APPROVAL_AMOUNTS = ("post_above", "reverse_above")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,30 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Approvals:
+    """Which actions need a second person (four-eyes, issue 17): the ``[approvals]`` table.
+
+    An action that needs one is not carried out when asked: it becomes a proposal that
+    another person approves (`store/approvals.py`).
+
+    Attributes:
+        allocation_commit: every allocation commit (`allocate --commit`).
+        close: every close of a period.
+        reopen: every reopen of a period.
+        post_above_cents: a journal post (`netfund post`) whose debits sum to more than this;
+            None: no post needs one. 0: every post does.
+        reverse_above_cents: a reversal (`netfund reverse`) whose debits sum to more than
+            this; None: no reversal needs one.
+    """
+
+    allocation_commit: bool = False
+    close: bool = False
+    reopen: bool = False
+    post_above_cents: int | None = None
+    reverse_above_cents: int | None = None
+
+
+@dataclass(frozen=True)
 class Network:
     """The whole network definition. Funders and groups keep the order of the file.
 
@@ -116,6 +142,8 @@ class Network:
         overhead_cap: the overhead groups' share of the total allocation, at most.
         funders: every funder, in file order.
         groups: every group, in file order.
+        approvals: which actions need a second person; None when the file has no
+            ``[approvals]`` table (one person does everything).
     """
 
     name: str
@@ -125,6 +153,7 @@ class Network:
     overhead_cap: Decimal
     funders: tuple[Funder, ...] = field(default_factory=tuple)
     groups: tuple[Group, ...] = field(default_factory=tuple)
+    approvals: Approvals | None = None
 
     def funder(self, code: str) -> Funder | None:
         return self._funders_by_code.get(code)
@@ -305,7 +334,7 @@ def load_network(path: Path) -> Network:
 def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     """Validate parsed TOML ``data`` (``text`` is the file, for line numbers)."""
     check = _Checker(source, text)
-    check.unknown_keys(data, {"network", "funders", "groups"}, ())
+    check.unknown_keys(data, {"network", "funders", "groups", "approvals"}, ())
     header = data.get("network")
     if not isinstance(header, dict):
         check.problem(("network",), "a [network] table is required")
@@ -331,6 +360,7 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     groups = _parse_groups(check, data.get("groups"))
     group_codes = {group.code for group in groups}
     funders = _parse_funders(check, data.get("funders"), group_codes)
+    approvals = _parse_approvals(check, data)
 
     if check.problems:
         raise InputError(check.problems)
@@ -342,7 +372,46 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
         overhead_cap=overhead_cap if overhead_cap is not None else Decimal("0.15"),
         funders=tuple(funders),
         groups=tuple(groups),
+        approvals=approvals,
     )
+
+
+def _parse_approvals(check: _Checker, data: dict[str, Any]) -> Approvals | None:
+    """The ``[approvals]`` table, or None when there is none (every action by one person)."""
+    if "approvals" not in data:
+        return None
+    table = data["approvals"]
+    if not isinstance(table, dict):
+        check.problem(("approvals",), "approvals must be a table ([approvals])")
+        return None
+    check.unknown_keys(table, {*_APPROVAL_FLAGS, *_APPROVAL_AMOUNTS}, ("approvals",))
+    flags: dict[str, bool] = {}
+    for key in _APPROVAL_FLAGS:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            check.problem(("approvals", key), f"{key!r} must be true or false, not {value!r}")
+            value = False
+        flags[key] = value
+    amounts: dict[str, int | None] = {}
+    for key in _APPROVAL_AMOUNTS:
+        amounts[key] = None
+        if key in table:
+            amounts[key] = _threshold(check, table[key], ("approvals", key))
+    return Approvals(
+        **flags,
+        post_above_cents=amounts["post_above"],
+        reverse_above_cents=amounts["reverse_above"],
+    )
+
+
+def _threshold(check: _Checker, value: Any, path: tuple) -> int | None:
+    """An approval threshold in cents: text like "10000.00" or whole euros; "0" (every
+    such action needs a second person) is allowed, a negative or a float is not."""
+    if isinstance(value, int) and not isinstance(value, bool) and value == 0:
+        return 0
+    if isinstance(value, str) and re.fullmatch(r"0+(\.0{1,2})?", value.strip()):
+        return 0
+    return _amount(check, value, path)
 
 
 def _table_list(check: _Checker, value: Any, name: str) -> list[dict[str, Any]]:

@@ -11,7 +11,8 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger.inputs.network import Funder, Group, Network
+from netfund.ledger.inputs.network import Approvals, Funder, Group, Network
+from netfund.ledger.model.money import format_cents
 
 
 def describe_changes(old: Network, new: Network) -> list[str]:
@@ -21,6 +22,10 @@ def describe_changes(old: Network, new: Network) -> list[str]:
         for name in ("name", "language", "population", "overhead_cap")
         if getattr(old, name) != getattr(new, name)
     ]
+    if old.approvals != new.approvals:
+        changes.append(
+            f"approvals: {_approvals_shown(old.approvals)} -> {_approvals_shown(new.approvals)}"
+        )
     for kind, before, after in (
         ("funder", {f.code: f for f in old.funders}, {f.code: f for f in new.funders}),
         ("group", {g.code: g for g in old.groups}, {g.code: g for g in new.groups}),
@@ -40,6 +45,21 @@ def describe_changes(old: Network, new: Network) -> list[str]:
             if code not in after
         ]
     return changes
+
+
+def _approvals_shown(approvals: Approvals | None) -> str:
+    """The ``[approvals]`` table as the file writes it (``none`` when there is none)."""
+    if approvals is None:
+        return "none"
+    parts = [
+        f"{name} = {shown(getattr(approvals, name))}"
+        for name in ("allocation_commit", "close", "reopen")
+    ]
+    for name in ("post_above", "reverse_above"):
+        cents = getattr(approvals, f"{name}_cents")
+        if cents is not None:
+            parts.append(f'{name} = "{format_cents(cents)}"')
+    return "{" + ", ".join(parts) + "}"
 
 
 def _field_pairs(old: Funder | Group, new: Funder | Group) -> list[tuple[str, Any, Any]]:

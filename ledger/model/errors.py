@@ -14,6 +14,8 @@
     ├── VerificationError   (exit 4)   the stored ledger does not verify: names the transaction
     │   └── DatabaseDamaged            the database itself reports damage (SQLite: "file is not
     │                                  a database", "disk image is malformed")
+    ├── ProposalRecorded    (exit 0)   not a failure: the network asks a second person to approve
+    │                                  the action, so a proposal was recorded instead of it
     ├── ConnectionLost      (exit 5)   the database connection broke during the command; the
     │                                  server rolled back what was not committed
     └── InvariantViolation  (exit 1)   the engine was about to break an invariant; a bug, never
@@ -26,6 +28,7 @@ Errors are values first: validators collect `Problem`s for a whole file and rais
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # Every character str.splitlines() breaks on: a message quoting hostile input stays one line.
 _LINE_BREAKS = {
@@ -112,6 +115,31 @@ class LockWaitExceeded(LedgerError):
 class ReadOnlyLedger(LedgerError):
     """A write to a ledger whose file or folder cannot be written (a copy on a DVD, a
     read-only share): reading commands work there, writing ones need a writable copy."""
+
+
+class ProposalRecorded(NetfundError):
+    """The action was not carried out: the network reserves it for two people (four eyes), so
+    a proposal was recorded that another person approves (``netfund approve N``).
+
+    Raised through the caller of the writing path (every writer meets the gate the same way),
+    and shown by the CLI as the success it is (exit 0).
+
+    Attributes:
+        number: the proposal's number.
+        action: the action proposed.
+        document: the proposal as the CLI shows it in JSON (``status``: ``waiting``).
+    """
+
+    exit_code = 0
+
+    def __init__(self, number: int, action: str, document: dict[str, Any]) -> None:
+        self.number = number
+        self.action = action
+        self.document = document
+        super().__init__(
+            f"proposal {number} recorded: the {action} waits for approval by another person "
+            f"(netfund approve {number}, or netfund reject {number} --reason TEXT)"
+        )
 
 
 class ConnectionLost(NetfundError):

@@ -34,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar
 from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.store.approvals import Gate, proposing
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_closes
 from netfund.ledger.store.registry import NetworkVersion, read_network_timeline
@@ -58,10 +59,13 @@ class Action:
         name: ``import``, ``post``, ``reverse``, ``allocation-commit``, ``close``, ``reopen``.
         arguments: what it was asked with (JSON values): enough to name it in the audit
             trail, and to perform it again.
+        approving: the number of the proposal this write carries out (`approvals.py`), or
+            None for a write asked for directly.
     """
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    approving: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,10 @@ class UnitOfWork:
         self.connection = connection
         self.source = source
         self.problems: list[Problem] = []
+        #: The drafts appended, kept only when an approval may ask for them (`approvals.Gate`).
+        self.drafts: list[Draft] | None = None
+        #: Arguments ``compose`` settled itself (`resolve`).
+        self.resolved: dict[str, Any] = {}
         self._appender = appender
         self._on_closed = on_closed
         self._closed_hint = closed_hint
@@ -195,6 +203,12 @@ class UnitOfWork:
     def skipped(self) -> int:
         """Input rows skipped so far: their id was stored before with the same content."""
         return self._repeats.skipped
+
+    def resolve(self, **arguments: Any) -> None:
+        """Record what the write's arguments left open and ``compose`` settled (the run
+        ``latest`` was, the default date used): the `Action` is kept with them, so that
+        performing it again (an approval) gives the same drafts."""
+        self.resolved.update(arguments)
 
     def problem(self, line: int | None, message: str) -> None:
         """Report a problem on ``line`` of the input: the write will be rolled back."""
@@ -253,6 +267,8 @@ class UnitOfWork:
                 self._budget_lines[(None, draft.period)] = line
         transaction = self._appender.append(draft)
         self._repeats.appended(line, draft.external_id)
+        if self.drafts is not None:
+            self.drafts.append(draft)
         return transaction
 
     def check_budgets(self) -> None:
@@ -309,9 +325,12 @@ def _record_write(
         "last_txn": appender.last_id if posted else None,
         "at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
     }
+    if action.approving is not None:
+        content["proposal"] = action.approving
     append_record(connection, "write", content, appender.last_id)
 
 
+@proposing
 def post_drafts(
     engine: Engine,
     source: str,
@@ -334,6 +353,10 @@ def post_drafts(
     goes on, and there is no cyclic garbage collection meanwhile (each row's records are
     freed by reference counting; full collections over a long import's objects cost a few
     percent of its time).
+
+    An action the network reserves for two people (`approvals.py`) is not stored: when
+    ``compose`` and every rule passed, the write is rolled back, a proposal is recorded and
+    `ProposalRecorded` is raised. ``action.approving`` carries out a proposal instead.
     """
     started = time.perf_counter()
     with writing(engine) as connection:
@@ -345,12 +368,14 @@ def post_drafts(
             gc.disable()
         try:
             unit = UnitOfWork(connection, source, appender, on_closed, closed_hint)
+            gate = Gate(connection, action or Action("post"), unit)
             outcome = compose(unit)
             unit.check_budgets()
             if unit.problems:
                 raise InputError(unit.problems)
+            performed = gate.passed(unit)
             appender.finish()
-            _record_write(connection, action or Action("post"), source, appender, unit.skipped)
+            _record_write(connection, performed, source, appender, unit.skipped)
         finally:
             # The writer thread must be done with the connection before it commits or rolls back.
             appender.close()

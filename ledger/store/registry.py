@@ -15,11 +15,11 @@ rows per version, migration 0009), written in the same transaction from the same
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger.inputs.network import Funder, Group, Network
+from netfund.ledger.inputs.network import Approvals, Funder, Group, Network
 from netfund.ledger.inputs.network_diff import describe_changes
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.model.schedule import QUARTERLY, Instalment
@@ -153,11 +153,12 @@ def read_network(connection: Connection, period: str | None = None) -> Network:
 def network_document(network: Network) -> dict[str, Any]:
     """The whole network as JSON values: caps as exact decimal text, earmarks sorted.
 
-    A funder's ``schedule`` is there only when it is not the quarterly default: the records
-    stored before schedules existed have no such key and their hashes cover their exact
-    content, so an unchanged network must give the very same document.
+    A funder's ``schedule`` is there only when it is not the quarterly default, and
+    ``approvals`` only when the file has that table: the records stored before either existed
+    have no such key and their hashes cover their exact content, so an unchanged network must
+    give the very same document.
     """
-    return {
+    document: dict[str, Any] = {
         "name": network.name,
         "currency": network.currency,
         "language": network.language,
@@ -181,6 +182,9 @@ def network_document(network: Network) -> dict[str, Any]:
             for g in network.groups
         ],
     }
+    if network.approvals is not None:
+        document["approvals"] = asdict(network.approvals)
+    return document
 
 
 def network_from_document(document: Mapping[str, Any]) -> Network:
@@ -210,6 +214,7 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
             Group(code=g["code"], name=g["name"], overhead=g["overhead"], parent=g["parent"])
             for g in document["groups"]
         ),
+        approvals=Approvals(**document["approvals"]) if "approvals" in document else None,
     )
 
 
