@@ -6,7 +6,9 @@ its head, then holds the tables netfund and its users read to it:
 - the mirror tables network_versions, funders, groups and earmarks to every network version;
 - each allocation_runs row to its run record (its columns and its document's sha256), and
   each run record to a row;
-- the closed_periods table to the close records.
+- the closed_periods table to the close records;
+- the proposals and decisions of four-eyes approvals to each other and to the writes that
+  carried them out (`approvals.approval_findings`).
 
 The first difference is a `VerificationError` naming the table, the row and both values,
 e.g. ``funders: version 1 ZONMW unspent is 'carry_over' in the table, 'return' in the
@@ -21,6 +23,7 @@ from typing import Any
 
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
+from netfund.ledger.store.approvals import approval_findings
 from netfund.ledger.store.records import (
     LockWindows,
     Record,
@@ -70,6 +73,9 @@ def check_records(connection: Connection) -> RecordsReport:
     _check_mirror(read_mirror(connection), records)
     _check_runs(connection, records)
     closed = _check_closed(connection, records)
+    findings = approval_findings(records)
+    if findings:
+        raise VerificationError(f"records chain: {findings[0]}")
     return RecordsReport(head=head, closed=closed)
 
 

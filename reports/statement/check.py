@@ -139,7 +139,8 @@ def check_statement(engine: Engine, path: Path) -> StatementCheck:
     else:
         data = statement_data(inputs, funder, inputs.network.language, "")
         computed = statement_figures(data)
-        for newer in ("coverage", "schedule"):  # figures statements did not always state
+        # Figures statements did not always state.
+        for newer in ("coverage", "schedule", "approvals"):
             if newer not in document["figures"]:
                 computed.pop(newer)
     found = [

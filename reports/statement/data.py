@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from netfund.ledger import (
     NO_GROUP,
+    AllocationApproval,
     ChainPosition,
     Coverage,
     Due,
@@ -25,6 +26,7 @@ from netfund.ledger import (
     MoneyMovement,
     Network,
     Settling,
+    allocation_approvals,
     chain_position_as_of,
     coverage_of,
     due_by,
@@ -190,6 +192,8 @@ class StatementData:
         due: the funder's payment schedule against its commitment, by the as-of date.
         received_for_period_cents: what the funder paid of this period's commitment by the
             as-of date (`received_for_period`: receipts matched to the commitments they pay).
+        approvals: each allocation committed in the period by the as-of date, with who
+            proposed and who approved it (four eyes) or who committed it alone.
     """
 
     network_name: str
@@ -211,6 +215,7 @@ class StatementData:
     netfund_version: str
     due: Due
     received_for_period_cents: int
+    approvals: tuple[AllocationApproval, ...] = ()
 
     @property
     def overdue_cents(self) -> int:
@@ -247,6 +252,8 @@ class PeriodInputs:
         coverage: the period's transactions dated on or before ``as_of``.
         settled: per fund, its receipts and refunds dated on or before ``as_of`` matched to
             the periods they pay (`settle_across_periods`).
+        approvals: the period's allocation commits dated on or before ``as_of``, with who
+            proposed, approved or committed them (`allocation_approvals`).
     """
 
     network: Network
@@ -257,6 +264,7 @@ class PeriodInputs:
     fingerprint: ChainPosition | None
     coverage: Coverage
     settled: dict[str, Settling] = field(default_factory=dict)
+    approvals: tuple[AllocationApproval, ...] = ()
 
 
 def received_for_period(summary: Summary, settled: Settling | None) -> int:
@@ -296,6 +304,9 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
         # By the as-of date, so that the statement's schedule figures stay what they were
         # when later-dated receipts arrive (verify-statement compares them).
         settled=settle_across_periods(connection, period, as_of),
+        approvals=tuple(
+            each for each in allocation_approvals(connection, period) if each.date <= as_of
+        ),
     )
 
 
@@ -376,6 +387,7 @@ def statement_data(
         netfund_version=netfund_version,
         due=due_by(funder.schedule, inputs.period, summary.committed_cents, inputs.as_of),
         received_for_period_cents=received_for_period(summary, inputs.settled.get(funder.code)),
+        approvals=inputs.approvals,
     )
 
 

@@ -105,6 +105,20 @@ def statement_figures(data: StatementData) -> dict[str, Any]:
             "received_for_period_cents": data.received_for_period_cents,
             "overdue_cents": data.overdue_cents,
         },
+        "approvals": [
+            {
+                "transaction": each.transaction,
+                "date": each.date.isoformat(),
+                "run": each.run,
+                "committed_by": each.committed_by,
+                "committed_at": each.committed_at,
+                "proposed_by": each.proposed_by,
+                "proposed_at": each.proposed_at,
+                "approved_by": each.approved_by,
+                "approved_at": each.approved_at,
+            }
+            for each in data.approvals
+        ],
     }
 
 

@@ -116,6 +116,7 @@ def _story(
     ]
     story += _flow(data, words, formatter, styles)
     story += _groups(data, words, formatter, styles)
+    story += _approvals(data, words, formatter, styles)
     story += _schedule(data, words, formatter, styles)
     story += _movements(data, words, formatter, styles)
     story += _network(data, words, formatter, styles)
@@ -268,6 +269,43 @@ def _flow(
         Paragraph(text(words["flow_note"]), styles.note),
         flow_diagram(f"{data.funder.code}", flows, formatter, WIDTH),
     ]
+
+
+def _approvals(
+    data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
+) -> list[Flowable]:
+    """Who proposed and who approved each allocation of the period (four eyes), or who
+    committed it alone, or that it predates the record of who did what."""
+    if not data.approvals:
+        return []
+    story: list[Flowable] = [Paragraph(text(words["approvals"]), styles.heading)]
+    for each in data.approvals:
+        what = words["approval_run"].format(run=each.run) if each.run else each.external_id
+        line = words["approval_item"].format(
+            what=what, transaction=each.transaction, date=formatter.date(each.date)
+        )
+        if each.approved_by is not None:
+            line += words["approval_four_eyes"].format(
+                proposed_by=each.proposed_by,
+                proposed_at=_moment(each.proposed_at),
+                approved_by=each.approved_by,
+                approved_at=_moment(each.approved_at),
+            )
+        elif each.recorded:
+            line += words["approval_single"].format(
+                by=each.committed_by, at=_moment(each.committed_at)
+            )
+        else:
+            line += words["approval_unknown"]
+        story.append(Paragraph(text(line), styles.body))
+    return story
+
+
+def _moment(at: str | None) -> str:
+    """A record's UTC time as a reader takes it in: ``2026-01-20 09:14 UTC``."""
+    if not at:
+        return "?"
+    return f"{at[:10]} {at[11:16]} UTC"
 
 
 def _groups(

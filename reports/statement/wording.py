@@ -114,6 +114,17 @@ _NL: Final[dict[str, str]] = {
     "other_movements": "Overgeboekt saldo en correcties",
     "no_receipts": "Geen ontvangsten in deze periode.",
     "no_refunds": "Geen terugbetalingen in deze periode.",
+    "approvals": "Besluiten over toewijzingen",
+    "approval_item": "Toewijzing {what} (transactie {transaction}, {date}): ",
+    "approval_four_eyes": (
+        "voorgesteld door {proposed_by} op {proposed_at}, goedgekeurd door {approved_by} op "
+        "{approved_at}."
+    ),
+    "approval_single": (
+        "vastgelegd door {by} op {at}; het netwerk vraagt hiervoor geen tweede goedkeuring."
+    ),
+    "approval_unknown": "vastgelegd voordat netfund bijhield wie wat vastlegde.",
+    "approval_run": "run {run}",
     "network_funding": "Financiering van het netwerk",
     "network_funding_note": "Toegezegd per financier; deze financier is gemarkeerd.",
     "network_totals": "Totalen van het netwerk",
@@ -238,6 +249,14 @@ _EN: Final[dict[str, str]] = {
     "other_movements": "Carried-over balance and corrections",
     "no_receipts": "No receipts in this period.",
     "no_refunds": "No refunds in this period.",
+    "approvals": "Allocation decisions",
+    "approval_item": "Allocation {what} (transaction {transaction}, {date}): ",
+    "approval_four_eyes": (
+        "proposed by {proposed_by} on {proposed_at}, approved by {approved_by} on {approved_at}."
+    ),
+    "approval_single": ("committed by {by} on {at}, no second approval required by the network."),
+    "approval_unknown": "committed before identities were recorded.",
+    "approval_run": "run {run}",
     "network_funding": "Funding of the network",
     "network_funding_note": "Committed per funder; this funder is highlighted.",
     "network_totals": "Network totals",
