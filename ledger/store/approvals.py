@@ -296,6 +296,7 @@ def record_proposal(engine: Engine, content: dict[str, Any]) -> ProposalRecorded
             "summary": content["summary"],
             "by": record.actor,
             "at": content["at"],
+            "reason": content.get("reason"),
             "record": record.seq,
         },
     )
