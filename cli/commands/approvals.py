@@ -130,7 +130,7 @@ def approve_command(ctx: click.Context, number: int, as_json: bool) -> None:
 
     \b
     Example:
-      netfund approve 3
+      netfund approve 1
     """
     from netfund.allocation.service import PERFORMERS
 
@@ -171,7 +171,7 @@ def reject_command(ctx: click.Context, number: int, reason: str, as_json: bool) 
 
     \b
     Example:
-      netfund reject 3 --reason "run 4 replaces it"
+      netfund reject 2 --reason "booked twice"
     """
     rejection = reject(engine_of(ctx), number, reason)
     if as_json:

@@ -25,6 +25,21 @@ from tests.support.statements import write_pkcs12
 
 BIN = Path(sys.executable).parent
 
+FOUR_EYES_2027 = (
+    "cp examples/saniveld/network.toml four-eyes.toml && "
+    "printf '\\n[approvals]\\npost_above = \"10000.00\"\\n' >> four-eyes.toml"
+)
+AS_SECRETARY = (
+    "import sys; from netfund.ledger.store import identity; "
+    "identity.os_user = lambda: 'secretaris'; "
+    "from netfund.cli.main import cli; cli(sys.argv[1:], prog_name='netfund')"
+)
+BIG_POST = (
+    '--date 2027-02-01 -d "Reclassification" '
+    '--line "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,20000.00" '
+    '--line "Assets:Bank,GEM-SANIVELD-WMO,,-20000.00"'
+)
+
 #: The commands with examples in the order they run; a setup step (the test's, not an
 #: example) is a tuple of the shell line to run first.
 ORDER = [
@@ -42,6 +57,15 @@ ORDER = [
     ("netfund import examples/saniveld/spending.csv",),
     "post",
     "reverse",
+    # Four eyes (issue 17): 2027 asks a second person for posts above 10,000.00; the
+    # secretary (another OS user, which a test cannot become: the actor patched in its
+    # process) proposes one, which the examples approve; then one the examples reject.
+    (f"{FOUR_EYES_2027} && netfund network apply four-eyes.toml --from 2027",),
+    (f'python -c "{AS_SECRETARY}" post BIG-2027 {BIG_POST}',),
+    "proposals",
+    "approve",
+    (f"netfund post BIG-2027-B {BIG_POST}",),
+    "reject",
     "balance",
     "status",
     "statements",

@@ -24,6 +24,13 @@ from netfund.cli.main import cli
 from tests.conftest import EXAMPLE
 
 NETFUND = Path(sys.executable).with_name("netfund")
+#: netfund run as another person (a second OS user, which a test process cannot become):
+#: the actor patched in the process, for the four-eyes commands (issue 17).
+AS_SECRETARY = (
+    "import sys; from netfund.ledger.store import identity; "
+    "identity.os_user = lambda: 'secretaris'; "
+    "from netfund.cli.main import cli; cli(sys.argv[1:], prog_name='netfund')"
+)
 
 
 def leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
@@ -46,9 +53,9 @@ class Session:
         self.env = {**os.environ, "COLUMNS": "120"}
         self.env.pop("NETFUND_DB", None)
 
-    def run(self, *words: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *words: str, program: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(NETFUND), "--db", str(self.db), *words, "--json"],
+            [*(program or (str(NETFUND),)), "--db", str(self.db), *words, "--json"],
             cwd=self.folder,
             capture_output=True,
             text=True,
@@ -57,8 +64,14 @@ class Session:
             check=False,
         )
 
-    def json(self, *words: str, command: str | None = None, exit_code: int = 0) -> Any:
-        completed = self.run(*words)
+    def json(
+        self,
+        *words: str,
+        command: str | None = None,
+        exit_code: int = 0,
+        program: tuple[str, ...] = (),
+    ) -> Any:
+        completed = self.run(*words, program=program)
         assert completed.returncode == exit_code, (words, completed.stdout, completed.stderr)
         try:
             document = json.loads(completed.stdout)
@@ -116,12 +129,23 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     run.json("reopen", "2026", "--reason", "a late invoice")
     network_2027 = tmp_path / "network-2027.toml"
     network_2027.write_text(
-        (EXAMPLE / "network.toml").read_text(encoding="utf-8").replace("0.10", "0.12"),
+        (EXAMPLE / "network.toml").read_text(encoding="utf-8").replace("0.10", "0.12")
+        + '\n[approvals]\npost_above = "10000.00"\n',
         encoding="utf-8",
     )
     applied = run.json("network", "apply", str(network_2027), "--from", "2027",
                        command="network apply")  # fmt: skip
     assert applied["version"] == 2, applied
+    # Four eyes in 2027: a post above 10,000.00 is a proposal; another person approves it.
+    big = ["--line", "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,20000.00",
+           "--line", "Assets:Bank,GEM-SANIVELD-WMO,,-20000.00"]  # fmt: skip
+    secretary = (sys.executable, "-c", AS_SECRETARY)
+    proposed = run.json("post", "BIG-1", "--date", "2027-02-01", "-d", "x", *big, program=secretary)
+    assert proposed["status"] == "waiting", proposed
+    assert [p["proposal"] for p in run.json("proposals")] == [1]
+    assert run.json("approve", "1")["status"] == "approved"
+    assert run.json("post", "BIG-2", "--date", "2027-02-01", "-d", "x", *big)["proposal"] == 2
+    assert run.json("reject", "2", "--reason", "booked twice")["status"] == "rejected"
     versions = run.json("network", "versions", command="network versions")
     assert [v["version"] for v in versions] == [1, 2]
     run.json("demo", str(tmp_path / "demo"))
@@ -176,6 +200,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "allocations", "list", exit_code=2, command="allocations list")
     _error(run, "exports", "list", exit_code=2, command="exports list")
     _error(run, "network", "versions", exit_code=2, command="network versions")
+    _error(run, "proposals", exit_code=2)
     document = _error(run, "init", missing, exit_code=2)
     assert document["problems"][0]["file"] == missing
     run.json("init", str(EXAMPLE / "network.toml"))
@@ -208,6 +233,8 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
     _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
+    assert "no proposal 1" in _error(run, "approve", "1", exit_code=2)["message"]
+    _error(run, "reject", "1", "--reason", "none made", exit_code=2)
     document = _error(run, "network", "apply", missing, "--from", "2027", exit_code=2,
                       command="network apply")  # fmt: skip
     assert document["problems"][0]["file"] == missing
