@@ -14,6 +14,7 @@ from netfund.cli.commands import (  # noqa: F401
     ledger,
     network,
     reports,
+    roles,
     status,
 )
 
