@@ -34,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar
 from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.store.access import require
 from netfund.ledger.store.approvals import Gate, proposing
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_closes
@@ -310,6 +311,12 @@ class UnitOfWork:
         raise LedgerError(f"period {period} is closed: {external_id!r} cannot be posted{hint}")
 
 
+def _permission(action: Action) -> str:
+    """What a write asks permission for: carrying out an approved proposal is approving (an
+    approver's login may do that, and only after its decision record: `roles.py`)."""
+    return "approve" if action.approving is not None else action.name
+
+
 def _record_write(
     connection: Connection, action: Action, source: str, appender: Appender, skipped: int
 ) -> None:
@@ -361,6 +368,9 @@ def post_drafts(
     started = time.perf_counter()
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
+        # Who may do this, asked before anything is locked or read (the database refuses
+        # it too: this says so in one sentence).
+        require(connection, _permission(action or Action("post")))
         # The appender locks the chain head first: everything is read under that lock.
         appender = Appender(connection, background=bulk)
         collecting = bulk and gc.isenabled()
