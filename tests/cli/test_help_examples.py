@@ -25,10 +25,6 @@ from tests.support.statements import write_pkcs12
 
 BIN = Path(sys.executable).parent
 
-FOUR_EYES_2027 = (
-    "cp examples/saniveld/network.toml four-eyes.toml && "
-    "printf '\\n[approvals]\\npost_above = \"10000.00\"\\n' >> four-eyes.toml"
-)
 AS_SECRETARY = (
     "import sys; from netfund.ledger.store import identity; "
     "identity.os_user = lambda: 'secretaris'; "
@@ -60,7 +56,7 @@ ORDER = [
     # Four eyes (issue 17): 2027 asks a second person for posts above 10,000.00; the
     # secretary (another OS user, which a test cannot become: the actor patched in its
     # process) proposes one, which the examples approve; then one the examples reject.
-    (f"{FOUR_EYES_2027} && netfund network apply four-eyes.toml --from 2027",),
+    ("netfund network apply examples/saniveld/four-eyes.toml --from 2027",),
     (f'python -c "{AS_SECRETARY}" post BIG-2027 {BIG_POST}',),
     "proposals",
     "approve",

@@ -6,6 +6,7 @@ with the network like every other setting.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from netfund.ledger import Approvals, InputError, load_network
 from netfund.ledger.store.registry import network_document, network_from_document
 
-from tests.conftest import EVENTS_HEADER, NETWORK_TOML
+from tests.conftest import EVENTS_HEADER, EXAMPLE, NETWORK_TOML
 from tests.support.reliability import run_cli, write_text
 
 FULL = """
@@ -100,3 +101,13 @@ def _ok(db_url: str, *args: str) -> Any:
     result = run_cli(db_url, *args)
     assert result.exit_code == 0, (args, result.output)
     return json.loads(result.stdout) if "--json" in args else result.output
+
+
+def test_the_example_four_eyes_network_is_the_example_with_the_table() -> None:
+    """examples/saniveld/four-eyes.toml: network.toml and an [approvals] table, nothing else."""
+    plain = load_network(EXAMPLE / "network.toml")
+    four_eyes = load_network(EXAMPLE / "four-eyes.toml")
+    assert four_eyes.approvals == Approvals(True, True, True, 1_000_000, 1_000_000)
+    assert replace(four_eyes, approvals=None) == plain
+    text = (EXAMPLE / "four-eyes.toml").read_text(encoding="utf-8")
+    assert text.startswith((EXAMPLE / "network.toml").read_text(encoding="utf-8"))
