@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from netfund.ledger.model.entries import Draft
 from netfund.ledger.model.errors import LedgerError, ProposalRecorded
-from netfund.ledger.model.money import format_cents
+from netfund.ledger.model.money import format_grouped
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.records import (
@@ -224,7 +224,7 @@ class Gate:
 
 def _said(summary: dict[str, Any]) -> str:
     count = summary.get("transactions", 0)
-    return f"{count} transaction(s), debits {format_cents(int(summary.get('debit_cents', 0)))}"
+    return f"{count} transaction(s), debits {format_grouped(int(summary.get('debit_cents', 0)))}"
 
 
 def second_person_needed(unit: UnitOfWork, action: Action, drafts: Sequence[Draft]) -> str | None:
@@ -254,7 +254,7 @@ def second_person_needed(unit: UnitOfWork, action: Action, drafts: Sequence[Draf
         word = "post" if action.name == "post" else "reversal"
         return (
             f"the network asks a second person to approve a {word} above "
-            f"{format_cents(limit)} (this one moves {format_cents(amount)})"
+            f"{format_grouped(limit)} (this one moves {format_grouped(amount)})"
         )
     return None
 

@@ -287,13 +287,13 @@ def _approvals(
         if each.approved_by is not None:
             line += words["approval_four_eyes"].format(
                 proposed_by=each.proposed_by,
-                proposed_at=_moment(each.proposed_at),
+                proposed_at=_day(each.proposed_at, formatter),
                 approved_by=each.approved_by,
-                approved_at=_moment(each.approved_at),
+                approved_at=_day(each.approved_at, formatter),
             )
         elif each.recorded:
             line += words["approval_single"].format(
-                by=each.committed_by, at=_moment(each.committed_at)
+                by=each.committed_by, at=_day(each.committed_at, formatter)
             )
         else:
             line += words["approval_unknown"]
@@ -301,11 +301,12 @@ def _approvals(
     return story
 
 
-def _moment(at: str | None) -> str:
-    """A record's UTC time as a reader takes it in: ``2026-01-20 09:14 UTC``."""
+def _day(at: str | None, formatter: Formatter) -> str:
+    """The day of a record's UTC time, as the statement writes dates (``20 January 2026``):
+    a statement is a function of the ledger to the day, not to the second it was made."""
     if not at:
         return "?"
-    return f"{at[:10]} {at[11:16]} UTC"
+    return formatter.date(datetime.date.fromisoformat(at[:10]))
 
 
 def _groups(

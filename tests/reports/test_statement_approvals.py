@@ -71,6 +71,7 @@ def test_one_person_committed_it_and_the_network_asked_no_more(ledger: str, tmp_
     assert "het netwerk vraagt hiervoor geen tweede goedkeuring" in dutch
     figures = statement_figures(_data(ledger, "en"))  # type: ignore[arg-type]
     assert figures["approvals"][0]["committed_by"] == commit.committed_by
+    assert figures["approvals"][0]["committed_on"] == str(commit.committed_at)[:10]
     assert figures["approvals"][0]["approved_by"] is None
 
 
