@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from netfund.ledger.corrections import reverse
@@ -47,12 +47,10 @@ def _date(text: Any) -> datetime.date | None:
 
 def _post(engine: Engine, arguments: Mapping[str, Any], number: int) -> object:
     lines = [Posting(a, f, g, int(c)) for a, f, g, c in arguments["lines"]]
-    when = _date(arguments["date"])
-    assert when is not None
     return post_journal(
         engine,
         arguments["id"],
-        when,
+        datetime.date.fromisoformat(str(arguments["date"])),
         arguments["description"],
         lines,
         arguments.get("reference", ""),
@@ -258,14 +256,12 @@ def _allocation_approvals(connection: Connection, period: str) -> list[Allocatio
         )
         proposal = proposals.get(write.content.get("proposal")) if write is not None else None
         if proposal is not None and proposal.decision is not None:
-            approval = AllocationApproval(
-                **{
-                    **approval.__dict__,
-                    "proposed_by": proposal.by,
-                    "proposed_at": proposal.at,
-                    "approved_by": proposal.decision.by,
-                    "approved_at": proposal.decision.at,
-                }
+            approval = replace(
+                approval,
+                proposed_by=proposal.by,
+                proposed_at=proposal.at,
+                approved_by=proposal.decision.by,
+                approved_at=proposal.decision.at,
             )
         found.append(approval)
     return found

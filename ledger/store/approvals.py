@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import wraps
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from netfund.ledger.model.entries import Draft
 from netfund.ledger.model.errors import LedgerError, ProposalRecorded
@@ -268,8 +268,7 @@ def proposing(write: Callable[P, R]) -> Callable[P, R]:
         try:
             return write(*args, **kwargs)
         except ProposalNeeded as needed:
-            engine = args[0] if args else kwargs["engine"]
-            assert isinstance(engine, Engine)
+            engine = cast(Engine, args[0] if args else kwargs["engine"])
             raise record_proposal(engine, needed.content) from None
 
     return wrapper
