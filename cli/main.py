@@ -12,6 +12,7 @@ from netfund.cli.commands import (  # noqa: F401
     demo,
     exports,
     ledger,
+    log,
     network,
     reports,
     status,

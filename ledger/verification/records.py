@@ -49,10 +49,13 @@ class RecordsReport:
         head: its newest record's position and hash.
         closed: per period, the chain positions it was closed between, as recorded
             (`records.lock_windows`): reopened periods too, for what was added meanwhile.
+        records: the records, re-hashed: the audit trail `trail.py` holds the transactions
+            and the exports log to.
     """
 
     head: RecordsHead
     closed: LockWindows
+    records: tuple[Record, ...] = ()
 
 
 def check_records(connection: Connection) -> RecordsReport:
@@ -70,7 +73,7 @@ def check_records(connection: Connection) -> RecordsReport:
     _check_mirror(read_mirror(connection), records)
     _check_runs(connection, records)
     closed = _check_closed(connection, records)
-    return RecordsReport(head=head, closed=closed)
+    return RecordsReport(head=head, closed=closed, records=tuple(records))
 
 
 def _check_mirror(found: MirrorRows, records: Sequence[Record]) -> None:
