@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from netfund.ledger.model.money import format_cents
+from netfund.ledger.model.money import format_grouped
 from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.records import Record, verified_records
 from netfund.ledger.store.schema import transactions_table
@@ -314,8 +314,8 @@ def _proposal(content: Mapping[str, Any]) -> str:
         count = _int(found.get("transactions"))
         summary += f", {count} transaction{'' if count == 1 else 's'}"
         if isinstance(found.get("debit_cents"), int):
-            summary += f", debits {format_cents(found['debit_cents'])}"
-    return summary + "; waits for another person" + _reason(content)
+            summary += f", debits {format_grouped(found['debit_cents'])}"
+    return summary + _reason(content)
 
 
 def _export(content: Mapping[str, Any]) -> str:

@@ -54,6 +54,7 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
     statements = sorted(p.name for p in (folder / "statements").iterdir())
     assert statements == sorted(f"2026-{code}.nl.pdf" for code in FUNDERS)
     assert sorted(p.name for p in (folder / "exports").iterdir()) == [
+        "audit-trail-2026.xlsx",
         "auditfile-2026.xaf",
         "journal-2026.csv",
         "journal-2026.xlsx",

@@ -54,10 +54,12 @@ ORDER = [
     "export beancount",
     "export hledger",
     "export xaf",
+    "export audit-trail",
     "exports",
     "exports list",
     "close",
     "reopen",
+    "log",
 ]
 
 CORRECTIONS = (

@@ -108,6 +108,7 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         ("beancount", "beancount", []),
         ("hledger", "journal", []),
         ("xaf", "xaf", []),
+        ("audit-trail", "xlsx", ["--format", "xlsx"]),
     ]:
         out = tmp_path / f"export-{name}.{suffix}"
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
@@ -124,6 +125,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     assert applied["version"] == 2, applied
     versions = run.json("network", "versions", command="network versions")
     assert [v["version"] for v in versions] == [1, 2]
+    trail = run.json("log", "--period", "2026")
+    assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
+    assert all(e["actor"] for e in trail), trail
     run.json("demo", str(tmp_path / "demo"))
     assert run.ran == leaf_commands(cli), "a command without a --json case here"
 
@@ -176,6 +180,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "allocations", "list", exit_code=2, command="allocations list")
     _error(run, "exports", "list", exit_code=2, command="exports list")
     _error(run, "network", "versions", exit_code=2, command="network versions")
+    _error(run, "log", exit_code=2)
     document = _error(run, "init", missing, exit_code=2)
     assert document["problems"][0]["file"] == missing
     run.json("init", str(EXAMPLE / "network.toml"))
@@ -196,7 +201,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "allocate", "--commit", "99", exit_code=2)
     _error(run, "allocations", "show", "99", exit_code=2, command="allocations show")
     _error(run, "allocations", "compare", "1", "99", exit_code=2, command="allocations compare")
-    for words in (("balance",), ("status",), ("statements", "--out", "s")):
+    for words in (("balance",), ("status",), ("statements", "--out", "s"), ("log",)):
         document = _error(run, *words, "--period", "2025-Q1", exit_code=2)
         assert "2025-Q1" in document["message"]
     document = _error(run, "close", "2025-Q1", exit_code=2)
