@@ -15,9 +15,11 @@ in no write record. So `check_trail` holds, after the transaction chain verified
 - exports: each ``export`` record matches its row in the exports log, and every row taken
   after the first export record or after the first transaction that names an actor has one.
 
-The transactions are read in one query that returns only the ids where the actor changes
-(a window over the chain: a few rows per run of writes by one person), not a row per
-transaction, so the check costs one scan of the transactions' ids and actors.
+The transactions are never read a row per transaction in Python: one GROUP BY per actor
+gives each one's first and last id and count, and when every actor's transactions fill the
+ids between its first and last (one person's ledger) those are the runs of one actor; else
+one window query returns only the ids where the actor changes (a few rows per run of writes
+by one person). Either is one scan of the transactions' ids and actors.
 """
 
 from __future__ import annotations
@@ -144,6 +146,18 @@ def _actor_changes(connection: Connection, last_id: int) -> tuple[list[int], lis
     """The ids up to ``last_id`` where the actor differs from the transaction before, with
     that actor (the first transaction always): runs of one actor, in one query."""
     t = transactions_table.c
+    # First the cheap way (a GROUP BY, a third of the window's time): when each actor's
+    # transactions fill the ids between its first and last (one person's ledger, or people
+    # who never took turns), those blocks are the runs. Ids run 1..last_id without a gap
+    # (the chain check proved it), so a block whose count is its width holds no other id.
+    blocks = connection.execute(
+        select(t.actor, func.min(t.id), func.max(t.id), func.count())
+        .where(t.id <= last_id)
+        .group_by(t.actor)
+    ).all()
+    if all(count == last - first + 1 for _, first, last, count in blocks):
+        ordered = sorted(blocks, key=lambda block: block[1])
+        return [int(block[1]) for block in ordered], [block[0] for block in ordered]
     before = func.lag(t.actor).over(order_by=t.id).label("before")
     changes = select(t.id, t.actor, before).where(t.id <= last_id).subquery()
     c = changes.c

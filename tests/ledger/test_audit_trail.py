@@ -22,12 +22,13 @@ from netfund.ledger.audit import PeriodIndex, _entries
 from netfund.ledger.store import identity
 from netfund.ledger.store.database import connect, writing
 from netfund.ledger.store.identity import current_actor
-from netfund.ledger.store.records import Record, append_record, transaction_head
+from netfund.ledger.store.records import Record, append_record, canonical_text, transaction_head
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
-from tests.support.reliability import PLAN, run_cli, write_text
+from tests.support.records import rewrite_records
+from tests.support.reliability import PLAN, drop_guards, run_cli, write_text
 
 EVENTS = """\
 c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1
@@ -182,6 +183,48 @@ def test_a_second_person_is_named_and_filtered(
         "transactions_without_actor": 0,
         "exports": 0,
     }
+
+
+def test_people_taking_turns_are_each_held_to_their_writes(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Me, the other person, me again: an actor's transactions no longer fill one block, so
+    verify finds the runs of one actor with its window query. A write record re-attributed
+    to the other person (the records chain re-hashed, the trigger dropped) is found there."""
+    _ok(db_url, "init", str(write_text(tmp_path / "network.toml", NETWORK_TOML)))
+    _ok(db_url, "import", str(write_text(tmp_path / "e.csv", EVENTS_HEADER + EVENTS)))
+    other_url, other = _second_person(db_url)
+    with monkeypatch.context() as patched:
+        if other_url == db_url:
+            patched.setattr(identity, "os_user", lambda: other)
+        _ok(other_url, "import", str(write_text(tmp_path / "f.csv", EVENTS_HEADER + EVENTS_2027)))
+    line = ("--line", "Expenses:WG-B,GEM,WG-B,12.50", "--line", "Assets:Bank,GEM,,-12.50")
+    _ok(db_url, "post", "FIX-1", "--date", "2026-03-31", "-d", "fee", *line)
+    assert [(e.actor == other, e.first_txn) for e in _trail(db_url)[1:]] == [
+        (False, 1),
+        (True, 4),
+        (False, 5),
+    ]
+    assert _ok(db_url, "verify", "--json")["audit_trail"]["covered_transactions"] == 5
+
+    def claimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        row = rows[-1]  # the post's write record
+        row["content"] = canonical_text({**json.loads(row["content"]), "by": other})
+        row["actor"] = other
+        return rows
+
+    engine = connect(db_url)
+    try:
+        drop_guards(engine)
+        with engine.begin() as connection:
+            rewrite_records(connection, claimed)
+    finally:
+        engine.dispose()
+    if make_url(db_url).get_backend_name() == "sqlite":
+        Path(make_url(db_url).database + ".checkpoints").unlink()  # it would name the rewrite
+    result = run_cli(db_url, "verify")
+    assert result.exit_code == 4, result.output
+    assert "transaction 5 names" in result.output and f"{other!r}" in result.output
 
 
 def _append(engine: Engine, kind: str, content: dict[str, Any]) -> Record:

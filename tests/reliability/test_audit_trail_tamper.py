@@ -27,6 +27,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
+from tests.support.records import rewrite_records
 from tests.support.reliability import drop_guards, run_cli, write_text
 
 EVENTS = """\
@@ -137,38 +138,6 @@ def _is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
-def _rewrite_records(
-    connection: Connection, edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
-) -> None:
-    """Edit the records (dicts of their columns), then re-hash the whole chain and move its
-    head: a rewrite by someone who can write the database and knows the hashing."""
-    rows = [
-        dict(row._mapping)
-        for row in connection.execute(text("SELECT * FROM ledger_records ORDER BY seq"))
-    ]
-    rows = edit(rows)
-    connection.execute(text("DELETE FROM ledger_records"))
-    previous = "0" * 64
-    for seq, row in enumerate(rows, 1):
-        row["seq"], row["prev_hash"] = seq, previous
-        row["hash"] = record_hash(
-            previous, seq, row["kind"], row["transaction_head"], row["content"], row["actor"]
-        )
-        connection.execute(
-            text(
-                "INSERT INTO ledger_records (seq, kind, content, transaction_head, prev_hash, "
-                "hash, actor) VALUES (:seq, :kind, :content, :transaction_head, :prev_hash, "
-                ":hash, :actor)"
-            ),
-            row,
-        )
-        previous = row["hash"]
-    connection.execute(
-        text("UPDATE records_head SET last_seq = :seq, last_hash = :hash"),
-        {"seq": len(rows), "hash": previous},
-    )
-
-
 def _claimed_by(name: str) -> Callable[[Connection], None]:
     """The post's write record says someone else posted it (content and column agree)."""
 
@@ -178,11 +147,11 @@ def _claimed_by(name: str) -> Callable[[Connection], None]:
         row["content"], row["actor"] = canonical_text({**content, "by": name}), name
         return rows
 
-    return lambda connection: _rewrite_records(connection, edit)
+    return lambda connection: rewrite_records(connection, edit)
 
 
 def _dropped_write(connection: Connection) -> None:
-    _rewrite_records(connection, lambda rows: [rows[0], rows[1], rows[3]])
+    rewrite_records(connection, lambda rows: [rows[0], rows[1], rows[3]])
 
 
 def _record_without_actor(connection: Connection) -> None:
