@@ -15,6 +15,7 @@ from netfund.cli.commands import (  # noqa: F401
     log,
     network,
     reports,
+    roles,
     status,
 )
 

@@ -21,6 +21,12 @@ from netfund.ledger.model.lazy import lazy_api
 
 #: Where each public name lives.
 _HOMES: dict[str, str] = {
+    "AccessDenied": "netfund.ledger.model.errors",
+    "GROUP_ROLES": "netfund.ledger.store.access",
+    "readable_funders": "netfund.ledger.store.access",
+    "grant_role": "netfund.ledger.store.roles",
+    "install_roles": "netfund.ledger.store.roles",
+    "list_roles": "netfund.ledger.store.roles",
     "ConnectionLost": "netfund.ledger.model.errors",
     "DatabaseDamaged": "netfund.ledger.model.errors",
     "InputError": "netfund.ledger.model.errors",
@@ -148,6 +154,7 @@ __all__ = [
     "DIALECTS",
     "DIMENSIONS",
     "EXTERNAL_ID_LENGTH_MAX",
+    "GROUP_ROLES",
     "ID_LENGTH_MAX",
     "LABEL_LENGTH_MAX",
     "NAME_LENGTH_MAX",
@@ -156,6 +163,7 @@ __all__ = [
     "REFERENCE_LENGTH_MAX",
     "RESERVED_ID_PREFIX",
     "UNALLOCATED",
+    "AccessDenied",
     "Action",
     "AmountError",
     "Anchor",
@@ -213,11 +221,14 @@ __all__ = [
     "due_by",
     "format_cents",
     "format_grouped",
+    "grant_role",
     "import_events",
     "import_journal",
     "initialize",
+    "install_roles",
     "key_path",
     "lines_fingerprint",
+    "list_roles",
     "list_runs",
     "load_network",
     "load_network_timeline",
@@ -241,6 +252,7 @@ __all__ = [
     "read_network_timeline",
     "read_run",
     "read_toml",
+    "readable_funders",
     "reading",
     "recorded_periods",
     "records_head",
@@ -303,6 +315,7 @@ if TYPE_CHECKING:
     from netfund.ledger.model.dialect import DIALECTS, Dialect
     from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint, source_hash
     from netfund.ledger.model.errors import (
+        AccessDenied,
         ConnectionLost,
         DatabaseDamaged,
         InputError,
@@ -352,6 +365,7 @@ if TYPE_CHECKING:
     )
     from netfund.ledger.periods import close_period, reopen_period
     from netfund.ledger.settling import Settling, settle_across_periods
+    from netfund.ledger.store.access import GROUP_ROLES, readable_funders
     from netfund.ledger.store.database import (
         connect,
         database_error,
@@ -375,6 +389,7 @@ if TYPE_CHECKING:
         read_network,
         read_network_timeline,
     )
+    from netfund.ledger.store.roles import grant_role, install_roles, list_roles
     from netfund.ledger.store.runs import StoredRun, list_runs, read_run, store_run
     from netfund.ledger.store.setup import apply_network_file, initialize, load_network_timeline
     from netfund.ledger.verification.anchors import (

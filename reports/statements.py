@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netfund.ledger import (
+    AccessDenied,
     ChainPosition,
     Coverage,
     InvariantViolation,
     LedgerError,
     coverage_of,
     parse_period,
+    readable_funders,
     reading,
     require_schema,
 )
@@ -154,8 +156,17 @@ def prepare_statements(
         require_schema(connection, str(engine.url))
         inputs = read_period_inputs(connection, period, chosen_as_of)
         whole = coverage_of(connection, period, default_as_of(period))
+        readable = readable_funders(connection)
     network = inputs.network
     codes = [funder_of(network, funder).code] if funder else [f.code for f in network.funders]
+    if readable is not None:  # a funder's login: its own statements only
+        others = [code for code in codes if code not in readable]
+        if funder is not None and others:
+            raise AccessDenied(
+                f"this login reads the money of {', '.join(sorted(readable)) or 'no funder'} "
+                f"only: not {funder}'s"
+            )
+        codes = [code for code in codes if code in readable]
     chosen_language = language or network.language
     current = netfund_version()
     return PreparedStatements(

@@ -48,6 +48,7 @@ from netfund.ledger import (
     parse_period,
     period_figures,
     read_network,
+    readable_funders,
     reading,
     recorded_periods,
     require_schema,
@@ -202,6 +203,9 @@ def read_status(
     period's last day). Receipts and refunds are matched across periods with everything
     recorded, except for an interim view, which sees only what was dated by its as-of date."""
     network = read_network(connection, period)  # the settings in force for the period
+    readable = readable_funders(connection)
+    if readable is not None:  # a funder's login: its own funds only (row policies hold it)
+        network = replace(network, funders=tuple(f for f in network.funders if f.code in readable))
     as_of = as_of or default_as_of(period)
     figures = period_figures(connection, period, as_of=as_of)
     settled = settle_across_periods(

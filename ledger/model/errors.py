@@ -5,7 +5,8 @@
     ├── LedgerError         (exit 2)   a request the ledger refuses (closed period, unknown
     │                                  transaction, second reversal, ...); nothing was written
     │   ├── LockWaitExceeded           another writer held a lock longer than netfund waits
-    │   └── ReadOnlyLedger             a write to a ledger on a read-only medium
+    │   ├── ReadOnlyLedger             a write to a ledger on a read-only medium
+    │   └── AccessDenied               the login's role may not do it (PostgreSQL roles)
     ├── InfeasibleError     (exit 3)   an allocation plan that cannot be satisfied (allocation/)
     ├── SolverFailure       (exit 1)   the solver proved no optimum (time limit, numerics,
     │                                  missing solver); defined in allocation/solver.py
@@ -112,6 +113,11 @@ class LockWaitExceeded(LedgerError):
 class ReadOnlyLedger(LedgerError):
     """A write to a ledger whose file or folder cannot be written (a copy on a DVD, a
     read-only share): reading commands work there, writing ones need a writable copy."""
+
+
+class AccessDenied(LedgerError):
+    """The session's login may not do what it asked: its netfund role (PostgreSQL) does not
+    allow it. Exit 2 like any refused request: nothing was written."""
 
 
 class ConnectionLost(NetfundError):

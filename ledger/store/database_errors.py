@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from netfund.ledger.model.errors import (
+    AccessDenied,
     ConnectionLost,
     DatabaseDamaged,
     LockWaitExceeded,
@@ -48,6 +49,8 @@ _SQLITE_PHRASES = (
 _PG_LOCK_NOT_AVAILABLE = "55P03"
 _PG_DAMAGE = {"XX001": "data corrupted", "XX002": "index corrupted"}
 _PG_IDLE_TIMEOUT = "25P03"
+#: A grant, a row policy or netfund's actor trigger said no (roles.py, migration 0010).
+_PG_INSUFFICIENT_PRIVILEGE = "42501"
 #: Connection exceptions (class 08) and the server ending the session (57P01-57P03).
 _PG_GONE = ("08", "57P01", "57P02", "57P03")
 _RELATION = re.compile(r'relation "([^"]+)"')
@@ -79,6 +82,11 @@ def database_error(
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate in _PG_DAMAGE:
         return _damaged(where, f"PostgreSQL: {_PG_DAMAGE[sqlstate]}: {reason}")
+    if sqlstate == _PG_INSUFFICIENT_PRIVILEGE:
+        return AccessDenied(
+            f"the database at {where} refused it: {reason}. The login's netfund role does not "
+            "allow this (netfund roles list); nothing was changed"
+        )
     if sqlstate == _PG_LOCK_NOT_AVAILABLE:
         return _lock_wait(_pg_lock_name(original, statement), lock_wait)
     if sqlstate == _PG_IDLE_TIMEOUT:

@@ -34,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar
 from netfund.ledger.inputs.network import Network
 from netfund.ledger.model.entries import Draft, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.store.access import require
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_closes
 from netfund.ledger.store.registry import NetworkVersion, read_network_timeline
@@ -338,6 +339,9 @@ def post_drafts(
     started = time.perf_counter()
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
+        # Who may do this, asked before anything is locked or read (the database refuses
+        # it too: this says so in one sentence).
+        require(connection, (action or Action("post")).name)
         # The appender locks the chain head first: everything is read under that lock.
         appender = Appender(connection, background=bulk)
         collecting = bulk and gc.isenabled()

@@ -82,6 +82,16 @@ class Appender:
         self.last_hash: str = head.last_hash
         #: Who the transactions are written by: part of each one's hashed content.
         self.actor = current_actor(connection)
+        #: PostgreSQL refuses COPY FROM where row-level security applies to the login (the
+        #: staff roles of `roles.py`): those writes go as multi-row INSERTs.
+        self._copy = (
+            connection.dialect.name == "postgresql"
+            and not connection.execute(
+                text(
+                    "SELECT row_security_active('transactions') OR row_security_active('postings')"
+                )
+            ).scalar_one()
+        )
         #: Transactions appended so far (they are not kept: an import may hold millions).
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
@@ -176,7 +186,7 @@ class Appender:
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
         quoted = ", ".join(f'"{name}"' for name in columns)
-        if self.connection.dialect.name != "sqlite":
+        if self._copy:
             # PostgreSQL: COPY streams the rows in one statement (the statement-level triggers
             # of migration 0004 check them once per COPY).
             cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -189,14 +199,16 @@ class Appender:
                 for row in rows:
                     copy.write_row(row)
             return
-        # SQLite: one INSERT of many rows per statement. Each statement, not each row, then
-        # pays for the statement journal SQLite keeps so that a failing statement can be
-        # undone on its own (an executemany of single rows wrote one per row).
+        # SQLite (and PostgreSQL under row-level security): one INSERT of many rows per
+        # statement. Each statement, not each row, then pays for the statement journal SQLite
+        # keeps so that a failing statement can be undone on its own (an executemany of
+        # single rows wrote one per row).
+        marker = "?" if self.connection.dialect.name == "sqlite" else "%s"
         per_statement = max(1, SQLITE_PARAMETERS_MAX // len(columns))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             self.connection.exec_driver_sql(
-                _sqlite_insert(table, quoted, len(columns), len(chunk)),
+                _multi_row_insert(table, quoted, len(columns), len(chunk), marker),
                 tuple(chain.from_iterable(chunk)),
             )
 
@@ -258,17 +270,17 @@ class _BackgroundWriter:
         self._thread.join()
 
 
-_SQLITE_INSERTS: dict[tuple[str, int], str] = {}
+_INSERTS: dict[tuple[str, int, str], str] = {}
 
 
-def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> str:
-    key = (table, rows)
-    statement = _SQLITE_INSERTS.get(key)
+def _multi_row_insert(table: str, quoted_columns: str, width: int, rows: int, marker: str) -> str:
+    key = (table, rows, marker)
+    statement = _INSERTS.get(key)
     if statement is None:
-        values = "(" + ", ".join(["?"] * width) + ")"
+        values = "(" + ", ".join([marker] * width) + ")"
         statement = f"INSERT INTO {table} ({quoted_columns}) VALUES " + ", ".join([values] * rows)
-        if len(_SQLITE_INSERTS) < 64:
-            _SQLITE_INSERTS[key] = statement
+        if len(_INSERTS) < 64:
+            _INSERTS[key] = statement
     return statement
 
 

@@ -35,6 +35,7 @@ from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events
+from tests.support.before_actors import written_before_actors
 from tests.support.raw_writes import BALANCED, UNBALANCED, driver_connection, write_raw
 from tests.support.reliability import run_cli
 from tests.support.totals import posting_sums, stored_totals
@@ -69,10 +70,11 @@ def old_ledger(db_url: str, network_file: Path, tmp_path: Path) -> Iterator[Engi
     """A ledger at schema 0003 with a closed 2026 and a transaction in 2027."""
     engine = connect(db_url)
     initialize(engine)
-    with writing(engine) as connection:
-        store_network(connection, load_network(network_file))
-    import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
-    close_period(engine, "2026", force=True, reason="closed early in a test")
+    with written_before_actors(engine):
+        with writing(engine) as connection:
+            store_network(connection, load_network(network_file))
+        import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
+        close_period(engine, "2026", force=True, reason="closed early in a test")
     # The rows are what 0003's code wrote too; the schema goes back to what 0003 made.
     _downgrade(engine, "0003")
     yield engine
@@ -98,7 +100,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0009"
+    assert database.head_revision() == "0010"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -203,7 +205,8 @@ def test_upgrade_from_0006_records_the_network_runs_and_closes_as_found(
     initialize(engine)
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN_2027, encoding="utf-8")
-    run_plan(engine, plan, SolverSettings())
+    with written_before_actors(engine):  # a ledger at 0010 written since cannot go back
+        run_plan(engine, plan, SolverSettings())
     with reading(engine) as connection:
         network = read_network(connection)
         run = read_run(connection, 1)
@@ -235,7 +238,8 @@ def test_upgrade_from_0006_records_the_network_runs_and_closes_as_found(
     commit_run(engine, "1", date=date(2027, 3, 1))
     close_period(engine, "2027", today=date(2028, 1, 1))  # after 2027 has ended
     with reading(engine) as connection:
-        assert [r.kind for r in verified_records(connection)][3:] == ["close"]
+        # Each write is also in the audit trail: the commit's, then the close's.
+        assert [r.kind for r in verified_records(connection)][3:] == ["write", "close", "write"]
     verify(engine)
 
 
@@ -268,7 +272,7 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0009"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0010"
     assert "upgraded from" not in run_cli(db_url, "init").output
 
 
@@ -286,7 +290,8 @@ def test_upgrade_to_0009_keeps_every_network_version_in_the_tables(
     )
     changed = tmp_path / "network-2028.toml"
     changed.write_text(bigger, encoding="utf-8")
-    result = run_cli(str(engine.url), "network", "apply", str(changed), "--from", "2028")
+    with written_before_actors(engine):  # a ledger at 0010 written since cannot go back
+        result = run_cli(str(engine.url), "network", "apply", str(changed), "--from", "2028")
     assert result.exit_code == 0, result.output
     _downgrade(engine, "0008")
     with reading(engine) as connection:

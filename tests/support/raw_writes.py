@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from netfund.ledger.model.canonical import chain_hash
 from netfund.ledger.model.entries import Draft, Posting, source_hash
+from netfund.ledger.store.identity import os_user
 from sqlalchemy.engine import make_url
 
 #: (account, fund, cents) per line.
@@ -94,10 +95,16 @@ def write_raw(
         ),
         source_hash=source_hash(external_id),
     )
-    txn_hash = chain_hash(last_hash, txn_id, draft)
+    actor = _actor(cursor, paramstyle)
+    txn_hash = chain_hash(last_hash, txn_id, draft, actor)
     run(
         "INSERT INTO transactions (id, external_id, date, period, type, description, "
-        "reference, source_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reference, source_hash, prev_hash, hash"
+        + (
+            ", actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            if actor
+            else ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
         txn_id,
         external_id,
         date.isoformat(),
@@ -108,6 +115,7 @@ def write_raw(
         draft.source_hash,
         last_hash,
         txn_hash,
+        *([actor] if actor else []),
     )
     rows = [
         (txn_id, n, p.account, p.fund, p.group, p.amount_cents)
@@ -155,3 +163,18 @@ def driver_connection(db_url: str, *, foreign_keys: bool = True) -> Iterator[tup
         yield connection, paramstyle
     finally:
         connection.close()
+
+
+def _actor(cursor: Any, paramstyle: str) -> str | None:
+    """Who a write around netfund is by, as netfund would say it: the login on PostgreSQL
+    (whose trigger insists on it), the OS user on SQLite; None before schema 0010."""
+    if paramstyle == "qmark":
+        cursor.execute("SELECT name FROM pragma_table_info('transactions') WHERE name = 'actor'")
+        return os_user() if cursor.fetchone() else None
+    cursor.execute(
+        "SELECT session_user, EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+        "table_schema = current_schema() AND table_name = 'transactions' "
+        "AND column_name = 'actor')"
+    )
+    login, has_actor = cursor.fetchone()
+    return str(login) if has_actor else None

@@ -103,11 +103,11 @@ def upgrade() -> None:
 def _backfill(connection: sa.Connection) -> None:
     """Records of what the ledger holds now, in the order netfund would have written them:
     the network, then the runs, then the closes, each at the chain position of today."""
-    from netfund.ledger.store.records import append_record, transaction_head
     from netfund.ledger.store.runs import run_content
     from netfund.ledger.store.schema import allocation_runs_table
 
-    head = transaction_head(connection)
+    head = int(connection.execute(sa.text("SELECT last_txn_id FROM chain_head")).scalar_one())
+    append_record = _append_record
     document = _network_document(connection)
     if document is not None:
         content = {"version": 1, "effective_after_transaction": 0, "network": document}
@@ -122,6 +122,29 @@ def _backfill(connection: sa.Connection) -> None:
     for row in closes.mappings():
         lock = {"period": row["period"], "last_txn_id": row["last_txn_id"]}
         append_record(connection, "close", lock | NOTE, head)
+
+
+def _append_record(connection: sa.Connection, kind: str, content: dict, head: int) -> None:
+    """A record as this revision writes it: the columns and hash envelope of its time (0010
+    added the actor, which a record written here does not have)."""
+    from netfund.ledger.store.records import canonical_text, record_hash
+
+    last_seq, last_hash = connection.execute(
+        sa.text("SELECT last_seq, last_hash FROM records_head WHERE id = 1")
+    ).one()
+    seq, text = int(last_seq) + 1, canonical_text(content)
+    digest = record_hash(last_hash, seq, kind, head, text)
+    connection.execute(
+        sa.text(
+            "INSERT INTO ledger_records (seq, kind, content, transaction_head, prev_hash, hash) "
+            "VALUES (:seq, :kind, :content, :head, :prev, :hash)"
+        ),
+        {"seq": seq, "kind": kind, "content": text, "head": head, "prev": last_hash, "hash": digest},
+    )
+    connection.execute(
+        sa.text("UPDATE records_head SET last_seq = :seq, last_hash = :hash WHERE id = 1"),
+        {"seq": seq, "hash": digest},
+    )
 
 
 # The network tables as they were at this revision (0009 gave them versions).

@@ -24,6 +24,7 @@ rows, indexes and triggers (read back from sqlite_master, so they are exactly th
 earlier revisions made).
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -77,7 +78,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Back to 0009, for a ledger that has not been written since this revision: a row that
+    names its actor is hashed with it, and a record of a new kind has no place in 0009's
+    chain, so going back would break the hash chains; restore a backup instead."""
     connection = op.get_bind()
+    written = connection.execute(
+        sa.text(
+            "SELECT (SELECT count(*) FROM transactions WHERE actor IS NOT NULL) + "
+            "(SELECT count(*) FROM ledger_records WHERE actor IS NOT NULL "
+            f"OR NOT ({_OLD_RECORD_KINDS}))"
+        )
+    ).scalar_one()
+    if written:
+        raise RuntimeError(
+            "migration 0010: this ledger was written at schema 0010 (rows name their actor, "
+            "records of kinds 0009 does not know); going back would break its hash chains. "
+            "Restore a backup taken before the upgrade instead."
+        )
     op.drop_table("funder_logins")
     if connection.dialect.name == "postgresql":
         for table in _ACTOR_TABLES:
@@ -108,6 +125,8 @@ def _sqlite_rebuild(connection: sa.Connection, table: str, old: str, new: str) -
     created = next(sql for kind, _name, sql in master if kind == "table")
     if old not in created:
         raise RuntimeError(f"migration 0010: {table} does not have the check {old}")
+    # After a rename SQLite keeps the name quoted in the table's text.
+    created = re.sub(rf'^CREATE TABLE "?{table}"?', f"CREATE TABLE {table}", created)
     columns = [row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table})")]
     names = ", ".join(f'"{name}"' for name in columns)
     staging = f"{table}_0010"

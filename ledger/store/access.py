@@ -1,0 +1,153 @@
+"""Who may do what: the roles of a PostgreSQL ledger, as netfund asks the database about them.
+
+The database decides: `roles.py` gives each group role its grants and row-level security
+policies, so a controller's INSERT is refused by PostgreSQL whatever the client does. This
+module asks the same database, before a write begins, which roles the session's login holds,
+so that a refusal is one sentence ("role controller may not import") instead of the
+database's "permission denied for table transactions" half-way through a write. Both say no;
+this one says it first and plainly.
+
+- SQLite: one file, one user. Nothing here refuses anything; the file's permissions are the
+  only access control (README, Trust).
+- PostgreSQL without `netfund roles install` in the ledger's schema: the database's grants
+  are all there is, and netfund adds no rule of its own.
+- PostgreSQL with roles installed: the ledger's owner (who installed them) and superusers may
+  do everything; any other login may do what its group roles allow (`ALLOWED`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netfund.ledger.model.errors import AccessDenied
+from netfund.ledger.store.identity import current_actor
+from sqlalchemy import Connection, text
+
+#: The group roles netfund installs, by the name the CLI and messages use.
+GROUP_ROLES: dict[str, str] = {
+    "administrator": "netfund_administrator",
+    "approver": "netfund_approver",
+    "controller": "netfund_controller",
+    "funder": "netfund_funder",
+}
+
+#: What each action is called in a refusal, and which roles may do it.
+ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "import": ("import", frozenset({"administrator"})),
+    "post": ("post", frozenset({"administrator"})),
+    "reverse": ("reverse a transaction", frozenset({"administrator"})),
+    "allocate": ("run an allocation", frozenset({"administrator"})),
+    "allocation-commit": ("commit an allocation", frozenset({"administrator"})),
+    "close": ("close a period", frozenset({"administrator"})),
+    "reopen": ("reopen a period", frozenset({"administrator"})),
+    "network": ("change the network", frozenset({"administrator"})),
+    "approve": ("approve or reject a proposal", frozenset({"administrator", "approver"})),
+    "export": ("export", frozenset({"administrator", "approver", "controller"})),
+    "grant": ("grant roles", frozenset()),
+}
+
+#: The record kinds a write appends, and the action each stands for (`records.append_record`
+#: asks for it: every writer of the records chain passes there).
+RECORD_ACTIONS: dict[str, str] = {
+    "network": "network",
+    "run": "allocate",
+    "export": "export",
+    "decision": "approve",
+    "grant": "grant",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the session's login is, as far as netfund's roles go.
+
+    Attributes:
+        actor: the login (on SQLite the OS user).
+        managed: whether netfund's roles are installed in this ledger (PostgreSQL only).
+        owner: whether the login owns the ledger's tables or is a superuser.
+        roles: the netfund roles it holds (``administrator``, ``approver``, ...).
+        funders: the funders whose money it reads (``roles grant --funder``).
+    """
+
+    actor: str
+    managed: bool
+    owner: bool
+    roles: frozenset[str]
+    funders: frozenset[str]
+
+    @property
+    def unrestricted(self) -> bool:
+        """Whether netfund refuses this login nothing (the database may still refuse)."""
+        return not self.managed or self.owner
+
+    @property
+    def funder_only(self) -> bool:
+        """Whether the login reads through the funder policies only: it sees its own funds'
+        postings and the records that hold no other funder's money."""
+        return self.managed and not self.owner and self.roles <= {"funder"}
+
+    def may(self, action: str) -> bool:
+        """Whether the login may do ``action`` (a key of `ACTIONS`)."""
+        return self.unrestricted or bool(self.roles & ACTIONS[action][1])
+
+    def require(self, action: str) -> None:
+        """Refuse ``action`` with a sentence when the login may not do it."""
+        if self.may(action):
+            return
+        held = ", ".join(sorted(self.roles)) or "none of netfund's"
+        word = "roles" if len(self.roles) > 1 else "role"
+        raise AccessDenied(
+            f"{word} {held} may not {ACTIONS[action][0]} (login {self.actor}); nothing was written"
+        )
+
+
+def session_access(connection: Connection) -> Access:
+    """The session's `Access`: asked of the database each time (two short queries), since
+    roles may be installed or granted while an engine's connections live on."""
+    actor = current_actor(connection)
+    if connection.dialect.name != "postgresql":
+        return Access(actor, managed=False, owner=True, roles=frozenset(), funders=frozenset())
+    return _postgresql_access(connection, actor)
+
+
+def _postgresql_access(connection: Connection, actor: str) -> Access:
+    # CASE, not AND: pg_has_role and has_table_privilege raise on a role that does not
+    # exist, and only CASE fixes the order in which PostgreSQL evaluates.
+    row = connection.execute(
+        text(
+            "SELECT CASE WHEN to_regclass('transactions') IS NULL THEN false "
+            "WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :admin) THEN false "
+            "ELSE has_table_privilege(:admin, 'transactions', 'INSERT') END AS managed, "
+            "(SELECT r.rolsuper OR coalesce(pg_has_role(session_user, c.relowner, 'MEMBER'), "
+            "false) FROM pg_roles r LEFT JOIN pg_class c "
+            "ON c.oid = to_regclass('transactions') WHERE r.rolname = session_user) AS owner, "
+            "ARRAY(SELECT g.rolname::text FROM pg_roles g WHERE g.rolname = ANY(:groups) "
+            "AND pg_has_role(session_user, g.oid, 'MEMBER')) AS held"
+        ),
+        {"admin": GROUP_ROLES["administrator"], "groups": list(GROUP_ROLES.values())},
+    ).one()
+    names = {role: name for name, role in GROUP_ROLES.items()}
+    roles = frozenset(names[role] for role in row.held)
+    funders: frozenset[str] = frozenset()
+    if row.managed:
+        funders = frozenset(
+            connection.execute(
+                text("SELECT funder FROM funder_logins WHERE login = session_user")
+            ).scalars()
+        )
+    return Access(
+        actor, managed=bool(row.managed), owner=bool(row.owner), roles=roles, funders=funders
+    )
+
+
+def require(connection: Connection, action: str) -> None:
+    """Refuse ``action`` (`AccessDenied`) when the session's login may not do it."""
+    session_access(connection).require(action)
+
+
+def readable_funders(connection: Connection) -> frozenset[str] | None:
+    """The funders whose money the session's login reads: None for every funder, else the
+    funds of a funder's login (`roles grant --funder`). Reports leave the others out rather
+    than show them as zeros: the row policies hide their postings either way."""
+    access = session_access(connection)
+    return access.funders if access.funder_only else None

@@ -1,0 +1,366 @@
+"""PostgreSQL's own roles, grants and row-level security for a netfund ledger.
+
+netfund keeps no user table of its own: a person is a PostgreSQL login, a job is a group role,
+and the database enforces both, whatever client connects. `install_roles` (run by the ledger's
+owner) makes the four group roles and gives them, in the ledger's schema:
+
+- administrator: reads everything, writes the ledger (imports, posts, allocations, closes);
+- approver: reads everything; writes approvals: the transactions an approval carries out
+  may only be inserted in a database transaction that inserted a ``decision`` record first
+  (a row policy), and of the records only decisions, writes, closes and exports;
+- controller: reads everything; writes nothing but the log of its exports;
+- funder: reads, through row-level security, only the postings of its own funds
+  (`funder_logins`), the transactions they belong to, the balance totals of its funds and the
+  records that hold no other funder's money (network versions, closes); nothing else.
+
+The owner bypasses row-level security (it is not forced): it installs and grants, and should
+not be used for daily work. Row-level security makes PostgreSQL refuse ``COPY FROM`` for the
+logins it applies to; the writer then inserts with multi-row ``INSERT`` (`writer.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store.access import GROUP_ROLES, session_access
+from netfund.ledger.store.database import redact, require_schema, writing
+from netfund.ledger.store.records import append_record, recorded_note, transaction_head
+from netfund.ledger.store.registry import read_network_timeline
+from sqlalchemy import Connection, Engine, text
+
+#: Every table of the ledger's schema, and what each group role may do with it beyond reading.
+_STAFF = ("administrator", "approver", "controller")
+_WRITES: dict[str, dict[str, str]] = {
+    "administrator": {
+        "transactions": "INSERT",
+        "postings": "INSERT",
+        "balance_totals": "INSERT, UPDATE",
+        "pending_balance_checks": "INSERT, DELETE",
+        "chain_head": "UPDATE",
+        "ledger_records": "INSERT",
+        "records_head": "UPDATE",
+        "closed_periods": "INSERT",
+        "allocation_runs": "INSERT",
+        "exports": "INSERT",
+        "network_versions": "INSERT",
+        "funders": "INSERT",
+        "groups": "INSERT",
+        "earmarks": "INSERT",
+    },
+    "approver": {
+        "transactions": "INSERT",
+        "postings": "INSERT",
+        "balance_totals": "INSERT, UPDATE",
+        "pending_balance_checks": "INSERT, DELETE",
+        "chain_head": "UPDATE",
+        "ledger_records": "INSERT",
+        "records_head": "UPDATE",
+        "closed_periods": "INSERT",
+        "exports": "INSERT",
+    },
+    "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
+    "funder": {},
+}
+#: What a funder's login may read at all (row policies narrow the first four further).
+_FUNDER_READS = (
+    "transactions",
+    "postings",
+    "balance_totals",
+    "ledger_records",
+    "funder_logins",
+    "chain_head",
+    "records_head",
+    "closed_periods",
+    "network_versions",
+    "funders",
+    "groups",
+    "earmarks",
+    "alembic_version",
+)
+_SEQUENCES = {
+    "administrator": ("allocation_runs_id_seq", "exports_id_seq"),
+    "approver": ("exports_id_seq",),
+    "controller": ("exports_id_seq",),
+}
+#: SQL: the funds the session's login reads as a funder.
+_OWN_FUNDS = "(SELECT l.funder FROM funder_logins l WHERE l.login = session_user)"
+#: SQL: whether a ``decision`` record was inserted earlier in this database transaction.
+_DECIDED_HERE = (
+    "EXISTS (SELECT 1 FROM ledger_records d WHERE d.kind = 'decision' "
+    "AND d.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296)"
+)
+#: Row policies: (table, policy, command, roles, USING, WITH CHECK).
+_POLICIES: tuple[tuple[str, str, str, tuple[str, ...], str | None, str | None], ...] = (
+    *(
+        (table, "staff_read", "SELECT", _STAFF, "true", None)
+        for table in (
+            "transactions",
+            "postings",
+            "balance_totals",
+            "ledger_records",
+            "funder_logins",
+        )
+    ),
+    ("transactions", "administrator_write", "INSERT", ("administrator",), None, "true"),
+    ("postings", "administrator_write", "INSERT", ("administrator",), None, "true"),
+    ("transactions", "approver_write", "INSERT", ("approver",), None, _DECIDED_HERE),
+    ("postings", "approver_write", "INSERT", ("approver",), None, _DECIDED_HERE),
+    ("balance_totals", "writers_insert", "INSERT", ("administrator", "approver"), None, "true"),
+    ("balance_totals", "writers_update", "UPDATE", ("administrator", "approver"), "true", "true"),
+    ("ledger_records", "administrator_write", "INSERT", ("administrator",), None, "true"),
+    (
+        "ledger_records",
+        "approver_write",
+        "INSERT",
+        ("approver",),
+        None,
+        "kind IN ('decision', 'write', 'close', 'export')",
+    ),
+    ("ledger_records", "controller_write", "INSERT", ("controller",), None, "kind = 'export'"),
+    ("postings", "funder_read", "SELECT", ("funder",), f"fund IN {_OWN_FUNDS}", None),
+    (
+        "transactions",
+        "funder_read",
+        "SELECT",
+        ("funder",),
+        "EXISTS (SELECT 1 FROM postings p WHERE p.txn_id = transactions.id "
+        f"AND p.fund IN {_OWN_FUNDS})",
+        None,
+    ),
+    ("balance_totals", "funder_read", "SELECT", ("funder",), f"fund IN {_OWN_FUNDS}", None),
+    ("ledger_records", "funder_read", "SELECT", ("funder",), "kind IN ('network', 'close')", None),
+    ("funder_logins", "funder_read", "SELECT", ("funder",), "login = session_user", None),
+)
+_LOGIN = re.compile(r"[a-z_][a-z0-9_.-]{0,62}")
+
+
+@dataclass(frozen=True)
+class RolesReport:
+    """What `install_roles` did.
+
+    Attributes:
+        schema: the ledger's schema the grants are on.
+        created: the group roles that did not exist before.
+        roles: every group role, by netfund's name.
+    """
+
+    schema: str
+    created: tuple[str, ...]
+    roles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class GrantReport:
+    """What `grant_role` did.
+
+    Attributes:
+        login: the person's login role.
+        role: the netfund role given.
+        funder: the funder whose money it reads (funder role).
+        created: whether the login was created now.
+        record_seq: the ``grant`` record's position in the records chain.
+        by: who granted it.
+    """
+
+    login: str
+    role: str
+    funder: str | None
+    created: bool
+    record_seq: int
+    by: str
+
+
+def _postgresql_only(connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        _postgresql_only_message("this ledger")
+
+
+def _require_owner(connection: Connection, what: str) -> None:
+    if not session_access(connection).owner:
+        raise LedgerError(
+            f"only the ledger's owner (or a superuser) may {what}: log in as the role that "
+            "ran netfund init"
+        )
+
+
+def install_roles(engine: Engine) -> RolesReport:
+    """Create the group roles (if missing) with their grants and row policies on the
+    ledger's schema: the same result however often it runs."""
+    if engine.dialect.name != "postgresql":
+        _postgresql_only_message(redact(str(engine.url)))
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return _install(connection)
+
+
+def grant_role(engine: Engine, login: str, role: str, funder: str | None = None) -> GrantReport:
+    """Give ``login`` (created if missing, without a password: set one with ALTER ROLE or
+    use the server's authentication) the group role ``role``; a funder's login also reads
+    ``funder``'s money. Recorded in the records chain (a ``grant`` record)."""
+    if engine.dialect.name != "postgresql":
+        _postgresql_only_message(redact(str(engine.url)))
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        return _grant(connection, login, role, funder)
+
+
+def _postgresql_only_message(where: str) -> None:
+    raise LedgerError(
+        f"roles need a PostgreSQL ledger: {where} is SQLite, which has no logins and no "
+        "access control beyond its file's permissions"
+    )
+
+
+def _install(connection: Connection) -> RolesReport:
+    _postgresql_only(connection)
+    _require_owner(connection, "install roles")
+    schema = str(connection.execute(text("SELECT current_schema()")).scalar_one())
+    created = []
+    for name, role in GROUP_ROLES.items():
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+        ).scalar()
+        if not exists:
+            # Roles belong to the whole server: another ledger's install may create the
+            # same one at the same moment, which is as good as this one creating it.
+            connection.execute(
+                text(
+                    f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; "
+                    "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+                )
+            )
+            created.append(name)
+    tables = list(
+        connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+    )
+    everyone = ", ".join(GROUP_ROLES.values())
+    connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {everyone}'))
+    for table in tables:
+        connection.execute(text(f'REVOKE ALL ON TABLE "{table}" FROM {everyone}'))
+    for name in _STAFF:
+        for table in tables:
+            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO {GROUP_ROLES[name]}'))
+    for table in _FUNDER_READS:
+        if table in tables:
+            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO {GROUP_ROLES["funder"]}'))
+    for name, writes in _WRITES.items():
+        for table, privileges in writes.items():
+            connection.execute(
+                text(f'GRANT {privileges} ON TABLE "{table}" TO {GROUP_ROLES[name]}')
+            )
+    for name, sequences in _SEQUENCES.items():
+        for sequence in sequences:
+            connection.execute(text(f'GRANT USAGE ON SEQUENCE "{sequence}" TO {GROUP_ROLES[name]}'))
+    for table in {policy[0] for policy in _POLICIES}:
+        connection.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
+    for table, policy, command, roles, using, check in _POLICIES:
+        name = f"netfund_{policy}"
+        connection.execute(text(f'DROP POLICY IF EXISTS {name} ON "{table}"'))
+        to = ", ".join(GROUP_ROLES[role] for role in roles)
+        clauses = (f" USING ({using})" if using else "") + (
+            f" WITH CHECK ({check})" if check else ""
+        )
+        connection.execute(
+            text(f'CREATE POLICY {name} ON "{table}" FOR {command} TO {to}{clauses}')
+        )
+    return RolesReport(schema=schema, created=tuple(created), roles=dict(GROUP_ROLES))
+
+
+def _grant(connection: Connection, login: str, role: str, funder: str | None) -> GrantReport:
+    _postgresql_only(connection)
+    _require_owner(connection, "grant roles")
+    if role not in GROUP_ROLES:
+        raise LedgerError(f"unknown role {role!r}: one of {', '.join(GROUP_ROLES)}")
+    if not _LOGIN.fullmatch(login):
+        raise LedgerError(
+            f"{login!r} is not a login netfund creates: lower-case letters, digits, _ . -, "
+            "starting with a letter or _, at most 63 characters"
+        )
+    if (role == "funder") != (funder is not None):
+        raise LedgerError("--funder CODE goes with --role funder, and only with it")
+    known = {f.code for f in read_network_timeline(connection).newest.network.funders}
+    if funder is not None and funder not in known:
+        raise LedgerError(f"unknown funder {funder!r}: not in the ledger's network")
+    installed = connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": GROUP_ROLES[role]}
+    ).scalar()
+    if not installed or not session_access(connection).managed:
+        raise LedgerError("the roles are not installed in this ledger: run netfund roles install")
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :login"), {"login": login}
+    ).scalar()
+    if not exists:
+        connection.execute(text(f'CREATE ROLE "{login}" LOGIN'))
+    connection.execute(text(f'GRANT {GROUP_ROLES[role]} TO "{login}"'))
+    if funder is not None:
+        connection.execute(
+            text(
+                "INSERT INTO funder_logins (login, funder) VALUES (:login, :funder) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"login": login, "funder": funder},
+        )
+    note = recorded_note(None)
+    record = append_record(
+        connection,
+        "grant",
+        {"login": login, "role": role, "funder": funder, **note},
+        transaction_head(connection),
+    )
+    return GrantReport(
+        login=login,
+        role=role,
+        funder=funder,
+        created=not exists,
+        record_seq=record.seq,
+        by=str(record.content["by"]),
+    )
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    """One login holding one of netfund's group roles.
+
+    Attributes:
+        login: the login role.
+        role: netfund's name of the group role.
+        funders: the funders it reads (funder role).
+    """
+
+    login: str
+    role: str
+    funders: tuple[str, ...]
+
+
+def list_roles(engine: Engine) -> list[RoleHolder]:
+    """Who holds which netfund role, as the database says (its membership, not a record)."""
+    if engine.dialect.name != "postgresql":
+        _postgresql_only_message(redact(str(engine.url)))
+    names = {role: name for name, role in GROUP_ROLES.items()}
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        funders: dict[str, list[str]] = {}
+        for login, funder in connection.execute(
+            text("SELECT login, funder FROM funder_logins ORDER BY login, funder")
+        ):
+            funders.setdefault(login, []).append(funder)
+        rows = connection.execute(
+            text(
+                "SELECT m.rolname AS login, g.rolname AS role FROM pg_auth_members a "
+                "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+                "WHERE g.rolname = ANY(:groups) ORDER BY m.rolname, g.rolname"
+            ),
+            {"groups": list(GROUP_ROLES.values())},
+        )
+        return [
+            RoleHolder(
+                row.login,
+                names[row.role],
+                tuple(funders.get(row.login, ())) if names[row.role] == "funder" else (),
+            )
+            for row in rows
+        ]

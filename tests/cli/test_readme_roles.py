@@ -1,0 +1,84 @@
+"""The README's walk-through of people and roles runs as written on the real server (issue 17).
+
+The block creates a database and five logins, which belong to the whole server: the test runs
+it with a database and login names of its own (the same words, made unique) and drops them
+afterwards. Everything else runs exactly as the README says.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import EXAMPLE, PG_BASE_URL, ROOT, database_url
+from tests.support.shell import shell
+
+LOGINS = ("anna", "bram", "carla", "gem", "zonmw")
+
+
+def walkthrough_block() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## People and roles")[1].split("\n## ")[0]
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)\n```", section, re.S) if "roles install" in b]
+    return block
+
+
+def test_the_walkthrough_names_every_step_of_the_issue() -> None:
+    block = walkthrough_block()
+    for step in (
+        "roles install",
+        "--role administrator",
+        "--role approver",
+        "--role controller",
+        "--funder GEM-SANIVELD-WMO",
+        "--funder ZONMW",
+        "allocate --commit",
+        "approve 1",
+        "carla@127.0.0.1:5432/netfund_walk import",
+        " log",
+    ):
+        assert step in block, step
+
+
+@pytest.mark.skipif(
+    not Path(sys.prefix, "bin", "netfund").exists(), reason="netfund is not installed here"
+)
+def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    # Skips without a server, fails without one under CI=true, like every database test.
+    for _ in database_url("postgresql", tmp_path):
+        pass
+    tag = uuid.uuid4().hex[:8]
+    database = f"netfund_walk_{tag}"
+    names = {login: f"{login}_{tag}" for login in LOGINS}
+    script = walkthrough_block().replace("netfund_walk", database)
+    for login, unique in names.items():
+        script = re.sub(rf"\b{login}\b(?=@| --role)", unique, script)
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "saniveld")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+    env["PATH"] = f"{Path(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin"
+    admin = create_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        completed = shell("set -e\n" + script, tmp_path, env)
+        assert completed.returncode == 0, (completed.stdout, completed.stderr)
+        out = completed.stdout
+        assert "proposal 1" in out
+        assert "refused: exit 2" in out
+        assert f"role controller may not import (login {names['carla']})" in completed.stderr
+        balances = out.split("GEM-SANIVELD-WMO", 1)[1]
+        assert "ZONMW" in balances  # the second funder's balance, printed after the first's
+        for login in ("anna", "bram"):
+            assert names[login] in out.rsplit("\n\n", 1)[-1] or names[login] in out
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            for unique in names.values():
+                connection.execute(text(f'DROP ROLE IF EXISTS "{unique}"'))
+        admin.dispose()
