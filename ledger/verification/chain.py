@@ -151,8 +151,10 @@ def verify(
                 "its row in closed_periods and its close record were deleted"
             )
         _check_reopened(connection, closed)
-        trail = check_trail(connection, records.records, last_id)
+        # The database's own findings (a damaged index, an id stored twice) first: they say
+        # what is wrong with the rows the trail would otherwise only find unrecorded.
         integrity_checked(connection)
+        trail = check_trail(connection, records.records, last_id)
         held = check_anchors(
             connection,
             {

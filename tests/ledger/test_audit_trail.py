@@ -389,3 +389,37 @@ def _rows(path: Path, file_format: str) -> list[dict[str, Any]]:
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def test_with_roles_each_person_is_in_the_trail_and_a_controller_logs_its_exports(
+    tmp_path: Path,
+) -> None:
+    """PostgreSQL with `netfund roles install`: the administrator's import and the
+    controller's export (the controller may write nothing but its exports' log and records)
+    are entries by their own logins; a funder's login may not write an export record."""
+    from tests.conftest import database_url
+    from tests.support.logins import as_login, dropped_afterwards, login_name
+
+    for owner in database_url("postgresql", tmp_path, prefix="trail"):
+        _ok(owner, "init", str(write_text(tmp_path / "network.toml", NETWORK_TOML)))
+        _ok(owner, "roles", "install")
+        logins = {job: login_name(job[:5]) for job in ("administrator", "controller", "funder")}
+        with dropped_afterwards(owner, list(logins.values())):
+            for job, login in logins.items():
+                extra = ["--funder", "GEM"] if job == "funder" else []
+                _ok(owner, "roles", "grant", login, "--role", job, *extra)
+            admin, controller, funder = (as_login(owner, logins[job]) for job in logins)
+            _ok(admin, "import", str(write_text(tmp_path / "e.csv", EVENTS_HEADER + EVENTS)))
+            out = tmp_path / "trail.csv"
+            _ok(controller, "export", "audit-trail", "--format", "csv", "--out", str(out))
+            refused = run_cli(funder, "export", "journal", "--format", "csv", "--out", str(out))
+            assert refused.exit_code == 2, refused.output
+            entries = _trail(owner)
+            by = {(entry.event, entry.actor) for entry in entries}
+            assert ("import", logins["administrator"]) in by
+            assert ("export", logins["controller"]) in by
+            assert [e.event for e in _trail(owner, actor=logins["controller"])] == ["export"]
+            grants = [e for e in entries if e.event == "grant"]
+            assert {e.details["login"] for e in grants} == set(logins.values())
+            assert all(e.summary.startswith("grant role ") for e in grants)
+            assert _ok(owner, "verify", "--json")["audit_trail"]["exports"] == 1
