@@ -423,3 +423,33 @@ def test_with_roles_each_person_is_in_the_trail_and_a_controller_logs_its_export
             assert {e.details["login"] for e in grants} == set(logins.values())
             assert all(e.summary.startswith("grant role ") for e in grants)
             assert _ok(owner, "verify", "--json")["audit_trail"]["exports"] == 1
+
+
+def test_a_ledger_written_before_actors_is_covered_from_its_first_named_write(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Transactions from before schema 0010 name nobody and are in no write record; verify
+    holds the trail from the first transaction that names its actor, and a NULL actor after
+    it is still found (the next test file's attacks)."""
+    from tests.support.before_actors import written_before_actors
+
+    _ok(db_url, "init", str(write_text(tmp_path / "network.toml", NETWORK_TOML)))
+    engine = connect(db_url)
+    try:
+        with written_before_actors(engine):
+            _ok(db_url, "import", str(write_text(tmp_path / "e.csv", EVENTS_HEADER + EVENTS)))
+    finally:
+        engine.dispose()
+    _ok(db_url, "import", str(write_text(tmp_path / "f.csv", EVENTS_HEADER + EVENTS_2027)))
+    assert _ok(db_url, "verify", "--json")["audit_trail"] == {
+        "writes": 1,
+        "first_covered_transaction": 4,
+        "covered_transactions": 1,
+        "transactions_without_actor": 3,
+        "exports": 0,
+    }
+    assert [(e.event, e.first_txn) for e in _trail(db_url)] == [
+        ("network change", None),
+        ("import", 4),
+    ]
+    assert "3 written before actors were recorded" in _ok(db_url, "verify")
