@@ -310,7 +310,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     Both chains are then held to what was recorded outside them: the checkpoint file (see
     --checkpoints), every --anchor FILE and the exports log; and the database runs its own
     integrity check. A transaction or record they name that is gone or has another hash is
-    exit 4.
+    exit 4. The audit trail is held too: every transaction in one write record of the actor
+    it names, every export matching its record (netfund log shows the trail).
 
     \b
     Examples:
@@ -353,7 +354,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
         f"fingerprint {report.head_hash}"
     )
     click.echo(
-        f"records verified: {report.records} (network versions, allocation runs, closes); "
+        f"records verified: {report.records} (network versions, runs, closes, writes, exports); "
         f"fingerprint {report.records_hash}"
     )
     trail = report.trail

@@ -151,10 +151,7 @@ def verify(
                 "its row in closed_periods and its close record were deleted"
             )
         _check_reopened(connection, closed)
-        # The database's own findings (a damaged index, an id stored twice) first: they say
-        # what is wrong with the rows the trail would otherwise only find unrecorded.
         integrity_checked(connection)
-        trail = check_trail(connection, records.records, last_id)
         held = check_anchors(
             connection,
             {
@@ -163,6 +160,9 @@ def verify(
             },
             [*exports_anchors(connection), *recorded_anchors, *anchors],
         )
+        # Last: the database's own findings (an id stored twice) and the anchors' (a chain cut
+        # or rewritten) say more about what happened than "in no write record" would.
+        trail = check_trail(connection, records.records, last_id)
         return VerifyReport(
             transactions=last_id,
             postings=posting_count,
