@@ -22,7 +22,7 @@ from netfund.ledger.model.lazy import lazy_api
 #: Where each public name lives.
 _HOMES: dict[str, str] = {
     "AccessDenied": "netfund.ledger.model.errors",
-    "GROUP_ROLES": "netfund.ledger.store.access",
+    "ROLES": "netfund.ledger.store.access",
     "readable_funders": "netfund.ledger.store.access",
     "grant_role": "netfund.ledger.store.roles",
     "install_roles": "netfund.ledger.store.roles",
@@ -154,7 +154,6 @@ __all__ = [
     "DIALECTS",
     "DIMENSIONS",
     "EXTERNAL_ID_LENGTH_MAX",
-    "GROUP_ROLES",
     "ID_LENGTH_MAX",
     "LABEL_LENGTH_MAX",
     "NAME_LENGTH_MAX",
@@ -162,6 +161,7 @@ __all__ = [
     "QUARTERLY",
     "REFERENCE_LENGTH_MAX",
     "RESERVED_ID_PREFIX",
+    "ROLES",
     "UNALLOCATED",
     "AccessDenied",
     "Action",
@@ -365,7 +365,7 @@ if TYPE_CHECKING:
     )
     from netfund.ledger.periods import close_period, reopen_period
     from netfund.ledger.settling import Settling, settle_across_periods
-    from netfund.ledger.store.access import GROUP_ROLES, readable_funders
+    from netfund.ledger.store.access import ROLES, readable_funders
     from netfund.ledger.store.database import (
         connect,
         database_error,

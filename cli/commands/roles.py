@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from netfund.cli.app import cli, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import GROUP_ROLES, grant_role, install_roles, list_roles
+from netfund.ledger import ROLES, grant_role, install_roles, list_roles
 
 
 @cli.group("roles")
@@ -46,7 +46,7 @@ def install_command(ctx: click.Context, as_json: bool) -> None:
 
 @roles_group.command("grant")
 @click.argument("login")
-@click.option("--role", required=True, type=click.Choice(list(GROUP_ROLES)), help="The job.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="The job.")
 @click.option("--funder", help="With --role funder: the funder whose money the login reads.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context

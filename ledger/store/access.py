@@ -23,13 +23,10 @@ from netfund.ledger.model.errors import AccessDenied
 from netfund.ledger.store.identity import current_actor
 from sqlalchemy import Connection, text
 
-#: The group roles netfund installs, by the name the CLI and messages use.
-GROUP_ROLES: dict[str, str] = {
-    "administrator": "netfund_administrator",
-    "approver": "netfund_approver",
-    "controller": "netfund_controller",
-    "funder": "netfund_funder",
-}
+#: The jobs netfund knows; each ledger has a group role per job (`group_roles`).
+ROLES = ("administrator", "approver", "controller", "funder")
+#: PostgreSQL's limit on a role's name.
+_NAME_MAX = 63
 
 #: What each action is called in a refusal, and which roles may do it.
 ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
@@ -101,6 +98,26 @@ class Access:
         )
 
 
+def group_roles(connection: Connection) -> dict[str, str]:
+    """The group role of each job in the ledger ``connection`` works on.
+
+    Roles belong to the whole server, a grant to one ledger: so each ledger (a database, or a
+    schema of one) has its own four, named after it (``netfund_walk_administrator`` for the
+    database netfund_walk, ``test_ledger2_funder`` for its schema ledger2). An administrator
+    of one network's ledger is nobody in another's on the same server.
+    """
+    database, schema = connection.execute(text("SELECT current_database(), current_schema()")).one()
+    ledger = str(database) if schema == "public" else f"{database}_{schema}"
+    ledger = "".join(c if c.isalnum() or c == "_" else "_" for c in ledger.lower())
+    longest = _NAME_MAX - len("_administrator")
+    if len(ledger) > longest:  # keep it unique: a digest of the whole name at its end
+        import hashlib
+
+        digest = hashlib.sha256(ledger.encode()).hexdigest()[:8]
+        ledger = f"{ledger[: longest - 9]}_{digest}"
+    return {job: f"{ledger}_{job}" for job in ROLES}
+
+
 def session_access(connection: Connection) -> Access:
     """The session's `Access`: asked of the database each time (two short queries), since
     roles may be installed or granted while an engine's connections live on."""
@@ -111,6 +128,7 @@ def session_access(connection: Connection) -> Access:
 
 
 def _postgresql_access(connection: Connection, actor: str) -> Access:
+    groups = group_roles(connection)
     # CASE, not AND: pg_has_role and has_table_privilege raise on a role that does not
     # exist, and only CASE fixes the order in which PostgreSQL evaluates.
     row = connection.execute(
@@ -124,9 +142,9 @@ def _postgresql_access(connection: Connection, actor: str) -> Access:
             "ARRAY(SELECT g.rolname::text FROM pg_roles g WHERE g.rolname = ANY(:groups) "
             "AND pg_has_role(session_user, g.oid, 'MEMBER')) AS held"
         ),
-        {"admin": GROUP_ROLES["administrator"], "groups": list(GROUP_ROLES.values())},
+        {"admin": groups["administrator"], "groups": list(groups.values())},
     ).one()
-    names = {role: name for name, role in GROUP_ROLES.items()}
+    names = {role: name for name, role in groups.items()}
     roles = frozenset(names[role] for role in row.held)
     funders: frozenset[str] = frozenset()
     if row.managed:

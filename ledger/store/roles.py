@@ -2,7 +2,9 @@
 
 netfund keeps no user table of its own: a person is a PostgreSQL login, a job is a group role,
 and the database enforces both, whatever client connects. `install_roles` (run by the ledger's
-owner) makes the four group roles and gives them, in the ledger's schema:
+owner) makes the ledger's four group roles (`access.group_roles`: named after the ledger, so
+that a role in one network's ledger is nothing in another's on the same server) and gives
+them, in the ledger's schema:
 
 - administrator: reads everything, writes the ledger (imports, posts, allocations, closes);
 - approver: reads everything; writes approvals: the transactions an approval carries out
@@ -24,8 +26,8 @@ import re
 from dataclasses import dataclass
 
 from netfund.ledger.model.errors import LedgerError
-from netfund.ledger.store.access import GROUP_ROLES, session_access
-from netfund.ledger.store.database import redact, require_schema, writing
+from netfund.ledger.store.access import ROLES, group_roles, session_access
+from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_note, transaction_head
 from netfund.ledger.store.registry import read_network_timeline
 from sqlalchemy import Connection, Engine, text
@@ -174,7 +176,10 @@ class GrantReport:
 
 def _postgresql_only(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
-        _postgresql_only_message("this ledger")
+        raise LedgerError(
+            "roles need a PostgreSQL ledger: this one is SQLite, which has no logins and no "
+            "access control beyond its file's permissions"
+        )
 
 
 def _require_owner(connection: Connection, what: str) -> None:
@@ -188,8 +193,6 @@ def _require_owner(connection: Connection, what: str) -> None:
 def install_roles(engine: Engine) -> RolesReport:
     """Create the group roles (if missing) with their grants and row policies on the
     ledger's schema: the same result however often it runs."""
-    if engine.dialect.name != "postgresql":
-        _postgresql_only_message(redact(str(engine.url)))
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
         return _install(connection)
@@ -199,35 +202,27 @@ def grant_role(engine: Engine, login: str, role: str, funder: str | None = None)
     """Give ``login`` (created if missing, without a password: set one with ALTER ROLE or
     use the server's authentication) the group role ``role``; a funder's login also reads
     ``funder``'s money. Recorded in the records chain (a ``grant`` record)."""
-    if engine.dialect.name != "postgresql":
-        _postgresql_only_message(redact(str(engine.url)))
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
         return _grant(connection, login, role, funder)
-
-
-def _postgresql_only_message(where: str) -> None:
-    raise LedgerError(
-        f"roles need a PostgreSQL ledger: {where} is SQLite, which has no logins and no "
-        "access control beyond its file's permissions"
-    )
 
 
 def _install(connection: Connection) -> RolesReport:
     _postgresql_only(connection)
     _require_owner(connection, "install roles")
     schema = str(connection.execute(text("SELECT current_schema()")).scalar_one())
+    groups = group_roles(connection)
     created = []
-    for name, role in GROUP_ROLES.items():
+    for name, role in groups.items():
         exists = connection.execute(
             text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
         ).scalar()
         if not exists:
-            # Roles belong to the whole server: another ledger's install may create the
-            # same one at the same moment, which is as good as this one creating it.
+            # Two installs of this ledger at the same moment: the other one's role is as
+            # good as this one's.
             connection.execute(
                 text(
-                    f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; "
+                    f'DO $$ BEGIN CREATE ROLE "{role}" NOLOGIN; '
                     "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
                 )
             )
@@ -237,44 +232,43 @@ def _install(connection: Connection) -> RolesReport:
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         ).scalars()
     )
-    everyone = ", ".join(GROUP_ROLES.values())
+    everyone = ", ".join(f'"{role}"' for role in groups.values())
     connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {everyone}'))
     for table in tables:
         connection.execute(text(f'REVOKE ALL ON TABLE "{table}" FROM {everyone}'))
     for name in _STAFF:
         for table in tables:
-            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO {GROUP_ROLES[name]}'))
+            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO "{groups[name]}"'))
     for table in _FUNDER_READS:
         if table in tables:
-            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO {GROUP_ROLES["funder"]}'))
+            connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO "{groups["funder"]}"'))
     for name, writes in _WRITES.items():
         for table, privileges in writes.items():
-            connection.execute(
-                text(f'GRANT {privileges} ON TABLE "{table}" TO {GROUP_ROLES[name]}')
-            )
+            connection.execute(text(f'GRANT {privileges} ON TABLE "{table}" TO "{groups[name]}"'))
     for name, sequences in _SEQUENCES.items():
         for sequence in sequences:
-            connection.execute(text(f'GRANT USAGE ON SEQUENCE "{sequence}" TO {GROUP_ROLES[name]}'))
+            connection.execute(text(f'GRANT USAGE ON SEQUENCE "{sequence}" TO "{groups[name]}"'))
     for table in {policy[0] for policy in _POLICIES}:
         connection.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
     for table, policy, command, roles, using, check in _POLICIES:
         name = f"netfund_{policy}"
         connection.execute(text(f'DROP POLICY IF EXISTS {name} ON "{table}"'))
-        to = ", ".join(GROUP_ROLES[role] for role in roles)
+        to = ", ".join(f'"{groups[role]}"' for role in roles)
         clauses = (f" USING ({using})" if using else "") + (
             f" WITH CHECK ({check})" if check else ""
         )
         connection.execute(
             text(f'CREATE POLICY {name} ON "{table}" FOR {command} TO {to}{clauses}')
         )
-    return RolesReport(schema=schema, created=tuple(created), roles=dict(GROUP_ROLES))
+    return RolesReport(schema=schema, created=tuple(created), roles=groups)
 
 
 def _grant(connection: Connection, login: str, role: str, funder: str | None) -> GrantReport:
     _postgresql_only(connection)
     _require_owner(connection, "grant roles")
-    if role not in GROUP_ROLES:
-        raise LedgerError(f"unknown role {role!r}: one of {', '.join(GROUP_ROLES)}")
+    if role not in ROLES:
+        raise LedgerError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    groups = group_roles(connection)
     if not _LOGIN.fullmatch(login):
         raise LedgerError(
             f"{login!r} is not a login netfund creates: lower-case letters, digits, _ . -, "
@@ -286,7 +280,7 @@ def _grant(connection: Connection, login: str, role: str, funder: str | None) ->
     if funder is not None and funder not in known:
         raise LedgerError(f"unknown funder {funder!r}: not in the ledger's network")
     installed = connection.execute(
-        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": GROUP_ROLES[role]}
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": groups[role]}
     ).scalar()
     if not installed or not session_access(connection).managed:
         raise LedgerError("the roles are not installed in this ledger: run netfund roles install")
@@ -295,7 +289,7 @@ def _grant(connection: Connection, login: str, role: str, funder: str | None) ->
     ).scalar()
     if not exists:
         connection.execute(text(f'CREATE ROLE "{login}" LOGIN'))
-    connection.execute(text(f'GRANT {GROUP_ROLES[role]} TO "{login}"'))
+    connection.execute(text(f'GRANT "{groups[role]}" TO "{login}"'))
     if funder is not None:
         connection.execute(
             text(
@@ -338,11 +332,11 @@ class RoleHolder:
 
 def list_roles(engine: Engine) -> list[RoleHolder]:
     """Who holds which netfund role, as the database says (its membership, not a record)."""
-    if engine.dialect.name != "postgresql":
-        _postgresql_only_message(redact(str(engine.url)))
-    names = {role: name for name, role in GROUP_ROLES.items()}
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
+        _postgresql_only(connection)
+        groups = group_roles(connection)
+        names = {role: name for name, role in groups.items()}
         funders: dict[str, list[str]] = {}
         for login, funder in connection.execute(
             text("SELECT login, funder FROM funder_logins ORDER BY login, funder")
@@ -354,7 +348,7 @@ def list_roles(engine: Engine) -> list[RoleHolder]:
                 "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
                 "WHERE g.rolname = ANY(:groups) ORDER BY m.rolname, g.rolname"
             ),
-            {"groups": list(GROUP_ROLES.values())},
+            {"groups": list(groups.values())},
         )
         return [
             RoleHolder(

@@ -114,7 +114,7 @@ def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: 
         "anchors": verified["anchors"],
         "checkpoints": verified["checkpoints"],
         "unreadable_checkpoint_lines": [],
-        "records": 5,  # the network, two imports' write records, the run, the commit's
+        "records": 5,  # the network; the write of each import; the run; the commit's write
         "records_fingerprint": verified["records_fingerprint"],
         # Every transaction in one of the three writes, by the actor it names.
         "audit_trail": {

@@ -8,14 +8,15 @@ reading of the clock, so a controller can match the output against `verify`'s ch
 from __future__ import annotations
 
 import datetime
-import getpass
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from netfund.ledger.store.database import connect, reading
+from netfund.ledger.store.identity import os_user
 from netfund.ledger.store.records import verified_records
+from sqlalchemy.engine import make_url
 
 from tests.conftest import write_events
 
@@ -76,7 +77,10 @@ def test_close_and_reopen_print_the_record_they_wrote(
                 record["at"],
                 record.get("reason"),
             )
-    assert records[0]["by"] == getpass.getuser()
+    # The actor: the login on PostgreSQL, the operating-system user on SQLite.
+    assert records[0]["by"] == (
+        make_url(db_url).username if db_url.startswith("postgresql") else os_user()
+    )
     assert datetime.datetime.fromisoformat(records[0]["at"]).tzinfo is not None
     # Plain text: one line with the same who, when and why.
     assert f"recorded: closed by {records[2]['by']} at {records[2]['at']}\n" in plain.stdout

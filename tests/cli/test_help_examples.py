@@ -9,17 +9,20 @@ are made beside them first.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import click
 import pytest
 from netfund.cli.main import cli
 
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, PG_BASE_URL, database_url
+from tests.support.logins import dropped_afterwards
 from tests.support.shell import shell
 from tests.support.statements import write_pkcs12
 
@@ -61,6 +64,9 @@ ORDER = [
     "reopen",
     "log",
 ]
+#: The roles commands' examples run on PostgreSQL (a SQLite ledger has no roles), in a schema
+#: of the test's own, with the example network; their login names are made unique.
+ROLE_STEPS = ["roles", "roles install", "roles grant", "roles list"]
 
 CORRECTIONS = (
     "txn_id,date,description,account,fund,group,amount\n"
@@ -98,7 +104,7 @@ def examples(command: click.Command) -> list[str]:
 
 def test_every_command_with_examples_is_run() -> None:
     commands = _commands(cli)
-    assert {step for step in ORDER if isinstance(step, str)} == set(commands)
+    assert {step for step in [*ORDER, *ROLE_STEPS] if isinstance(step, str)} == set(commands)
     assert all(examples(command) for command in commands.values())
 
 
@@ -126,6 +132,36 @@ def test_every_help_example_runs_on_the_example_network(tmp_path: Path) -> None:
     # Whatever today's date: the examples closed 2025 and 2026 and reopened 2026.
     closes = shell("netfund verify --json && netfund close 2025", tmp_path, env)
     assert closes.returncode == 2 and "period 2025 is already closed" in closes.stderr
+
+
+@pytest.mark.skipif(not (BIN / "netfund").exists(), reason="the netfund program is not installed")
+def test_the_roles_examples_run_on_postgresql(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "saniveld")
+    commands = _commands(cli)
+    tag = uuid.uuid4().hex[:8]
+    logins: list[str] = []
+
+    def unique(line: str) -> str:
+        match = re.search(r"roles grant (\S+)", line)
+        if match is None:
+            return line
+        logins.append(f"{match[1]}_{tag}")
+        return line.replace(f"grant {match[1]} ", f"grant {match[1]}_{tag} ")
+
+    for url in database_url("postgresql", tmp_path, prefix="help"):
+        env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+        env |= {"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "NETFUND_DB": url}
+        with dropped_afterwards(PG_BASE_URL, logins, ledger_url=url):
+            init = shell("netfund init examples/saniveld/network.toml", tmp_path, env)
+            assert init.returncode == 0, init.stderr
+            for step in ROLE_STEPS:
+                for line in examples(commands[step]):
+                    completed = shell(unique(line), tmp_path, env)
+                    assert completed.returncode == 0, (line, completed.stdout, completed.stderr)
+                    assert "Traceback" not in completed.stderr
+            listed = shell("netfund roles list --json", tmp_path, env)
+            assert {row["login"] for row in json.loads(listed.stdout)} == set(logins)
 
 
 def test_the_close_examples_close_ended_years_or_say_why_early() -> None:

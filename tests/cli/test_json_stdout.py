@@ -129,6 +129,11 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
     assert all(e["actor"] for e in trail), trail
     run.json("demo", str(tmp_path / "demo"))
+    # Roles are PostgreSQL's (their JSON there: tests/ledger/test_roles.py); on this SQLite
+    # ledger each is refused, in JSON.
+    for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
+        document = _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
+        assert "roles need a PostgreSQL ledger" in document["message"]
     assert run.ran == leaf_commands(cli), "a command without a --json case here"
 
 
@@ -181,6 +186,8 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "exports", "list", exit_code=2, command="exports list")
     _error(run, "network", "versions", exit_code=2, command="network versions")
     _error(run, "log", exit_code=2)
+    for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
+        _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
     assert document["problems"][0]["file"] == missing
     run.json("init", str(EXAMPLE / "network.toml"))

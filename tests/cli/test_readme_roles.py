@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from netfund.ledger import ROLES
 from sqlalchemy import create_engine, text
 
 from tests.conftest import EXAMPLE, PG_BASE_URL, ROOT, database_url
@@ -79,6 +80,14 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            for unique in names.values():
+            groups = [f"{database}_{job}" for job in ROLES]  # the ledger's, in its own database
+            for unique in [*names.values(), *groups]:
                 connection.execute(text(f'DROP ROLE IF EXISTS "{unique}"'))
         admin.dispose()
+
+
+def test_the_four_eyes_example_is_the_example_network_with_approvals() -> None:
+    network = (EXAMPLE / "network.toml").read_text(encoding="utf-8")
+    four_eyes = (EXAMPLE / "four-eyes.toml").read_text(encoding="utf-8")
+    assert four_eyes.startswith(network)
+    assert "\n[approvals]\nallocation_commit = true\n" in four_eyes[len(network) :]

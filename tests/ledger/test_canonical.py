@@ -25,8 +25,8 @@ from netfund.ledger.model.entries import Draft, Posting
 from tests.support.drafts import known_draft
 
 
-def _definition(txn_id: int, draft: Draft) -> bytes:
-    content = {
+def _definition(txn_id: int, draft: Draft, actor: str | None = None) -> bytes:
+    content: dict[str, object] = {
         "id": txn_id,
         "external_id": draft.external_id,
         "date": draft.date.isoformat(),
@@ -43,6 +43,8 @@ def _definition(txn_id: int, draft: Draft) -> bytes:
             for line_no, p in enumerate(draft.postings, start=1)
         ],
     }
+    if actor is not None:  # the key of schema 0010: absent from what was written before
+        content["actor"] = actor
     return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -67,6 +69,7 @@ posting = st.builds(Posting, text, text, optional_text, cents)
     reversal_of=st.none() | st.integers(min_value=1, max_value=2**62),
     source=text,
     postings=st.lists(posting, max_size=8),
+    actor=optional_text,
 )
 def test_canonical_content_is_the_json_definition(
     txn_id: int,
@@ -80,6 +83,7 @@ def test_canonical_content_is_the_json_definition(
     reversal_of: int | None,
     source: str,
     postings: list[Posting],
+    actor: str | None,
 ) -> None:
     draft = Draft(
         external_id=external_id,
@@ -93,7 +97,7 @@ def test_canonical_content_is_the_json_definition(
         group=group,
         reversal_of=reversal_of,
     )
-    assert canonical_content(txn_id, draft) == _definition(txn_id, draft)
+    assert canonical_content(txn_id, draft, actor) == _definition(txn_id, draft, actor)
 
 
 # What a tampered SQLite column may hold instead of the stored type: the bytes must still be
@@ -110,7 +114,7 @@ odd_value = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    values=st.lists(odd_value, min_size=11, max_size=11),
+    values=st.lists(odd_value, min_size=12, max_size=12),
     lines=st.lists(st.tuples(odd_value, odd_value, odd_value, odd_value), max_size=4),
 )
 def test_values_of_any_type_are_written_as_json_dumps_writes_them(
@@ -128,8 +132,11 @@ def test_values_of_any_type_are_written_as_json_dumps_writes_them(
         "group",
         "reversal_of",
         "source_hash",
+        "actor",
     )
     content = dict(zip(keys, values, strict=True))
+    if content["actor"] is None:
+        del content["actor"]  # left out while NULL: the bytes of a row written before 0010
     content["postings"] = [[number, *line] for number, line in enumerate(lines, start=1)]
     expected = json.dumps(
         content, ensure_ascii=False, separators=(",", ":"), sort_keys=True
@@ -154,7 +161,7 @@ def test_stored_posting_rows_are_written_as_json_dumps_writes_them(
 def test_an_integer_and_its_text_hash_differently() -> None:
     def with_amount(amount: object) -> bytes:
         return canonical_bytes(
-            (1, "x", "2026-01-01", "2026", "journal", "", "", None, None, None, "s"),
+            (1, "x", "2026-01-01", "2026", "journal", "", "", None, None, None, "s", None),
             [(1, 1, "Assets:Bank", "F", None, amount)],
         )
 
@@ -170,3 +177,13 @@ def test_a_known_transaction_keeps_its_hash() -> None:
         chain_hash("0" * 64, 7, known_draft())
         == "af252d507f5a739cc30b1eea51d42d0f995d55de42d12cd5556a2e57a82adc36"
     )
+
+
+def test_the_actor_is_hashed_and_leaves_older_transactions_as_they_were() -> None:
+    """A transaction without an actor hashes as before schema 0010 (the known hash above);
+    with one, the actor is part of what is hashed: another name is another hash."""
+    without = chain_hash("0" * 64, 7, known_draft())
+    assert chain_hash("0" * 64, 7, known_draft(), None) == without
+    anna, bram = (chain_hash("0" * 64, 7, known_draft(), who) for who in ("anna", "bram"))
+    assert len({without, anna, bram}) == 3
+    assert b'{"actor":"anna","date":' in canonical_content(7, known_draft(), "anna")

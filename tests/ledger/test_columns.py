@@ -76,6 +76,7 @@ def test_a_draft_fills_the_content_columns_by_name() -> None:
         "group": "WG-A",
         "reversal_of": 3,
         "source_hash": "s",
+        "actor": None,
     }
     names = [column.name for column in POSTING_COLUMNS]
     assert [dict(zip(names, row, strict=True)) for row in posting_rows(9, draft)] == [

@@ -442,23 +442,28 @@ def test_a_record_written_beside_the_head_is_detected(db_url: str, tmp_path: Pat
 
     _ledger(db_url, tmp_path)
     before = _ok(db_url, "verify", "--json")
-    assert before["records"] == 2  # the network, the import's write record
+    seq = before["records"] + 1  # after the network and the import's write
     content = '{"last_txn_id":16,"period":"2026"}'
-    digest = record_hash(before["records_fingerprint"], 3, "close", 16, content)
+    digest = record_hash(before["records_fingerprint"], seq, "close", 16, content)
     engine = connect(db_url)
     try:
         with engine.begin() as connection:
             connection.execute(
                 text(
                     "INSERT INTO ledger_records (seq, kind, content, transaction_head, prev_hash, "
-                    "hash) VALUES (3, 'close', :content, 16, :prev, :hash)"
+                    "hash) VALUES (:seq, 'close', :content, 16, :prev, :hash)"
                 ),
-                {"content": content, "prev": before["records_fingerprint"], "hash": digest},
+                {
+                    "seq": seq,
+                    "content": content,
+                    "prev": before["records_fingerprint"],
+                    "hash": digest,
+                },
             )
     finally:
         engine.dispose()
     _ok(db_url, "status", "--json")
-    _refused(run_cli(db_url, "verify"), "record 3", "beyond its head")
+    _refused(run_cli(db_url, "verify"), f"record {seq}", "beyond its head")
 
 
 def test_readers_never_see_a_run_without_its_record(db_url: str, tmp_path: Path) -> None:

@@ -256,7 +256,7 @@ def _content(row: Any, lines: list[tuple[Any, ...]]) -> bytes:
     keys = ("id", "external_id", "date", "period", "type", "description", "reference")
     values: list[Any] = [row[key] for key in keys]
     values[2] = values[2].isoformat()
-    values += [row["funder"], row["group"], row["reversal_of"], row["source_hash"]]
+    values += [row["funder"], row["group"], row["reversal_of"], row["source_hash"], row["actor"]]
     return canonical_bytes(values, lines)
 
 

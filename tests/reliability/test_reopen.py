@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from netfund.ledger import connect
 from netfund.ledger.figures import period_figures
 from netfund.ledger.store.records import append_record, transaction_head, verified_records
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.support.raw_writes import BALANCED, driver_connection, write_raw
@@ -240,18 +242,23 @@ def test_next_year_allocating_the_carried_money_blocks_the_reopen(
 def test_a_reopen_without_a_login_name_records_the_uid(
     year: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A service account or container may have no login name: the record keeps the uid."""
-    import getpass
+    """A service account or container may have no login name: on SQLite the record keeps
+    the uid; on PostgreSQL the actor is the login, whatever the operating system says."""
+    import pwd
 
     from netfund.ledger import reopen_period
 
-    def no_user() -> str:
-        raise OSError("no login name")
+    def no_user(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
 
-    monkeypatch.setattr(getpass, "getuser", no_user)
+    monkeypatch.setattr(pwd, "getpwuid", no_user)
     engine = connect(year)
     try:
         reopen_period(engine, "2025", reason="late invoice")
     finally:
         engine.dispose()
-    assert _lock_records(year)[-1]["by"].startswith("uid ")
+    by = _lock_records(year)[-1]["by"]
+    if year.startswith("sqlite"):
+        assert by == f"uid {os.geteuid()}"
+    else:
+        assert by == make_url(year).username  # the login the test connects as

@@ -1,8 +1,7 @@
 """PostgreSQL logins for the tests that act as real people: made per test, dropped after.
 
-The four group roles `netfund roles install` makes belong to the whole server (as an
-extension's roles do) and stay; the logins a test grants them to are its own and are dropped
-with the test's schema.
+Roles belong to the whole server, so a test drops what it made: the logins it granted, and
+the four group roles `netfund roles install` made for its ledger (named after its schema).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
+from netfund.ledger.store.access import group_roles
 from sqlalchemy import create_engine, text
 
 
@@ -28,14 +28,18 @@ def login_name(role: str) -> str:
 
 
 @contextmanager
-def dropped_afterwards(url: str, logins: list[str]) -> Iterator[list[str]]:
-    """Yield ``logins`` (to be created by the test) and drop those that exist afterwards."""
+def dropped_afterwards(
+    url: str, logins: list[str], ledger_url: str | None = None
+) -> Iterator[list[str]]:
+    """Yield ``logins`` (to be created by the test) and drop those that exist afterwards,
+    and the group roles of the ledger at ``ledger_url``."""
     try:
         yield logins
     finally:
-        admin = create_engine(url)
+        admin = create_engine(ledger_url or url)
         with admin.begin() as connection:
-            for login in logins:
+            groups = list(group_roles(connection).values()) if ledger_url else []
+            for login in [*logins, *groups]:
                 exists = connection.execute(
                     text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": login}
                 ).scalar()

@@ -61,7 +61,6 @@ def rehash_from(connection: Connection, first: int) -> None:
     )
     ids = connection.execute(select(_T.id).where(_T.id >= first).order_by(_T.id)).scalars()
     for txn_id in list(ids):
-        # The actor is part of the hashed content once set (schema 0010).
         actor = connection.execute(select(_T.actor).where(_T.id == txn_id)).scalar_one()
         new_hash = chain_hash(previous, txn_id, stored_draft(connection, txn_id), actor)
         # prev_hash and hash are unique: clear this row's first so no two rows collide midway.

@@ -12,6 +12,7 @@ from typing import Any
 
 from netfund.ledger.model.canonical import chain_hash
 from netfund.ledger.model.entries import Draft, Posting
+from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.schema import TRANSACTION_TYPES, postings_table, transactions_table
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -239,7 +240,8 @@ def tamper(
             reversal_of=None,
             source_hash=draft.source_hash,
             prev_hash=last["hash"],
-            hash=chain_hash(last["hash"], txn_id, draft),
+            actor=current_actor(connection),
+            hash=chain_hash(last["hash"], txn_id, draft, current_actor(connection)),
         )
     )
     connection.execute(
