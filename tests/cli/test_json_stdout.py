@@ -225,7 +225,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     assert document["problems"][0]["file"] == missing
     _error(run, "statements", "--period", "2026", "--out", "s", "--funder", "NOPE", exit_code=2)
     _error(run, "verify-statement", str(EXAMPLE / "plan.toml"), exit_code=2)
-    for name in ("journal", "trial-balance", "beancount", "hledger", "xaf"):
+    for name in ("journal", "trial-balance", "beancount", "hledger", "xaf", "audit-trail"):
         _error(
             run, "export", name, "--out", "x", "--period", "twenty", exit_code=2,
             command=f"export {name}",
