@@ -127,7 +127,8 @@ class PeriodIndex:
     """Where the transaction chain passes from one period to another: the ids at which the
     period differs from the one before, with that period. A range of ids is then about the
     period at its start and those of the boundaries inside it: one query of a few rows per
-    year boundary crossed, not a row per transaction."""
+    year boundary crossed, not a row per transaction (a GROUP BY when each period is one
+    block of ids, else a window query)."""
 
     starts: tuple[int, ...]
     periods: tuple[str, ...]
@@ -135,6 +136,15 @@ class PeriodIndex:
     @classmethod
     def read(cls, connection: Connection) -> PeriodIndex:
         t = transactions_table.c
+        # A GROUP BY first (a third of the window's time): when each period's transactions
+        # fill the ids between its first and last (a ledger written year after year), those
+        # blocks are the boundaries. Ids have no gaps (verify holds that).
+        blocks = connection.execute(
+            select(t.period, func.min(t.id), func.max(t.id), func.count()).group_by(t.period)
+        ).all()
+        if all(count == last - first + 1 for _, first, last, count in blocks):
+            ordered = sorted(blocks, key=lambda block: block[1])
+            return cls(tuple(int(b[1]) for b in ordered), tuple(b[0] for b in ordered))
         before = func.lag(t.period).over(order_by=t.id).label("before")
         changes = select(t.id, t.period, before).subquery()
         rows = connection.execute(
