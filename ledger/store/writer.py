@@ -82,16 +82,18 @@ class Appender:
         self.last_hash: str = head.last_hash
         #: Who the transactions are written by: part of each one's hashed content.
         self.actor = current_actor(connection)
-        #: PostgreSQL refuses COPY FROM where row-level security applies to the login (the
-        #: staff roles of `roles.py`): those writes go as multi-row INSERTs.
-        self._copy = (
-            connection.dialect.name == "postgresql"
-            and not connection.execute(
+        #: PostgreSQL refuses COPY FROM into a table where row-level security applies to the
+        #: login (the staff roles of `roles.py`): such a login's rows are copied into a
+        #: temporary table of its own and inserted from there, one statement per batch, which
+        #: the row policies check as they check any INSERT.
+        self._staged = connection.dialect.name == "postgresql" and bool(
+            connection.execute(
                 text(
                     "SELECT row_security_active('transactions') OR row_security_active('postings')"
                 )
             ).scalar_one()
         )
+        self._stages: set[str] = set()
         #: Transactions appended so far (they are not kept: an import may hold millions).
         self.appended_count = 0
         self._transaction_rows: list[tuple[Any, ...]] = []
@@ -186,11 +188,12 @@ class Appender:
         self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
         quoted = ", ".join(f'"{name}"' for name in columns)
-        if self._copy:
+        if self.connection.dialect.name != "sqlite":
             # PostgreSQL: COPY streams the rows in one statement (the statement-level triggers
             # of migration 0004 check them once per COPY).
             cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            statement = f"COPY {table} ({quoted}) FROM STDIN"
+            target = self._stage(cursor, table) if self._staged else table
+            statement = f"COPY {target} ({quoted}) FROM STDIN"
             # COPY goes past SQLAlchemy's execute: tell its cursor listeners (logging, the
             # tests' parameter checks) what is sent, as an executemany of these rows.
             for listener in self.connection.dispatch.before_cursor_execute:
@@ -198,19 +201,31 @@ class Appender:
             with cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
+            if self._staged:
+                cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {target}")
+                cursor.execute(f"TRUNCATE {target}")
             return
-        # SQLite (and PostgreSQL under row-level security): one INSERT of many rows per
-        # statement. Each statement, not each row, then pays for the statement journal SQLite
-        # keeps so that a failing statement can be undone on its own (an executemany of
-        # single rows wrote one per row).
-        marker = "?" if self.connection.dialect.name == "sqlite" else "%s"
+        # SQLite: one INSERT of many rows per statement. Each statement, not each row, then
+        # pays for the statement journal SQLite keeps so that a failing statement can be
+        # undone on its own (an executemany of single rows wrote one per row).
         per_statement = max(1, SQLITE_PARAMETERS_MAX // len(columns))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             self.connection.exec_driver_sql(
-                _multi_row_insert(table, quoted, len(columns), len(chunk), marker),
+                _sqlite_insert(table, quoted, len(columns), len(chunk)),
                 tuple(chain.from_iterable(chunk)),
             )
+
+    def _stage(self, cursor: Any, table: str) -> str:
+        """The temporary table a login under row-level security copies ``table``'s rows into
+        (its own, gone when the transaction ends)."""
+        stage = f"netfund_stage_{table}"
+        if stage not in self._stages:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
+            )
+            self._stages.add(stage)
+        return stage
 
     def finish(self) -> None:
         """Write what is buffered and move the chain head; the caller's commit makes it real."""
@@ -270,17 +285,17 @@ class _BackgroundWriter:
         self._thread.join()
 
 
-_INSERTS: dict[tuple[str, int, str], str] = {}
+_SQLITE_INSERTS: dict[tuple[str, int], str] = {}
 
 
-def _multi_row_insert(table: str, quoted_columns: str, width: int, rows: int, marker: str) -> str:
-    key = (table, rows, marker)
-    statement = _INSERTS.get(key)
+def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> str:
+    key = (table, rows)
+    statement = _SQLITE_INSERTS.get(key)
     if statement is None:
-        values = "(" + ", ".join([marker] * width) + ")"
+        values = "(" + ", ".join(["?"] * width) + ")"
         statement = f"INSERT INTO {table} ({quoted_columns}) VALUES " + ", ".join([values] * rows)
-        if len(_INSERTS) < 64:
-            _INSERTS[key] = statement
+        if len(_SQLITE_INSERTS) < 64:
+            _SQLITE_INSERTS[key] = statement
     return statement
 
 
