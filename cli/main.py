@@ -13,6 +13,7 @@ from netfund.cli.commands import (  # noqa: F401
     demo,
     exports,
     ledger,
+    log,
     network,
     reports,
     roles,

@@ -9,8 +9,8 @@ or exports does not pay for pyarrow, Alembic or the verify workers at start-up.
 Layers (see docs.md): ``model/`` (records, money, overhead caps, field limits, errors; no
 database), ``inputs/`` (files read with their line numbers), ``store/`` (schema, engines, the
 one writing path `post_drafts` over the writer, totals, migrations), ``verification/``,
-``exports/``, and the services at this level: importer, periods, corrections, balances and
-figures.
+``exports/``, and the services at this level: importer, periods, corrections, balances,
+figures and the audit trail.
 """
 
 from __future__ import annotations
@@ -137,6 +137,9 @@ _HOMES: dict[str, str] = {
     "recorded_periods": "netfund.ledger.figures",
     "transactions_after": "netfund.ledger.figures",
     "verify": "netfund.ledger.verification.chain",
+    "AuditEntry": "netfund.ledger.audit",
+    "TrailReport": "netfund.ledger.verification.trail",
+    "audit_trail": "netfund.ledger.audit",
     "Anchor": "netfund.ledger.verification.anchors",
     "Checkpoints": "netfund.ledger.verification.anchors",
     "anchor": "netfund.ledger.verification.anchors",
@@ -179,6 +182,7 @@ __all__ = [
     "Anchor",
     "ApprovalReport",
     "Approvals",
+    "AuditEntry",
     "ChainPosition",
     "Checkpoints",
     "ConnectionLost",
@@ -216,6 +220,7 @@ __all__ = [
     "Settling",
     "StoredRun",
     "TomlLines",
+    "TrailReport",
     "UnitOfWork",
     "VerificationError",
     "allocated_account",
@@ -223,6 +228,7 @@ __all__ = [
     "anchor",
     "apply_network_file",
     "approve",
+    "audit_trail",
     "cap_excess",
     "cap_fraction",
     "cents_over_cap",
@@ -295,6 +301,7 @@ __getattr__, __dir__ = lazy_api(__name__, _HOMES)
 
 
 if TYPE_CHECKING:
+    from netfund.ledger.audit import AuditEntry, audit_trail
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
@@ -428,3 +435,4 @@ if TYPE_CHECKING:
         read_checkpoints,
     )
     from netfund.ledger.verification.chain import verify
+    from netfund.ledger.verification.trail import TrailReport

@@ -212,6 +212,8 @@ DEMO_EXPORTS: dict[str, tuple[tuple[str, str, str | None, dict[str, str]], ...]]
     "beancount": (("ledger", "beancount", None, {}),),
     "hledger": (("ledger", "hledger", None, {}),),
     "xaf": ((f"auditfile-{PERIOD}", "xaf", PERIOD, {"xaf_version": "4.0"}),),
+    # Last: the trail then names every export above, with who wrote it and when.
+    "audit-trail": ((f"audit-trail-{PERIOD}", "xlsx", PERIOD, {}),),
 }
 
 

@@ -97,6 +97,7 @@ def export_group() -> None:
       netfund export beancount --out ledger.beancount && bean-check ledger.beancount
       netfund export hledger --out ledger.journal && hledger -f ledger.journal bal
       netfund export xaf --period 2026 --out saniveld-2026.xaf
+      netfund export audit-trail --format csv --period 2026 --out audit-trail-2026.csv
     """
 
 

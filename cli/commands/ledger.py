@@ -20,6 +20,7 @@ from netfund.ledger import (
     InputError,
     Posting,
     Problem,
+    TrailReport,
     close_period,
     format_cents,
     format_grouped,
@@ -309,7 +310,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
     Both chains are then held to what was recorded outside them: the checkpoint file (see
     --checkpoints), every --anchor FILE and the exports log; and the database runs its own
     integrity check. A transaction or record they name that is gone or has another hash is
-    exit 4.
+    exit 4. The audit trail is held too: every transaction in one write record of the actor
+    it names, every export matching its record (netfund log shows the trail).
 
     \b
     Examples:
@@ -343,6 +345,7 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
                 "anchors": report.anchors,
                 "checkpoints": report.checkpoints if report.checkpoints_found else None,
                 "unreadable_checkpoint_lines": [*report.unreadable, *unreadable],
+                "audit_trail": _trail_json(report.trail),
             }
         )
         return
@@ -351,11 +354,39 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
         f"fingerprint {report.head_hash}"
     )
     click.echo(
-        f"records verified: {report.records} (network versions, allocation runs, closes); "
+        f"records verified: {report.records} (network versions, runs, closes, writes, exports); "
         f"fingerprint {report.records_hash}"
     )
+    trail = report.trail
+    if trail is not None and (trail.writes or trail.exports):
+        covered = (
+            f"transactions {trail.first_covered}-{report.transactions} each in one"
+            if trail.first_covered is not None
+            else "no transactions in"
+        )
+        before = (
+            f"; {trail.unattributed} written before actors were recorded"
+            if trail.unattributed
+            else ""
+        )
+        click.echo(
+            f"audit trail verified: {covered} of {trail.writes} write records, by the "
+            f"actor it names{before}; {trail.exports} exports match their records"
+        )
     if report.anchors:
         click.echo(f"held to {report.anchors} anchors recorded outside the chains")
+
+
+def _trail_json(trail: TrailReport | None) -> dict[str, int | None] | None:
+    if trail is None:
+        return None
+    return {
+        "writes": trail.writes,
+        "first_covered_transaction": trail.first_covered,
+        "covered_transactions": trail.covered,
+        "transactions_without_actor": trail.unattributed,
+        "exports": trail.exports,
+    }
 
 
 def _reason(reason: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """Every export for auditors' and controllers' tools, each streamed in chunks and recorded in
-the exports log: journal (CSV, XLSX, Parquet), trial balance, Beancount, hledger, XAF.
+the exports log: journal (CSV, XLSX, Parquet), trial balance, Beancount, hledger, XAF and
+the audit trail (CSV, XLSX).
 
 `EXPORTS` lists every kind with what it takes; `run_export` writes one and records it;
 `list_exports` reads the log back."""

@@ -11,8 +11,10 @@ chain position when the export was taken, and the sha256 and size of the file wr
    is checked and a temporary file is created beside it (`AtomicFile`);
 2. in one read transaction the schema is checked, the scope fixed (`read_scope`) and the
    kind's writer for the format fills the temporary file;
-3. the file is hashed; in one write transaction the record is stored and the file renamed
-   into place. Any error on the way leaves no file and no record.
+3. the file is hashed; in one write transaction the row is stored, an ``export`` record
+   is appended to the records chain (the audit trail: who exported what, when; `verify`
+   holds the row to it) and the file renamed into place. Any error on the way leaves no
+   file, no row and no record.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from netfund.ledger.exports.scope import read_scope
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import parse_period
 from netfund.ledger.store.database import reading, require_schema, writing
+from netfund.ledger.store.records import append_record, transaction_head
 from netfund.ledger.store.schema import EXPORT_KINDS, exports_table
 from sqlalchemy import Connection, Engine, insert, select
 
@@ -66,7 +69,7 @@ class ExportRecord:
     Attributes:
         id: the export's number, 1, 2, 3, ...
         created_at: when it was recorded, UTC, ``YYYY-MM-DDTHH:MM:SSZ``.
-        kind: journal, trial-balance, beancount, hledger or xaf.
+        kind: journal, trial-balance, beancount, hledger, xaf or audit-trail.
         format: csv, xlsx, parquet, beancount, hledger or xaf.
         options: the options it was written with (``fund``, ``by``, ``xaf_version``, ...).
         period: the period exported, or None for the whole ledger.
@@ -150,9 +153,31 @@ def run_export(
             export_id = connection.execute(
                 insert(exports_table).returning(exports_table.c.id), [values]
             ).scalar_one()
+            append_record(
+                connection,
+                "export",
+                export_content(int(export_id), values),
+                transaction_head(connection),
+            )
             # Renamed inside the write transaction: if the rename fails, nothing is recorded.
             output.publish()
     return ExportRecord(id=int(export_id), **{**values, "options": options})
+
+
+def export_content(export_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """What an export's record holds (`append_record` adds ``by``): the row's columns that
+    say what was exported, where to and from which ledger, and when."""
+    return {
+        "export": export_id,
+        "kind": values["kind"],
+        "format": values["format"],
+        "period": values["period"],
+        "path": values["path"],
+        "rows": values["row_count"],
+        "fingerprint": values["fingerprint"],
+        "file_sha256": values["file_sha256"],
+        "at": values["created_at"],
+    }
 
 
 def list_exports(engine: Engine) -> list[ExportRecord]:

@@ -125,6 +125,12 @@ def _xaf(file_format: str, options: Mapping[str, Any]) -> Writer:
     return xaf_writer(options["xaf_version"])
 
 
+def _audit_trail(file_format: str, options: Mapping[str, Any]) -> Writer:
+    from netfund.ledger.exports.audit_trail import audit_trail_writer
+
+    return audit_trail_writer(file_format)
+
+
 _KINDS = (
     ExportKind(
         name="journal",
@@ -200,6 +206,21 @@ _KINDS = (
         suffixes={"xaf": ".xaf"},
         options=(ExportOption("xaf_version", XAF_VERSIONS, "XML Auditfile Financieel version."),),
         make_writer=_xaf,
+    ),
+    ExportKind(
+        name="audit-trail",
+        help="""The audit trail for auditors: who did what and when, one row per entry of
+        netfund log (seq, at, actor, event, summary, periods, first_txn, last_txn,
+        record_hash, details as JSON). --period keeps the entries about that period.
+
+        \b
+        Example:
+          netfund export audit-trail --format xlsx --period 2026 --out audit-trail-2026.xlsx
+        """,
+        suffixes={"csv": ".csv", "xlsx": ".xlsx"},
+        format_help="csv or xlsx.",
+        unit="entries",
+        make_writer=_audit_trail,
     ),
 )
 

@@ -26,6 +26,7 @@ from netfund.ledger.model.schedule import QUARTERLY, Instalment
 from netfund.ledger.store.records import (
     Record,
     append_record,
+    recorded_note,
     transaction_head,
     verified_records,
 )
@@ -382,7 +383,8 @@ def store_network(
     head = transaction_head(connection, lock=True)
     timeline = network_timeline(verified_records(connection))
     if timeline is None:
-        record_network(connection, network, 1, head)
+        # When it was recorded, for the audit trail (who: `append_record`).
+        record_network(connection, network, 1, head, **recorded_note(None))
         return len(network.funders), len(network.groups)
     newest = timeline.newest
     if newest.network != network:

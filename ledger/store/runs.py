@@ -23,7 +23,13 @@ from typing import Any
 
 from netfund.ledger.model.errors import LedgerError, VerificationError
 from netfund.ledger.store.database import writing
-from netfund.ledger.store.records import Record, append_record, transaction_head, verified_records
+from netfund.ledger.store.records import (
+    Record,
+    append_record,
+    recorded_note,
+    transaction_head,
+    verified_records,
+)
 from netfund.ledger.store.schema import allocation_runs_table
 from sqlalchemy import Connection, Engine, insert, select
 
@@ -73,7 +79,9 @@ def store_run(
             insert(allocation_runs_table).returning(allocation_runs_table.c.id), [row]
         )
         run = int(result.scalar_one())
-        append_record(connection, "run", run_content(run, row), transaction_head(connection))
+        # When it was solved, for the audit trail (who: `append_record`); not a column.
+        content = run_content(run, row) | recorded_note(None)
+        append_record(connection, "run", content, transaction_head(connection))
         return run
 
 

@@ -7,8 +7,9 @@ matches the newest transaction, that nothing was added to a closed period after 
 closed, and that the balance totals equal the sums of the postings (`balance_totals.py`). It
 names the first transaction that does not match. Before the transactions it re-hashes the
 records chain and holds the network tables, the allocation runs and the closed periods to it
-(`records.py`). Reads are streamed in batches, so memory
-stays flat.
+(`records.py`); after them it holds the transactions and the exports log to the audit trail
+the records make (`trail.py`: every write names its actor and is in one write record).
+Reads are streamed in batches, so memory stays flat.
 
 A chain that is consistent on its own can still have been cut short or rewritten and
 re-hashed by someone who can write the database. So the verified chain is then held to what
@@ -54,6 +55,7 @@ from netfund.ledger.verification.anchors import (
 )
 from netfund.ledger.verification.ranges import RangeResult, check_range
 from netfund.ledger.verification.records import check_records
+from netfund.ledger.verification.trail import TrailReport, check_trail
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.engine import URL
 
@@ -92,6 +94,8 @@ class VerifyReport:
     checkpoints: str | None = None
     checkpoints_found: bool = False
     unreadable: tuple[str, ...] = ()
+    #: The audit trail: the write records that cover the transactions, the export records.
+    trail: TrailReport | None = None
 
 
 def verify(
@@ -156,6 +160,9 @@ def verify(
             },
             [*exports_anchors(connection), *recorded_anchors, *anchors],
         )
+        # Last: the database's own findings (an id stored twice) and the anchors' (a chain cut
+        # or rewritten) say more about what happened than "in no write record" would.
+        trail = check_trail(connection, records.records, last_id)
         return VerifyReport(
             transactions=last_id,
             postings=posting_count,
@@ -166,6 +173,7 @@ def verify(
             checkpoints=None if checkpoints is None else str(checkpoints),
             checkpoints_found=found,
             unreadable=unreadable,
+            trail=trail,
         )
 
 

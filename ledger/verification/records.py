@@ -52,10 +52,13 @@ class RecordsReport:
         head: its newest record's position and hash.
         closed: per period, the chain positions it was closed between, as recorded
             (`records.lock_windows`): reopened periods too, for what was added meanwhile.
+        records: the records, re-hashed: the audit trail `trail.py` holds the transactions
+            and the exports log to.
     """
 
     head: RecordsHead
     closed: LockWindows
+    records: tuple[Record, ...] = ()
 
 
 def check_records(connection: Connection) -> RecordsReport:
@@ -76,7 +79,7 @@ def check_records(connection: Connection) -> RecordsReport:
     findings = approval_findings(records)
     if findings:
         raise VerificationError(f"records chain: {findings[0]}")
-    return RecordsReport(head=head, closed=closed)
+    return RecordsReport(head=head, closed=closed, records=tuple(records))
 
 
 def _check_mirror(found: MirrorRows, records: Sequence[Record]) -> None:

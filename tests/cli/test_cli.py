@@ -116,6 +116,14 @@ def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: 
         "unreadable_checkpoint_lines": [],
         "records": 5,  # the network; the write of each import; the run; the commit's write
         "records_fingerprint": verified["records_fingerprint"],
+        # Every transaction in one of the three writes, by the actor it names.
+        "audit_trail": {
+            "writes": 3,
+            "first_covered_transaction": 1,
+            "covered_transactions": 66 + 1 + 271,
+            "transactions_without_actor": 0,
+            "exports": 0,
+        },
     }
     # A SQLite file has its checkpoint file by default (a line per write); PostgreSQL none.
     sqlite = db_url.startswith("sqlite")

@@ -54,6 +54,7 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
     statements = sorted(p.name for p in (folder / "statements").iterdir())
     assert statements == sorted(f"2026-{code}.nl.pdf" for code in FUNDERS)
     assert sorted(p.name for p in (folder / "exports").iterdir()) == [
+        "audit-trail-2026.xlsx",
         "auditfile-2026.xaf",
         "journal-2026.csv",
         "journal-2026.xlsx",
@@ -85,6 +86,30 @@ def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # 
         ("overspent", "WG-JEUGD-NOORD"),
         ("receipts_lag", "ZV-LINGEZORG"),
     }
+
+
+def test_the_demos_audit_trail_names_every_action_and_the_exports_before_it(demo) -> None:  # type: ignore[no-untyped-def]
+    """The demo writes the audit trail last: the file holds the year's actions and the six
+    exports written before it, each by one actor, and the ledger's own log adds the trail's
+    export."""
+    import openpyxl
+
+    folder, _ = demo
+    sheet = openpyxl.load_workbook(folder / "exports" / "audit-trail-2026.xlsx").worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    assert [row["event"] for row in rows] == [
+        "network change",
+        "import",
+        "allocation run",
+        "allocation commit",
+        "import",
+        *["export"] * 6,
+    ]
+    assert len({row["actor"] for row in rows}) == 1 and rows[0]["actor"]
+    log = json.loads(_run("--db", str(folder / "netfund.db"), "log", "--json").stdout)
+    assert [entry["seq"] for entry in log[:-1]] == [row["seq"] for row in rows]
+    assert log[-1]["details"]["kind"] == "audit-trail"
 
 
 def test_running_the_demo_again_gives_the_same_ledger_and_statements(

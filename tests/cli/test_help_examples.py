@@ -77,10 +77,12 @@ ORDER = [
     "export beancount",
     "export hledger",
     "export xaf",
+    "export audit-trail",
     "exports",
     "exports list",
     "close",
     "reopen",
+    "log",
 ]
 #: The roles commands' examples run on PostgreSQL (a SQLite ledger has no roles), in a schema
 #: of the test's own, with the example network; their login names are made unique.

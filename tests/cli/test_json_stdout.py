@@ -121,6 +121,7 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         ("beancount", "beancount", []),
         ("hledger", "journal", []),
         ("xaf", "xaf", []),
+        ("audit-trail", "xlsx", ["--format", "xlsx"]),
     ]:
         out = tmp_path / f"export-{name}.{suffix}"
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
@@ -148,6 +149,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     assert run.json("reject", "2", "--reason", "booked twice")["status"] == "rejected"
     versions = run.json("network", "versions", command="network versions")
     assert [v["version"] for v in versions] == [1, 2]
+    trail = run.json("log", "--period", "2026")
+    assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
+    assert all(e["actor"] for e in trail), trail
     run.json("demo", str(tmp_path / "demo"))
     # Roles are PostgreSQL's (their JSON there: tests/ledger/test_roles.py); on this SQLite
     # ledger each is refused, in JSON.
@@ -206,6 +210,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "exports", "list", exit_code=2, command="exports list")
     _error(run, "network", "versions", exit_code=2, command="network versions")
     _error(run, "proposals", exit_code=2)
+    _error(run, "log", exit_code=2)
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
@@ -228,7 +233,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "allocate", "--commit", "99", exit_code=2)
     _error(run, "allocations", "show", "99", exit_code=2, command="allocations show")
     _error(run, "allocations", "compare", "1", "99", exit_code=2, command="allocations compare")
-    for words in (("balance",), ("status",), ("statements", "--out", "s")):
+    for words in (("balance",), ("status",), ("statements", "--out", "s"), ("log",)):
         document = _error(run, *words, "--period", "2025-Q1", exit_code=2)
         assert "2025-Q1" in document["message"]
     document = _error(run, "close", "2025-Q1", exit_code=2)
@@ -247,7 +252,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     assert document["problems"][0]["file"] == missing
     _error(run, "statements", "--period", "2026", "--out", "s", "--funder", "NOPE", exit_code=2)
     _error(run, "verify-statement", str(EXAMPLE / "plan.toml"), exit_code=2)
-    for name in ("journal", "trial-balance", "beancount", "hledger", "xaf"):
+    for name in ("journal", "trial-balance", "beancount", "hledger", "xaf", "audit-trail"):
         _error(
             run, "export", name, "--out", "x", "--period", "twenty", exit_code=2,
             command=f"export {name}",

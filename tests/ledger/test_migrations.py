@@ -36,7 +36,13 @@ from sqlalchemy import Engine, inspect, text
 
 from tests.conftest import write_events
 from tests.support.before_actors import written_before_actors
-from tests.support.raw_writes import BALANCED, UNBALANCED, driver_connection, write_raw
+from tests.support.raw_writes import (
+    BALANCED,
+    UNBALANCED,
+    driver_connection,
+    record_raw_write,
+    write_raw,
+)
 from tests.support.reliability import run_cli
 from tests.support.totals import posting_sums, stored_totals
 
@@ -179,8 +185,9 @@ def test_upgrade_from_0005_makes_the_database_refuse_unbalanced_transactions(
             write_raw(raw.cursor(), unbalanced, paramstyle=paramstyle, date=date(2027, 6, 1))
             raw.commit()
         raw.rollback()
-        write_raw(raw.cursor(), BALANCED, paramstyle=paramstyle, date=date(2027, 6, 1))
+        txn_id = write_raw(raw.cursor(), BALANCED, paramstyle=paramstyle, date=date(2027, 6, 1))
         raw.commit()
+    record_raw_write(engine, txn_id)  # the audit trail's entry, as netfund's writes have
     verify(engine)
 
 
