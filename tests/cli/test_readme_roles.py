@@ -7,6 +7,7 @@ afterwards. Everything else runs exactly as the README says.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,14 +70,37 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     try:
         completed = shell("set -e\n" + script, tmp_path, env)
         assert completed.returncode == 0, (completed.stdout, completed.stderr)
-        out = completed.stdout
-        assert "proposal 1" in out
-        assert "refused: exit 2" in out
+        assert "proposal 1 recorded" in completed.stdout
+        assert "refused: exit 2" in completed.stdout
         assert f"role controller may not import (login {names['carla']})" in completed.stderr
-        balances = out.split("GEM-SANIVELD-WMO", 1)[1]
-        assert "ZONMW" in balances  # the second funder's balance, printed after the first's
-        for login in ("anna", "bram"):
-            assert names[login] in out.rsplit("\n\n", 1)[-1] or names[login] in out
+
+        def as_person(login: str, *words: str) -> object:
+            url = f"postgresql://{names[login]}@127.0.0.1:5432/{database}"
+            done = shell(f"netfund --db {url} {' '.join(words)} --json", tmp_path, env)
+            assert done.returncode == 0, (words, done.stdout, done.stderr)
+            return json.loads(done.stdout)
+
+        # Each funder's balance holds its own fund only.
+        for login, fund in (("gem", "GEM-SANIVELD-WMO"), ("zonmw", "ZONMW")):
+            balances = as_person(login, "balance")
+            assert {row["fund"] for row in balances} == {fund}, (login, balances)
+        # The log names everyone who did something: the owner set up, Anna imported, solved
+        # and proposed, Bram approved and so posted the allocation; Carla's refused import
+        # wrote nothing, so it is not there.
+        trail = as_person("carla", "log")
+        done = {(entry["actor"], entry["event"]) for entry in trail}
+        assert {
+            (names["anna"], "import"),
+            (names["anna"], "allocation run"),
+            (names["anna"], "proposal"),
+            (names["bram"], "approval"),
+            (names["bram"], "allocation commit"),
+        } <= done, done
+        assert not any(entry["actor"] == names["carla"] for entry in trail)
+        assert {entry["event"] for entry in trail if entry["actor"] == "postgres"} >= {
+            "network change",
+            "grant",
+        }
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
