@@ -233,8 +233,8 @@ def _append(engine: Engine, kind: str, content: dict[str, Any]) -> Record:
 
 
 def test_proposals_decisions_and_grants_are_entries(engine: Engine, tmp_path: Path) -> None:
-    """Records in the formats agreed with the approvals helper and the lead, appended as they
-    will append them: each is an entry of its own, and verify holds them."""
+    """Records in the formats agreed with the approvals helper and the lead, appended by hand:
+    each is an entry of its own, and verify holds them to the four-eyes rules."""
     summary = {"transactions": 1, "debit_cents": 1_250_000, "external_ids": ["FIX-9"]}
     proposal = _append(
         engine,
@@ -288,9 +288,12 @@ def test_proposals_decisions_and_grants_are_entries(engine: Engine, tmp_path: Pa
         "approval",
         "rejection",
     ]
-    from netfund.ledger import verify
+    # Made by hand and by one person, these decisions are what four eyes forbid: verify holds
+    # the records to the rules (the real flow, two people: tests/cli/test_approvals.py).
+    from netfund.ledger import VerificationError, verify
 
-    assert verify(engine).trail is not None
+    with pytest.raises(VerificationError, match="proposal 1 was approved by its proposer"):
+        verify(engine)
 
 
 def test_a_write_that_carries_out_a_proposal_says_so() -> None:
