@@ -241,7 +241,7 @@ def _entry(
         event, summary = "grant", _grant(content)
     return AuditEntry(
         seq=record.seq,
-        at=_optional_str(content.get("at")),
+        at=_utc_text(content.get("at")),
         actor=record.actor or _optional_str(content.get("by")),
         event=event,
         summary=summary,
@@ -392,3 +392,10 @@ def _optional_int(value: Any) -> int | None:
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _utc_text(value: Any) -> str | None:
+    """A record's UTC time in one spelling for the trail: exports keep their log row's
+    ``...Z``, the other records ``...+00:00``."""
+    text = _optional_str(value)
+    return text[:-1] + "+00:00" if text is not None and text.endswith("Z") else text
