@@ -172,7 +172,7 @@ def test_the_roles_examples_run_on_postgresql(tmp_path: Path) -> None:
     for url in database_url("postgresql", tmp_path, prefix="help"):
         env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
         env |= {"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "NETFUND_DB": url}
-        with dropped_afterwards(PG_BASE_URL, logins, ledger_url=url):
+        with dropped_afterwards(PG_BASE_URL, logins):
             init = shell("netfund init examples/saniveld/network.toml", tmp_path, env)
             assert init.returncode == 0, init.stderr
             for step in ROLE_STEPS:

@@ -19,14 +19,14 @@ import openpyxl
 import pytest
 from netfund.ledger import audit_trail
 from netfund.ledger.audit import PeriodIndex, _entries
-from netfund.ledger.store import identity
 from netfund.ledger.store.database import connect, writing
 from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.records import Record, append_record, canonical_text, transaction_head
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
+from tests.support.people import People
 from tests.support.records import rewrite_records
 from tests.support.reliability import PLAN, drop_guards, run_cli, write_text
 
@@ -36,7 +36,6 @@ r-gem,2026-01-20,receipt,GEM,,1000.00,Betaling,BANK-1
 c-zvk,2026-01-05,commitment,ZVK,,500.00,Toezegging,B-2
 """
 EVENTS_2027 = "c-gem-27,2027-01-05,commitment,GEM,,800.00,Toezegging 2027,B-27\n"
-OTHER = "netfund_audit_other"
 
 
 def _ok(db_url: str, *args: str) -> Any:
@@ -134,40 +133,22 @@ def test_every_action_is_one_entry_naming_who_and_when(db_url: str, tmp_path: Pa
     assert "no entries for these filters" in _ok(db_url, "log", "--period", "2031")
 
 
-def _second_person(db_url: str) -> tuple[str, str]:
-    """(URL, actor) of another person on the same (initialised) ledger: another login role on
-    PostgreSQL (the database names it), another operating-system user on SQLite (netfund
-    names it: the caller patches `identity.os_user`)."""
-    if make_url(db_url).get_backend_name() == "sqlite":
-        return db_url, "other-user"
-    schema = make_url(db_url).query["options"].split("=")[-1]
-    admin = connect(db_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(
-                text(
-                    f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OTHER}') "
-                    f"THEN CREATE ROLE {OTHER} LOGIN; END IF; END $$"
-                )
-            )
-            connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {OTHER}'))
-            connection.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO {OTHER}'))
-            connection.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO {OTHER}'))
-    finally:
-        admin.dispose()
-    return make_url(db_url).set(username=OTHER).render_as_string(hide_password=False), OTHER
-
-
 def test_a_second_person_is_named_and_filtered(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _ok(db_url, "init", str(write_text(tmp_path / "network.toml", NETWORK_TOML)))
     _ok(db_url, "import", str(write_text(tmp_path / "e.csv", EVENTS_HEADER + EVENTS)))
-    other_url, other = _second_person(db_url)
-    if other_url == db_url:
-        monkeypatch.setattr(identity, "os_user", lambda: other)
-    _ok(other_url, "import", str(write_text(tmp_path / "e27.csv", EVENTS_HEADER + EVENTS_2027)))
-    monkeypatch.undo()
+    people = People(db_url, monkeypatch)  # another login on PostgreSQL, OS user on SQLite
+    try:
+        other_url, other = people.url("other"), people.actor("other")
+        _ok(other_url, "import", str(write_text(tmp_path / "e27.csv", EVENTS_HEADER + EVENTS_2027)))
+        monkeypatch.undo()
+        _check_second_person(db_url, other)
+    finally:
+        people.close()
+
+
+def _check_second_person(db_url: str, other: str) -> None:
     me = _me(db_url)
     assert me != other
     theirs = _trail(db_url, actor=other)
@@ -193,11 +174,19 @@ def test_people_taking_turns_are_each_held_to_their_writes(
     to the other person (the records chain re-hashed, the trigger dropped) is found there."""
     _ok(db_url, "init", str(write_text(tmp_path / "network.toml", NETWORK_TOML)))
     _ok(db_url, "import", str(write_text(tmp_path / "e.csv", EVENTS_HEADER + EVENTS)))
-    other_url, other = _second_person(db_url)
-    with monkeypatch.context() as patched:
-        if other_url == db_url:
-            patched.setattr(identity, "os_user", lambda: other)
-        _ok(other_url, "import", str(write_text(tmp_path / "f.csv", EVENTS_HEADER + EVENTS_2027)))
+    people = People(db_url, monkeypatch)  # another login on PostgreSQL, OS user on SQLite
+    try:
+        _people_taking_turns(db_url, tmp_path, people, monkeypatch)
+    finally:
+        people.close()
+
+
+def _people_taking_turns(
+    db_url: str, tmp_path: Path, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_url, other = people.url("other"), people.actor("other")
+    _ok(other_url, "import", str(write_text(tmp_path / "f.csv", EVENTS_HEADER + EVENTS_2027)))
+    monkeypatch.undo()
     line = ("--line", "Expenses:WG-B,GEM,WG-B,12.50", "--line", "Assets:Bank,GEM,,-12.50")
     _ok(db_url, "post", "FIX-1", "--date", "2026-03-31", "-d", "fee", *line)
     assert [(e.actor == other, e.first_txn) for e in _trail(db_url)[1:]] == [

@@ -58,7 +58,7 @@ def people(owner_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         "funder_zvk": ("funder", "ZVK"),
     }
     logins = {job: login_name(job.split("_")[0][:5]) for job in jobs}
-    with dropped_afterwards(owner_url, list(logins.values()), ledger_url=owner_url):
+    with dropped_afterwards(owner_url, list(logins.values())):
         for job, (role, funder) in jobs.items():
             extra = ["--funder", funder] if funder else []
             result = _run(owner_url, "roles", "grant", logins[job], "--role", role, *extra)

@@ -1,7 +1,7 @@
 """PostgreSQL logins for the tests that act as real people: made per test, dropped after.
 
-Roles belong to the whole server, so a test drops what it made: the logins it granted, and
-the four group roles `netfund roles install` made for its ledger (named after its schema).
+Roles belong to the whole server, so a test drops the logins it granted; the four group roles
+`netfund roles install` made for its ledger go with the test's schema (`database_url`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from netfund.ledger.store.access import group_roles
 from sqlalchemy import create_engine, text
 
 
@@ -28,18 +27,15 @@ def login_name(role: str) -> str:
 
 
 @contextmanager
-def dropped_afterwards(
-    url: str, logins: list[str], ledger_url: str | None = None
-) -> Iterator[list[str]]:
-    """Yield ``logins`` (to be created by the test) and drop those that exist afterwards,
-    and the group roles of the ledger at ``ledger_url``."""
+def dropped_afterwards(url: str, logins: list[str]) -> Iterator[list[str]]:
+    """Yield ``logins`` (to be created by the test) and drop those that exist afterwards
+    (the ledger's group roles go with its schema: `tests.conftest.database_url`)."""
     try:
         yield logins
     finally:
-        admin = create_engine(ledger_url or url)
+        admin = create_engine(url)
         with admin.begin() as connection:
-            groups = list(group_roles(connection).values()) if ledger_url else []
-            for login in [*logins, *groups]:
+            for login in logins:
                 exists = connection.execute(
                     text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": login}
                 ).scalar()
