@@ -366,11 +366,12 @@ def post_drafts(
     `ProposalRecorded` is raised. ``action.approving`` carries out a proposal instead.
     """
     started = time.perf_counter()
+    action = action or Action("post")
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
         # Who may do this, asked before anything is locked or read (the database refuses
         # it too: this says so in one sentence).
-        require(connection, _permission(action or Action("post")))
+        require(connection, _permission(action))
         # The appender locks the chain head first: everything is read under that lock.
         appender = Appender(connection, background=bulk)
         collecting = bulk and gc.isenabled()
@@ -378,7 +379,7 @@ def post_drafts(
             gc.disable()
         try:
             unit = UnitOfWork(connection, source, appender, on_closed, closed_hint)
-            gate = Gate(connection, action or Action("post"), unit)
+            gate = Gate(connection, action, unit)
             outcome = compose(unit)
             unit.check_budgets()
             if unit.problems:
