@@ -8,7 +8,8 @@ its head, then holds the tables netfund and its users read to it:
   each run record to a row;
 - the closed_periods table to the close records;
 - the proposals and decisions of four-eyes approvals to each other and to the writes that
-  carried them out (`approvals.approval_findings`).
+  carried them out (`approvals.approval_findings`), and every allocation commit, close and
+  reopen the network reserved for two people to an approved proposal (`four_eyes.py`).
 
 The first difference is a `VerificationError` naming the table, the row and both values,
 e.g. ``funders: version 1 ZONMW unspent is 'carry_over' in the table, 'return' in the
@@ -41,6 +42,7 @@ from netfund.ledger.store.registry import (
 )
 from netfund.ledger.store.runs import run_differences, run_records
 from netfund.ledger.store.schema import allocation_runs_table, closed_periods_table
+from netfund.ledger.verification.four_eyes import unapproved_findings
 from sqlalchemy import Connection, select
 
 
@@ -76,7 +78,7 @@ def check_records(connection: Connection) -> RecordsReport:
     _check_mirror(read_mirror(connection), records)
     _check_runs(connection, records)
     closed = _check_closed(connection, records)
-    findings = approval_findings(records)
+    findings = approval_findings(records) + unapproved_findings(connection, records)
     if findings:
         raise VerificationError(f"records chain: {findings[0]}")
     return RecordsReport(head=head, closed=closed, records=tuple(records))

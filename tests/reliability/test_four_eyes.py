@@ -255,3 +255,61 @@ def test_two_approvers_at_once_carry_it_out_once(proposed: People, db_url: str) 
     assert "approved already" in sorted(outcomes)[1], outcomes
     assert len(_records(db_url, "decision")) == 1
     assert run_cli(db_url, "verify").exit_code == 0
+
+
+def _around_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writes as netfund's own code makes them, but with the four-eyes gate off: what a login
+    that may write the tables (an administrator with psql) can produce around netfund, with
+    correct hashes and a write record in its own name."""
+    from netfund.ledger.store import approvals
+
+    monkeypatch.setattr(approvals.Gate, "passed", lambda self, unit: self.action)
+
+
+def test_an_allocation_committed_around_the_four_eyes_rule_is_found(
+    proposed: People, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice, tired of waiting, commits run 1 herself around netfund's gate: every hash and
+    the audit trail hold (her transaction, her write record), so only the network's rule
+    read back from the records chain can say it was not approved."""
+    engine = _as(proposed, "alice")
+    try:
+        with monkeypatch.context() as around:
+            _around_the_gate(around)
+            commit_run(engine, "1", DATE)
+    finally:
+        engine.dispose()
+    _verify_finds(db_url, "reserves for two people, but write record")
+
+
+def test_a_close_written_around_the_four_eyes_rule_is_found(
+    proposed: People, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netfund.ledger import close_period
+
+    engine = _as(proposed, "alice")
+    try:
+        with monkeypatch.context() as around:
+            _around_the_gate(around)
+            close_period(engine, "2026", force=True, reason="alone", today=DATE)
+    finally:
+        engine.dispose()
+    _verify_finds(db_url, "the network reserves a close for two people")
+
+
+def test_what_four_eyes_did_not_reserve_then_is_not_found_later(
+    db_url: str, tmp_path: Path, people: People
+) -> None:
+    """A commit made by one person while the network asked for one is not made wrong by a
+    version recorded afterwards that asks for two, from that year on."""
+    url = people.url("alice")
+    for args in (
+        ("init", str(EXAMPLE / "network.toml")),
+        ("import", str(EXAMPLE / "events.csv")),
+        ("allocate", str(EXAMPLE / "plan.toml")),
+        ("allocate", "--commit", "1", "--date", DATE.isoformat()),
+    ):
+        assert run_cli(url, *args).exit_code == 0, args
+    four_eyes = str(EXAMPLE / "four-eyes.toml")
+    assert run_cli(url, "network", "apply", four_eyes, "--from", "2026").exit_code == 0
+    assert run_cli(url, "verify").exit_code == 0
