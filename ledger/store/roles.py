@@ -32,36 +32,30 @@ from netfund.ledger.store.records import append_record, recorded_note, transacti
 from netfund.ledger.store.registry import read_network_timeline
 from sqlalchemy import Connection, Engine, text
 
-#: Every table of the ledger's schema, and what each group role may do with it beyond reading.
 _STAFF = ("administrator", "approver", "controller")
+#: What appending to the chains takes (an import, or an approval carrying out a proposal).
+_CHAIN_WRITES = {
+    "transactions": "INSERT",
+    "postings": "INSERT",
+    "balance_totals": "INSERT, UPDATE",
+    "pending_balance_checks": "INSERT, DELETE",
+    "chain_head": "UPDATE",
+    "ledger_records": "INSERT",
+    "records_head": "UPDATE",
+    "closed_periods": "INSERT",
+    "exports": "INSERT",
+}
+#: What each group role may do with the ledger's tables beyond reading them.
 _WRITES: dict[str, dict[str, str]] = {
     "administrator": {
-        "transactions": "INSERT",
-        "postings": "INSERT",
-        "balance_totals": "INSERT, UPDATE",
-        "pending_balance_checks": "INSERT, DELETE",
-        "chain_head": "UPDATE",
-        "ledger_records": "INSERT",
-        "records_head": "UPDATE",
-        "closed_periods": "INSERT",
+        **_CHAIN_WRITES,
         "allocation_runs": "INSERT",
-        "exports": "INSERT",
         "network_versions": "INSERT",
         "funders": "INSERT",
         "groups": "INSERT",
         "earmarks": "INSERT",
     },
-    "approver": {
-        "transactions": "INSERT",
-        "postings": "INSERT",
-        "balance_totals": "INSERT, UPDATE",
-        "pending_balance_checks": "INSERT, DELETE",
-        "chain_head": "UPDATE",
-        "ledger_records": "INSERT",
-        "records_head": "UPDATE",
-        "closed_periods": "INSERT",
-        "exports": "INSERT",
-    },
+    "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
     "funder": {},
 }
