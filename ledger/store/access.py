@@ -12,7 +12,7 @@ this one says it first and plainly.
 - PostgreSQL without `netfund roles install` in the ledger's schema: the database's grants
   are all there is, and netfund adds no rule of its own.
 - PostgreSQL with roles installed: the ledger's owner (who installed them) and superusers may
-  do everything; any other login may do what its group roles allow (`ALLOWED`).
+  do everything; any other login may do what its group roles allow (`ACTIONS`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ them, in the ledger's schema:
 
 The owner bypasses row-level security (it is not forced): it installs and grants, and should
 not be used for daily work. Row-level security makes PostgreSQL refuse ``COPY FROM`` for the
-logins it applies to; the writer then inserts with multi-row ``INSERT`` (`writer.py`).
+logins it applies to; the writer then copies each batch into a temporary table and inserts it
+from there (`writer.py`).
 """
 
 from __future__ import annotations
