@@ -30,7 +30,7 @@ from netfund.allocation.run_view import RunView
 from netfund.allocation.solver import SolverSettings
 from netfund.allocation.stages import solve_allocation
 from netfund.ledger import (
-    RESERVED_ID_PREFIX,
+    ALLOCATION_COMMIT_PREFIX,
     UNALLOCATED,
     Action,
     Draft,
@@ -391,7 +391,7 @@ def _commit(
     stored = checked_run(read_run(connection, run))
     if stored.status != "optimal":
         raise LedgerError(f"run {stored.id} is {stored.status}: there is nothing to commit")
-    external_id = f"{RESERVED_ID_PREFIX}allocation-run:{stored.id}"
+    external_id = f"{ALLOCATION_COMMIT_PREFIX}{stored.id}"
     earlier = unit.position_of(external_id)
     if earlier is not None:
         raise LedgerError(f"run {stored.id} was committed already (transaction {earlier})")

@@ -67,6 +67,7 @@ _HOMES: dict[str, str] = {
     "REFERENCE_LENGTH_MAX": "netfund.ledger.model.limits",
     "FieldError": "netfund.ledger.model.fields",
     "RESERVED_ID_PREFIX": "netfund.ledger.model.fields",
+    "ALLOCATION_COMMIT_PREFIX": "netfund.ledger.model.fields",
     "parse_amount": "netfund.ledger.model.fields",
     "parse_date": "netfund.ledger.model.fields",
     "parse_id": "netfund.ledger.model.fields",
@@ -160,6 +161,7 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "ACCOUNT_LENGTH_MAX",
+    "ALLOCATION_COMMIT_PREFIX",
     "AMOUNT_MAX_CENTS",
     "CODE_LENGTH_MAX",
     "DESCRIPTION_LENGTH_MAX",
@@ -353,6 +355,7 @@ if TYPE_CHECKING:
         VerificationError,
     )
     from netfund.ledger.model.fields import (
+        ALLOCATION_COMMIT_PREFIX,
         RESERVED_ID_PREFIX,
         FieldError,
         parse_amount,

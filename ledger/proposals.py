@@ -19,7 +19,7 @@ from netfund.ledger.corrections import reverse
 from netfund.ledger.importer import post_journal
 from netfund.ledger.model.entries import Posting
 from netfund.ledger.model.errors import LedgerError
-from netfund.ledger.model.fields import RESERVED_ID_PREFIX
+from netfund.ledger.model.fields import ALLOCATION_COMMIT_PREFIX
 from netfund.ledger.periods import close_period, reopen_period
 from netfund.ledger.store.approvals import (
     Proposal,
@@ -34,7 +34,7 @@ from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import Connection, Engine, select
 
 #: The external ids of allocation commits (`allocation.service`).
-_COMMITS = f"{RESERVED_ID_PREFIX}allocation-run:%"
+_COMMITS = f"{ALLOCATION_COMMIT_PREFIX}%"
 
 #: Performs a proposed action again: (engine, the proposal's arguments, its number) → the
 #: action's own report.

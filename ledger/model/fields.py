@@ -28,6 +28,9 @@ DATE_FIRST = datetime.date(2000, 1, 1)
 DATE_LAST = datetime.date(2099, 12, 31)
 #: Ids netfund generates itself (closing, reversals) start with this; user ids may not.
 RESERVED_ID_PREFIX = "netfund:"
+#: The external id of an allocation run's commit is this and the run's number: what the
+#: ledger's readers (four eyes, statements) recognise a commit by.
+ALLOCATION_COMMIT_PREFIX = f"{RESERVED_ID_PREFIX}allocation-run:"
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: Dutch Excel's short date: day and month in one or two digits, the year in four.

@@ -25,7 +25,6 @@ onto another proposal is found.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +41,7 @@ from netfund.ledger.store.records import (
     append_record,
     canonical_text,
     transaction_head,
+    utc_now,
     verified_records,
 )
 from sqlalchemy import Connection, Engine
@@ -161,11 +161,6 @@ def debit_cents(drafts: Sequence[Draft]) -> int:
     return sum(p.amount_cents for d in drafts for p in d.postings if p.amount_cents > 0)
 
 
-def now() -> str:
-    """UTC now, ISO 8601 to the second, as every record says ``at``."""
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-
-
 class Gate:
     """The approvals side of one write of `post_drafts`.
 
@@ -214,7 +209,7 @@ class Gate:
             "arguments": action.arguments,
             "summary": summary_of(drafts),
             "drafts_sha256": digest,
-            "at": now(),
+            "at": utc_now(),
         }
         reason = action.arguments.get("reason")
         if reason:
@@ -341,7 +336,7 @@ def append_decision(
         "proposal_seq": proposal.seq,
         "proposal_hash": proposal.hash,
         "decision": decision,
-        "at": now(),
+        "at": utc_now(),
     }
     if reason:
         content["reason"] = reason.strip()

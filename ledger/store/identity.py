@@ -16,6 +16,9 @@ import os
 
 from sqlalchemy import Connection, text
 
+#: Where a PostgreSQL connection keeps its login (`Connection.info` lives as long as it does).
+_LOGIN = "netfund_login"
+
 
 def os_user() -> str:
     """The operating-system user this process runs as (``uid N`` if it has no name)."""
@@ -31,7 +34,15 @@ def os_user() -> str:
 
 
 def current_actor(connection: Connection) -> str:
-    """The actor of what ``connection`` writes: its login role on PostgreSQL, else the OS user."""
-    if connection.dialect.name == "postgresql":
-        return str(connection.execute(text("SELECT session_user")).scalar_one())
-    return os_user()
+    """The actor of what ``connection`` writes: its login role on PostgreSQL, else the OS user.
+
+    A PostgreSQL connection's login is fixed when it connects, so it is asked once per
+    connection (the writer, every record and the access check all ask)."""
+    if connection.dialect.name != "postgresql":
+        return os_user()
+    login = connection.info.get(_LOGIN)
+    if login is None:
+        login = connection.info[_LOGIN] = str(
+            connection.execute(text("SELECT session_user")).scalar_one()
+        )
+    return str(login)

@@ -24,7 +24,6 @@ commits. The `PostReport` says what was posted and where the chain ends now.
 
 from __future__ import annotations
 
-import datetime
 import gc
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +36,7 @@ from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.access import require
 from netfund.ledger.store.approvals import Gate, proposing
 from netfund.ledger.store.database import require_schema, writing
-from netfund.ledger.store.records import append_record, recorded_closes
+from netfund.ledger.store.records import append_record, recorded_closes, utc_now
 from netfund.ledger.store.registry import NetworkVersion, read_network_timeline
 from netfund.ledger.store.repeats import Repeats
 from netfund.ledger.store.rules import LineRules, budget_problems
@@ -330,7 +329,7 @@ def _record_write(
         "skipped": skipped,
         "first_txn": appender.last_id - posted + 1 if posted else None,
         "last_txn": appender.last_id if posted else None,
-        "at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+        "at": utc_now(),
     }
     if action.approving is not None:
         content["proposal"] = action.approving

@@ -185,7 +185,7 @@ def verified_records(connection: Connection) -> list[Record]:
     links across the records it cannot see are held by `verify` under a login that sees them.
     """
     head = records_head(connection)
-    partial = session_access(connection).funder_only
+    partial: bool | None = None  # whether the login sees part of the chain: asked at a gap
     last_seq, last_hash = 0, GENESIS_HASH
     records: list[Record] = []
     rows = connection.execute(
@@ -195,8 +195,10 @@ def verified_records(connection: Connection) -> list[Record]:
     )
     for row in rows:
         where = f"record {row.seq} ({row.kind})"
-        if partial and row.seq != last_seq + 1:
-            last_seq, last_hash = row.seq - 1, row.prev_hash
+        if row.seq != last_seq + 1:
+            partial = _partial(connection, partial)
+            if partial:  # a hole the row policy makes: link this record to its own prev
+                last_seq, last_hash = row.seq - 1, row.prev_hash
         if row.seq != last_seq + 1:
             raise VerificationError(
                 f"records chain: record {last_seq + 1} is missing (the next is {row.seq}): "
@@ -228,7 +230,7 @@ def verified_records(connection: Connection) -> list[Record]:
             Record(row.seq, row.kind, content, int(row.transaction_head), row.hash, row.actor)
         )
         last_seq, last_hash = row.seq, row.hash
-    if partial and last_seq < head.seq:
+    if last_seq < head.seq and _partial(connection, partial):
         return records
     if (head.seq, head.hash) != (last_seq, last_hash):
         raise VerificationError(
@@ -236,6 +238,11 @@ def verified_records(connection: Connection) -> list[Record]:
             "records were deleted or the head was altered"
         )
     return records
+
+
+def _partial(connection: Connection, known: bool | None) -> bool:
+    """Whether the login reads the records through the funder policy (holes by design)."""
+    return known if known is not None else session_access(connection).funder_only
 
 
 def records_beyond_head(connection: Connection, head: RecordsHead) -> int | None:
@@ -339,11 +346,15 @@ def lock_event(record: Record) -> LockEvent:
         ) from None
 
 
+def utc_now() -> str:
+    """UTC now, ISO 8601 to the second: the ``at`` of every record."""
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+
+
 def recorded_note(reason: str | None) -> dict[str, str]:
     """What a record that changes the rules keeps beside its content (a close, a reopen, a
     network version): the UTC time and the reason given (`append_record` adds who)."""
-    at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    note = {"at": at}
+    note = {"at": utc_now()}
     if reason:
         note["reason"] = reason.strip()
     return note

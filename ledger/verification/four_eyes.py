@@ -18,15 +18,16 @@ itself one.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
-from netfund.ledger.model.fields import RESERVED_ID_PREFIX
+from netfund.ledger.model.fields import ALLOCATION_COMMIT_PREFIX
 from netfund.ledger.store.records import Record
-from netfund.ledger.store.registry import network_timeline
+from netfund.ledger.store.registry import NetworkTimeline, network_timeline
 from netfund.ledger.store.schema import transactions_table
 from sqlalchemy import Connection, select
 
-_COMMITS = f"{RESERVED_ID_PREFIX}allocation-run:%"
+_COMMITS = f"{ALLOCATION_COMMIT_PREFIX}%"
 
 
 def unapproved_findings(connection: Connection, records: Sequence[Record]) -> list[str]:
@@ -35,16 +36,17 @@ def unapproved_findings(connection: Connection, records: Sequence[Record]) -> li
     commits = connection.execute(
         select(t.id, t.period).where(t.external_id.like(_COMMITS)).order_by(t.id)
     ).all()
+    rules = _Rules(records)
+    # Write records cover contiguous, ascending ranges (the trail check holds that).
     writes = [r for r in records if r.kind == "write" and r.content.get("last_txn") is not None]
+    firsts = [w.content["first_txn"] for w in writes]
     findings: list[str] = []
     for txn_id, period in commits:
-        write = next(
-            (w for w in writes if w.content["first_txn"] <= txn_id <= w.content["last_txn"]),
-            None,
-        )
-        if write is None:  # written before the trail (schema 0010); the trail check covers it
-            continue
-        if _reserved(records, write.seq, period, "allocation_commit") and not _carries_out(
+        index = bisect.bisect_right(firsts, txn_id) - 1
+        write = writes[index] if index >= 0 else None
+        if write is None or txn_id > write.content["last_txn"]:
+            continue  # written before the trail (schema 0010); the trail check covers it
+        if rules.reserved(write.seq, period, "allocation_commit") and not _carries_out(
             write, "allocation-commit"
         ):
             findings.append(
@@ -57,7 +59,7 @@ def unapproved_findings(connection: Connection, records: Sequence[Record]) -> li
             continue
         event = str(record.content.get("event", "close"))
         period = str(record.content.get("period"))
-        if not _reserved(records, record.seq, period, event):
+        if not rules.reserved(record.seq, period, event):
             continue
         write = next((r for r in records[index + 1 :] if r.kind == "write"), None)
         if write is None or not _carries_out(write, event):
@@ -69,13 +71,24 @@ def unapproved_findings(connection: Connection, records: Sequence[Record]) -> li
     return findings
 
 
-def _reserved(records: Sequence[Record], seq: int, period: str, key: str) -> bool:
-    """Whether the network as recorded before record ``seq`` reserved ``key`` in ``period``."""
-    timeline = network_timeline([r for r in records if r.seq < seq])
-    if timeline is None:
-        return False
-    approvals = timeline.version_for(period).network.approvals
-    return approvals is not None and bool(getattr(approvals, key))
+class _Rules:
+    """The network as recorded before a given record: one timeline per network version."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self._networks = [r for r in records if r.kind == "network"]
+        self._seqs = [r.seq for r in self._networks]
+        self._timelines: dict[int, NetworkTimeline | None] = {}
+
+    def reserved(self, seq: int, period: str, key: str) -> bool:
+        """Whether the network recorded before record ``seq`` reserved ``key`` in ``period``."""
+        known = bisect.bisect_left(self._seqs, seq)  # network records before ``seq``
+        if known not in self._timelines:
+            self._timelines[known] = network_timeline(self._networks[:known])
+        timeline = self._timelines[known]
+        if timeline is None:
+            return False
+        approvals = timeline.version_for(period).network.approvals
+        return approvals is not None and bool(getattr(approvals, key))
 
 
 def _carries_out(write: Record, action: str) -> bool:
