@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,12 @@ def _with_trailing_slash(url: str) -> str:
     return parts.path + "/" + (f"?{parts.query}" if parts.query else "")
 
 
+def _without_here(answer: httpx.Response) -> bytes:
+    """The body without the address it was asked at (the language form sends the browser
+    back there): what is left must not depend on which code was asked for."""
+    return re.sub(rb'name="next" value="[^"]*"', b'name="next" value=""', answer.content)
+
+
 @pytest.mark.parametrize(
     ("attacker", "victim", "statement"),
     [("funder_a", FUNDER_B, STATEMENT_B), ("funder_b", FUNDER_A, STATEMENT_A)],
@@ -299,7 +306,7 @@ def test_a_funder_gets_404_for_every_url_of_another_funder(
                 assert answer.status_code == 404, (attacker, variant, answer.status_code)
                 unknown = follow(browser, variant.replace(spelling, UNKNOWN, 1))
                 assert unknown.status_code == 404
-                assert answer.content == unknown.content, (attacker, variant)
+                assert _without_here(answer) == _without_here(unknown), (attacker, variant)
 
 
 @pytest.mark.parametrize(
@@ -420,8 +427,14 @@ def raw_get(app: Starlette, raw_path: str, cookie: str | None) -> tuple[int, byt
     status: list[int] = []
     body: list[bytes] = []
 
+    requested: list[bool] = []
+
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not requested:  # the (empty) body once; then the client stays connected
+            requested.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -562,7 +575,6 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
     app = portal_ledger.app()
     attacker = sign_in(app, None)
     attacker_token = csrf_token(attacker.get("/login").text)
-    since = _trail_head(portal_ledger)
     forms = [
         ("/login", None, {"username": "wmo", "password": USERS["wmo"][2], "next": "/"}),
         ("/logout", "controle", {}),
@@ -574,6 +586,7 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
         page_before = victim.get("/controller" if name else "/login").text
         lang_before = page_before.split("<html lang=", 1)[1][:4]
         own = csrf_token(page_before)
+        since = _trail_head(portal_ledger)
         for forged in (
             {**data},
             {**data, "csrf_token": attacker_token},
@@ -588,7 +601,7 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
         assert victim.get("/").headers["location"] == home_before, route
         page_after = victim.get("/controller" if name else "/login").text
         assert page_after.split("<html lang=", 1)[1][:4] == lang_before, route
-    assert _trail_head(portal_ledger) == since
+        assert _trail_head(portal_ledger) == since, route  # no sign-in, no sign-out recorded
     # The same forms with the right token do work (the refusals above were the token's).
     victim = sign_in(app, "controle")
     own = csrf_token(victim.get("/controller").text)
@@ -599,23 +612,31 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
 # --- session fixation -----------------------------------------------------------------------
 
 
+def _cookie_token(answer: httpx.Response) -> str:
+    """The session token the answer's Set-Cookie gives the browser."""
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
 def test_a_planted_or_pre_sign_in_token_is_dead_after_sign_in_and_after_sign_out(
     portal_ledger: PortalLedger,
 ) -> None:
     app = portal_ledger.app()
     planted = "attacker-chosen-token-0123456789abcdef"
-    victim = client(app, cookies={COOKIE: planted})
-    form = victim.get("/login")
-    before = victim.cookies.get(COOKIE)
+    form = client(app, cookies={COOKIE: planted}).get("/login")
+    before = _cookie_token(form)
     assert before and before != planted  # an unknown token is never adopted
+    victim = client(app, cookies={COOKIE: before})
     attacker = client(app, cookies={COOKIE: before})  # the attacker learned the anonymous token
     answer = victim.post(
         "/login",
         data={"username": "wmo", "password": USERS["wmo"][2], "csrf_token": csrf_token(form.text)},
     )
     assert answer.status_code == 303
-    after = victim.cookies.get(COOKIE)
+    after = _cookie_token(answer)
     assert after and after not in (before, planted)
+    victim = client(app, cookies={COOKIE: after})  # the browser now holds only the new token
     assert victim.get(_A).status_code == 200
     for stale in (attacker, client(app, cookies={COOKIE: planted})):
         refused = stale.get(_A)
@@ -747,6 +768,11 @@ def _database_text(ledger: PortalLedger) -> str:
     return "\n".join(parts)
 
 
+def _someone_elses_password(name: str) -> str:
+    names = list(USERS)
+    return USERS[names[(names.index(name) + 1) % len(names)]][2]
+
+
 def test_no_password_anywhere_after_a_morning_of_sign_ins(
     portal_ledger: PortalLedger,
     caplog: pytest.LogCaptureFixture,
@@ -759,7 +785,6 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
     app = portal_ledger.app()
     typed = {
         "typo": USERS["wmo"][2] + "!",
-        "swapped": USERS["controle"][2],
         "in-name-field": "Mijn-geheime-zin-2026-xyz",
     }
     secrets = [password for _, _, password in USERS.values()] + list(typed.values())
@@ -769,7 +794,7 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
         answers.append(browser.get("/login"))
         for attempt_name, attempt_password in (
             (name, typed["typo"]),
-            (name, typed["swapped"]),
+            (name, _someone_elses_password(name)),
             (typed["in-name-field"], password),
             (name, password),
         ):
