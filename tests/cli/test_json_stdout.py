@@ -152,7 +152,10 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     trail = run.json("log", "--period", "2026")
     assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
     assert all(e["actor"] for e in trail), trail
-    run.json("demo", str(tmp_path / "demo"))
+    ready = run.json("serve", "--check", "--port", "8123")
+    assert ready["url"] == "http://127.0.0.1:8123/" and ready["language"] == "nl", ready
+    demo = run.json("demo", str(tmp_path / "demo"))
+    assert demo["portal"]["password"] and len(demo["portal"]["logins"]) == 8, demo["portal"]
     # Roles are PostgreSQL's (their JSON there: tests/ledger/test_roles.py); on this SQLite
     # ledger each is refused, in JSON.
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
@@ -211,6 +214,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "network", "versions", exit_code=2, command="network versions")
     _error(run, "proposals", exit_code=2)
     _error(run, "log", exit_code=2)
+    _error(run, "serve", "--check", exit_code=2)
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)

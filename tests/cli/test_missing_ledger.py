@@ -56,6 +56,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("reject",): ["1", "--reason", "not needed"],
     ("reopen",): ["2025", "--reason", "a late invoice"],
     ("reverse",): ["FIX-1"],
+    ("serve",): ["--check"],
     ("statements",): ["--period", "2026", "--out", "{out}/statements"],
     ("status",): [],
     ("verify",): [],
