@@ -221,7 +221,7 @@ def assert_serves(line: str, folder: Path, env: dict[str, str]) -> None:
                 time.sleep(0.2)
     finally:
         server.terminate()
-        out, err = server.communicate(timeout=30)
+        _, err = server.communicate(timeout=30)
     assert "Traceback" not in err, err
 
 
