@@ -18,6 +18,7 @@ from netfund.cli.commands import (  # noqa: F401
     reports,
     roles,
     status,
+    users,
 )
 
 __all__ = ["cli", "main"]

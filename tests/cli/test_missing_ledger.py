@@ -58,6 +58,9 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("reverse",): ["FIX-1"],
     ("statements",): ["--period", "2026", "--out", "{out}/statements"],
     ("status",): [],
+    ("user",): ["list"],
+    ("user", "add"): ["anna", "--role", "administrator"],
+    ("user", "list"): [],
     ("verify",): [],
     ("verify-statement",): ["{statement}"],
 }
