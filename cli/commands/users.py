@@ -38,7 +38,7 @@ def _password() -> str:
     given = os.environ.get(PASSWORD_VARIABLE)
     if given is not None:
         return given
-    if not sys.stdin.isatty():
+    if not _on_terminal():
         line = sys.stdin.readline()
         if not line:
             raise LedgerError(
@@ -51,6 +51,10 @@ def _password() -> str:
         )
     except click.Abort:
         raise LedgerError("no password given: nothing was written") from None
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 @user_group.command("add")

@@ -25,12 +25,12 @@ from netfund.ledger import (
     readable_funders,
     reading,
 )
-from netfund.ledger.store.access import funder_role
+from netfund.ledger.store.access import funder_role, group_roles
 from netfund.ledger.store.records import verified_records
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import NETWORK_TOML, database_url, write_events
+from tests.conftest import NETWORK_TOML, PG_BASE_URL, database_url, write_events
 from tests.support.logins import as_login, dropped_afterwards, login_name
 
 EVENTS = [
@@ -48,12 +48,15 @@ def _run(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, ["--db", url, *args], catch_exceptions=False, env=env)
 
 
-def _pg_roles() -> set[str]:
-    from tests.conftest import PG_BASE_URL
-
+def _pg_roles(prefix: str) -> set[str]:
+    """The server's roles whose names start with ``prefix``."""
     engine = create_engine(PG_BASE_URL)
     with engine.connect() as connection:
-        names = set(connection.execute(text("SELECT rolname FROM pg_roles")).scalars())
+        names = set(
+            connection.execute(
+                text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix}
+            ).scalars()
+        )
     engine.dispose()
     return names
 
@@ -171,6 +174,18 @@ def test_only_administrators_read_the_password_hashes(ledger: dict[str, str]) ->
     added = _run(ledger["administrator"], "user", "add", "ann", "--role", "controller", env=env)
     assert added.exit_code == 0, added.output
     query = "SELECT password_hash FROM portal_users"
+    # The attack, as the install before issue 18 allowed it (SELECT on every table to staff):
+    owner = create_engine(ledger["owner"])
+    with owner.begin() as connection:
+        controllers = funder_role(connection, "X").replace("_funder_X", "_controller")
+        connection.execute(text(f'GRANT SELECT ON portal_users TO "{controllers}"'))
+    owner.dispose()
+    stolen = create_engine(ledger["controller"])
+    with stolen.connect() as connection:
+        assert connection.execute(text(query)).scalar_one().startswith("$argon2id$")
+    stolen.dispose()
+    # Installing again (this version) takes it back.
+    assert _run(ledger["owner"], "roles", "install").exit_code == 0
     for job in ("controller", "funder"):
         engine = create_engine(ledger[job])
         with pytest.raises(DBAPIError, match="permission denied"), engine.connect() as c:
@@ -215,13 +230,18 @@ def test_a_funder_login_for_a_funder_without_role(ledger: dict[str, str]) -> Non
 
 
 def test_no_role_is_left_behind(tmp_path: Path) -> None:
-    """Roles are the server's: the per-funder roles go with the test's schema."""
-    before = _pg_roles()
+    """Roles are the server's: the per-funder roles go with the test's schema. (Only this
+    ledger's roles are compared: other tests may make and drop roles meanwhile.)"""
     for url in database_url("postgresql", tmp_path, prefix="portal"):
         network = tmp_path / "network.toml"
         network.write_text(NETWORK_TOML, encoding="utf-8")
         assert _run(url, "init", str(network)).exit_code == 0
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            ledger = group_roles(connection)["funder"].removesuffix("_funder")
+        engine.dispose()
+        assert not _pg_roles(ledger)
         assert _run(url, "roles", "install").exit_code == 0
-        made = _pg_roles() - before
-        assert len(made) == 7  # four group roles, three funders' own
-    assert _pg_roles() == before
+        made = _pg_roles(ledger)
+        assert len(made) == 7, made  # four group roles, three funders' own
+    assert not _pg_roles(ledger)
