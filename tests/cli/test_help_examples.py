@@ -88,6 +88,10 @@ ORDER = [
     "reopen",
     "log",
     "serve",
+    # Portal logins (issue 18): the test hands the password in NETFUND_PASSWORD.
+    "user",
+    "user add",
+    "user list",
 ]
 #: The roles commands' examples run on PostgreSQL (a SQLite ledger has no roles), in a schema
 #: of the test's own, with the example network; their login names are made unique.
@@ -142,6 +146,7 @@ def test_every_help_example_runs_on_the_example_network(tmp_path: Path) -> None:
     key.rename(tmp_path / "fondsbeheer.p12")
     env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
     env |= {"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "HOME": str(tmp_path)}
+    env["NETFUND_PASSWORD"] = "an example portal password"
     commands = _commands(cli)
     ran = []
     for step in ORDER:

@@ -59,6 +59,9 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("serve",): ["--check"],
     ("statements",): ["--period", "2026", "--out", "{out}/statements"],
     ("status",): [],
+    ("user",): ["list"],
+    ("user", "add"): ["anna", "--role", "administrator"],
+    ("user", "list"): [],
     ("verify",): [],
     ("verify-statement",): ["{statement}"],
 }
