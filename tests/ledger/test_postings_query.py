@@ -24,8 +24,8 @@ from netfund.ledger import (
     reading,
 )
 from netfund.reports.statement.data import read_period_inputs, statement_data
-from sqlalchemy import Connection, text
 
+from tests.support.postings import SORT_KEYS, direct_postings
 from tests.support.statements import FUNDERS, run_saniveld_year
 
 PERIOD = "2026"
@@ -39,55 +39,15 @@ def saniveld(run_cli, db_url: str):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def _direct(connection: Connection, fund: str) -> list[PostingLine]:
-    """The fund's lines of the period, by plain SQL, in no particular order."""
-    rows = connection.execute(
-        text(
-            'SELECT t.id, p.line_no, t.external_id, t.date, t.type, p."group", p.account, '
-            "t.description, t.reference, p.amount_cents FROM postings p "
-            "JOIN transactions t ON t.id = p.txn_id "
-            "WHERE p.fund = :fund AND t.period = :period AND t.type <> 'close'"
-        ),
-        {"fund": fund, "period": PERIOD},
-    )
-    return [
-        PostingLine(
-            transaction=int(row[0]),
-            line=int(row[1]),
-            external_id=row[2],
-            date=row[3]
-            if isinstance(row[3], datetime.date)
-            else datetime.date.fromisoformat(row[3]),
-            type=row[4],
-            group=row[5],
-            account=row[6],
-            description=row[7],
-            reference=row[8],
-            amount_cents=int(row[9]),
-        )
-        for row in rows
-    ]
-
-
-_KEYS: dict[str, Any] = {
-    "date": lambda line: (line.date, line.transaction, line.line),
-    "transaction": lambda line: (line.transaction, line.line),
-    "group": lambda line: (line.group or "", line.transaction, line.line),
-    "account": lambda line: (line.account, line.transaction, line.line),
-    "description": lambda line: (line.description, line.transaction, line.line),
-    "amount": lambda line: (line.amount_cents, line.transaction, line.line),
-}
-
-
 def test_the_lines_are_the_statements_figures(saniveld) -> None:  # type: ignore[no-untyped-def]
     """Summed by account and group, each funder's lines give its statement's figures."""
     with reading(saniveld) as connection:
         inputs = read_period_inputs(connection, PERIOD, datetime.date(2026, 12, 31))
         for funder in FUNDERS:
             lines = list(iter_postings(connection, funder=funder, period=PERIOD))
-            assert sorted(lines, key=_KEYS["date"]) == lines
-            assert sorted(lines, key=_KEYS["date"]) == sorted(
-                _direct(connection, funder), key=_KEYS["date"]
+            assert sorted(lines, key=SORT_KEYS["date"]) == lines
+            assert sorted(lines, key=SORT_KEYS["date"]) == sorted(
+                direct_postings(connection, funder, PERIOD), key=SORT_KEYS["date"]
             )
             data = statement_data(inputs, funder, "en", "test")
             by_account: dict[str, int] = defaultdict(int)
@@ -115,10 +75,10 @@ def test_the_lines_are_the_statements_figures(saniveld) -> None:  # type: ignore
 
 def test_pages_follow_every_sort_in_both_directions(saniveld) -> None:  # type: ignore[no-untyped-def]
     with reading(saniveld) as connection:
-        expected_all = _direct(connection, "ZONMW")
+        expected_all = direct_postings(connection, "ZONMW", PERIOD)
         for sort in POSTING_SORTS:
             for descending in (False, True):
-                expected = sorted(expected_all, key=_KEYS[sort], reverse=descending)
+                expected = sorted(expected_all, key=SORT_KEYS[sort], reverse=descending)
                 first = postings_page(
                     connection,
                     funder="ZONMW",
@@ -156,7 +116,7 @@ def test_pages_follow_every_sort_in_both_directions(saniveld) -> None:  # type: 
 
 def test_a_page_past_the_end_is_empty_and_keeps_the_total(saniveld) -> None:  # type: ignore[no-untyped-def]
     with reading(saniveld) as connection:
-        total = len(_direct(connection, "ZK-REGIO"))
+        total = len(direct_postings(connection, "ZK-REGIO", PERIOD))
         page = postings_page(connection, funder="ZK-REGIO", period=PERIOD, page=999)
         assert page.rows == () and page.total == total > 0 and page.page == 999
         assert page.pages == -(-total // 50)
@@ -168,12 +128,12 @@ def test_filters_by_group_and_dates_match_a_direct_selection(saniveld) -> None: 
     start, end = datetime.date(2026, 3, 1), datetime.date(2026, 6, 30)
     with reading(saniveld) as connection:
         for funder in FUNDERS:
-            every = _direct(connection, funder)
+            every = direct_postings(connection, funder, PERIOD)
             groups = {line.group for line in every if line.group is not None}
             assert groups
             for group in sorted(groups):
                 expected = sorted(
-                    (line for line in every if line.group == group), key=_KEYS["amount"]
+                    (line for line in every if line.group == group), key=SORT_KEYS["amount"]
                 )
                 page = postings_page(
                     connection,
@@ -186,7 +146,7 @@ def test_filters_by_group_and_dates_match_a_direct_selection(saniveld) -> None: 
                 assert list(page.rows) == expected
                 assert page.sum_cents == sum(line.amount_cents for line in expected)
             expected = sorted(
-                (line for line in every if start <= line.date <= end), key=_KEYS["date"]
+                (line for line in every if start <= line.date <= end), key=SORT_KEYS["date"]
             )
             dated = list(
                 iter_postings(
@@ -203,18 +163,22 @@ def test_filters_by_group_and_dates_match_a_direct_selection(saniveld) -> None: 
                 date_to=expected[0].date,
                 page_size=POSTINGS_PAGE_SIZE_MAX,
             )
-            assert sorted(page.rows, key=_KEYS["date"]) == sorted(one_day, key=_KEYS["date"])
+            assert sorted(page.rows, key=SORT_KEYS["date"]) == sorted(
+                one_day, key=SORT_KEYS["date"]
+            )
 
 
 def test_no_filter_shows_another_funds_line(saniveld) -> None:  # type: ignore[no-untyped-def]
     """Pro-rata expenses put several funds' lines in one transaction: a funder's page holds
     its own line of such a transaction and never the others', whatever the filter."""
     with reading(saniveld) as connection:
-        own = {(line.transaction, line.line) for line in _direct(connection, "ZONMW")}
+        own = {
+            (line.transaction, line.line) for line in direct_postings(connection, "ZONMW", PERIOD)
+        }
         everyone = {
             (line.transaction, line.line)
             for funder in FUNDERS
-            for line in _direct(connection, funder)
+            for line in direct_postings(connection, funder, PERIOD)
         }
         shared = {transaction for transaction, _ in own} & {
             transaction for transaction, _ in everyone - own
