@@ -340,8 +340,9 @@ def _postings_context(
             }
         )
     pages = selected.pages
-    first = max(1, query.page - PAGER_SPAN)
-    last = min(pages, query.page + PAGER_SPAN)
+    middle = min(query.page, pages)  # past the end: the pages before it
+    first = max(1, middle - PAGER_SPAN)
+    last = min(pages, middle + PAGER_SPAN)
     return {
         "query": query,
         "selected": selected,
