@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 #: Longest page number accepted (a million pages of 500 lines is far beyond any ledger).
 PAGE_DIGITS_MAX = 7
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PAGE = re.compile(rf"[1-9][0-9]{{0,{PAGE_DIGITS_MAX - 1}}}")
 #: The orders a URL may ask for.
 ORDERS = ("asc", "desc")
