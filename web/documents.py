@@ -364,7 +364,12 @@ class ExportFile:
 
     @property
     def media_type(self) -> str:
-        return EXPORT_MEDIA_TYPES.get(self.file.path.suffix.lower(), DOWNLOAD_MEDIA_TYPE)
+        return export_media_type(self.file.name)
+
+
+def export_media_type(name: str) -> str:
+    """The media type an export file is sent with, by its suffix."""
+    return EXPORT_MEDIA_TYPES.get(Path(name).suffix.lower(), DOWNLOAD_MEDIA_TYPE)
 
 
 def export_files(engine: Engine, files: Path) -> list[ExportFile]:

@@ -2,8 +2,9 @@
 statements are a funder's, which names a download may use, what a statement's check says
 after the ledger or the file changed, and the exports with their log entries.
 
-The pages that show these are tested in test_document_pages.py / test_staff_pages.py; here
-the functions are driven directly, so each refusal is shown at the function that refuses.
+First the functions, driven directly, so each refusal is shown at the function that refuses;
+then the pages (`/funders/{code}/statements`, the PDFs, `/exports/{name}`) through a signed-in
+client on the example year (tests/support/portal.py), per role.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import datetime
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from netfund.ledger import Posting, import_events, post_journal
@@ -37,6 +40,13 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import Engine
 
 from tests.conftest import write_events
+from tests.support.portal import (
+    FUNDER_A,
+    FUNDER_B,
+    PortalLedger,
+    build_example_year,
+    sign_in,
+)
 
 EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,100000.00,Toezegging,BESL-1",
@@ -313,3 +323,116 @@ def test_exports_are_listed_with_their_log_entries(engine: Engine, files: Path) 
         "journal-2026.csv": "journal",
         "tb-2026.csv": "trial-balance",
     }
+
+
+# --- the pages ----------------------------------------------------------------------------
+
+
+def main_of(html: str) -> str:
+    """The page's content (the frame around it names the page's own path)."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def _statement_links(html: str, code: str) -> list[str]:
+    return re.findall(rf'href="/funders/{re.escape(code)}/statements/([^"]+)"', html)
+
+
+def test_each_funder_sees_only_its_own_statements(portal_ledger: PortalLedger) -> None:
+    app = portal_ledger.app(language="en")
+    own = sign_in(app, "wmo")
+    page = own.get(f"/funders/{FUNDER_A}/statements")
+    assert page.status_code == 200
+    assert _statement_links(page.text, FUNDER_A) == [f"2026-{FUNDER_A}.nl.pdf"]
+    assert FUNDER_B not in page.text
+    assert 'data-status="holds"' in page.text and "Still holds" in page.text
+    assert page.text.count("✓") == 1  # the status is a word and an icon, not a colour only
+    unknown = own.get("/funders/NOBODY/statements")
+    assert unknown.status_code == 404
+    for path in (
+        f"/funders/{FUNDER_B}/statements",
+        f"/funders/{FUNDER_B}/statements/2026-{FUNDER_B}.nl.pdf",
+        f"/funders/{FUNDER_A}/statements/2026-{FUNDER_B}.nl.pdf",  # B's file under A's code
+    ):
+        refused = own.get(path)
+        assert (refused.status_code, main_of(refused.text)) == (404, main_of(unknown.text)), path
+    other = sign_in(app, "zorgkantoor").get(f"/funders/{FUNDER_B}/statements")
+    assert _statement_links(other.text, FUNDER_B) == [f"2026-{FUNDER_B}.nl.pdf"]
+    for staff in ("controle", "beheer"):
+        seen = sign_in(app, staff).get(f"/funders/{FUNDER_A}/statements")
+        assert _statement_links(seen.text, FUNDER_A) == [f"2026-{FUNDER_A}.nl.pdf"], staff
+    anonymous = sign_in(app, None).get(f"/funders/{FUNDER_A}/statements/2026-{FUNDER_A}.nl.pdf")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+def test_a_statement_downloads_as_an_attachment(portal_ledger: PortalLedger) -> None:
+    name = f"2026-{FUNDER_A}.nl.pdf"
+    answer = sign_in(portal_ledger.app(), "wmo").get(f"/funders/{FUNDER_A}/statements/{name}")
+    assert answer.status_code == 200
+    assert answer.content == (portal_ledger.folder / "statements" / name).read_bytes()
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"].startswith(f'attachment; filename="{name}"')
+    assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_traversal_over_http_is_the_unknown_page(portal_ledger: PortalLedger) -> None:
+    controller = sign_in(portal_ledger.app(), "beheer")
+    unknown = controller.get("/no-such-page")
+    statements = f"/funders/{FUNDER_A}/statements/"
+    for path in (
+        statements + "..%2F..%2Fnetfund.db",
+        statements + "%2e%2e%2fnetfund.db",
+        statements + "%2e%2e",
+        statements + "..%5Cnetfund.db",
+        statements + "%2Fetc%2Fpasswd",
+        statements
+        + quote(str(portal_ledger.folder / "statements" / f"2026-{FUNDER_A}.nl.pdf"), ""),
+        statements + f"2026-{FUNDER_A}.nl.pdf%00",
+        "/exports/..%2Fnetfund.db",
+        "/exports/%2e%2e%2fnetfund.db",
+        "/exports/%2e%2e",
+        "/exports/netfund.db",
+        "/exports/%2Fetc%2Fpasswd",
+        "/exports/" + quote(str(portal_ledger.folder / "netfund.db"), ""),
+    ):
+        refused = controller.get(path)
+        assert (refused.status_code, main_of(refused.text)) == (404, main_of(unknown.text)), path
+        assert b"SQLite format" not in refused.content
+
+
+def test_a_late_transaction_and_a_tampered_file_show_on_the_page(
+    db_url: str, tmp_path: Path
+) -> None:
+    kind = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    ledger = build_example_year(kind, db_url, tmp_path)
+    try:
+        app = ledger.app(language="en")
+        funder = sign_in(app, "wmo")
+        path = f"/funders/{FUNDER_A}/statements"
+        assert 'data-status="holds"' in funder.get(path).text
+        checks = app.state.statement_checks.checks_run
+        assert funder.get(path).status_code == 200
+        assert app.state.statement_checks.checks_run == checks  # unchanged: not re-checked
+        # A late invoice dated in the period, posted after the statement was written.
+        post_journal(
+            ledger.engine,
+            "LATE-INVOICE",
+            datetime.date(2026, 11, 30),
+            "Late invoice",
+            [
+                Posting("Expenses:WG-WIJK-NOORD", FUNDER_A, "WG-WIJK-NOORD", 12345),
+                Posting("Assets:Bank", FUNDER_A, None, -12345),
+            ],
+        )
+        page = funder.get(path).text
+        assert 'data-status="fails"' in page and "No longer holds" in page
+        assert "<code>summary.spent_cents</code>" in page
+        assert "<code>groups[WG-WIJK-NOORD].spent_cents</code>" in page
+        assert "123.45" not in page and "12345" not in page  # not the ledger's figures now
+        # A forged copy of B's statement: its own page shows the figure it changed.
+        _replace_attachment(
+            ledger.folder / "statements" / f"2026-{FUNDER_B}.nl.pdf", {"received_cents": 1}
+        )
+        forged = sign_in(app, "zorgkantoor").get(f"/funders/{FUNDER_B}/statements").text
+        assert 'data-status="fails"' in forged and "<code>summary.received_cents</code>" in forged
+    finally:
+        ledger.engine.dispose()
