@@ -17,6 +17,7 @@ from netfund.cli.commands import (  # noqa: F401
     network,
     reports,
     roles,
+    serve,
     status,
 )
 

@@ -1,12 +1,14 @@
-"""The layers, held by a test: cli → allocation / reports → ledger, only through public APIs.
+"""The layers, held by a test: cli → allocation / reports / web → ledger, only through public
+APIs (web also reads the reports' figures: a page shows what the statement shows).
 
 Every module of the four packages is parsed (not imported) and each of its imports, also those
 inside functions (the lazy ones), is judged:
 
 - outside ledger/, the ledger is reached only through ``netfund.ledger`` and
   ``netfund.ledger.exports`` (their ``__all__``), never a submodule;
-- the ledger imports nothing from allocation, reports or cli; allocation and reports import
-  nothing from cli; allocation and reports do not import each other.
+- the ledger imports nothing from allocation, reports, web or cli; allocation, reports and web
+  import nothing from cli; allocation and reports do not import each other or web; web does
+  not import allocation.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import pytest
 
 from tests.conftest import ROOT
 
-PACKAGES = ("ledger", "allocation", "reports", "cli")
+PACKAGES = ("ledger", "allocation", "reports", "web", "cli")
 PUBLIC = {"netfund.ledger", "netfund.ledger.exports"}
 #: package -> the netfund packages it must not import
 FORBIDDEN = {
-    "ledger": {"allocation", "reports", "cli"},
-    "allocation": {"reports", "cli"},
-    "reports": {"allocation", "cli"},
+    "ledger": {"allocation", "reports", "web", "cli"},
+    "allocation": {"reports", "web", "cli"},
+    "reports": {"allocation", "web", "cli"},
+    "web": {"allocation", "cli"},
     "cli": set(),
 }
 
@@ -49,7 +52,7 @@ def modules(package: str) -> list[Path]:
     )
 
 
-@pytest.mark.parametrize("package", ["allocation", "reports", "cli"])
+@pytest.mark.parametrize("package", ["allocation", "reports", "web", "cli"])
 def test_outside_the_ledger_only_its_public_api_is_imported(package: str) -> None:
     offences = []
     for path in modules(package):
@@ -77,7 +80,7 @@ def test_every_public_name_resolves_and_every_used_name_is_public(public: str) -
         assert getattr(api, name) is not None, name
     used = {
         name
-        for package in ("allocation", "reports", "cli")
+        for package in ("allocation", "reports", "web", "cli")
         for path in modules(package)
         for _, module, names in imports_of(path)
         if module == public

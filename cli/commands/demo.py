@@ -235,6 +235,33 @@ def _exports(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[s
     return f"{len(written)} files"
 
 
+#: The demo's portal logins share one password: they guard a made-up network's made-up
+#: money, and the demo prints it. A real network's users choose their own (netfund user add).
+DEMO_PASSWORD = "saniveld-demo-2026"
+#: The administrator's and the controller's demo logins.
+DEMO_STAFF = (("beheerder", "administrator"), ("controller", "controller"))
+#: Where `netfund serve` listens by default.
+PORTAL_URL = "http://127.0.0.1:8000/"
+
+
+def demo_logins(network: Any) -> list[tuple[str, str, str | None]]:
+    """(name, role, funder) of every demo login: the staff, and one per funder named after
+    its code in lower case."""
+    return [(name, role, None) for name, role in DEMO_STAFF] + [
+        (funder.code.lower(), "funder", funder.code) for funder in network.funders
+    ]
+
+
+def _logins(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger import add_user
+
+    logins = demo_logins(load_network(inputs["network.toml"]))
+    for name, role, funder in logins:
+        add_user(engine, name, role, funder, DEMO_PASSWORD)
+    outputs["logins"] = logins
+    return f"{len(logins)} portal logins"
+
+
 def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
     from netfund.ledger import verify
     from netfund.reports.status import load_status
@@ -254,6 +281,7 @@ _STEPS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("import the year's spending (spending.csv)", _import("spending.csv")),
     ("write every funder's statement", _statements),
     ("write the exports", _exports),
+    ("create the portal's demo logins", _logins),
     ("verify the hash chain", _verify),
 )
 
@@ -295,6 +323,23 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
         )
         click.echo("")
     show_lines(next_steps(folder, outputs["statements"][0]), title="next:", style="cyan")
+    click.echo("")
+    show_lines(portal_lines(folder, outputs["logins"]), title="the portal:", style="cyan")
+
+
+def serve_line(folder: Path) -> str:
+    """The command that starts the portal on the demo's ledger."""
+    return f"{_program()} --db {shlex.quote(str(folder / 'netfund.db'))} serve"
+
+
+def portal_lines(folder: Path, logins: list[tuple[str, str, str | None]]) -> list[str]:
+    """How to start the portal on the demo's ledger and whom to sign in as."""
+    funders = [name for name, role, _ in logins if role == "funder"]
+    return [
+        f"{serve_line(folder)}    then open {PORTAL_URL}",
+        f"sign in as a funder ({', '.join(funders)}), as controller or as beheerder "
+        f"(administrator); password: {DEMO_PASSWORD}",
+    ]
 
 
 def next_steps(folder: Path, statement: str) -> list[str]:
@@ -350,6 +395,15 @@ def _summary_json(
         "transactions": outputs["transactions"],
         "fingerprint": outputs["fingerprint"],
         "next": next_steps(folder, outputs["statements"][0]),
+        "portal": {
+            "start": serve_line(folder),
+            "url": PORTAL_URL,
+            "logins": [
+                {"name": name, "role": role, "funder": funder}
+                for name, role, funder in outputs["logins"]
+            ],
+            "password": DEMO_PASSWORD,
+        },
         "warnings": [
             {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
         ],

@@ -41,6 +41,8 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "approve": ("approve or reject a proposal", frozenset({"administrator", "approver"})),
     "export": ("export", frozenset({"administrator", "approver", "controller"})),
     "grant": ("grant roles", frozenset()),
+    "user": ("add portal logins or change their passwords", frozenset({"administrator"})),
+    "sign-in": ("record portal sign-ins", frozenset({"administrator"})),
 }
 
 #: The record kinds a write appends, and the action each stands for (`records.append_record`
@@ -51,6 +53,8 @@ RECORD_ACTIONS: dict[str, str] = {
     "export": "export",
     "decision": "approve",
     "grant": "grant",
+    "user": "user",
+    "sign-in": "sign-in",
 }
 
 

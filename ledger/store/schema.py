@@ -61,8 +61,22 @@ TRANSACTION_TYPES = (
 
 HASH_LENGTH = 64
 
-#: What the records chain holds (`records.py`): network versions, allocation runs, closes.
-RECORD_KINDS = ("network", "run", "close", "write", "proposal", "decision", "export", "grant")
+#: What the records chain holds (`records.py`): network versions, allocation runs, closes,
+#: writes, approvals, exports, grants, and the portal's logins and sign-ins (migration 0011).
+RECORD_KINDS = (
+    "network",
+    "run",
+    "close",
+    "write",
+    "proposal",
+    "decision",
+    "export",
+    "grant",
+    "user",
+    "sign-in",
+)
+#: Who may sign in to the funder portal (`accounts.py`).
+PORTAL_ROLES = ("administrator", "controller", "funder")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -317,7 +331,31 @@ class FunderLoginRow(Base):
     funder: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class PortalUserRow(Base):
+    """One login of the funder portal (migration 0011): its role, the funder a funder's
+    login reads, and the Argon2id hash of its password. The hash is kept here only: the
+    ``user`` record of its addition names the login, never the hash."""
+
+    __tablename__ = "portal_users"
+    __table_args__ = (
+        _one_of("role", PORTAL_ROLES),
+        CheckConstraint(
+            "(role = 'funder' AND funder IS NOT NULL) OR (role <> 'funder' AND funder IS NULL)",
+            name="funder_role",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    funder: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(25))
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[str] = mapped_column(String(25))
+
+
 network_versions_table = NetworkVersionRow.__table__
+portal_users_table = PortalUserRow.__table__
 funder_logins_table = FunderLoginRow.__table__
 groups_table = GroupRow.__table__
 funders_table = FunderRow.__table__

@@ -20,15 +20,15 @@ Issue 17: who booked this, and who approved it?
   the row-level security policies of `netfund roles install` read it.
 
 SQLite cannot change a CHECK constraint: ledger_records and exports are rebuilt with their
-rows, indexes and triggers (read back from sqlite_master, so they are exactly the ones the
-earlier revisions made).
+rows, indexes and triggers (`migrations/sqlite_rebuild.py`).
 """
 
-import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from netfund.ledger.store.migrations.sqlite_rebuild import rebuild_with_check
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -115,27 +115,4 @@ def _postgresql_checks(record_kinds: str, export_kinds: str) -> None:
 
 
 def _sqlite_rebuild(connection: sa.Connection, table: str, old: str, new: str) -> None:
-    """Make ``table`` again with its CHECK ``old`` replaced by ``new``: same columns, rows,
-    indexes and triggers. The rename runs with legacy_alter_table on, so SQLite does not
-    rewrite or re-check the triggers of other tables that name this one."""
-    master = connection.exec_driver_sql(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
-        (table,),
-    ).all()
-    created = next(sql for kind, _name, sql in master if kind == "table")
-    if old not in created:
-        raise RuntimeError(f"migration 0010: {table} does not have the check {old}")
-    # After a rename SQLite keeps the name quoted in the table's text.
-    created = re.sub(rf'^CREATE TABLE "?{table}"?', f"CREATE TABLE {table}", created)
-    columns = [row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table})")]
-    names = ", ".join(f'"{name}"' for name in columns)
-    staging = f"{table}_0010"
-    op.execute(created.replace(f"CREATE TABLE {table}", f"CREATE TABLE {staging}", 1).replace(old, new))
-    op.execute(f"INSERT INTO {staging} ({names}) SELECT {names} FROM {table}")
-    op.execute(f"DROP TABLE {table}")
-    op.execute("PRAGMA legacy_alter_table = ON")
-    op.execute(f"ALTER TABLE {staging} RENAME TO {table}")
-    op.execute("PRAGMA legacy_alter_table = OFF")
-    for kind, _name, sql in master:
-        if kind in ("index", "trigger"):
-            op.execute(sql)
+    rebuild_with_check(connection, table, old, new, revision="0010")
