@@ -12,11 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-
 from netfund.web.documents import (
     EXPORTS_FOLDER,
     PDF_MEDIA_TYPE,
@@ -32,6 +27,10 @@ from netfund.web.documents import (
 )
 from netfund.web.guards import STAFF, funder_view, staff_view
 from netfund.web.render import page
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 WORDS: dict[str, tuple[str, str]] = {
     "docs_statements_title": ("Verantwoordingen van {funder}", "Statements of {funder}"),
@@ -138,8 +137,10 @@ def statement_rows(statements: list[IssuedStatement]) -> list[dict[str, object]]
         check = s.check
         if check is None:
             status = "unreadable"
+        elif check.holds:
+            status = "holds"
         else:
-            status = "holds" if check.holds else "fails"
+            status = "fails"
         rows.append(
             {
                 "name": s.file.name,

@@ -16,14 +16,13 @@ from urllib.parse import quote
 
 from netfund.ledger import FieldError, Proposal, list_proposals, parse_period
 from netfund.reports.status import FunderLine, Status, load_status
+from netfund.web.documents import ExportFile, export_files
+from netfund.web.guards import STAFF, staff_view
+from netfund.web.render import page
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-
-from netfund.web.documents import ExportFile, export_files
-from netfund.web.guards import STAFF, staff_view
-from netfund.web.render import page
 
 #: The seven figures of a funder, in the statements' order (`Summary` fields, in cents).
 FIGURES = (
