@@ -18,18 +18,19 @@ from netfund.web.documents import (
     FolderFile,
     IssuedStatement,
     check_cache,
+    chunks_of,
     export_media_type,
     folder_files,
     funder_statement,
     funder_statements,
     listed_file,
-    read_listed,
+    open_listed,
 )
 from netfund.web.guards import STAFF, funder_view, staff_view
 from netfund.web.render import page
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -97,13 +98,17 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _download(content: bytes, name: str, media_type: str) -> Response:
-    """A file to save, never to render in the portal's origin."""
-    return Response(
-        content,
+def _served(item: FolderFile, media_type: str) -> Response:
+    """The listed file as a download, never to render in the portal's origin."""
+    handle = open_listed(item)
+    if handle is None:  # changed between listing and reading: as if it were not there
+        raise HTTPException(404)
+    return StreamingResponse(
+        chunks_of(handle),
         media_type=media_type,
         headers={
-            "Content-Disposition": _disposition(name),
+            "Content-Disposition": _disposition(item.name),
+            "Content-Length": str(item.size),
             "X-Content-Type-Options": "nosniff",
         },
     )
@@ -114,13 +119,6 @@ def _disposition(name: str) -> str:
     (a quote or a line break in a name can never end the header's value)."""
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _served(item: FolderFile, media_type: str) -> Response:
-    content = read_listed(item)
-    if content is None:  # changed between listing and reading: as if it were not there
-        raise HTTPException(404)
-    return _download(content, item.name, media_type)
 
 
 def _files(request: Request) -> Path:

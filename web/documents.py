@@ -30,9 +30,10 @@ import os
 import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from netfund.ledger import (
     AccessDenied,
@@ -55,6 +56,8 @@ from sqlalchemy import Engine
 STATEMENTS = "statements"
 EXPORTS_FOLDER = "exports"
 
+#: A download is sent in pieces of this size.
+CHUNK_BYTES = 256 * 1024
 #: Checked statements kept in memory (a check result is a few hundred bytes).
 CHECKS_KEPT = 1024
 
@@ -132,24 +135,42 @@ def listed_file(files: list[FolderFile], name: str) -> FolderFile | None:
     return next((item for item in files if item.name == name), None)
 
 
-def read_listed(item: FolderFile) -> bytes | None:
-    """The bytes of ``item``, or None if it is no longer the regular file that was listed
-    (deleted, replaced by a link or another file, or written since): a statement is handed
-    out only as it was checked."""
+def open_listed(item: FolderFile) -> BinaryIO | None:
+    """``item`` opened for reading (the caller closes it), or None if it is no longer the
+    regular file that was listed (deleted, replaced by a link or another file, or written
+    since): a statement is handed out only as it was checked."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(item.path, flags)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or (info.st_dev, info.st_ino) != item.identity
-            or (info.st_size, info.st_mtime_ns) != (item.size, item.modified_ns)
-        ):
-            return None
+    handle = os.fdopen(descriptor, "rb")
+    info = os.fstat(handle.fileno())
+    if (
+        not stat.S_ISREG(info.st_mode)
+        or (info.st_dev, info.st_ino) != item.identity
+        or (info.st_size, info.st_mtime_ns) != (item.size, item.modified_ns)
+    ):
+        handle.close()
+        return None
+    return handle
+
+
+def read_listed(item: FolderFile) -> bytes | None:
+    """The bytes of ``item`` as `open_listed` finds it, or None."""
+    handle = open_listed(item)
+    if handle is None:
+        return None
+    with handle:
         return handle.read()
+
+
+def chunks_of(handle: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """``handle``'s bytes in pieces, closing it at the end: an export of millions of
+    postings is sent without holding it in memory."""
+    with handle:
+        while piece := handle.read(size):
+            yield piece
 
 
 # --- statements -------------------------------------------------------------------------
