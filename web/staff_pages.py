@@ -70,6 +70,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "staff_fig_unallocated": ("Niet toegewezen", "Unallocated"),
     "staff_exports": ("Exports", "Exports"),
     "staff_no_exports": ("Er zijn geen exports.", "There are no exports."),
+    "staff_no_files": (
+        "Er is geen map met statements/ en exports/: start het portaal met --files MAP.",
+        "There is no folder holding statements/ and exports/: start the portal with --files DIR.",
+    ),
+    "staff_statements_link": ("verantwoordingen", "statements"),
     "staff_export_file": ("Bestand", "File"),
     "staff_export_kind": ("Soort", "Kind"),
     "staff_export_period": ("Periode", "Period"),
@@ -236,7 +241,12 @@ def controller_page(request: Request) -> Response:
     return page(
         request,
         "controller.html",
-        {**_common(status), "figures": FIGURES, "exports": export_rows(exports)},
+        {
+            **_common(status),
+            "figures": FIGURES,
+            "exports": export_rows(exports),
+            "files": files is not None,
+        },
     )
 
 

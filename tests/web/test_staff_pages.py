@@ -15,6 +15,7 @@ from netfund.ledger import (
     Posting,
     ProposalRecorded,
     add_user,
+    close_period,
     connect,
     import_events,
     initialize,
@@ -212,13 +213,29 @@ def test_the_proposals_waiting_show_what_approving_them_does(db_url: str, tmp_pa
                     Posting("Assets:Bank", "GEM", None, -25000),
                 ],
             )
-        name, (role, _, password) = "beheer", USERS["beheer"]
-        add_user(engine, name, role, None, password)
-        page = sign_in(create_app(engine, files=tmp_path, language="en"), name).get("/admin").text
-        rows = re.findall(r'<tr data-proposal="([0-9]+)">(.*?)</tr>', page, re.S)
-        assert [number for number, _ in rows] == ["1"]
-        row = rows[0][1]
-        assert "<code>netfund approve 1</code>" in row
-        assert "posts transaction BIG-1 dated 2026-03-01: 1 transactions, debits €250.00" in row
+        with pytest.raises(ProposalRecorded):
+            close_period(engine, "2026", force=True, reason="year end")
+        for name in ("beheer", "controle"):
+            role, _, password = USERS[name]
+            add_user(engine, name, role, None, password)
+        app = create_app(engine, files=tmp_path, language="en")
+        page = sign_in(app, "beheer").get("/admin").text
+        rows = dict(re.findall(r'<tr data-proposal="([0-9]+)">(.*?)</tr>', page, re.S))
+        assert list(rows) == ["1", "2"]
+        assert "<code>netfund approve 1</code>" in rows["1"]
+        assert (
+            "posts transaction BIG-1 dated 2026-03-01: 1 transactions, debits €250.00" in rows["1"]
+        )
+        assert "<code>netfund approve 2</code>" in rows["2"] and "closes period 2026" in rows["2"]
+        assert "year end" in rows["2"]
+        # No folder of files (a PostgreSQL ledger served without --files): nothing offered.
+        app.state.files = None
+        controller = sign_in(app, "controle")
+        assert "start the portal with --files DIR" in controller.get("/controller").text
+        assert controller.get("/exports/events.csv").status_code == 404
+        assert (
+            "No statements have been issued yet." in controller.get("/funders/GEM/statements").text
+        )
+        assert controller.get("/funders/GEM/statements/2026-GEM.en.pdf").status_code == 404
     finally:
         engine.dispose()
