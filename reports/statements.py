@@ -19,6 +19,7 @@ import datetime
 import hashlib
 import multiprocessing
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -213,6 +214,62 @@ def statement_name(data: StatementData) -> str:
     another."""
     interim = f".interim-{data.as_of.isoformat()}" if data.interim else ""
     return f"{data.period}-{data.funder.code}{interim}.{data.language}.pdf"
+
+
+#: A statement's file name, as `statement_name` writes it (funder codes are ASCII letters,
+#: digits and '-', so the first '.' ends the code; `parse_statement_name` checks the rest).
+_STATEMENT_NAME = re.compile(
+    r"(?P<period>[0-9]{4})-(?P<funder>[A-Za-z0-9][A-Za-z0-9-]*)"
+    r"(?:\.interim-(?P<as_of>[0-9]{4}-[0-9]{2}-[0-9]{2}))?\.(?P<language>[a-z]{2})\.pdf",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class StatementName:
+    """What a statement's file name says (the inverse of `statement_name`).
+
+    Attributes:
+        name: the file name.
+        period: the period.
+        funder: the funder code.
+        as_of: the as-of date of an interim statement; None for the statement of the whole
+            period (as of its last day).
+        language: its language.
+    """
+
+    name: str
+    period: str
+    funder: str
+    as_of: datetime.date | None
+    language: str
+
+    @property
+    def interim(self) -> bool:
+        return self.as_of is not None
+
+
+def parse_statement_name(name: str) -> StatementName | None:
+    """What ``name`` says if `statement_name` could have written it, else None.
+
+    Only a name `statement_name` would write is taken: ``2026-GEM.nl.pdf`` and
+    ``2026-GEM.interim-2026-06-30.en.pdf`` are statement names; ``2026-GEM.de.pdf``, an
+    interim date outside the period or on its last day, ``../2026-GEM.nl.pdf`` are not. The
+    name is a claim anyone renaming a file can make: whose statement the file really is, its
+    embedded document says (`embedded.py`)."""
+    match = _STATEMENT_NAME.fullmatch(name)
+    if match is None or match["language"] not in LANGUAGES:
+        return None
+    try:
+        period = parse_period(match["period"])
+        as_of = None if match["as_of"] is None else datetime.date.fromisoformat(match["as_of"])
+    except (LedgerError, ValueError):
+        return None
+    if as_of is not None and not (
+        datetime.date(int(period), 1, 1) <= as_of and is_interim(period, as_of)
+    ):
+        return None
+    return StatementName(name, period, match["funder"], as_of, match["language"])
 
 
 def statement_path(directory: Path, name: str) -> Path:

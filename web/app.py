@@ -29,7 +29,13 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 #: The modules holding the portal's routes (each exports ``routes``, and may export ``WORDS``).
-ROUTE_MODULES = ("netfund.web.sign_in",)
+ROUTE_MODULES = (
+    "netfund.web.sign_in",
+    "netfund.web.funder_pages",
+    "netfund.web.api",
+    "netfund.web.document_pages",
+    "netfund.web.staff_pages",
+)
 STATIC = Path(__file__).parent / "static"
 #: What the JSON API says for each refusal (the pages say it in words).
 API_ERRORS = {
