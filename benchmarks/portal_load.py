@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 from netfund.ledger import add_user, import_events, initialize, load_network
 from netfund.ledger.store.database import connect
 from sqlalchemy import create_engine, text
@@ -169,9 +169,9 @@ def serving(url: str, work: Path, port: int) -> Iterator[str]:
             if process.poll() is not None:
                 raise SystemExit(f"netfund serve ended (exit {process.returncode}); see {log.name}")
             try:
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                if httpx2.get(f"{base}/login", timeout=2).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             if time.monotonic() > deadline:
                 raise SystemExit(f"netfund serve did not answer in {READY_SECONDS:.0f} s")
@@ -187,7 +187,7 @@ def serving(url: str, work: Path, port: int) -> Iterator[str]:
         log.close()
 
 
-async def sign_in(client: httpx.AsyncClient, name: str, password: str) -> None:
+async def sign_in(client: httpx2.AsyncClient, name: str, password: str) -> None:
     form = await client.get("/login")
     match = CSRF_FIELD.search(form.text)
     if form.status_code != 200 or match is None:
@@ -205,9 +205,9 @@ async def run_load(
     kinds = {name: Kind(name) for name in ("overview", "postings", "first request")}
     codes = sorted(logins)
     clients = []
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    limits = httpx2.Limits(max_connections=1, max_keepalive_connections=1)
     for number in range(sessions):
-        client = httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
+        client = httpx2.AsyncClient(base_url=base, timeout=60, limits=limits)
         code = codes[number % len(codes)]
         await sign_in(client, *logins[code])
         pages = await client.get(f"/api/funders/{code}/postings", params={"period": PERIOD})
@@ -215,7 +215,7 @@ async def run_load(
         clients.append((client, code, int(pages.json()["pages"])))
     stop = time.monotonic() + seconds
 
-    async def browse(client: httpx.AsyncClient, code: str, pages: int, rng: random.Random) -> None:
+    async def browse(client: httpx2.AsyncClient, code: str, pages: int, rng: random.Random) -> None:
         first = True
         while time.monotonic() < stop:
             for kind, path, params in (
@@ -229,7 +229,7 @@ async def run_load(
                     answer = await client.get(path, params=params)
                     await answer.aread()
                     error = None if answer.status_code == 200 else f"{path}: {answer.status_code}"
-                except httpx.HTTPError as failure:
+                except httpx2.HTTPError as failure:
                     error = f"{path}: {type(failure).__name__}"
                 spent = time.perf_counter() - began
                 target = kinds["first request"] if first else kinds[kind]

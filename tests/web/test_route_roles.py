@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from click.testing import CliRunner
 from netfund.cli.main import cli
@@ -148,7 +148,7 @@ def browsers(portal_ledger: PortalLedger) -> Iterator[dict[str, TestClient]]:
     yield {role: sign_in(app, name) for role, name in ROLE_USERS.items()}
 
 
-def assert_security_headers(answer: httpx.Response, path: str) -> None:
+def assert_security_headers(answer: httpx2.Response, path: str) -> None:
     headers = answer.headers
     assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
     assert headers["x-frame-options"] == "DENY", path
@@ -162,14 +162,14 @@ def assert_security_headers(answer: httpx.Response, path: str) -> None:
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, (path, cookie)
 
 
-def ask(browser: TestClient, method: str, url: str) -> httpx.Response:
+def ask(browser: TestClient, method: str, url: str) -> httpx2.Response:
     if method == "POST":
         return browser.post(url, data={"language": "en", "next": "/"})
     return browser.request(method, url)
 
 
 def check_answer(
-    portal_ledger: PortalLedger, url: str, expected: Any, answer: httpx.Response
+    portal_ledger: PortalLedger, url: str, expected: Any, answer: httpx2.Response
 ) -> None:
     """``answer`` is what ``expected`` says, and a file download is the file on disk."""
     if expected == LOGIN:
@@ -240,7 +240,7 @@ def test_other_methods_are_refused_on_every_route(
 # --- one funder asking for another's data ---------------------------------------------------
 
 
-def follow(browser: TestClient, url: str) -> httpx.Response:
+def follow(browser: TestClient, url: str) -> httpx2.Response:
     """GET ``url``, following redirects on this server (a trailing slash's, say)."""
     answer = browser.get(url)
     for _ in range(5):
@@ -283,7 +283,7 @@ def _with_trailing_slash(url: str) -> str:
     return parts.path + "/" + (f"?{parts.query}" if parts.query else "")
 
 
-def _without_here(answer: httpx.Response) -> bytes:
+def _without_here(answer: httpx2.Response) -> bytes:
     """The body without the address it was asked at (the language form sends the browser
     back there): what is left must not depend on which code was asked for."""
     return re.sub(rb'name="next" value="[^"]*"', b'name="next" value=""', answer.content)
@@ -649,7 +649,7 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
 # --- session fixation -----------------------------------------------------------------------
 
 
-def _cookie_token(answer: httpx.Response) -> str:
+def _cookie_token(answer: httpx2.Response) -> str:
     """The session token the answer's Set-Cookie gives the browser."""
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
@@ -825,7 +825,7 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
         "in-name-field": "Mijn-geheime-zin-2026-xyz",
     }
     secrets = [password for _, _, password in USERS.values()] + list(typed.values())
-    answers: list[httpx.Response] = []
+    answers: list[httpx2.Response] = []
     for name, (_role, _funder, password) in USERS.items():
         browser = client(app)
         answers.append(browser.get("/login"))
