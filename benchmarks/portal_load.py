@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
-from netfund.ledger import add_user, import_events, initialize, load_network
+from netfund.ledger import add_user, import_events, initialize, list_users, load_network
 from netfund.ledger.store.database import connect
 from sqlalchemy import create_engine, text
 
@@ -142,10 +142,11 @@ def add_logins(url: str, codes: list[str]) -> dict[str, tuple[str, str]]:
     """One funder login per code, with a password made for this run: code → (name, password)."""
     engine = connect(url)
     logins = {}
+    existing = {user.name for user in list_users(engine)}
     for code in codes:
         name = f"load-{code.lower()}"
         password = secrets.token_urlsafe(18)
-        add_user(engine, name, "funder", code, password, replace=True)
+        add_user(engine, name, "funder", code, password, replace=name in existing)
         logins[code] = (name, password)
     engine.dispose()
     return logins
