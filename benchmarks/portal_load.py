@@ -14,9 +14,11 @@ sessions), signs ``--sessions`` browsers in (round robin over the funders' login
 each ask, one request at a time, for its funder's overview and a postings page (a page drawn
 at random from the API's page count, period 2026) until ``--seconds`` have passed. It prints
 per kind of page the number of requests, p50, p95 and maximum latency and the errors (any
-answer other than 200, or no answer); the first request of each session (cold caches) is
-reported on its own line and not counted in the figures. The goal of issue 18 is p95 ≤ 200 ms
-and no error. Concurrency is bounded: one request in flight per session.
+answer other than 200, or no answer). Every request counts, the first of each session included
+(nothing is warmed up first). No session starts a request after ``--seconds``; those under way
+then are waited for and counted, so the wall time exceeds ``--seconds`` when requests are
+slow. The goal of issue 18 is p95 ≤ 200 ms and no error. Concurrency is bounded: one request
+in flight per session.
 
 ``--work DIR`` keeps the generated data and the SQLite ledger there and reuses them when the
 same ``--events`` was used before (the import takes ten seconds at 100k). Passwords are made
@@ -203,7 +205,7 @@ async def sign_in(client: httpx2.AsyncClient, name: str, password: str) -> None:
 async def run_load(
     base: str, logins: dict[str, tuple[str, str]], sessions: int, seconds: float, seed: int
 ) -> dict[str, Kind]:
-    kinds = {name: Kind(name) for name in ("overview", "postings", "first request")}
+    kinds = {name: Kind(name) for name in ("overview", "postings")}
     codes = sorted(logins)
     clients = []
     limits = httpx2.Limits(max_connections=1, max_keepalive_connections=1)
@@ -217,7 +219,6 @@ async def run_load(
     stop = time.monotonic() + seconds
 
     async def browse(client: httpx2.AsyncClient, code: str, pages: int, rng: random.Random) -> None:
-        first = True
         while time.monotonic() < stop:
             for kind, path, params in (
                 ("overview", f"/funders/{code}", {"period": PERIOD}),
@@ -233,8 +234,7 @@ async def run_load(
                 except httpx2.HTTPError as failure:
                     error = f"{path}: {type(failure).__name__}"
                 spent = time.perf_counter() - began
-                target = kinds["first request"] if first else kinds[kind]
-                first = False
+                target = kinds[kind]
                 target.latencies.append(spent)
                 if error is not None:
                     target.errors.append(error)
@@ -292,7 +292,7 @@ def main() -> None:
         "cores": os.cpu_count(),
         "load_before": [round(value, 2) for value in load_before],
         "requests_per_second": round(len(total.latencies) / wall, 1),
-        "kinds": {kind.name: kind.figures() for kind in [*counted, total, kinds["first request"]]},
+        "kinds": {kind.name: kind.figures() for kind in [*counted, total]},
     }
     if arguments.json:
         print(json.dumps(report, indent=2))
