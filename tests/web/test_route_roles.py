@@ -30,8 +30,8 @@ import httpx2
 import pytest
 from click.testing import CliRunner
 from netfund.cli.main import cli
-from netfund.ledger import audit_trail
-from netfund.web.sessions import COOKIE
+from netfund.ledger import PortalUser, audit_trail
+from netfund.web.sessions import COOKIE, Session, SessionStore
 from netfund.web.throttle import PER_ADDRESS, PER_USER, WINDOW_SECONDS, Throttle
 from sqlalchemy import inspect, select, table, text
 from starlette.applications import Starlette
@@ -307,6 +307,27 @@ def test_a_funder_gets_404_for_every_url_of_another_funder(
                 unknown = follow(browser, variant.replace(spelling, UNKNOWN, 1))
                 assert unknown.status_code == 404
                 assert _without_here(answer) == _without_here(unknown), (attacker, variant)
+
+
+def test_a_guard_that_only_asks_for_a_sign_in_would_leak_on_sqlite_and_not_under_row_security(
+    portal_ledger: PortalLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The naive variant of `funder_view` (signed in is enough) on the JSON summary: funder B
+    reads funder A's seven figures on SQLite, where the portal's guard is the only wall; on
+    PostgreSQL B's reads run under B's own database role and A's rows stay invisible."""
+    import netfund.web.api as api
+    from netfund.web.guards import need_viewer
+
+    app = portal_ledger.app()
+    url = f"{_API_A}/summary?period={PERIOD}"
+    truth = sign_in(app, "wmo").get(url).json()["figures"]
+    assert truth["committed_cents"] > 0
+    monkeypatch.setattr(api, "funder_view", lambda request, code: need_viewer(request))
+    answer = sign_in(app, "zorgkantoor").get(url)
+    if portal_ledger.kind == "sqlite":
+        assert answer.status_code == 200 and answer.json()["figures"] == truth  # leaked
+    else:  # under B's role A's rows are not there: nothing, or all zeros
+        assert answer.status_code != 200 or answer.json()["figures"] == dict.fromkeys(truth, 0)
 
 
 @pytest.mark.parametrize(
@@ -687,6 +708,34 @@ def test_a_planted_or_pre_sign_in_token_is_dead_after_sign_in_and_after_sign_out
     assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
     assert copy.post("/logout", data={"csrf_token": token}).status_code == 403
     assert copy.post("/language", data={"csrf_token": token, "language": "en"}).status_code == 403
+
+
+class SessionsWithoutRotation(SessionStore):
+    """The naive store: signing in marks the browser's existing session as signed in."""
+
+    def sign_in(self, old: Session | None, user: PortalUser) -> Session:
+        if old is None:
+            return super().sign_in(old, user)
+        old.user = user
+        return old
+
+
+def test_without_a_new_token_at_sign_in_the_planted_token_would_have_worked(
+    portal_ledger: PortalLedger,
+) -> None:
+    """The fixation attack above, against a store that keeps the token at sign-in: the
+    attacker who planted (or read) the anonymous token reads the funder's page."""
+    app = portal_ledger.app(sessions=SessionsWithoutRotation())
+    form = client(app).get("/login")
+    before = _cookie_token(form)
+    victim = client(app, cookies={COOKIE: before})
+    answer = victim.post(
+        "/login",
+        data={"username": "wmo", "password": USERS["wmo"][2], "csrf_token": csrf_token(form.text)},
+    )
+    assert answer.status_code == 303
+    attacker = client(app, cookies={COOKIE: before})
+    assert attacker.get(_A).status_code == 200  # the attack succeeds against the naive store
 
 
 def test_the_cookie_is_secure_behind_tls_and_never_readable_by_script(
