@@ -39,8 +39,9 @@ from netfund.ledger.event_rules import (
     REFUNDABLE,
     REFUNDED,
 )
+from netfund.ledger.store.access import readable_funders
 from netfund.ledger.store.schema import postings_table, transactions_table
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select, text
 
 #: The group key of spending posted without a group (a journal line on Expenses:X).
 NO_GROUP = ""
@@ -248,12 +249,24 @@ class ChainPosition:
     hash: str
 
 
+def _sees_part_of_the_chain(connection: Connection) -> bool:
+    """True for a funder's session on PostgreSQL, whose row policies hide the transactions
+    of other funders: the chain's facts then come from the functions `roles.install_roles`
+    made (the statement of that funder states them too)."""
+    return connection.dialect.name == "postgresql" and readable_funders(connection) is not None
+
+
 def chain_position_as_of(connection: Connection, as_of: datetime.date) -> ChainPosition | None:
     """The newest transaction (highest chain position) dated on or before ``as_of``, if any."""
-    t = transactions_table.c
-    row = connection.execute(
-        select(t.id, t.hash).where(t.date <= as_of).order_by(t.id.desc()).limit(1)
-    ).one_or_none()
+    if _sees_part_of_the_chain(connection):
+        row = connection.execute(
+            text("SELECT id, hash FROM netfund_chain_position(:as_of)"), {"as_of": as_of}
+        ).one_or_none()
+    else:
+        t = transactions_table.c
+        row = connection.execute(
+            select(t.id, t.hash).where(t.date <= as_of).order_by(t.id.desc()).limit(1)
+        ).one_or_none()
     return None if row is None else ChainPosition(transaction=row.id, hash=row.hash)
 
 
@@ -276,6 +289,12 @@ class Coverage:
 
 def coverage_of(connection: Connection, period: str, as_of: datetime.date) -> Coverage:
     """The transactions of ``period`` dated on or before ``as_of`` (see `Coverage`)."""
+    if _sees_part_of_the_chain(connection):
+        count, first, last = connection.execute(
+            text("SELECT * FROM netfund_coverage(:period, :as_of)"),
+            {"period": period, "as_of": as_of},
+        ).one()
+        return Coverage(int(count), first, last)
     t = transactions_table.c
     count, first, last = connection.execute(
         select(func.count(), func.min(t.id), func.max(t.id)).where(

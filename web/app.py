@@ -125,4 +125,7 @@ async def _refused(request: Request, error: Exception) -> Response:
         return JSONResponse({"error": message}, status_code=status)
     key = {400: "error_400", 403: "error_403"}.get(status, "error_404")
     reason = error.detail if status == 400 else ""
-    return page(request, "error.html", {"status": status, "message": key, "reason": reason}, status)
+    # The language switch of an error page goes home, not back to the address asked: the
+    # page of another funder's code must be byte for byte the page of an unknown code.
+    context = {"status": status, "message": key, "reason": reason, "here": "/"}
+    return page(request, "error.html", context, status)

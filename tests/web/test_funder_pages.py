@@ -172,6 +172,9 @@ def test_page_api_and_statement_agree_for_every_funder(
             assert page_groups(own_html) == in_statement
             own_summary = _get(own[code], f"/api/funders/{code}/summary").json()
             assert own_summary["figures"] == expected
+            # Row security hides the other funders' transactions; the fingerprint is still
+            # the ledger's, as the funder's PDF states it (roles.py, _CHAIN_FACTS).
+            assert own_summary["fingerprint"] == document["fingerprint"], code
 
 
 def test_the_overview_shows_no_other_funder_and_no_network_total(
