@@ -125,6 +125,9 @@ def build_ledger(url: str, work: Path, events: int, reuse: bool) -> tuple[list[s
     codes = [funder.code for funder in network.funders]
     marker = work / f"netfund.db.{events}.imported"
     if reuse and url.startswith("sqlite") and marker.is_file():
+        engine = connect(url)
+        initialize(engine)  # brings an earlier run's ledger to the newest schema
+        engine.dispose()
         return codes, 0.0
     if url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm", ".checkpoints"):
