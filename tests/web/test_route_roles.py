@@ -930,3 +930,23 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
         for secret in secrets:
             assert secret not in content, f"a password appears in the {place}"
     assert "sign-in" in places["netfund log --json"]
+
+
+def test_other_spellings_of_a_name_count_against_it_and_huge_fields_are_no_way_around(
+    portal_ledger: PortalLedger,
+) -> None:
+    """Guessing as CONTROLE, Controle, ... counts against controle (names are compared
+    case-blind); a megabyte name or password is refused like any other wrong one."""
+    clock = Clock()
+    app = portal_ledger.app(throttle=Throttle(clock))
+    spellings = ["CONTROLE", "Controle", "controlE", "cOnTrOlE", "controle"]
+    assert len(spellings) == PER_USER
+    for number, spelling in enumerate(spellings):
+        guesser = client(app, client=(f"198.51.100.{number + 50}", 40000))
+        assert _attempt(guesser, spelling, f"guess-{number}") == 401
+    owner = client(app, client=("203.0.113.60", 40000))
+    assert _attempt(owner, "controle", USERS["controle"][2]) == 429
+    huge = client(app, client=("203.0.113.61", 40000))
+    assert _attempt(huge, "x" * 1_000_000, "y" * 1_000_000) == 401
+    assert _attempt(huge, "beheer", USERS["beheer"][2] + "z" * 1_000_000) == 401
+    assert _attempt(huge, "beheer", USERS["beheer"][2]) == 303
