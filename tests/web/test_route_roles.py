@@ -943,3 +943,24 @@ def test_other_spellings_of_a_name_count_against_it_and_huge_fields_are_no_way_a
     assert _attempt(huge, "x" * 1_000_000, "y" * 1_000_000) == 401
     assert _attempt(huge, "beheer", USERS["beheer"][2] + "z" * 1_000_000) == 401
     assert _attempt(huge, "beheer", USERS["beheer"][2]) == 303
+
+
+def test_well_formed_names_that_were_never_issued_are_404(
+    portal_ledger: PortalLedger, browsers: dict[str, TestClient]
+) -> None:
+    """A statement or export name of the right shape that is not in the folder: 404, for the
+    funder and for staff alike (nothing is made on request)."""
+    statements = portal_ledger.folder / "statements"
+    exports = portal_ledger.folder / "exports"
+    for role in ("funder_a", "administrator"):
+        for name in (
+            f"2027-{FUNDER_A}.nl.pdf",
+            f"2026-{FUNDER_A}.en.pdf",
+            f"2026-{FUNDER_A}.interim-2026-06-30.nl.pdf",
+            f"2025-{FUNDER_A}.nl.pdf",
+        ):
+            assert not (statements / name).exists()
+            assert browsers[role].get(f"{_A}/statements/{name}").status_code == 404, name
+    for name in ("journal-2025.csv", "journal-2026.parquet", "trial-balance-2027.csv"):
+        assert not (exports / name).exists()
+        assert browsers["controller"].get(f"/exports/{name}").status_code == 404, name
