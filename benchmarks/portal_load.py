@@ -3,7 +3,7 @@
 Run from the repository root, with netfund installed in `.venv`:
 
     .venv/bin/python benchmarks/portal_load.py [--events 100000] [--sessions 20] [--seconds 30]
-        [--work DIR] [--pg URL] [--json]
+        [--page N] [--work DIR] [--pg URL] [--json]
 
 It writes the network year of `benchmarks/generate.py` (the same generator and seed as the
 other benchmarks: 5 funders, 40 groups, N expenses split over three funders each), imports it
