@@ -1,4 +1,5 @@
-"""The portal's cache of a period's inputs: read once per state of the ledger, never stale.
+"""The portal's caches (a period's inputs, a postings selection's count and sum): read once
+per state of the ledger, never stale.
 
 Every write appends a record, so a write between two pages makes the second read afresh; a
 read under another database role (a funder's session on PostgreSQL) is never cached.
@@ -7,12 +8,21 @@ read under another database role (a funder's session on PostgreSQL) is never cac
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from netfund.ledger import Posting, add_user, connect, funder_reading, post_journal, reading
+from netfund.ledger import (
+    Posting,
+    add_user,
+    connect,
+    funder_reading,
+    post_journal,
+    postings_page,
+    reading,
+)
 from netfund.reports.period_cache import period_inputs
 from netfund.reports.portal import funder_overview
 from netfund.reports.statement.data import read_period_inputs
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.support.statements import run_saniveld_year
 
@@ -79,5 +89,49 @@ def test_a_read_under_another_role_is_not_cached(run_cli, db_url: str) -> None: 
             assert second == first
         else:
             assert second is first  # SQLite: the portal's checks are the wall, not the role
+    finally:
+        engine.dispose()
+
+
+def _counts(engine: Any) -> list[str]:
+    """The COUNT queries sent on ``engine`` from now on."""
+    sent: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "count(" in statement.lower():
+            sent.append(statement)
+
+    return sent
+
+
+def test_a_selections_count_and_sum_are_read_once_per_state(run_cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    run_saniveld_year(run_cli)
+    engine = connect(db_url)
+    try:
+        with reading(engine) as connection:
+            before = postings_page(connection, funder=FUNDER, period="2026", group=GROUP)
+        counts = _counts(engine)
+        with reading(engine) as connection:
+            again = postings_page(connection, funder=FUNDER, period="2026", group=GROUP, page=2)
+            assert (again.total, again.sum_cents) == (before.total, before.sum_cents)
+            assert counts == []  # the second page did not count the selection again
+            other = postings_page(connection, funder=FUNDER, period="2026")
+            assert len(counts) == 1 and other.total > before.total
+        post_journal(
+            engine,
+            "LATE-INVOICE-TOTALS",
+            datetime.date(2026, 11, 30),
+            "Late invoice",
+            [
+                Posting(f"Expenses:{GROUP}", FUNDER, GROUP, 12345),
+                Posting("Assets:Bank", FUNDER, None, -12345),
+            ],
+        )
+        with reading(engine) as connection:
+            after = postings_page(connection, funder=FUNDER, period="2026", group=GROUP)
+        assert after.total == before.total + 1  # the expense line; the bank line has no group
+        assert after.sum_cents == before.sum_cents + 12345
+        assert len(counts) == 2
     finally:
         engine.dispose()
