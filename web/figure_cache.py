@@ -1,0 +1,52 @@
+"""Figures computed once per state of the ledger, not once per page view.
+
+A funder's overview is its statement's data, and reading a period's inputs takes 1.4 s at
+100,000 expenses (docs/BENCHMARKS.md); twenty funders' staff refreshing their pages would
+queue behind each other. Between two writes the answer cannot change, so it is kept under a
+key that holds the `LedgerState` (the transaction chain's head and the network's versions:
+any import, post, close or network change moves it) and the reader's database scope (a
+funder's row policies change what its role reads). A stale figure is impossible: the state
+is read in the same snapshot as the page, and a changed state is a different key.
+
+The cache is this process's, bounded (`ENTRIES_MAX`, least recently used go first) and
+thread-safe; two threads missing the same key at once both compute it (the same value).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Answers kept at most.
+ENTRIES_MAX = 256
+
+
+class FigureCache:
+    """A bounded map from a key (with the ledger's state in it) to a computed answer."""
+
+    def __init__(self, entries: int = ENTRIES_MAX) -> None:
+        self._entries = entries
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer under ``key``, computed by ``compute`` if it is not kept."""
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return self._answers[key]  # type: ignore[no-any-return]
+            self.misses += 1
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._entries:
+                self._answers.popitem(last=False)
+        return answer
