@@ -300,7 +300,7 @@ def record_sign_in(engine: Engine, name: str | None, outcome: str, address: str)
         append_record(
             connection,
             "sign-in",
-            {"outcome": outcome, "name": known, "address": _address(address), "at": utc_now()},
+            {"outcome": outcome, "user": known, "address": _address(address), "at": utc_now()},
             transaction_head(connection),
         )
 
