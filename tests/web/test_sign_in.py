@@ -25,7 +25,7 @@ class Clock:
 
 def _sign_ins(ledger: PortalLedger, since: int) -> list[tuple[str | None, str]]:
     return [
-        (entry.details.get("name"), entry.event)
+        (entry.details.get("user"), entry.event)
         for entry in audit_trail(ledger.engine)
         if entry.seq > since and "sign" in entry.event
     ]
