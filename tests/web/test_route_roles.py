@@ -152,7 +152,7 @@ def assert_security_headers(answer: httpx.Response, path: str) -> None:
     assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
     assert headers["x-frame-options"] == "DENY", path
     assert headers["x-content-type-options"] == "nosniff", path
-    assert headers["referrer-policy"] == "no-referrer", path
+    assert headers["referrer-policy"] == "same-origin", path
     if path.startswith("/static/"):
         assert "no-store" not in headers.get("cache-control", ""), path
     else:
