@@ -264,3 +264,23 @@ def test_a_hostile_export_file_name_is_text_and_cannot_break_the_headers(
     assert disposition.startswith('attachment; filename="_img_src_x_onerror_alert_1___')
     encoded = "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%22%3B%20x%3D1%0D%0ASet-Cookie"
     assert f"filename*=UTF-8''{encoded}" in disposition
+
+
+def test_every_warning_kind_and_proposal_action_has_its_words() -> None:
+    from netfund.ledger.proposals import LEDGER_PERFORMERS
+    from netfund.web.staff_pages import WARNING_KINDS, WORDS
+
+    # The kinds `load_status` documents for its warnings (reports/status.py, `Warning`).
+    documented = re.findall(r"``([a-z_]+)``", _warning_doc())
+    assert sorted(WARNING_KINDS) == sorted(documented)
+    for kind in (*WARNING_KINDS, "other"):
+        assert all(WORDS[f"staff_warning_{kind}"])
+    for action in (*LEDGER_PERFORMERS, "allocation-commit", "other"):
+        assert all(WORDS[f"staff_does_{action.replace('-', '_')}"])
+
+
+def _warning_doc() -> str:
+    from netfund.reports.status import Warning
+
+    doc = Warning.__doc__ or ""
+    return doc[doc.index("kind:") : doc.index("subject:")]
