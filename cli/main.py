@@ -19,6 +19,7 @@ from netfund.cli.commands import (  # noqa: F401
     roles,
     serve,
     status,
+    users,
 )
 
 __all__ = ["cli", "main"]

@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netfund.ledger.model.errors import LedgerError
+from netfund.ledger.store.access import funder_role, quoted, require, session_access
 from netfund.ledger.store.database import reading, require_schema, writing
 from netfund.ledger.store.identity import current_actor
 from netfund.ledger.store.records import append_record, transaction_head, utc_now
 from netfund.ledger.store.registry import read_network
+from netfund.ledger.store.roles import make_funder_role
 from netfund.ledger.store.schema import PORTAL_ROLES, portal_users_table
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -118,6 +120,17 @@ def _check_new_password(password: str) -> None:
         raise LedgerError("a portal password must be text (valid Unicode)") from None
 
 
+def check_new_user(
+    engine: Engine, name: str, role: str, funder: str | None, *, replace: bool = False
+) -> None:
+    """Refuse what `add_user` would refuse but the password, without writing: the CLI asks
+    this before it prompts for a password."""
+    _check_new(name, role, funder)
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        _check_against(connection, name, role, funder, replace)
+
+
 def add_user(
     engine: Engine,
     name: str,
@@ -132,22 +145,16 @@ def add_user(
     and funder stay as they are). Records a ``user`` record (never the hash). Refuses a bad
     name, an unknown role or funder, a short password, and an existing login without
     ``replace`` (or a missing one with it), each with one sentence."""
-    _check_name(name)
-    if role not in PORTAL_ROLES:
-        raise LedgerError(f"unknown portal role {role!r}: one of {', '.join(PORTAL_ROLES)}")
-    if (role == "funder") != (funder is not None):
-        raise LedgerError("a funder's portal login names its funder (--funder CODE); staff do not")
+    _check_new(name, role, funder)
     _check_new_password(password)
     digest = _hasher().hash(password)  # before the write: hashing takes a while
     with writing(engine) as connection:
         require_schema(connection, str(engine.url))
-        if funder is not None and funder not in {f.code for f in read_network(connection).funders}:
-            raise LedgerError(f"unknown funder {funder!r}: not in the ledger's network")
-        existing = _user(connection, name)
+        existing = _check_against(connection, name, role, funder, replace)
+        if funder is not None:
+            _funder_role_ready(connection, funder, make=True)
         at = utc_now()
         if existing is None:
-            if replace:
-                raise LedgerError(f"there is no portal login {name!r} to give a new password")
             change = "added"
             connection.execute(
                 insert(portal_users_table),
@@ -164,15 +171,6 @@ def add_user(
                 ],
             )
         else:
-            if not replace:
-                raise LedgerError(
-                    f"portal login {name!r} exists already: --replace gives it a new password"
-                )
-            if (existing.role, existing.funder) != (role, funder):
-                raise LedgerError(
-                    f"portal login {name!r} is {_described(existing)}: --replace changes its "
-                    "password only, not its role or funder"
-                )
             change = "password"
             connection.execute(
                 update(portal_users_table)
@@ -186,6 +184,38 @@ def add_user(
             transaction_head(connection),
         )
     return PortalUser(name, role, funder)
+
+
+def _check_new(name: str, role: str, funder: str | None) -> None:
+    _check_name(name)
+    if role not in PORTAL_ROLES:
+        raise LedgerError(f"unknown portal role {role!r}: one of {', '.join(PORTAL_ROLES)}")
+    if (role == "funder") != (funder is not None):
+        raise LedgerError("a funder's portal login names its funder (--funder CODE); staff do not")
+
+
+def _check_against(
+    connection: Connection, name: str, role: str, funder: str | None, replace: bool
+) -> PortalUser | None:
+    """The existing login ``name`` (None: none), after refusing what the ledger says no to."""
+    require(connection, "user")  # a sentence before the database's "permission denied"
+    if funder is not None and funder not in {f.code for f in read_network(connection).funders}:
+        raise LedgerError(f"unknown funder {funder!r}: not in the ledger's network")
+    if funder is not None:
+        _funder_role_ready(connection, funder, make=False)
+    existing = _user(connection, name)
+    if existing is None and replace:
+        raise LedgerError(f"there is no portal login {name!r} to give a new password")
+    if existing is not None and not replace:
+        raise LedgerError(
+            f"portal login {name!r} exists already: --replace gives it a new password"
+        )
+    if existing is not None and (existing.role, existing.funder) != (role, funder):
+        raise LedgerError(
+            f"portal login {name!r} is {_described(existing)}: --replace changes its "
+            "password only, not its role or funder"
+        )
+    return existing
 
 
 def _described(user: PortalUser) -> str:
@@ -305,8 +335,51 @@ def list_users(engine: Engine) -> list[PortalUserEntry]:
 
 @contextmanager
 def funder_reading(engine: Engine, funder: str) -> Iterator[Connection]:
-    """A read transaction for a page of ``funder``'s portal login: the same snapshot as
-    `reading` (the portal's own checks keep funders apart)."""
-    del funder
+    """A read transaction (`reading`'s snapshot) for a page of ``funder``'s portal login.
+
+    On PostgreSQL with netfund's roles installed it runs under that funder's own database
+    role (``SET LOCAL ROLE``, `store/roles.py`): the row-level security policies show the
+    funder's own money only, whatever the portal's code asks, so a bug in a page cannot
+    show another funder's figures. The serving login (an administrator or the owner) is a
+    member of every funder's role; the role lasts until the transaction ends. A funder
+    without a role of its own is refused (`LedgerError`), never read without one.
+
+    On SQLite, and on PostgreSQL without roles installed, it is `reading`: there the
+    portal's own checks (`web/guards.py`) are all that keeps one funder from another's money.
+    """
     with reading(engine) as connection:
+        if connection.dialect.name == "postgresql" and session_access(connection).managed:
+            role = funder_role(connection, funder)
+            if not _role_exists(connection, role):
+                raise LedgerError(
+                    f"funder {funder!r} has no database role in this ledger: the ledger's "
+                    "owner runs netfund roles install"
+                )
+            connection.execute(text(f"SET LOCAL ROLE {quoted(role)}"))
         yield connection
+
+
+def _role_exists(connection: Connection, role: str) -> bool:
+    return bool(
+        connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+        ).scalar()
+    )
+
+
+def _funder_role_ready(connection: Connection, funder: str, *, make: bool) -> None:
+    """On PostgreSQL with roles installed, a funder's portal login needs its funder's own
+    role (`funder_reading`): made here when ``make`` and the login may (the owner), else
+    refused before anything is written."""
+    if connection.dialect.name != "postgresql":
+        return
+    access = session_access(connection)
+    if not access.managed or _role_exists(connection, funder_role(connection, funder)):
+        return
+    if not access.owner:
+        raise LedgerError(
+            f"funder {funder!r} has no database role in this ledger yet: the ledger's owner "
+            "runs netfund roles install (or adds this login)"
+        )
+    if make:
+        make_funder_role(connection, funder)

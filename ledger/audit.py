@@ -11,7 +11,11 @@ log to it). Each user action is one entry:
   two are one entry, the write record's, with the lock event among its details;
 - a ``run`` record per allocation run solved; a ``network`` record per network version
   (``init``, ``network apply``); ``proposal`` and ``decision`` records (four-eyes approvals);
-  an ``export`` record per export; a ``grant`` record per role granted.
+  an ``export`` record per export; a ``grant`` record per role granted;
+- a ``user`` record per portal login added or given a new password, and a ``sign-in`` record
+  per portal sign-in, failed or throttled attempt and sign-out (issue 18, `accounts.py`). Their
+  actor is the login that wrote them (the portal's database login); a sign-in's portal login
+  is in its summary and details, and ``actor`` filtering finds it by either name.
 
 Records written before identities were recorded (migration 0010) have no actor column: a
 network version or close says ``by``/``at`` in its content, which is shown; a run before
@@ -62,7 +66,20 @@ EVENTS = (
     "network change",
     "export",
     "grant",
+    "user",
+    "sign-in",
+    "failed sign-in",
+    "throttled sign-in",
+    "sign-out",
 )
+
+#: The event each portal sign-in outcome (`accounts.SIGN_IN_OUTCOMES`) is shown as.
+SIGN_IN_EVENTS = {
+    "signed in": "sign-in",
+    "refused": "failed sign-in",
+    "throttled": "throttled sign-in",
+    "signed out": "sign-out",
+}
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,8 @@ def audit_trail(
 ) -> list[AuditEntry]:
     """The audit trail, oldest first, read in one snapshot after re-hashing the records chain.
 
-    ``period`` keeps the entries about that period, ``actor`` those by that actor.
+    ``period`` keeps the entries about that period, ``actor`` those by that actor (and the
+    portal sign-ins of the portal login of that name).
     """
     with reading(engine) as connection:
         require_schema(connection, str(engine.url))
@@ -118,8 +136,15 @@ def trail_entries(
     return [
         entry
         for entry in entries
-        if (period is None or period in entry.periods) and (actor is None or entry.actor == actor)
+        if (period is None or period in entry.periods) and (actor is None or _by(entry, actor))
     ]
+
+
+def _by(entry: AuditEntry, actor: str) -> bool:
+    """Whether ``entry`` is by ``actor``: its writer, or the portal login a sign-in names."""
+    if entry.actor == actor:
+        return True
+    return entry.event in SIGN_IN_EVENTS.values() and entry.details.get("name") == actor
 
 
 @dataclass(frozen=True)
@@ -237,6 +262,10 @@ def _entry(
             periods.add(str(content["period"]))
         else:
             periods |= index.between(1, record.transaction_head)
+    elif record.kind == "user":
+        event, summary = "user", _user(content)
+    elif record.kind == "sign-in":
+        event, summary = _sign_in(content)
     else:  # grant
         event, summary = "grant", _grant(content)
     return AuditEntry(
@@ -341,6 +370,29 @@ def _grant(content: Mapping[str, Any]) -> str:
     if content.get("funder"):
         summary += f" for funder {content['funder']}"
     return summary
+
+
+def _user(content: Mapping[str, Any]) -> str:
+    name = content.get("name")
+    if content.get("change") == "password":
+        return f"new password for portal login {name}"
+    role = f"funder {content['funder']}" if content.get("funder") else str(content.get("role"))
+    return f"portal login {name} added: {role}"
+
+
+def _sign_in(content: Mapping[str, Any]) -> tuple[str, str]:
+    outcome = str(content.get("outcome"))
+    event = SIGN_IN_EVENTS.get(outcome, outcome)
+    name = content.get("name")
+    who = str(name) if name is not None else "an unknown name"
+    address = content.get("address")
+    words = {
+        "sign-in": f"{who} signed in",
+        "failed sign-in": f"failed sign-in as {who}",
+        "throttled sign-in": f"throttled sign-in as {who}",
+        "sign-out": f"{who} signed out",
+    }
+    return event, words.get(event, f"{event} of {who}") + f" from {address}"
 
 
 def _governed_periods(records: Sequence[Record], index: PeriodIndex) -> dict[int, set[str]]:

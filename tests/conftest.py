@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 from netfund.cli.main import cli
 from netfund.ledger.inputs.network import load_network
-from netfund.ledger.store.access import group_roles
+from netfund.ledger.store.access import funder_roles, group_roles
 from netfund.ledger.store.database import connect
 from netfund.ledger.store.setup import initialize
 from sqlalchemy import Engine, create_engine, text
@@ -125,10 +125,10 @@ def database_url(kind: str, folder: Path, prefix: str = "t") -> Iterator[str]:
         yield f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as connection:
-            # The group roles `netfund roles install` made for this ledger (server-wide, named
-            # after its schema) go with it.
+            # The group roles `netfund roles install` made for this ledger and each funder's
+            # own role (server-wide, named after its schema) go with it.
             connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
-            groups = list(group_roles(connection).values())
+            groups = funder_roles(connection) + list(group_roles(connection).values())
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             for role in groups:
                 connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))

@@ -31,6 +31,8 @@ from starlette.staticfiles import StaticFiles
 #: The modules holding the portal's routes (each exports ``routes``, and may export ``WORDS``).
 ROUTE_MODULES = (
     "netfund.web.sign_in",
+    "netfund.web.funder_pages",
+    "netfund.web.api",
     "netfund.web.document_pages",
     "netfund.web.staff_pages",
 )

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from netfund.ledger import funder_reading, read_network_timeline, reading
 from netfund.web.security import COOKIE_STATE
-from netfund.web.sessions import COOKIE, IDLE_SECONDS, Session, Viewer, viewer_of
+from netfund.web.sessions import COOKIE, Session, Viewer, viewer_of
 from sqlalchemy import Connection
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -66,7 +66,7 @@ def ensure_session(request: Request) -> Session:
 def use_session(request: Request, session: Session) -> None:
     """Make ``session`` the request's and send its cookie with the response."""
     _state(request)[_SESSION] = session
-    _state(request)[COOKIE_STATE] = (session.token, IDLE_SECONDS)
+    _state(request)[COOKIE_STATE] = (session.token, None)  # a browser-session cookie
 
 
 def end_session(request: Request) -> None:

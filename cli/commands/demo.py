@@ -336,9 +336,9 @@ def portal_lines(folder: Path, logins: list[tuple[str, str, str | None]]) -> lis
     """How to start the portal on the demo's ledger and whom to sign in as."""
     funders = [name for name, role, _ in logins if role == "funder"]
     return [
-        f"{serve_line(folder)}    then open {PORTAL_URL}",
-        f"sign in as a funder ({', '.join(funders)}), as controller or as beheerder "
-        f"(administrator); password: {DEMO_PASSWORD}",
+        serve_line(folder),
+        f"then open {PORTAL_URL} and sign in as a funder ({', '.join(funders)}), as "
+        f"controller or as beheerder (administrator); password: {DEMO_PASSWORD}",
     ]
 
 

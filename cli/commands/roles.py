@@ -28,7 +28,8 @@ def roles_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def install_command(ctx: click.Context, as_json: bool) -> None:
-    """Create the group roles with their grants and row policies (again: the same result).
+    """Create the group roles with their grants and row policies (again: the same result),
+    and each funder's own role, which the funder portal reads that funder's pages under.
 
     \b
     Example:
@@ -36,12 +37,21 @@ def install_command(ctx: click.Context, as_json: bool) -> None:
     """
     report = install_roles(engine_of(ctx))
     if as_json:
-        emit_json({"schema": report.schema, "created": list(report.created), "roles": report.roles})
+        emit_json(
+            {
+                "schema": report.schema,
+                "created": list(report.created),
+                "roles": report.roles,
+                "funders": report.funders,
+            }
+        )
         return
     created = ", ".join(report.created) or "none (they existed)"
     click.echo(f"roles installed on schema {report.schema}; created: {created}")
     for name, role in report.roles.items():
         click.echo(f"  {name:<14} {role}")
+    for code, role in report.funders.items():
+        click.echo(f"  funder {code}: {role}")
 
 
 @roles_group.command("grant")

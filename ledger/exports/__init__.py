@@ -22,6 +22,7 @@ _HOMES: dict[str, str] = {
     "list_exports": "netfund.ledger.exports.records",
     "run_export": "netfund.ledger.exports.records",
     "AtomicFile": "netfund.ledger.exports.safety",
+    "neutralise": "netfund.ledger.exports.safety",
 }
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ExportRequest",
     "Writer",
     "list_exports",
+    "neutralise",
     "run_export",
 ]
 
@@ -48,4 +50,4 @@ if TYPE_CHECKING:
         run_export,
     )
     from netfund.ledger.exports.registry import EXPORTS, ExportKind, ExportOption, Writer
-    from netfund.ledger.exports.safety import AtomicFile
+    from netfund.ledger.exports.safety import AtomicFile, neutralise

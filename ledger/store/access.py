@@ -110,6 +110,44 @@ def group_roles(connection: Connection) -> dict[str, str]:
     database netfund_walk, ``test_ledger2_funder`` for its schema ledger2). An administrator
     of one network's ledger is nobody in another's on the same server.
     """
+    ledger = _ledger_name(connection)
+    return {job: f"{ledger}_{job}" for job in ROLES}
+
+
+def funder_role(connection: Connection, funder: str) -> str:
+    """The database role of one funder in this ledger (``<ledger>_funder_<code>``): a
+    NOLOGIN member of the funder group role that reads ``funder``'s money only, which the
+    funder portal's pages run under (`accounts.funder_reading`). A name over PostgreSQL's
+    limit keeps its start and ends in a digest of the whole."""
+    name = f"{_ledger_name(connection)}_funder_{funder}"
+    if len(name) <= _NAME_MAX:
+        return name
+    import hashlib
+
+    return f"{name[: _NAME_MAX - 13]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
+def funder_roles(connection: Connection) -> list[str]:
+    """The funders' own roles of this ledger that exist (the NOLOGIN members of its funder
+    group role): what `netfund roles install` and `user add --role funder` made."""
+    return list(
+        connection.execute(
+            text(
+                "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+                "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = :group "
+                "AND NOT m.rolcanlogin ORDER BY m.rolname"
+            ),
+            {"group": group_roles(connection)["funder"]},
+        ).scalars()
+    )
+
+
+def quoted(role: str) -> str:
+    """``role`` as an SQL identifier."""
+    return '"' + role.replace('"', '""') + '"'
+
+
+def _ledger_name(connection: Connection) -> str:
     database, schema = connection.execute(text("SELECT current_database(), current_schema()")).one()
     ledger = str(database) if schema == "public" else f"{database}_{schema}"
     ledger = "".join(c if c.isalnum() or c == "_" else "_" for c in ledger.lower())
@@ -119,7 +157,7 @@ def group_roles(connection: Connection) -> dict[str, str]:
 
         digest = hashlib.sha256(ledger.encode()).hexdigest()[:8]
         ledger = f"{ledger[: longest - 9]}_{digest}"
-    return {job: f"{ledger}_{job}" for job in ROLES}
+    return ledger
 
 
 def session_access(connection: Connection) -> Access:
@@ -132,6 +170,9 @@ def session_access(connection: Connection) -> Access:
 
 
 def _postgresql_access(connection: Connection, actor: str) -> Access:
+    """Asked of ``current_user``, the role in effect: the login itself, or the funder's own
+    role a portal page runs under (``SET ROLE``, `accounts.funder_reading`). The actor stays
+    the login (``session_user``, `identity.py`)."""
     groups = group_roles(connection)
     # CASE, not AND: pg_has_role and has_table_privilege raise on a role that does not
     # exist, and only CASE fixes the order in which PostgreSQL evaluates.
@@ -140,21 +181,23 @@ def _postgresql_access(connection: Connection, actor: str) -> Access:
             "SELECT CASE WHEN to_regclass('transactions') IS NULL THEN false "
             "WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :admin) THEN false "
             "ELSE has_table_privilege(:admin, 'transactions', 'INSERT') END AS managed, "
-            "(SELECT r.rolsuper OR coalesce(pg_has_role(session_user, c.relowner, 'MEMBER'), "
+            "(SELECT r.rolsuper OR coalesce(pg_has_role(current_user, c.relowner, 'MEMBER'), "
             "false) FROM pg_roles r LEFT JOIN pg_class c "
-            "ON c.oid = to_regclass('transactions') WHERE r.rolname = session_user) AS owner, "
+            "ON c.oid = to_regclass('transactions') WHERE r.rolname = current_user) AS owner, "
             "ARRAY(SELECT g.rolname::text FROM pg_roles g WHERE g.rolname = ANY(:groups) "
-            "AND pg_has_role(session_user, g.oid, 'MEMBER')) AS held"
+            "AND pg_has_role(current_user, g.oid, 'MEMBER')) AS held"
         ),
         {"admin": groups["administrator"], "groups": list(groups.values())},
     ).one()
     names = {role: name for name, role in groups.items()}
     roles = frozenset(names[role] for role in row.held)
+    if roles - {"funder"}:  # staff reach the funder group through the funders' own roles
+        roles -= {"funder"}
     funders: frozenset[str] = frozenset()
     if row.managed:
         funders = frozenset(
             connection.execute(
-                text("SELECT funder FROM funder_logins WHERE login = session_user")
+                text("SELECT funder FROM funder_logins WHERE login = current_user")
             ).scalars()
         )
     return Access(

@@ -15,6 +15,17 @@ them, in the ledger's schema:
   (`funder_logins`), the transactions they belong to, the balance totals of its funds and the
   records that hold no other funder's money (network versions, closes); nothing else.
 
+And for each funder of the network a role of its own (`access.funder_role`,
+``<ledger>_funder_<code>``, NOLOGIN): a member of the funder group with its `funder_logins`
+row, granted to the administrator group (and to the installing login), so the funder
+portal's server, logged in as an administrator or the owner, runs a funder's pages under
+``SET LOCAL ROLE`` to it and the database shows that funder's money only
+(`accounts.funder_reading`). The funder policies therefore ask ``current_user`` (the role in
+effect), not ``session_user``; the actor of a write stays ``session_user``. Running
+``netfund roles install`` again drops and re-creates every policy, so a ledger installed
+before keeps up; it also makes the roles of funders added since. Portal logins'
+password hashes (`portal_users`) are readable and writable by the administrator group only.
+
 The owner bypasses row-level security (it is not forced): it installs and grants, and should
 not be used for daily work. Row-level security makes PostgreSQL refuse ``COPY FROM`` for the
 logins it applies to; the writer then copies each batch into a temporary table and inserts it
@@ -24,13 +35,19 @@ from there (`writer.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netfund.ledger.model.errors import LedgerError
-from netfund.ledger.store.access import ROLES, group_roles, session_access
+from netfund.ledger.store.access import (
+    ROLES,
+    funder_role,
+    group_roles,
+    quoted,
+    session_access,
+)
 from netfund.ledger.store.database import require_schema, writing
 from netfund.ledger.store.records import append_record, recorded_note, transaction_head
-from netfund.ledger.store.registry import read_network_timeline
+from netfund.ledger.store.registry import read_network, read_network_timeline
 from sqlalchemy import Connection, Engine, text
 
 _STAFF = ("administrator", "approver", "controller")
@@ -55,11 +72,14 @@ _WRITES: dict[str, dict[str, str]] = {
         "funders": "INSERT",
         "groups": "INSERT",
         "earmarks": "INSERT",
+        "portal_users": "INSERT, UPDATE",
     },
     "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
     "funder": {},
 }
+#: Tables only the administrator group reads (the portal logins' password hashes).
+_ADMINISTRATOR_READS = ("portal_users",)
 #: What a funder's login may read at all (row policies narrow the first four further).
 _FUNDER_READS = (
     "transactions",
@@ -82,7 +102,7 @@ _SEQUENCES = {
     "controller": ("exports_id_seq",),
 }
 #: SQL: the funds the session's login reads as a funder.
-_OWN_FUNDS = "(SELECT l.funder FROM funder_logins l WHERE l.login = session_user)"
+_OWN_FUNDS = "(SELECT l.funder FROM funder_logins l WHERE l.login = current_user)"
 #: SQL: whether a ``decision`` record was inserted earlier in this database transaction.
 _DECIDED_HERE = (
     "EXISTS (SELECT 1 FROM ledger_records d WHERE d.kind = 'decision' "
@@ -128,7 +148,7 @@ _POLICIES: tuple[tuple[str, str, str, tuple[str, ...], str | None, str | None], 
     ),
     ("balance_totals", "funder_read", "SELECT", ("funder",), f"fund IN {_OWN_FUNDS}", None),
     ("ledger_records", "funder_read", "SELECT", ("funder",), "kind IN ('network', 'close')", None),
-    ("funder_logins", "funder_read", "SELECT", ("funder",), "login = session_user", None),
+    ("funder_logins", "funder_read", "SELECT", ("funder",), "login = current_user", None),
 )
 _LOGIN = re.compile(r"[a-z_][a-z0-9_.-]{0,62}")
 
@@ -141,11 +161,13 @@ class RolesReport:
         schema: the ledger's schema the grants are on.
         created: the group roles that did not exist before.
         roles: every group role, by netfund's name.
+        funders: each funder's own role, by funder code (the portal reads under it).
     """
 
     schema: str
     created: tuple[str, ...]
     roles: dict[str, str]
+    funders: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -233,6 +255,8 @@ def _install(connection: Connection) -> RolesReport:
         connection.execute(text(f'REVOKE ALL ON TABLE "{table}" FROM {everyone}'))
     for name in _STAFF:
         for table in tables:
+            if table in _ADMINISTRATOR_READS and name != "administrator":
+                continue
             connection.execute(text(f'GRANT SELECT ON TABLE "{table}" TO "{groups[name]}"'))
     for table in _FUNDER_READS:
         if table in tables:
@@ -255,7 +279,41 @@ def _install(connection: Connection) -> RolesReport:
         connection.execute(
             text(f'CREATE POLICY {name} ON "{table}" FOR {command} TO {to}{clauses}')
         )
-    return RolesReport(schema=schema, created=tuple(created), roles=groups)
+    try:
+        codes = [funder.code for funder in read_network(connection).funders]
+    except LedgerError:  # no network loaded yet: its funders' roles come with the next install
+        codes = []
+    funders = {code: make_funder_role(connection, code) for code in codes}
+    return RolesReport(schema=schema, created=tuple(created), roles=groups, funders=funders)
+
+
+def make_funder_role(connection: Connection, funder: str) -> str:
+    """Make ``funder``'s own role (if missing) a member of the funder group reading that
+    funder, which the administrator group (and this login, if no superuser) may ``SET ROLE``
+    to; its name. Needs the right to create roles: the owner's, as `install_roles`."""
+    groups = group_roles(connection)
+    role = funder_role(connection, funder)
+    connection.execute(
+        text(
+            f"DO $$ BEGIN CREATE ROLE {quoted(role)} NOLOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+    )
+    connection.execute(text(f"GRANT {quoted(groups['funder'])} TO {quoted(role)}"))
+    connection.execute(text(f"GRANT {quoted(role)} TO {quoted(groups['administrator'])}"))
+    superuser = connection.execute(
+        text("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+    ).scalar()
+    if not superuser:
+        connection.execute(text(f"GRANT {quoted(role)} TO session_user"))
+    connection.execute(
+        text(
+            "INSERT INTO funder_logins (login, funder) VALUES (:login, :funder) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"login": role, "funder": funder},
+    )
+    return role
 
 
 def _grant(connection: Connection, login: str, role: str, funder: str | None) -> GrantReport:
@@ -341,7 +399,8 @@ def list_roles(engine: Engine) -> list[RoleHolder]:
             text(
                 "SELECT m.rolname AS login, g.rolname AS role FROM pg_auth_members a "
                 "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
-                "WHERE g.rolname = ANY(:groups) ORDER BY m.rolname, g.rolname"
+                "WHERE g.rolname = ANY(:groups) AND m.rolcanlogin "
+                "ORDER BY m.rolname, g.rolname"
             ),
             {"groups": list(groups.values())},
         )

@@ -66,7 +66,8 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
         assert (folder.parent / listed).is_file(), listed  # relative to where it ran
     # The summary's steps are the whole cycle, in the administrator's order.
     assert [step["step"].split()[0] for step in summary["steps"]] == [
-        *("create", "import", "allocate", "commit", "import", "write", "write", "verify"),
+        *("create", "import", "allocate", "commit", "import", "write", "write", "create"),
+        "verify",
     ]
 
 
@@ -108,8 +109,30 @@ def test_the_demos_audit_trail_names_every_action_and_the_exports_before_it(demo
     ]
     assert len({row["actor"] for row in rows}) == 1 and rows[0]["actor"]
     log = json.loads(_run("--db", str(folder / "netfund.db"), "log", "--json").stdout)
-    assert [entry["seq"] for entry in log[:-1]] == [row["seq"] for row in rows]
-    assert log[-1]["details"]["kind"] == "audit-trail"
+    # The trail's own export, then the portal's demo logins (added after the exports).
+    exported, logins = log[: len(rows) + 1], log[len(rows) + 1 :]
+    assert [entry["seq"] for entry in exported[:-1]] == [row["seq"] for row in rows]
+    assert exported[-1]["details"]["kind"] == "audit-trail"
+    assert [entry["event"] for entry in logins] == ["user"] * 8
+
+
+def test_the_demos_portal_logins_sign_in_with_the_password_it_prints(demo) -> None:  # type: ignore[no-untyped-def]
+    from netfund.ledger import check_password, connect
+
+    folder, summary = demo
+    portal = summary["portal"]
+    assert portal["start"].endswith(f"--db {folder.name}/netfund.db serve"), portal["start"]
+    engine = connect(f"sqlite:///{folder / 'netfund.db'}")
+    try:
+        for login in portal["logins"]:
+            user = check_password(engine, login["name"], portal["password"])
+            assert user is not None, login
+            assert (user.role, user.funder) == (login["role"], login["funder"])
+            assert check_password(engine, login["name"], "not-the-demo-password") is None
+    finally:
+        engine.dispose()
+    funders = {login["funder"] for login in portal["logins"] if login["role"] == "funder"}
+    assert funders == set(FUNDERS)
 
 
 def test_running_the_demo_again_gives_the_same_ledger_and_statements(

@@ -152,7 +152,18 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     trail = run.json("log", "--period", "2026")
     assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
     assert all(e["actor"] for e in trail), trail
-    run.json("demo", str(tmp_path / "demo"))
+    ready = run.json("serve", "--check", "--port", "8123")
+    assert ready["url"] == "http://127.0.0.1:8123/" and ready["language"] == "nl", ready
+    demo = run.json("demo", str(tmp_path / "demo"))
+    assert demo["portal"]["password"] and len(demo["portal"]["logins"]) == 8, demo["portal"]
+    # Portal logins (issue 18): the password from the environment, never in the JSON.
+    run.env["NETFUND_PASSWORD"] = "correct horse battery"
+    added = run.json("user", "add", "anna", "--role", "administrator", command="user add")
+    assert added == {"name": "anna", "role": "administrator", "funder": None, "change": "added"}
+    del run.env["NETFUND_PASSWORD"]
+    listed = run.json("user", "list", command="user list")
+    assert [row["name"] for row in listed] == ["anna"]
+    assert "correct horse" not in json.dumps(listed) and "argon2" not in json.dumps(listed)
     # Roles are PostgreSQL's (their JSON there: tests/ledger/test_roles.py); on this SQLite
     # ledger each is refused, in JSON.
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
@@ -211,6 +222,8 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "network", "versions", exit_code=2, command="network versions")
     _error(run, "proposals", exit_code=2)
     _error(run, "log", exit_code=2)
+    _error(run, "serve", "--check", exit_code=2)
+    _error(run, "user", "list", exit_code=2, command="user list")
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
@@ -244,6 +257,12 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
+    run.env["NETFUND_PASSWORD"] = "too short"
+    document = _error(run, "user", "add", "anna", "--role", "controller", exit_code=2,
+                      command="user add")  # fmt: skip
+    assert "at least 12 characters" in document["message"]
+    assert "too short" not in document["message"]
+    del run.env["NETFUND_PASSWORD"]
     _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
     assert "no proposal 1" in _error(run, "approve", "1", exit_code=2)["message"]
     _error(run, "reject", "1", "--reason", "none made", exit_code=2)

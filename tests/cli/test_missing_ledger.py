@@ -56,8 +56,12 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("reject",): ["1", "--reason", "not needed"],
     ("reopen",): ["2025", "--reason", "a late invoice"],
     ("reverse",): ["FIX-1"],
+    ("serve",): ["--check"],
     ("statements",): ["--period", "2026", "--out", "{out}/statements"],
     ("status",): [],
+    ("user",): ["list"],
+    ("user", "add"): ["anna", "--role", "administrator"],
+    ("user", "list"): [],
     ("verify",): [],
     ("verify-statement",): ["{statement}"],
 }

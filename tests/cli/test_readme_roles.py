@@ -105,7 +105,14 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             groups = [f"{database}_{job}" for job in ROLES]  # the ledger's, in its own database
-            for unique in [*names.values(), *groups]:
+            # and each funder's own role (issue 18): <ledger>_funder_<code>
+            own = list(
+                connection.execute(
+                    text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
+                    {"prefix": f"{database}_funder_"},
+                ).scalars()
+            )
+            for unique in [*names.values(), *own, *groups]:
                 connection.execute(text(f'DROP ROLE IF EXISTS "{unique}"'))
         admin.dispose()
 
