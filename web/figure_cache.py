@@ -19,6 +19,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from netfund.ledger import ledger_state, postings_page, postings_totals
+from netfund.reports.portal import FunderOverview, funder_overview
+from netfund.web.sessions import Viewer
+from sqlalchemy import Connection
+from starlette.requests import Request
+
 T = TypeVar("T")
 
 #: Answers kept at most.
@@ -50,3 +56,34 @@ class FigureCache:
             while len(self._answers) > self._entries:
                 self._answers.popitem(last=False)
         return answer
+
+
+def _scope(who: Viewer) -> tuple[str, str | None]:
+    """Whose database view the figures were read in: a funder's role reads less."""
+    return ("funder", who.funder) if who.role == "funder" else ("staff", None)
+
+
+def overview(
+    request: Request,
+    who: Viewer,
+    connection: Connection,
+    code: str,
+    period: str | None,
+    language: str,
+) -> FunderOverview:
+    """`funder_overview` of ``code``, kept per state of the ledger (see module)."""
+    key = ("overview", _scope(who), code, period, language, ledger_state(connection))
+    return request.app.state.figures.get(  # type: ignore[no-any-return]
+        key, lambda: funder_overview(connection, code, period, None, language)
+    )
+
+
+def postings(request: Request, who: Viewer, connection: Connection, **selection: Any) -> Any:
+    """`postings_page` with the selection's totals kept per state of the ledger: only the
+    page itself is read each time. ``selection`` holds `postings_page`'s keywords."""
+    counted = {
+        name: selection[name] for name in ("funder", "period", "group", "date_from", "date_to")
+    }
+    key = ("totals", _scope(who), tuple(sorted(counted.items())), ledger_state(connection))
+    totals = request.app.state.figures.get(key, lambda: postings_totals(connection, **counted))
+    return postings_page(connection, totals=totals, **selection)
