@@ -376,6 +376,8 @@ def _user(content: Mapping[str, Any]) -> str:
     name = content.get("name")
     if content.get("change") == "password":
         return f"new password for portal login {name}"
+    if content.get("change") == "removed":
+        return f"portal login {name} removed"
     role = f"funder {content['funder']}" if content.get("funder") else str(content.get("role"))
     return f"portal login {name} added: {role}"
 
