@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from netfund.ledger import ledger_state, postings_page, postings_totals
+from netfund.ledger import ledger_state, postings_order, postings_page, postings_totals
 from netfund.reports.portal import FunderOverview, funder_overview
 from netfund.web.sessions import Viewer
 from sqlalchemy import Connection
@@ -29,6 +29,8 @@ T = TypeVar("T")
 
 #: Answers kept at most.
 ENTRIES_MAX = 256
+#: Orders of postings kept at most (2 MB each for a funder's year of 120,000 lines).
+ORDERS_MAX = 32
 
 
 class FigureCache:
@@ -79,11 +81,20 @@ def overview(
 
 
 def postings(request: Request, who: Viewer, connection: Connection, **selection: Any) -> Any:
-    """`postings_page` with the selection's totals kept per state of the ledger: only the
-    page itself is read each time. ``selection`` holds `postings_page`'s keywords."""
+    """`postings_page` with the selection's totals and its order kept per state of the
+    ledger: a page is then a look-up of its 50 lines by key, whichever page it is.
+    ``selection`` holds `postings_page`'s keywords."""
+    state = ledger_state(connection)
     counted = {
         name: selection[name] for name in ("funder", "period", "group", "date_from", "date_to")
     }
-    key = ("totals", _scope(who), tuple(sorted(counted.items())), ledger_state(connection))
-    totals = request.app.state.figures.get(key, lambda: postings_totals(connection, **counted))
-    return postings_page(connection, totals=totals, **selection)
+    key = (_scope(who), tuple(sorted(counted.items())), state)
+    totals = request.app.state.figures.get(
+        ("totals", *key), lambda: postings_totals(connection, **counted)
+    )
+    ordering = {"sort": selection["sort"], "descending": selection["descending"]}
+    order = request.app.state.orders.get(
+        ("order", *key, tuple(sorted(ordering.items()))),
+        lambda: postings_order(connection, **counted, **ordering),
+    )
+    return postings_page(connection, totals=totals, order=order, **selection)
