@@ -9,7 +9,7 @@ funder's row policies change what its role reads). A stale figure is impossible:
 is read in the same snapshot as the page, and a changed state is a different key.
 
 The cache is this process's, bounded (`ENTRIES_MAX`, least recently used go first) and
-thread-safe; two threads missing the same key at once both compute it (the same value).
+thread-safe; threads missing the same key at once compute it once (the others wait for it).
 """
 
 from __future__ import annotations
@@ -40,23 +40,35 @@ class FigureCache:
         self._entries = entries
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        #: One lock per key being computed: a crowd of first requests computes it once.
+        self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer under ``key``, computed by ``compute`` if it is not kept."""
+        """The answer under ``key``, computed by ``compute`` if it is not kept (by one
+        caller; the others asking for it meanwhile wait for that one)."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 self.hits += 1
                 return self._answers[key]  # type: ignore[no-any-return]
-            self.misses += 1
-        answer = compute()
-        with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self._entries:
-                self._answers.popitem(last=False)
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._answers:  # computed by the caller this one waited for
+                    self.hits += 1
+                    return self._answers[key]  # type: ignore[no-any-return]
+                self.misses += 1
+            try:
+                answer = compute()
+                with self._lock:
+                    self._answers[key] = answer
+                    while len(self._answers) > self._entries:
+                        self._answers.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
         return answer
 
 
