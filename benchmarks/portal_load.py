@@ -3,7 +3,7 @@
 Run from the repository root, with netfund installed in `.venv`:
 
     .venv/bin/python benchmarks/portal_load.py [--events 100000] [--sessions 20] [--seconds 30]
-        [--work DIR] [--pg URL] [--json]
+        [--page N] [--work DIR] [--pg URL] [--json]
 
 It writes the network year of `benchmarks/generate.py` (the same generator and seed as the
 other benchmarks: 5 funders, 40 groups, N expenses split over three funders each), imports it
@@ -12,13 +12,13 @@ its own, dropped afterwards), adds one portal login per funder, starts `netfund 
 free 127.0.0.1 port as a child process (the real server: uvicorn, the middleware, the
 sessions), signs ``--sessions`` browsers in (round robin over the funders' logins) and lets
 each ask, one request at a time, for its funder's overview and a postings page (a page drawn
-at random from the API's page count, period 2026) until ``--seconds`` have passed. It prints
-per kind of page the number of requests, p50, p95 and maximum latency and the errors (any
-answer other than 200, or no answer). Every request counts, the first of each session included
-(nothing is warmed up first). No session starts a request after ``--seconds``; those under way
-then are waited for and counted, so the wall time exceeds ``--seconds`` when requests are
-slow. The goal of issue 18 is p95 ≤ 200 ms and no error. Concurrency is bounded: one request
-in flight per session.
+at random from the API's page count, or always ``--page N``; period 2026) until ``--seconds``
+have passed. It prints per kind of page the number of requests, p50, p95 and maximum latency
+and the errors (any answer other than 200, or no answer). Every request counts, the first of
+each session included (nothing is warmed up first). No session starts a request after
+``--seconds``; those under way then are waited for and counted, so the wall time exceeds
+``--seconds`` when requests are slow. The goal of issue 18 is p95 ≤ 200 ms and no error.
+Concurrency is bounded: one request in flight per session.
 
 ``--work DIR`` keeps the generated data and the SQLite ledger there and reuses them when the
 same ``--events`` was used before (the import takes ten seconds at 100k). Passwords are made
@@ -206,7 +206,12 @@ async def sign_in(client: httpx2.AsyncClient, name: str, password: str) -> None:
 
 
 async def run_load(
-    base: str, logins: dict[str, tuple[str, str]], sessions: int, seconds: float, seed: int
+    base: str,
+    logins: dict[str, tuple[str, str]],
+    sessions: int,
+    seconds: float,
+    seed: int,
+    page: int,
 ) -> dict[str, Kind]:
     kinds = {name: Kind(name) for name in ("overview", "postings")}
     codes = sorted(logins)
@@ -228,7 +233,8 @@ async def run_load(
                 ("postings", f"/funders/{code}/postings", {"period": PERIOD}),
             ):
                 if kind == "postings":
-                    params = {**params, "page": str(rng.randint(1, max(1, pages)))}
+                    number = page or rng.randint(1, max(1, pages))
+                    params = {**params, "page": str(number)}
                 began = time.perf_counter()
                 try:
                     answer = await client.get(path, params=params)
@@ -261,6 +267,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--page", type=int, default=0, help="the postings page asked for (0: one at random)"
+    )
     parser.add_argument("--work", type=Path, help="keep data and ledger here (reused)")
     parser.add_argument("--pg", help="a PostgreSQL URL: the ledger in a schema of its own")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -277,7 +286,14 @@ def main() -> None:
             with serving(url, work, free_port()) as base:
                 started = time.perf_counter()
                 kinds = asyncio.run(
-                    run_load(base, logins, arguments.sessions, arguments.seconds, arguments.seed)
+                    run_load(
+                        base,
+                        logins,
+                        arguments.sessions,
+                        arguments.seconds,
+                        arguments.seed,
+                        arguments.page,
+                    )
                 )
                 wall = time.perf_counter() - started
     counted = [kinds["overview"], kinds["postings"]]
@@ -290,6 +306,7 @@ def main() -> None:
         "events": arguments.events,
         "database": "postgresql" if arguments.pg else "sqlite",
         "sessions": arguments.sessions,
+        "postings_page": arguments.page or "random",
         "seconds": round(wall, 1),
         "import_seconds": round(import_seconds, 1),
         "cores": os.cpu_count(),
