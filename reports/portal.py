@@ -29,12 +29,12 @@ from netfund.ledger import (
     read_network,
     recorded_periods,
 )
-from netfund.reports.period_cache import period_inputs
 from netfund.reports.statement.data import (
     GroupLine,
     OverheadCheck,
     Summary,
     default_as_of,
+    read_period_inputs,
     statement_data,
 )
 from netfund.reports.statement.wording import LANGUAGES
@@ -183,7 +183,7 @@ def funder_overview(
     if period is None:
         period = periods[-1] if periods else str(datetime.date.today().year)
     period = parse_period(period)
-    inputs = period_inputs(connection, period, as_of or default_as_of(period))
+    inputs = read_period_inputs(connection, period, as_of or default_as_of(period))
     scope = _scope(inputs.network, funder, period, periods)
     data = statement_data(inputs, scope.funder.code, language, netfund_version())
     return FunderOverview(

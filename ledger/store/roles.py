@@ -72,7 +72,7 @@ _WRITES: dict[str, dict[str, str]] = {
         "funders": "INSERT",
         "groups": "INSERT",
         "earmarks": "INSERT",
-        "portal_users": "INSERT, UPDATE",
+        "portal_users": "INSERT, UPDATE, DELETE",
     },
     "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netfund.ledger import add_user, import_events, install_roles, reading
+from netfund.ledger import add_user, chain_hash_at, import_events, install_roles, reading
 from netfund.web.app import create_app
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from tests.conftest import write_events
@@ -122,6 +122,7 @@ HOSTILE = [
     "r-1,2026-02-01,receipt,GEM,,1000.00,=1+2,+31 6 1234",
     "a-1,2026-02-02,allocation,GEM,WG-A,600.00,@SUM(A1:A9),-5",
     'x-1,2026-03-01,expense,GEM,WG-A,130.00,"invoice \u202egpj.exe",F-1',
+    "c-2,2026-03-02,commitment,ZVK,,55.55,Toezegging ZVK,B-2",
 ]
 
 
@@ -166,3 +167,19 @@ def test_hostile_text_stays_text(hostile: TestClient) -> None:
     body = hostile.get("/api/funders/GEM/postings?period=2026&sort=transaction").json()
     assert body["rows"][0]["description"] == "<script>alert('page')</script>"
     assert body["rows"][-1]["description"] == "invoice \u202egpj.exe"
+
+
+def test_a_funders_fingerprint_is_the_ledgers_though_it_cannot_read_the_newest(
+    hostile: TestClient, engine: Engine
+) -> None:
+    """The newest transaction is ZVK's. Row security hides it from GEM's session on
+    PostgreSQL, yet GEM's fingerprint is the ledger's newest, as its statement states it
+    (roles.py, ``_CHAIN_FACTS``); ZVK's money stays out of every answer."""
+    fingerprint = hostile.get("/api/funders/GEM/summary").json()["fingerprint"]
+    with reading(engine) as connection:
+        newest = connection.execute(text("SELECT max(id) FROM transactions")).scalar_one()
+        assert chain_hash_at(connection, newest) == fingerprint["hash"]
+    assert fingerprint["transaction"] == newest
+    # ZVK's money is nowhere in GEM's answers.
+    for endpoint in ENDPOINTS:
+        assert "5555" not in hostile.get(f"/api/funders/GEM/{endpoint}").text

@@ -21,8 +21,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from netfund.ledger import reading
+from netfund.ledger import funder_reading, reading
 from netfund.reports.portal import FIGURES
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from tests.support.portal import FUNDER_A, FUNDER_B, PortalLedger, sign_in
@@ -175,6 +176,11 @@ def test_page_api_and_statement_agree_for_every_funder(
             # Row security hides the other funders' transactions; the fingerprint is still
             # the ledger's, as the funder's PDF states it (roles.py, _CHAIN_FACTS).
             assert own_summary["fingerprint"] == document["fingerprint"], code
+    if portal_ledger.kind == "postgresql":
+        # The premise of the comparison above: a funder's session reads its own fund only.
+        with funder_reading(portal_ledger.engine, FUNDER_A) as connection:
+            funds = set(connection.execute(text("SELECT DISTINCT fund FROM postings")).scalars())
+        assert funds == {FUNDER_A}
 
 
 def test_the_overview_shows_no_other_funder_and_no_network_total(
