@@ -54,9 +54,12 @@ def period_param(params: QueryParams) -> str | None:
 
 
 def page_param(params: QueryParams) -> int:
-    value = _single(params, "page")
-    if value is None:
+    """``page``, 1 when absent. No form has a page field (only links carry one), so a blank
+    ``page=`` is a malformed number, not a missing one."""
+    values = params.getlist("page")
+    if not values:
         return 1
+    value = _single(params, "page") or ""
     if not _PAGE.fullmatch(value):
         raise bad_request(f"page {value[:20]!r} is not a page number (1, 2, 3, ...)")
     return int(value)

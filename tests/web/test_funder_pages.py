@@ -347,6 +347,7 @@ def test_a_funders_lines_hold_no_other_funds_line_whatever_the_filter(
         ("page=0", "page &#39;0&#39; is not a page number"),
         ("page=-1", "is not a page number"),
         ("page=1e3", "is not a page number"),
+        ("page=", "page &#39;&#39; is not a page number"),
         ("period=20x6", "is not a calendar year"),
         ("from=2026-13-01", "is not a date written as YYYY-MM-DD"),
         ("from=2026-05-02&to=2026-05-01", "from-date 2026-05-02 is after to-date 2026-05-01"),
