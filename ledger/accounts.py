@@ -34,7 +34,7 @@ from netfund.ledger.store.records import append_record, transaction_head, utc_no
 from netfund.ledger.store.registry import read_network
 from netfund.ledger.store.roles import make_funder_role
 from netfund.ledger.store.schema import PORTAL_ROLES, portal_users_table
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -186,6 +186,43 @@ def add_user(
     return PortalUser(name, role, funder)
 
 
+def remove_user(engine: Engine, name: str) -> PortalUser:
+    """Remove portal login ``name``: it cannot sign in from now on, and a portal that asks
+    `portal_user` before each page (netfund.web does) ends its open sessions. Records a
+    ``user`` record (change ``removed``); the login's earlier records stay, as every record
+    does. Refuses a name that is no portal login."""
+    _check_name(name)
+    with writing(engine) as connection:
+        require_schema(connection, str(engine.url))
+        require(connection, "user")
+        existing = _user(connection, name)
+        if existing is None:
+            raise LedgerError(f"there is no portal login {name!r} to remove")
+        connection.execute(delete(portal_users_table).where(portal_users_table.c.name == name))
+        append_record(
+            connection,
+            "user",
+            {
+                "name": name,
+                "role": existing.role,
+                "funder": existing.funder,
+                "change": "removed",
+                "at": utc_now(),
+            },
+            transaction_head(connection),
+        )
+    return existing
+
+
+def portal_user(engine: Engine, name: str) -> PortalUser | None:
+    """Portal login ``name`` as the ledger holds it now (None: no such login), without its
+    hash: what a portal asks to end the sessions of a login removed or changed meanwhile."""
+    if _NAME.fullmatch(name) is None:
+        return None
+    with reading(engine) as connection:
+        return _user(connection, name)
+
+
 def _check_new(name: str, role: str, funder: str | None) -> None:
     _check_name(name)
     if role not in PORTAL_ROLES:
@@ -300,7 +337,7 @@ def record_sign_in(engine: Engine, name: str | None, outcome: str, address: str)
         append_record(
             connection,
             "sign-in",
-            {"outcome": outcome, "name": known, "address": _address(address), "at": utc_now()},
+            {"outcome": outcome, "user": known, "address": _address(address), "at": utc_now()},
             transaction_head(connection),
         )
 

@@ -144,7 +144,7 @@ def _by(entry: AuditEntry, actor: str) -> bool:
     """Whether ``entry`` is by ``actor``: its writer, or the portal login a sign-in names."""
     if entry.actor == actor:
         return True
-    return entry.event in SIGN_IN_EVENTS.values() and entry.details.get("name") == actor
+    return entry.event in SIGN_IN_EVENTS.values() and entry.details.get("user") == actor
 
 
 @dataclass(frozen=True)
@@ -376,6 +376,8 @@ def _user(content: Mapping[str, Any]) -> str:
     name = content.get("name")
     if content.get("change") == "password":
         return f"new password for portal login {name}"
+    if content.get("change") == "removed":
+        return f"portal login {name} removed"
     role = f"funder {content['funder']}" if content.get("funder") else str(content.get("role"))
     return f"portal login {name} added: {role}"
 
@@ -383,7 +385,7 @@ def _user(content: Mapping[str, Any]) -> str:
 def _sign_in(content: Mapping[str, Any]) -> tuple[str, str]:
     outcome = str(content.get("outcome"))
     event = SIGN_IN_EVENTS.get(outcome, outcome)
-    name = content.get("name")
+    name = content.get("user")
     who = str(name) if name is not None else "an unknown name"
     address = content.get("address")
     words = {

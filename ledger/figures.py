@@ -39,8 +39,14 @@ from netfund.ledger.event_rules import (
     REFUNDABLE,
     REFUNDED,
 )
-from netfund.ledger.store.schema import postings_table, transactions_table
-from sqlalchemy import Connection, and_, case, func, or_, select
+from netfund.ledger.store.access import readable_funders
+from netfund.ledger.store.schema import (
+    chain_head_table,
+    network_versions_table,
+    postings_table,
+    transactions_table,
+)
+from sqlalchemy import Connection, and_, case, func, or_, select, text
 
 #: The group key of spending posted without a group (a journal line on Expenses:X).
 NO_GROUP = ""
@@ -248,12 +254,24 @@ class ChainPosition:
     hash: str
 
 
+def _sees_part_of_the_chain(connection: Connection) -> bool:
+    """True for a funder's session on PostgreSQL, whose row policies hide the transactions
+    of other funders: the chain's facts then come from the functions `roles.install_roles`
+    made (the statement of that funder states them too)."""
+    return connection.dialect.name == "postgresql" and readable_funders(connection) is not None
+
+
 def chain_position_as_of(connection: Connection, as_of: datetime.date) -> ChainPosition | None:
     """The newest transaction (highest chain position) dated on or before ``as_of``, if any."""
-    t = transactions_table.c
-    row = connection.execute(
-        select(t.id, t.hash).where(t.date <= as_of).order_by(t.id.desc()).limit(1)
-    ).one_or_none()
+    if _sees_part_of_the_chain(connection):
+        row = connection.execute(
+            text("SELECT id, hash FROM netfund_chain_position(:as_of)"), {"as_of": as_of}
+        ).one_or_none()
+    else:
+        t = transactions_table.c
+        row = connection.execute(
+            select(t.id, t.hash).where(t.date <= as_of).order_by(t.id.desc()).limit(1)
+        ).one_or_none()
     return None if row is None else ChainPosition(transaction=row.id, hash=row.hash)
 
 
@@ -276,6 +294,12 @@ class Coverage:
 
 def coverage_of(connection: Connection, period: str, as_of: datetime.date) -> Coverage:
     """The transactions of ``period`` dated on or before ``as_of`` (see `Coverage`)."""
+    if _sees_part_of_the_chain(connection):
+        count, first, last = connection.execute(
+            text("SELECT * FROM netfund_coverage(:period, :as_of)"),
+            {"period": period, "as_of": as_of},
+        ).one()
+        return Coverage(int(count), first, last)
     t = transactions_table.c
     count, first, last = connection.execute(
         select(func.count(), func.min(t.id), func.max(t.id)).where(
@@ -283,6 +307,36 @@ def coverage_of(connection: Connection, period: str, as_of: datetime.date) -> Co
         )
     ).one()
     return Coverage(int(count), first, last)
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """What every figure of every period is a function of: the transaction chain up to its
+    head and the network's versions. Two reads in the same state compute the same figures,
+    so a reader that computes them often (the portal) may keep them under this key; any
+    import, post, close or network change moves it. (Records such as sign-ins, proposals and
+    exports change no figure and leave it.)
+
+    Attributes:
+        transactions: the chain's head position (0 for an empty chain).
+        head_hash: the head's hash.
+        network_versions: how many network versions are recorded.
+    """
+
+    transactions: int
+    head_hash: str
+    network_versions: int
+
+
+def ledger_state(connection: Connection) -> LedgerState:
+    """The `LedgerState` of ``connection``'s snapshot: two one-row reads."""
+    head = connection.execute(
+        select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
+    ).one()
+    versions = connection.execute(
+        select(func.count()).select_from(network_versions_table)
+    ).scalar_one()
+    return LedgerState(int(head.last_txn_id), str(head.last_hash), int(versions))
 
 
 def chain_hash_at(connection: Connection, transaction: int) -> str | None:

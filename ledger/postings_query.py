@@ -21,6 +21,7 @@ the fund filter here is what holds on SQLite and for staff, who read everything.
 from __future__ import annotations
 
 import datetime
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -110,9 +111,17 @@ def postings_page(
     descending: bool = False,
     page: int = 1,
     page_size: int = POSTINGS_PAGE_SIZE,
+    totals: PostingsTotals | None = None,
+    order: PostingsOrder | None = None,
 ) -> PostingsPage:
     """Page ``page`` of ``funder``'s postings in ``period`` (closing entries left out),
     optionally of one ``group`` and dated from ``date_from`` to ``date_to`` (both included).
+
+    ``totals``: the selection's `postings_totals`, if the caller kept them from a read in the
+    same state of the ledger (counting the selection is half of a page's time at 100,000
+    expenses); None counts them now.
+    ``order``: the selection's `postings_order` in this sort, likewise kept; the page is then
+    read by its lines' keys. None reads it through the sorted selection.
 
     Raise `FieldError` (bad input) for an unknown sort, a page below 1, a page size outside
     1..`POSTINGS_PAGE_SIZE_MAX` or a ``date_from`` after ``date_to``.
@@ -125,13 +134,14 @@ def postings_page(
     if not 1 <= page_size <= POSTINGS_PAGE_SIZE_MAX:
         raise FieldError(f"page size {page_size} is not from 1 to {POSTINGS_PAGE_SIZE_MAX}")
     selection = _selection(funder, period, group, date_from, date_to)
-    p = postings_table.c
-    count, amount = connection.execute(
-        _joined(select(func.count(), func.coalesce(func.sum(p.amount_cents), 0))).where(*selection)
-    ).one()
-    total = int(count)
+    if totals is None:
+        totals = _totals(connection, selection)
+    total = totals.lines
     rows: tuple[PostingLine, ...] = ()
-    if (page - 1) * page_size < total:
+    if order is not None and (page - 1) * page_size < total:
+        start = (page - 1) * page_size
+        rows = _page_by_keys(connection, funder, order, start, start + page_size)
+    elif (page - 1) * page_size < total:
         query = _ordered(_lines().where(*selection), connection, sort, descending)
         rows = tuple(
             _line(row)
@@ -142,10 +152,110 @@ def postings_page(
         page=page,
         page_size=page_size,
         total=total,
-        sum_cents=int(amount),
+        sum_cents=totals.sum_cents,
         sort=sort,
         descending=descending,
     )
+
+
+@dataclass(frozen=True)
+class PostingsTotals:
+    """How many lines a selection of postings holds, and their sum in cents.
+
+    Attributes:
+        lines: the number of lines.
+        sum_cents: their sum.
+    """
+
+    lines: int
+    sum_cents: int
+
+
+def postings_totals(
+    connection: Connection,
+    *,
+    funder: str,
+    period: str,
+    group: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> PostingsTotals:
+    """The `PostingsTotals` of the selection `postings_page` pages through."""
+    return _totals(connection, _selection(funder, period, group, date_from, date_to))
+
+
+def _totals(connection: Connection, selection: list[ColumnElement[bool]]) -> PostingsTotals:
+    p = postings_table.c
+    count, amount = connection.execute(
+        _joined(select(func.count(), func.coalesce(func.sum(p.amount_cents), 0))).where(*selection)
+    ).one()
+    return PostingsTotals(int(count), int(amount))
+
+
+@dataclass(frozen=True)
+class PostingsOrder:
+    """Where every line of a selection stands in one sort: its transactions and line numbers
+    in page order, as two compact integer arrays (16 bytes a line: 2 MB for a funder's
+    120,000 lines of a year). With it, any page is a look-up of its lines by key instead of
+    a walk to the page's offset through the sorted selection (0.14 s in the middle of a year
+    of 100,000 expenses on SQLite).
+
+    Attributes:
+        transactions: each line's transaction (chain position), in page order.
+        lines: each line's number within its transaction, likewise.
+    """
+
+    transactions: array[int]
+    lines: array[int]
+
+    def __len__(self) -> int:
+        return len(self.transactions)
+
+
+def postings_order(
+    connection: Connection,
+    *,
+    funder: str,
+    period: str,
+    group: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    sort: str = "date",
+    descending: bool = False,
+) -> PostingsOrder:
+    """The `PostingsOrder` of the lines `postings_page` pages through, in its order."""
+    selection = _selection(funder, period, group, date_from, date_to)
+    p, t = postings_table.c, transactions_table.c
+    query = _ordered(
+        _joined(select(t.id, p.line_no)).where(*selection), connection, sort, descending
+    )
+    transactions, lines = array("q"), array("q")
+    result = connection.execution_options(yield_per=STREAM_BATCH_ROWS).execute(query)
+    try:
+        for transaction, line in result:
+            transactions.append(transaction)
+            lines.append(line)
+    finally:
+        result.close()
+    return PostingsOrder(transactions, lines)
+
+
+def _page_by_keys(
+    connection: Connection, funder: str, order: PostingsOrder, start: int, stop: int
+) -> tuple[PostingLine, ...]:
+    """The lines at ``order[start:stop]``, read by their transactions (a page's lines belong
+    to at most as many transactions as it has lines)."""
+    wanted = list(zip(order.transactions[start:stop], order.lines[start:stop], strict=True))
+    if not wanted:
+        return ()
+    p = postings_table.c
+    found = {
+        (int(row.id), int(row.line_no)): row
+        for row in connection.execute(
+            _lines().where(p.fund == funder, p.txn_id.in_(sorted({t for t, _ in wanted})))
+        )
+    }
+    return tuple(_line(found[key]) for key in wanted if key in found)
 
 
 def iter_postings(

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from netfund.ledger import POSTINGS_PAGE_SIZE, PostingLine, postings_page
-from netfund.reports.portal import FunderOverview, NotInPeriod, funder_overview
+from netfund.ledger import POSTINGS_PAGE_SIZE, PostingLine
+from netfund.reports.portal import FunderOverview, NotInPeriod
+from netfund.web import figure_cache
 from netfund.web.funder_params import period_param, postings_query, scope_of
 from netfund.web.guards import funder_view, read_for
 from starlette.exceptions import HTTPException
@@ -29,7 +30,7 @@ def _overview(request: Request) -> FunderOverview:
     period = period_param(request.query_params)
     with read_for(request, who) as connection:
         try:
-            return funder_overview(connection, code, period, None, "en")
+            return figure_cache.overview(request, who, connection, code, period, "en")
         except NotInPeriod:
             raise HTTPException(404) from None
 
@@ -73,7 +74,9 @@ def postings(request: Request) -> Response:
     query = postings_query(request.query_params)
     with read_for(request, who) as connection:
         scope = scope_of(connection, code, query)
-        selected = postings_page(
+        selected = figure_cache.postings(
+            request,
+            who,
             connection,
             funder=code,
             period=scope.period,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from netfund.ledger import read_network_timeline, reading, require_schema
 from netfund.web import words
+from netfund.web.figure_cache import ORDERS_MAX, FigureCache
 from netfund.web.guards import SignInRequired, sign_in_path
 from netfund.web.i18n import LANGUAGES, Words
 from netfund.web.render import environment, page
@@ -103,6 +104,8 @@ def create_app(
     app.state.sessions = sessions if sessions is not None else SessionStore()
     app.state.throttle = throttle if throttle is not None else Throttle()
     app.state.funders = None
+    app.state.figures = FigureCache()
+    app.state.orders = FigureCache(ORDERS_MAX)
     return app
 
 
@@ -125,4 +128,7 @@ async def _refused(request: Request, error: Exception) -> Response:
         return JSONResponse({"error": message}, status_code=status)
     key = {400: "error_400", 403: "error_403"}.get(status, "error_404")
     reason = error.detail if status == 400 else ""
-    return page(request, "error.html", {"status": status, "message": key, "reason": reason}, status)
+    # The language switch of an error page goes home, not back to the address asked: the
+    # page of another funder's code must be byte for byte the page of an unknown code.
+    context = {"status": status, "message": key, "reason": reason, "here": "/"}
+    return page(request, "error.html", context, status)

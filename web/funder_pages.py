@@ -31,7 +31,6 @@ from netfund.ledger import (
     PostingLine,
     format_cents,
     iter_postings,
-    postings_page,
     reveal,
 )
 from netfund.ledger.exports import neutralise
@@ -41,9 +40,9 @@ from netfund.reports.portal import (
     FunderOverview,
     FunderPeriod,
     NotInPeriod,
-    funder_overview,
 )
 from netfund.reports.statement.wording import wording
+from netfund.web import figure_cache
 from netfund.web.charts import ChartWords, budget_chart
 from netfund.web.funder_params import (
     PostingsQuery,
@@ -53,6 +52,7 @@ from netfund.web.funder_params import (
 )
 from netfund.web.guards import funder_view, read_for
 from netfund.web.render import language_of, page
+from netfund.web.sessions import Viewer
 from netfund.web.words_funder import WORDS
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -93,7 +93,7 @@ def overview(request: Request) -> Response:
     language, words, formatter = _words(request)
     with read_for(request, who) as connection:
         try:
-            data = funder_overview(connection, code, period, None, language)
+            data = figure_cache.overview(request, who, connection, code, period, language)
         except NotInPeriod:
             raise HTTPException(404) from None
     base = f"/funders/{code}"
@@ -120,12 +120,12 @@ def group_page(request: Request) -> Response:
     language, words, formatter = _words(request)
     with read_for(request, who) as connection:
         try:
-            data = funder_overview(connection, code, query.period, None, language)
+            data = figure_cache.overview(request, who, connection, code, query.period, language)
             line = data.group(group)
         except NotInPeriod:
             raise HTTPException(404) from None
         query = replace(query, period=data.period)
-        selected = _page(connection, code, query, group)
+        selected = _page(request, who, connection, code, query, group)
     base = f"/funders/{code}"
     here = f"{base}/groups/{group}"
     csv_query = replace(query, group=group, page=1)
@@ -154,7 +154,7 @@ def postings(request: Request) -> Response:
     with read_for(request, who) as connection:
         scope = scope_of(connection, code, query)
         query = replace(query, period=scope.period)
-        selected = _page(connection, code, query, query.group)
+        selected = _page(request, who, connection, code, query, query.group)
     base = f"/funders/{code}"
     return page(
         request,
@@ -201,9 +201,18 @@ def postings_csv(request: Request) -> Response:
     )
 
 
-def _page(connection: Any, code: str, query: PostingsQuery, group: str | None) -> Any:
+def _page(
+    request: Request,
+    who: Viewer,
+    connection: Any,
+    code: str,
+    query: PostingsQuery,
+    group: str | None,
+) -> Any:
     assert query.period is not None
-    return postings_page(
+    return figure_cache.postings(
+        request,
+        who,
         connection,
         funder=code,
         period=query.period,

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from netfund.ledger import funder_reading, read_network_timeline, reading
+from netfund.ledger import funder_reading, portal_user, read_network_timeline, reading
 from netfund.web.security import COOKIE_STATE
 from netfund.web.sessions import COOKIE, Session, Viewer, viewer_of
 from sqlalchemy import Connection
@@ -29,6 +29,8 @@ from starlette.requests import Request
 STAFF = frozenset({"administrator", "controller"})
 #: How long the list of funder codes is trusted before it is read again.
 FUNDERS_SECONDS = 30.0
+#: How often a signed-in session's login is looked up again (`still_valid`).
+RECHECK_SECONDS = 5.0
 _SESSION = "netfund_session_object"
 
 
@@ -46,11 +48,31 @@ def _state(request: Request) -> dict[str, object]:
 
 
 def session_of(request: Request) -> Session | None:
-    """The request's live session, if its cookie names one."""
+    """The request's live session, if its cookie names one (and its login still exists
+    as it signed in: see `still_valid`)."""
     if _SESSION not in _state(request):
         token = request.cookies.get(COOKIE)
-        _state(request)[_SESSION] = request.app.state.sessions.get(token)
+        session = request.app.state.sessions.get(token)
+        if session is not None and not still_valid(request, session):
+            request.app.state.sessions.end(session.token)
+            session = None
+        _state(request)[_SESSION] = session
     return _state(request)[_SESSION]
+
+
+def still_valid(request: Request, session: Session) -> bool:
+    """False when the session's login was removed, or now has another role or funder, since
+    it signed in (`netfund user remove`): its sessions end at their next page. Asked of the
+    ledger at most every `RECHECK_SECONDS` per session."""
+    if session.user is None:
+        return True
+    now = request.app.state.sessions.now()
+    if now - session.checked < RECHECK_SECONDS:
+        return True
+    if portal_user(request.app.state.engine, session.user.name) != session.user:
+        return False
+    session.checked = now
+    return True
 
 
 def ensure_session(request: Request) -> Session:

@@ -58,6 +58,7 @@ class Session:
         seen: its last request.
         user: who signed in, or None before sign-in.
         language: the language chosen with the switch, or None for the network's.
+        checked: when its login was last found unchanged (the store's clock).
     """
 
     token: str
@@ -66,6 +67,7 @@ class Session:
     seen: float
     user: PortalUser | None = None
     language: str | None = None
+    checked: float = float("-inf")
 
 
 class SessionStore:
@@ -120,6 +122,10 @@ class SessionStore:
         """End the session of ``token`` (logout); unknown tokens are ignored."""
         with self._lock:
             self._sessions.pop(token, None)
+
+    def now(self) -> float:
+        """The store's clock (tests drive it)."""
+        return self._clock()
 
     def __len__(self) -> int:
         return len(self._sessions)

@@ -8,7 +8,14 @@ import sys
 import click
 from netfund.cli.app import cli, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import PORTAL_ROLES, LedgerError, add_user, check_new_user, list_users
+from netfund.ledger import (
+    PORTAL_ROLES,
+    LedgerError,
+    add_user,
+    check_new_user,
+    list_users,
+    remove_user,
+)
 
 #: The environment variable a script hands the password in (never a command-line argument:
 #: those show in the process list and the shell's history).
@@ -29,6 +36,7 @@ def user_group() -> None:
     Examples:
       netfund user add anna --role administrator
       netfund user list
+      netfund user remove anna
     """
 
 
@@ -118,3 +126,25 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
         numeric=set(),
         title=f"portal logins: {len(rows)}",
     )
+
+
+@user_group.command("remove")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def remove_command(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Remove portal login NAME: it cannot sign in any more, and a running portal ends its
+    open sessions at their next page (within seconds). Recorded in the audit trail; its
+    earlier sign-ins stay there.
+
+    \b
+    Example:
+      netfund user remove gem-boekhouding
+    """
+    user = remove_user(engine_of(ctx), name)
+    if as_json:
+        emit_json(
+            {"name": user.name, "role": user.role, "funder": user.funder, "change": "removed"}
+        )
+        return
+    click.echo(f"portal login {user.name} removed; recorded in the audit trail")

@@ -72,7 +72,7 @@ _WRITES: dict[str, dict[str, str]] = {
         "funders": "INSERT",
         "groups": "INSERT",
         "earmarks": "INSERT",
-        "portal_users": "INSERT, UPDATE",
+        "portal_users": "INSERT, UPDATE, DELETE",
     },
     "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
@@ -149,6 +149,27 @@ _POLICIES: tuple[tuple[str, str, str, tuple[str, ...], str | None, str | None], 
     ("balance_totals", "funder_read", "SELECT", ("funder",), f"fund IN {_OWN_FUNDS}", None),
     ("ledger_records", "funder_read", "SELECT", ("funder",), "kind IN ('network', 'close')", None),
     ("funder_logins", "funder_read", "SELECT", ("funder",), "login = current_user", None),
+)
+#: What a funder's statement tells it of the whole chain, and row-level security would hide:
+#: the newest transaction dated by a day (the fingerprint) and how many of a period's the
+#: figures cover. Functions running as their owner (SECURITY DEFINER, search path pinned to
+#: the ledger's schema) answer exactly that and nothing else, so a funder's portal page and
+#: API name the same fingerprint as its PDF. (name, arguments, result, SQL)
+_CHAIN_FACTS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "netfund_chain_position",
+        "as_of date",
+        "TABLE (id bigint, hash text)",
+        "SELECT t.id::bigint, t.hash::text FROM transactions t WHERE t.date <= as_of "
+        "ORDER BY t.id DESC LIMIT 1",
+    ),
+    (
+        "netfund_coverage",
+        "for_period text, as_of date",
+        "TABLE (transactions bigint, first bigint, last bigint)",
+        "SELECT count(*)::bigint, min(t.id)::bigint, max(t.id)::bigint FROM transactions t "
+        "WHERE t.period = for_period AND t.type <> 'close' AND t.date <= as_of",
+    ),
 )
 _LOGIN = re.compile(r"[a-z_][a-z0-9_.-]{0,62}")
 
@@ -279,6 +300,18 @@ def _install(connection: Connection) -> RolesReport:
         connection.execute(
             text(f'CREATE POLICY {name} ON "{table}" FOR {command} TO {to}{clauses}')
         )
+    for name, arguments, result, body in _CHAIN_FACTS:
+        connection.execute(
+            text(
+                f'CREATE OR REPLACE FUNCTION "{schema}".{name}({arguments}) RETURNS {result} '
+                f'LANGUAGE sql STABLE SECURITY DEFINER SET search_path = "{schema}", pg_temp '
+                f"AS $$ {body} $$"
+            )
+        )
+        types = ", ".join(argument.split()[1] for argument in arguments.split(", "))
+        signature = f'"{schema}".{name}({types})'
+        connection.execute(text(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC"))
+        connection.execute(text(f'GRANT EXECUTE ON FUNCTION {signature} TO "{groups["funder"]}"'))
     try:
         codes = [funder.code for funder in read_network(connection).funders]
     except LedgerError:  # no network loaded yet: its funders' roles come with the next install

@@ -179,6 +179,8 @@ class TransactionRow(Base):
         _one_of("type", TRANSACTION_TYPES),
         CheckConstraint("id > 0", name="positive_id"),
         Index("ix_transactions_period_type", "period", "type"),
+        # A funder's postings page, in date order (migration 0012).
+        Index("ix_transactions_period_date", "period", "date", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -92,6 +92,7 @@ ORDER = [
     "user",
     "user add",
     "user list",
+    "user remove",
 ]
 #: The roles commands' examples run on PostgreSQL (a SQLite ledger has no roles), in a schema
 #: of the test's own, with the example network; their login names are made unique.

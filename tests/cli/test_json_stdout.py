@@ -164,6 +164,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     listed = run.json("user", "list", command="user list")
     assert [row["name"] for row in listed] == ["anna"]
     assert "correct horse" not in json.dumps(listed) and "argon2" not in json.dumps(listed)
+    removed = run.json("user", "remove", "anna", command="user remove")
+    assert removed == {"name": "anna", "role": "administrator", "funder": None, "change": "removed"}
+    assert run.json("user", "list", command="user list") == []
     # Roles are PostgreSQL's (their JSON there: tests/ledger/test_roles.py); on this SQLite
     # ledger each is refused, in JSON.
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
@@ -263,6 +266,8 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     assert "at least 12 characters" in document["message"]
     assert "too short" not in document["message"]
     del run.env["NETFUND_PASSWORD"]
+    document = _error(run, "user", "remove", "nobody", exit_code=2, command="user remove")
+    assert "no portal login 'nobody'" in document["message"]
     _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
     assert "no proposal 1" in _error(run, "approve", "1", exit_code=2)["message"]
     _error(run, "reject", "1", "--reason", "none made", exit_code=2)

@@ -62,6 +62,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("user",): ["list"],
     ("user", "add"): ["anna", "--role", "administrator"],
     ("user", "list"): [],
+    ("user", "remove"): ["anna"],
     ("verify",): [],
     ("verify-statement",): ["{statement}"],
 }

@@ -226,7 +226,7 @@ def test_sign_ins_are_recorded_and_verify(engine: Engine) -> None:
     record_sign_in(engine, PASSWORD, "refused", "198.51.100.4")  # typed into the name field
     record_sign_in(engine, "ann", "throttled", "testclient\x1b[31m")
     signs = _records(engine, "sign-in")
-    assert [(s["outcome"], s["name"], s["address"]) for s in signs] == [
+    assert [(s["outcome"], s["user"], s["address"]) for s in signs] == [
         ("signed in", "ann", "2001:db8::1"),
         ("signed out", "ann", "2001:db8::1"),
         ("refused", None, "198.51.100.4"),

@@ -20,7 +20,9 @@ from netfund.ledger import (
     PostingLine,
     connect,
     iter_postings,
+    postings_order,
     postings_page,
+    postings_totals,
     reading,
 )
 from netfund.reports.statement.data import read_period_inputs, statement_data
@@ -112,6 +114,28 @@ def test_pages_follow_every_sort_in_both_directions(saniveld) -> None:  # type: 
                     )
                 )
                 assert streamed == expected, (sort, descending)
+                # Kept order and totals (the portal's cache): the same pages, read by key.
+                order = postings_order(
+                    connection, funder="ZONMW", period=PERIOD, sort=sort, descending=descending
+                )
+                totals = postings_totals(connection, funder="ZONMW", period=PERIOD)
+                assert (len(order), totals.lines) == (len(expected), len(expected))
+                by_key: list[PostingLine] = []
+                for number in range(1, first.pages + 2):  # one past the end: empty
+                    by_key.extend(
+                        postings_page(
+                            connection,
+                            funder="ZONMW",
+                            period=PERIOD,
+                            sort=sort,
+                            descending=descending,
+                            page=number,
+                            page_size=17,
+                            totals=totals,
+                            order=order,
+                        ).rows
+                    )
+                assert by_key == expected, (sort, descending)
 
 
 def test_a_page_past_the_end_is_empty_and_keeps_the_total(saniveld) -> None:  # type: ignore[no-untyped-def]

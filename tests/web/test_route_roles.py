@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from click.testing import CliRunner
 from netfund.cli.main import cli
-from netfund.ledger import audit_trail
-from netfund.web.sessions import COOKIE
+from netfund.ledger import PortalUser, audit_trail
+from netfund.web.sessions import COOKIE, Session, SessionStore
 from netfund.web.throttle import PER_ADDRESS, PER_USER, WINDOW_SECONDS, Throttle
 from sqlalchemy import inspect, select, table, text
 from starlette.applications import Starlette
@@ -147,7 +147,7 @@ def browsers(portal_ledger: PortalLedger) -> Iterator[dict[str, TestClient]]:
     yield {role: sign_in(app, name) for role, name in ROLE_USERS.items()}
 
 
-def assert_security_headers(answer: httpx.Response, path: str) -> None:
+def assert_security_headers(answer: httpx2.Response, path: str) -> None:
     headers = answer.headers
     assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
     assert headers["x-frame-options"] == "DENY", path
@@ -161,14 +161,14 @@ def assert_security_headers(answer: httpx.Response, path: str) -> None:
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, (path, cookie)
 
 
-def ask(browser: TestClient, method: str, url: str) -> httpx.Response:
+def ask(browser: TestClient, method: str, url: str) -> httpx2.Response:
     if method == "POST":
         return browser.post(url, data={"language": "en", "next": "/"})
     return browser.request(method, url)
 
 
 def check_answer(
-    portal_ledger: PortalLedger, url: str, expected: Any, answer: httpx.Response
+    portal_ledger: PortalLedger, url: str, expected: Any, answer: httpx2.Response
 ) -> None:
     """``answer`` is what ``expected`` says, and a file download is the file on disk."""
     if expected == LOGIN:
@@ -239,7 +239,7 @@ def test_other_methods_are_refused_on_every_route(
 # --- one funder asking for another's data ---------------------------------------------------
 
 
-def follow(browser: TestClient, url: str) -> httpx.Response:
+def follow(browser: TestClient, url: str) -> httpx2.Response:
     """GET ``url``, following redirects on this server (a trailing slash's, say)."""
     answer = browser.get(url)
     for _ in range(5):
@@ -302,6 +302,27 @@ def test_a_funder_gets_404_for_every_url_of_another_funder(
                 assert answer.content == unknown.content, (attacker, variant)
 
 
+def test_a_guard_that_only_asks_for_a_sign_in_would_leak_on_sqlite_and_not_under_row_security(
+    portal_ledger: PortalLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The naive variant of `funder_view` (signed in is enough) on the JSON summary: funder B
+    reads funder A's seven figures on SQLite, where the portal's guard is the only wall; on
+    PostgreSQL B's reads run under B's own database role and A's rows stay invisible."""
+    import netfund.web.api as api
+    from netfund.web.guards import need_viewer
+
+    app = portal_ledger.app()
+    url = f"{_API_A}/summary?period={PERIOD}"
+    truth = sign_in(app, "wmo").get(url).json()["figures"]
+    assert truth["committed_cents"] > 0
+    monkeypatch.setattr(api, "funder_view", lambda request, code: need_viewer(request))
+    answer = sign_in(app, "zorgkantoor").get(url)
+    if portal_ledger.kind == "sqlite":
+        assert answer.status_code == 200 and answer.json()["figures"] == truth  # leaked
+    else:  # under B's role A's rows are not there: nothing, or all zeros
+        assert answer.status_code != 200 or answer.json()["figures"] == dict.fromkeys(truth, 0)
+
+
 @pytest.mark.parametrize(
     ("attacker", "own", "statement"),
     [("funder_a", FUNDER_A, STATEMENT_B), ("funder_b", FUNDER_B, STATEMENT_A)],
@@ -353,6 +374,9 @@ def test_a_funder_sees_no_other_funders_postings_through_a_group_only_the_other_
         assert line not in page.text and line not in csv.text and line not in api.text
 
 
+BEYOND = ("page=99999999", f"page={10**30}", "period=1999")
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -391,7 +415,9 @@ def test_parameters_beyond_range_are_refused_or_empty_never_an_error(
     if path.startswith("/api/"):
         body = json.loads(answer.text)
         if answer.status_code == 200:
-            assert body["rows"] == [] or query.startswith(("from", "group", "order", "sort"))
+            # An empty page= is the first page; beyond the end and before any posting: none.
+            if query in BEYOND:
+                assert body["rows"] == [], query
         else:
             assert set(body) == {"error"}
 
@@ -400,6 +426,21 @@ def test_parameters_beyond_range_are_refused_or_empty_never_an_error(
 
 
 def raw_get(app: Starlette, raw_path: str, cookie: str | None) -> tuple[int, bytes]:
+    """`raw_request`'s status and body, after following redirects on this server."""
+    for _ in range(4):
+        status, headers, body = raw_request(app, raw_path, cookie)
+        location = headers.get("location", "")
+        if status not in (301, 302, 307, 308):
+            break
+        parts = urlsplit(location)
+        assert parts.netloc in ("", "testserver"), f"{raw_path} redirects off the server"
+        raw_path = parts.path
+    return status, body
+
+
+def raw_request(
+    app: Starlette, raw_path: str, cookie: str | None
+) -> tuple[int, dict[str, str], bytes]:
     """Send ``raw_path`` to the app as uvicorn would pass it on: ``path`` percent-decoded
     once, nothing normalised (httpx would remove dot segments before sending)."""
     scope = {
@@ -418,14 +459,24 @@ def raw_get(app: Starlette, raw_path: str, cookie: str | None) -> tuple[int, byt
         "server": ("testserver", 80),
     }
     status: list[int] = []
+    headers: dict[str, str] = {}
     body: list[bytes] = []
 
+    requested: list[bool] = []
+
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not requested:  # the (empty) body once; then the client stays connected
+            requested.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             status.append(message["status"])
+            headers.update(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
+            )
         elif message["type"] == "http.response.body":
             body.append(message.get("body", b""))
 
@@ -434,7 +485,7 @@ def raw_get(app: Starlette, raw_path: str, cookie: str | None) -> tuple[int, byt
     except Exception:  # the server error middleware re-raises after answering 500
         if not status:
             raise
-    return status[0], b"".join(body)
+    return status[0], headers, b"".join(body)
 
 
 def traversal_paths(target: str) -> list[str]:
@@ -492,9 +543,12 @@ def _attacks(portal_ledger: PortalLedger) -> list[tuple[str, str, bytes]]:
         secret = path.read_bytes()[:256]
         for written in [*traversal_paths(target), *_absolute(path)]:
             attacks.append((role, prefix + written, secret))
-        # a real file name followed by a NUL and something else
-        attacks.append((role, f"{_A}/statements/{STATEMENT_A}%00.txt", b"\x00no-such-bytes"))
-        attacks.append((role, f"/exports/{EXPORT}%00", b"\x00no-such-bytes"))
+    # a real file name followed by a NUL (and something else): C would stop at the NUL
+    statement_a = (folder / "statements" / STATEMENT_A).read_bytes()[:256]
+    export = secret_file.read_bytes()[:256]
+    for suffix in ("%00", "%00.txt", "%00/"):
+        attacks.append(("funder_a", f"{_A}/statements/{STATEMENT_A}{suffix}", statement_a))
+        attacks.append(("controller", f"/exports/{EXPORT}{suffix}", export))
     return attacks
 
 
@@ -504,6 +558,16 @@ def test_no_path_leaves_the_served_folders(
     """Every traversal attempt on /funders/{code}/statements/{name}, /exports/{name} and
     /static/{file} answers 404 (405 or 400 would do as well: anything but the file)."""
     app = browsers["anonymous"].app
+    folder = portal_ledger.folder
+    for role, raw_path, path in (
+        ("funder_a", f"{_A}/statements/{STATEMENT_A}", folder / "statements" / STATEMENT_A),
+        ("controller", f"/exports/{EXPORT}", folder / "exports" / EXPORT),
+        ("anonymous", f"/static/{STATIC}", STATIC_FOLDER / STATIC),
+    ):  # the raw requests do reach the routes: the real names are served
+        assert raw_get(app, raw_path, browsers[role].cookies.get(COOKIE)) == (
+            200,
+            path.read_bytes(),
+        )
     refused = 0
     for role, raw_path, secret in _attacks(portal_ledger):
         cookie = browsers[role].cookies.get(COOKIE)
@@ -562,7 +626,6 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
     app = portal_ledger.app()
     attacker = sign_in(app, None)
     attacker_token = csrf_token(attacker.get("/login").text)
-    since = _trail_head(portal_ledger)
     forms = [
         ("/login", None, {"username": "wmo", "password": USERS["wmo"][2], "next": "/"}),
         ("/logout", "controle", {}),
@@ -574,6 +637,7 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
         page_before = victim.get("/controller" if name else "/login").text
         lang_before = page_before.split("<html lang=", 1)[1][:4]
         own = csrf_token(page_before)
+        since = _trail_head(portal_ledger)
         for forged in (
             {**data},
             {**data, "csrf_token": attacker_token},
@@ -588,7 +652,7 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
         assert victim.get("/").headers["location"] == home_before, route
         page_after = victim.get("/controller" if name else "/login").text
         assert page_after.split("<html lang=", 1)[1][:4] == lang_before, route
-    assert _trail_head(portal_ledger) == since
+        assert _trail_head(portal_ledger) == since, route  # no sign-in, no sign-out recorded
     # The same forms with the right token do work (the refusals above were the token's).
     victim = sign_in(app, "controle")
     own = csrf_token(victim.get("/controller").text)
@@ -599,23 +663,31 @@ def test_forms_without_this_sessions_token_change_nothing(portal_ledger: PortalL
 # --- session fixation -----------------------------------------------------------------------
 
 
+def _cookie_token(answer: httpx2.Response) -> str:
+    """The session token the answer's Set-Cookie gives the browser."""
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
 def test_a_planted_or_pre_sign_in_token_is_dead_after_sign_in_and_after_sign_out(
     portal_ledger: PortalLedger,
 ) -> None:
     app = portal_ledger.app()
     planted = "attacker-chosen-token-0123456789abcdef"
-    victim = client(app, cookies={COOKIE: planted})
-    form = victim.get("/login")
-    before = victim.cookies.get(COOKIE)
+    form = client(app, cookies={COOKIE: planted}).get("/login")
+    before = _cookie_token(form)
     assert before and before != planted  # an unknown token is never adopted
+    victim = client(app, cookies={COOKIE: before})
     attacker = client(app, cookies={COOKIE: before})  # the attacker learned the anonymous token
     answer = victim.post(
         "/login",
         data={"username": "wmo", "password": USERS["wmo"][2], "csrf_token": csrf_token(form.text)},
     )
     assert answer.status_code == 303
-    after = victim.cookies.get(COOKIE)
+    after = _cookie_token(answer)
     assert after and after not in (before, planted)
+    victim = client(app, cookies={COOKIE: after})  # the browser now holds only the new token
     assert victim.get(_A).status_code == 200
     for stale in (attacker, client(app, cookies={COOKIE: planted})):
         refused = stale.get(_A)
@@ -629,6 +701,34 @@ def test_a_planted_or_pre_sign_in_token_is_dead_after_sign_in_and_after_sign_out
     assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
     assert copy.post("/logout", data={"csrf_token": token}).status_code == 403
     assert copy.post("/language", data={"csrf_token": token, "language": "en"}).status_code == 403
+
+
+class SessionsWithoutRotation(SessionStore):
+    """The naive store: signing in marks the browser's existing session as signed in."""
+
+    def sign_in(self, old: Session | None, user: PortalUser) -> Session:
+        if old is None:
+            return super().sign_in(old, user)
+        old.user = user
+        return old
+
+
+def test_without_a_new_token_at_sign_in_the_planted_token_would_have_worked(
+    portal_ledger: PortalLedger,
+) -> None:
+    """The fixation attack above, against a store that keeps the token at sign-in: the
+    attacker who planted (or read) the anonymous token reads the funder's page."""
+    app = portal_ledger.app(sessions=SessionsWithoutRotation())
+    form = client(app).get("/login")
+    before = _cookie_token(form)
+    victim = client(app, cookies={COOKIE: before})
+    answer = victim.post(
+        "/login",
+        data={"username": "wmo", "password": USERS["wmo"][2], "csrf_token": csrf_token(form.text)},
+    )
+    assert answer.status_code == 303
+    attacker = client(app, cookies={COOKIE: before})
+    assert attacker.get(_A).status_code == 200  # the attack succeeds against the naive store
 
 
 def test_the_cookie_is_secure_behind_tls_and_never_readable_by_script(
@@ -695,7 +795,7 @@ def test_guessing_one_name_from_many_addresses_is_throttled_per_name(
     clock.now += 1  # the first failure leaves the window; the refusals did not count
     assert _attempt(owner, "controle", USERS["controle"][2]) == 303
     entries = [e for e in _log_json(portal_ledger) if e["seq"] > since]
-    events = [(e["event"], e["details"].get("user")) for e in entries]
+    events = [(e["event"], e["details"].get("name")) for e in entries]
     assert events == (
         [("failed sign-in", "controle")] * PER_USER
         + [("throttled sign-in", "controle")] * 3
@@ -747,6 +847,11 @@ def _database_text(ledger: PortalLedger) -> str:
     return "\n".join(parts)
 
 
+def _someone_elses_password(name: str) -> str:
+    names = list(USERS)
+    return USERS[names[(names.index(name) + 1) % len(names)]][2]
+
+
 def test_no_password_anywhere_after_a_morning_of_sign_ins(
     portal_ledger: PortalLedger,
     caplog: pytest.LogCaptureFixture,
@@ -759,17 +864,16 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
     app = portal_ledger.app()
     typed = {
         "typo": USERS["wmo"][2] + "!",
-        "swapped": USERS["controle"][2],
         "in-name-field": "Mijn-geheime-zin-2026-xyz",
     }
     secrets = [password for _, _, password in USERS.values()] + list(typed.values())
-    answers: list[httpx.Response] = []
+    answers: list[httpx2.Response] = []
     for name, (_role, _funder, password) in USERS.items():
         browser = client(app)
         answers.append(browser.get("/login"))
         for attempt_name, attempt_password in (
             (name, typed["typo"]),
-            (name, typed["swapped"]),
+            (name, _someone_elses_password(name)),
             (typed["in-name-field"], password),
             (name, password),
         ):
@@ -819,3 +923,44 @@ def test_no_password_anywhere_after_a_morning_of_sign_ins(
         for secret in secrets:
             assert secret not in content, f"a password appears in the {place}"
     assert "sign-in" in places["netfund log --json"]
+
+
+def test_other_spellings_of_a_name_count_against_it_and_huge_fields_are_no_way_around(
+    portal_ledger: PortalLedger,
+) -> None:
+    """Guessing as CONTROLE, Controle, ... counts against controle (names are compared
+    case-blind); a megabyte name or password is refused like any other wrong one."""
+    clock = Clock()
+    app = portal_ledger.app(throttle=Throttle(clock))
+    spellings = ["CONTROLE", "Controle", "controlE", "cOnTrOlE", "controle"]
+    assert len(spellings) == PER_USER
+    for number, spelling in enumerate(spellings):
+        guesser = client(app, client=(f"198.51.100.{number + 50}", 40000))
+        assert _attempt(guesser, spelling, f"guess-{number}") == 401
+    owner = client(app, client=("203.0.113.60", 40000))
+    assert _attempt(owner, "controle", USERS["controle"][2]) == 429
+    huge = client(app, client=("203.0.113.61", 40000))
+    assert _attempt(huge, "x" * 1_000_000, "y" * 1_000_000) == 401
+    assert _attempt(huge, "beheer", USERS["beheer"][2] + "z" * 1_000_000) == 401
+    assert _attempt(huge, "beheer", USERS["beheer"][2]) == 303
+
+
+def test_well_formed_names_that_were_never_issued_are_404(
+    portal_ledger: PortalLedger, browsers: dict[str, TestClient]
+) -> None:
+    """A statement or export name of the right shape that is not in the folder: 404, for the
+    funder and for staff alike (nothing is made on request)."""
+    statements = portal_ledger.folder / "statements"
+    exports = portal_ledger.folder / "exports"
+    for role in ("funder_a", "administrator"):
+        for name in (
+            f"2027-{FUNDER_A}.nl.pdf",
+            f"2026-{FUNDER_A}.en.pdf",
+            f"2026-{FUNDER_A}.interim-2026-06-30.nl.pdf",
+            f"2025-{FUNDER_A}.nl.pdf",
+        ):
+            assert not (statements / name).exists()
+            assert browsers[role].get(f"{_A}/statements/{name}").status_code == 404, name
+    for name in ("journal-2025.csv", "journal-2026.parquet", "trial-balance-2027.csv"):
+        assert not (exports / name).exists()
+        assert browsers["controller"].get(f"/exports/{name}").status_code == 404, name

@@ -6,9 +6,12 @@ mechanisms themselves, each shown refusing what it exists to refuse.
 
 from __future__ import annotations
 
-from netfund.ledger import audit_trail
+from netfund.ledger import add_user, audit_trail, remove_user
+from netfund.web.app import create_app
+from netfund.web.guards import RECHECK_SECONDS
 from netfund.web.sessions import COOKIE, IDLE_SECONDS, SessionStore
 from netfund.web.throttle import PER_USER, WINDOW_SECONDS, Throttle
+from sqlalchemy import Engine
 
 from tests.support.portal import USERS, PortalLedger, client, csrf_token, sign_in
 
@@ -205,3 +208,31 @@ def test_behind_tls_the_cookie_is_secure(portal_ledger: PortalLedger) -> None:
     browser = client(portal_ledger.app(), base_url="https://portal.example")
     answer = browser.get("/login")
     assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_a_removed_login_is_signed_out_at_its_next_page(engine: Engine) -> None:
+    """`netfund user remove` ends the login's open sessions, not only its next sign-in."""
+    add_user(engine, "tijdelijk", "controller", None, "Tijdelijk-wachtwoord-3141")
+    clock = Clock()
+    app = create_app(engine, sessions=SessionStore(clock))
+    browser = client(app)
+    token = csrf_token(browser.get("/login").text)
+    answer = browser.post(
+        "/login",
+        data={
+            "username": "tijdelijk",
+            "password": "Tijdelijk-wachtwoord-3141",
+            "csrf_token": token,
+        },
+    )
+    assert answer.status_code == 303
+    assert browser.get("/").headers["location"] == "/controller"
+    remove_user(engine, "tijdelijk")
+    assert browser.get("/").headers["location"] == "/controller"  # looked up 5 s ago
+    clock.now += RECHECK_SECONDS
+    assert browser.get("/").headers["location"] == "/login"
+    assert browser.get("/controller").status_code == 303
+    assert [entry.summary for entry in audit_trail(engine)][-2:] == [
+        "tijdelijk signed in from testclient",
+        "portal login tijdelijk removed",
+    ]

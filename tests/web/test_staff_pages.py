@@ -239,3 +239,48 @@ def test_the_proposals_waiting_show_what_approving_them_does(db_url: str, tmp_pa
         assert controller.get("/funders/GEM/statements/2026-GEM.en.pdf").status_code == 404
     finally:
         engine.dispose()
+
+
+def test_a_hostile_export_file_name_is_text_and_cannot_break_the_headers(
+    portal_ledger: PortalLedger, tmp_path: Path
+) -> None:
+    from netfund.web.app import create_app
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    hostile = '<img src=x onerror=alert(1)>"; x=1\r\nSet-Cookie: stolen=1 €.csv'
+    (exports / hostile).write_text("a,b\n", encoding="utf-8")
+    app = create_app(portal_ledger.engine, files=tmp_path, language="en")
+    controller = sign_in(app, "controle")
+    page = controller.get("/controller").text
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&#34;" in page
+    (href,) = re.findall(r'href="/exports/([^"]+)"', page)
+    answer = controller.get(f"/exports/{href}")
+    assert answer.status_code == 200 and answer.text == "a,b\n"
+    assert "stolen" not in answer.headers.get("set-cookie", "")
+    disposition = answer.headers["content-disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert disposition.startswith('attachment; filename="_img_src_x_onerror_alert_1___')
+    encoded = "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%22%3B%20x%3D1%0D%0ASet-Cookie"
+    assert f"filename*=UTF-8''{encoded}" in disposition
+
+
+def test_every_warning_kind_and_proposal_action_has_its_words() -> None:
+    from netfund.ledger.proposals import LEDGER_PERFORMERS
+    from netfund.web.staff_pages import WARNING_KINDS, WORDS
+
+    # The kinds `load_status` documents for its warnings (reports/status.py, `Warning`).
+    documented = re.findall(r"``([a-z_]+)``", _warning_doc())
+    assert sorted(WARNING_KINDS) == sorted(documented)
+    for kind in (*WARNING_KINDS, "other"):
+        assert all(WORDS[f"staff_warning_{kind}"])
+    for action in (*LEDGER_PERFORMERS, "allocation-commit", "other"):
+        assert all(WORDS[f"staff_does_{action.replace('-', '_')}"])
+
+
+def _warning_doc() -> str:
+    from netfund.reports.status import Warning
+
+    doc = Warning.__doc__ or ""
+    return doc[doc.index("kind:") : doc.index("subject:")]
