@@ -212,7 +212,7 @@ async def run_load(
     seconds: float,
     seed: int,
     page: int,
-) -> dict[str, Kind]:
+) -> tuple[dict[str, Kind], float]:
     kinds = {name: Kind(name) for name in ("overview", "postings")}
     codes = sorted(logins)
     clients = []
@@ -224,6 +224,7 @@ async def run_load(
         pages = await client.get(f"/api/funders/{code}/postings", params={"period": PERIOD})
         pages.raise_for_status()
         clients.append((client, code, int(pages.json()["pages"])))
+    began = time.perf_counter()
     stop = time.monotonic() + seconds
 
     async def browse(client: httpx2.AsyncClient, code: str, pages: int, rng: random.Random) -> None:
@@ -258,7 +259,7 @@ async def run_load(
     finally:
         for client, _, _ in clients:
             await client.aclose()
-    return kinds
+    return kinds, time.perf_counter() - began
 
 
 def main() -> None:
@@ -284,8 +285,7 @@ def main() -> None:
             logins = add_logins(url, codes)
             load_before = os.getloadavg()
             with serving(url, work, free_port()) as base:
-                started = time.perf_counter()
-                kinds = asyncio.run(
+                kinds, wall = asyncio.run(
                     run_load(
                         base,
                         logins,
@@ -295,7 +295,6 @@ def main() -> None:
                         arguments.page,
                     )
                 )
-                wall = time.perf_counter() - started
     counted = [kinds["overview"], kinds["postings"]]
     total = Kind(
         "all pages",
