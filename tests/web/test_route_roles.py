@@ -795,7 +795,7 @@ def test_guessing_one_name_from_many_addresses_is_throttled_per_name(
     clock.now += 1  # the first failure leaves the window; the refusals did not count
     assert _attempt(owner, "controle", USERS["controle"][2]) == 303
     entries = [e for e in _log_json(portal_ledger) if e["seq"] > since]
-    events = [(e["event"], e["details"].get("name")) for e in entries]
+    events = [(e["event"], e["details"].get("user")) for e in entries]
     assert events == (
         [("failed sign-in", "controle")] * PER_USER
         + [("throttled sign-in", "controle")] * 3
