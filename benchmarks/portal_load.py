@@ -3,7 +3,7 @@
 Run from the repository root, with netfund installed in `.venv`:
 
     .venv/bin/python benchmarks/portal_load.py [--events 100000] [--sessions 20] [--seconds 30]
-        [--page N] [--work DIR] [--pg URL] [--json]
+        [--page N] [--think S] [--work DIR] [--pg URL] [--json]
 
 It writes the network year of `benchmarks/generate.py` (the same generator and seed as the
 other benchmarks: 5 funders, 40 groups, N expenses split over three funders each), imports it
@@ -12,7 +12,8 @@ its own, dropped afterwards), adds one portal login per funder, starts `netfund 
 free 127.0.0.1 port as a child process (the real server: uvicorn, the middleware, the
 sessions), signs ``--sessions`` browsers in (round robin over the funders' logins) and lets
 each ask, one request at a time, for its funder's overview and a postings page (a page drawn
-at random from the API's page count, or always ``--page N``; period 2026) until ``--seconds``
+at random from the API's page count, or always ``--page N``; period 2026), pausing
+``--think`` seconds on average after each page (default 0: without pause), until ``--seconds``
 have passed. It prints per kind of page the number of requests, p50, p95 and maximum latency
 and the errors (any answer other than 200, or no answer). Every request counts, the first of
 each session included (nothing is warmed up first). No session starts a request after
@@ -212,6 +213,7 @@ async def run_load(
     seconds: float,
     seed: int,
     page: int,
+    think: float = 0.0,
 ) -> tuple[dict[str, Kind], float]:
     kinds = {name: Kind(name) for name in ("overview", "postings")}
     codes = sorted(logins)
@@ -248,6 +250,8 @@ async def run_load(
                 target.latencies.append(spent)
                 if error is not None:
                     target.errors.append(error)
+                if think:  # a person reading the page before the next click
+                    await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     try:
         await asyncio.gather(
@@ -271,6 +275,12 @@ def main() -> None:
     parser.add_argument(
         "--page", type=int, default=0, help="the postings page asked for (0: one at random)"
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a session pauses after each page, on average (0: none; a person reads)",
+    )
     parser.add_argument("--work", type=Path, help="keep data and ledger here (reused)")
     parser.add_argument("--pg", help="a PostgreSQL URL: the ledger in a schema of its own")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -293,6 +303,7 @@ def main() -> None:
                         arguments.seconds,
                         arguments.seed,
                         arguments.page,
+                        arguments.think,
                     )
                 )
     counted = [kinds["overview"], kinds["postings"]]
@@ -306,6 +317,7 @@ def main() -> None:
         "database": "postgresql" if arguments.pg else "sqlite",
         "sessions": arguments.sessions,
         "postings_page": arguments.page or "random",
+        "think_seconds": arguments.think,
         "seconds": round(wall, 1),
         "import_seconds": round(import_seconds, 1),
         "cores": os.cpu_count(),

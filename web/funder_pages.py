@@ -180,16 +180,7 @@ def postings_csv(request: Request) -> Response:
     try:
         connection = stack.enter_context(read_for(request, who))
         scope = scope_of(connection, code, query)
-        lines = iter_postings(
-            connection,
-            funder=code,
-            period=scope.period,
-            group=query.group,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            sort=query.sort,
-            descending=query.descending,
-        )
+        lines = iter_postings(connection, **query.selection(code, scope.period))
     except BaseException:
         stack.close()
         raise
@@ -214,13 +205,7 @@ def _page(
         request,
         who,
         connection,
-        funder=code,
-        period=query.period,
-        group=group,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        sort=query.sort,
-        descending=query.descending,
+        **query.selection(code, query.period, group),
         page=query.page,
         page_size=POSTINGS_PAGE_SIZE,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from netfund.ledger import POSTING_SORTS, FieldError, parse_period
@@ -54,9 +55,12 @@ def period_param(params: QueryParams) -> str | None:
 
 
 def page_param(params: QueryParams) -> int:
-    value = _single(params, "page")
-    if value is None:
+    """``page``, 1 when absent. No form has a page field (only links carry one), so a blank
+    ``page=`` is a malformed number, not a missing one."""
+    values = params.getlist("page")
+    if not values:
         return 1
+    value = _single(params, "page") or ""
     if not _PAGE.fullmatch(value):
         raise bad_request(f"page {value[:20]!r} is not a page number (1, 2, 3, ...)")
     return int(value)
@@ -95,6 +99,20 @@ class PostingsQuery:
     sort: str = "date"
     descending: bool = False
     page: int = 1
+
+    def selection(self, funder: str, period: str, group: str | None = None) -> dict[str, Any]:
+        """The keywords of `iter_postings` (and, with ``page``, of `postings_page`) that this
+        query asks for, for ``funder`` in ``period`` (the period the reader's scope chose);
+        ``group`` overrides the query's (a group's own page names it in its path)."""
+        return {
+            "funder": funder,
+            "period": period,
+            "group": group if group is not None else self.group,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+            "descending": self.descending,
+        }
 
     def link(self, path: str, **changes: object) -> str:
         """``path`` with this query (changed by ``changes``) as its parameters; defaults

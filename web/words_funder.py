@@ -13,6 +13,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "Uw geld in het netwerkfonds over {period}, met dezelfde cijfers als uw verantwoording.",
         "Your money in the network fund in {period}, with the same figures as your statement.",
     ),
+    "fp_overview_intro_staff": (
+        "Het geld van deze financier in het netwerkfonds over {period}, met dezelfde cijfers "
+        "als zijn verantwoording.",
+        "This funder's money in the network fund in {period}, with the same figures as its "
+        "statement.",
+    ),
     "fp_choose_period": ("Kies een periode", "Choose a period"),
     "fp_show": ("Tonen", "Show"),
     "fp_as_of": ("Stand per {as_of}", "As of {as_of}"),

@@ -218,7 +218,7 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
     env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
     ran = shell(f"{BIN / 'netfund'} demo 'my demo'", tmp_path, env)
     assert ran.returncode == 0, ran.stderr
-    suggested = ran.stdout.split("\nnext:\n")[1].splitlines()
+    suggested = ran.stdout.split("\nnext:\n")[1].split("\n\n")[0].splitlines()
     assert all(line.startswith("  - ") for line in suggested)
     *commands, viewer = [line.removeprefix("  - ") for line in suggested]
     assert [shlex.split(line)[3] for line in commands] == ["status", "balance", "verify-statement"]
@@ -236,6 +236,15 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
     pdf = "my demo/statements/2026-GEM-SANIVELD-WMO.nl.pdf"
     assert f"'{pdf}'" in viewer and (tmp_path / pdf).read_bytes().startswith(b"%PDF")
     assert viewer == demo_module.viewer_line(f"'{pdf}'")  # this platform's opener
+    # Then the portal: its command starts the portal on the demo's ledger (--check: ready,
+    # without serving), and the demo's password signs in (test_the_demos_portal_logins...).
+    serve, sign_in = [
+        line.removeprefix("  - ") for line in ran.stdout.split("\nthe portal:\n")[1].splitlines()
+    ]
+    assert serve == f"{BIN / 'netfund'} --db 'my demo/netfund.db' serve"
+    ready = shell(f"{serve} --check", tmp_path, env)
+    assert ready.returncode == 0 and "ready to serve" in ready.stdout, ready.stderr
+    assert demo_module.DEMO_PASSWORD in sign_in and "zonmw" in sign_in
 
 
 @pytest.mark.parametrize(

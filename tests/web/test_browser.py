@@ -270,7 +270,6 @@ def test_the_pages_are_usable_by_keyboard_and_screen_reader(
 
 
 FUNDER_LOGIN = FUNDER.lower()
-_WIDE = "sideways scroll at 1280 px: a table wider than the page ({owner}); notes/proof.md"
 
 
 @pytest.mark.parametrize(
@@ -278,22 +277,10 @@ _WIDE = "sideways scroll at 1280 px: a table wider than the page ({owner}); note
     [
         (FUNDER_LOGIN, f"/funders/{FUNDER}"),
         (FUNDER_LOGIN, f"/funders/{FUNDER}/groups/{GROUP}"),
-        pytest.param(
-            FUNDER_LOGIN,
-            f"/funders/{FUNDER}/postings",
-            marks=pytest.mark.xfail(strict=True, reason=_WIDE.format(owner="funder")),
-        ),
+        (FUNDER_LOGIN, f"/funders/{FUNDER}/postings"),
         (FUNDER_LOGIN, f"/funders/{FUNDER}/statements"),
-        pytest.param(
-            ADMINISTRATOR,
-            "/admin",
-            marks=pytest.mark.xfail(strict=True, reason=_WIDE.format(owner="staff")),
-        ),
-        pytest.param(
-            ADMINISTRATOR,
-            "/controller",
-            marks=pytest.mark.xfail(strict=True, reason=_WIDE.format(owner="staff")),
-        ),
+        (ADMINISTRATOR, "/admin"),
+        (ADMINISTRATOR, "/controller"),
     ],
 )
 def test_no_page_scrolls_sideways_on_a_laptop_screen(

@@ -116,6 +116,7 @@ def test_page_api_and_statement_agree_for_every_funder(
         document = embedded(portal_ledger.folder / "statements" / f"{PERIOD}-{code}.nl.pdf")
         stated = document["figures"]
         html = _get(staff, f"/funders/{code}?period={PERIOD}").text
+        assert "Het geld van deze financier" in html  # staff are not addressed as the funder
         summary = _get(staff, f"/api/funders/{code}/summary?period={PERIOD}").json()
         groups = _get(staff, f"/api/funders/{code}/groups?period={PERIOD}").json()
         expected = {f"{name}_cents": stated["summary"][f"{name}_cents"] for name in FIGURES}
@@ -169,6 +170,7 @@ def test_page_api_and_statement_agree_for_every_funder(
         # The funder itself, signed in, sees the very same figures of its own money.
         if code in own:
             own_html = _get(own[code], f"/funders/{code}").text
+            assert "Uw geld in het netwerkfonds" in own_html
             assert page_figures(own_html) == expected
             assert page_groups(own_html) == in_statement
             own_summary = _get(own[code], f"/api/funders/{code}/summary").json()
@@ -344,6 +346,7 @@ def test_a_funders_lines_hold_no_other_funds_line_whatever_the_filter(
         ("page=0", "page &#39;0&#39; is not a page number"),
         ("page=-1", "is not a page number"),
         ("page=1e3", "is not a page number"),
+        ("page=", "page &#39;&#39; is not a page number"),
         ("period=20x6", "is not a calendar year"),
         ("from=2026-13-01", "is not a date written as YYYY-MM-DD"),
         ("from=2026-05-02&to=2026-05-01", "from-date 2026-05-02 is after to-date 2026-05-01"),
