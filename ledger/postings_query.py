@@ -229,14 +229,13 @@ def postings_order(
     query = _ordered(
         _joined(select(t.id, p.line_no)).where(*selection), connection, sort, descending
     )
-    transactions, lines = array("q"), array("q")
-    result = connection.execution_options(yield_per=STREAM_BATCH_ROWS).execute(query)
-    try:
-        for transaction, line in result:
-            transactions.append(transaction)
-            lines.append(line)
-    finally:
-        result.close()
+    # Read whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
+    # rows (cursor_tuple_fraction), and before the new rows of a large import are analysed
+    # that plan took minutes for a funder's 120,000 lines where this one takes 0.4 s. Two
+    # integers a line fit in memory; the arrays keep them compact afterwards.
+    rows = connection.execute(query).all()
+    transactions = array("q", (row[0] for row in rows))
+    lines = array("q", (row[1] for row in rows))
     return PostingsOrder(transactions, lines)
 
 
