@@ -8,7 +8,8 @@ Run from the repository root, with netfund installed in `.venv`:
 It writes the network year of `benchmarks/generate.py` (the same generator and seed as the
 other benchmarks: 5 funders, 40 groups, N expenses split over three funders each), imports it
 into a fresh ledger (a SQLite file in the work folder, or with ``--pg`` a PostgreSQL schema of
-its own, analysed after the import and dropped afterwards), adds one portal login per funder,
+its own, dropped afterwards; served right after the import, as a portal started after a large
+import is), adds one portal login per funder,
 starts `netfund serve` on a free 127.0.0.1 port as a child process (the real server: uvicorn,
 the middleware, the sessions), signs ``--sessions`` browsers in (round robin over the funders'
 logins) and lets each ask, one request at a time, for its funder's overview and a postings page
@@ -138,9 +139,6 @@ def build_ledger(url: str, work: Path, events: int, reuse: bool) -> tuple[list[s
     initialize(engine, network)
     import_events(engine, data / "events.csv")
     seconds = time.perf_counter() - started
-    if engine.dialect.name == "postgresql":  # as autovacuum would soon: statistics for the plans
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
     engine.dispose()
     if url.startswith("sqlite"):
         marker.write_text("imported\n", encoding="utf-8")
