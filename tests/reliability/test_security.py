@@ -102,6 +102,8 @@ def _arguments(path: tuple[str, ...], inputs: dict[str, Path]) -> list[tuple[str
         "allocate": (str(inputs["plan"]),),
         "allocations show": ("1",),
         "allocations compare": ("1", "1"),
+        # Prepared and reported, not served: serving would run until stopped.
+        "serve": ("--check",),
     }
     command = _command(path)
     args = known.get(" ".join(path))
