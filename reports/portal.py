@@ -15,6 +15,7 @@ them out of `FunderOverview` means no template can show them by mistake.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from netfund.ledger import (
@@ -32,6 +33,7 @@ from netfund.ledger import (
 from netfund.reports.statement.data import (
     GroupLine,
     OverheadCheck,
+    PeriodInputs,
     Summary,
     default_as_of,
     read_period_inputs,
@@ -170,12 +172,15 @@ def funder_overview(
     period: str | None = None,
     as_of: datetime.date | None = None,
     language: str = "nl",
+    read: Callable[[Connection, str, datetime.date], PeriodInputs] = read_period_inputs,
 ) -> FunderOverview:
     """``funder``'s overview of ``period`` (None: the newest) as of ``as_of`` (None: the
     period's last day, as statements default), from the statement's own data.
 
     Read within the caller's read transaction (`reading`, or `funder_reading` for a funder's
-    session): the figures come from one snapshot.
+    session): the figures come from one snapshot. ``read`` reads the period's inputs: a
+    caller that keeps them per state of the ledger (the portal) passes its own, so every
+    funder's overview of a period is built from one read.
     """
     if language not in LANGUAGES:
         raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
@@ -183,7 +188,7 @@ def funder_overview(
     if period is None:
         period = periods[-1] if periods else str(datetime.date.today().year)
     period = parse_period(period)
-    inputs = read_period_inputs(connection, period, as_of or default_as_of(period))
+    inputs = read(connection, period, as_of or default_as_of(period))
     scope = _scope(inputs.network, funder, period, periods)
     data = statement_data(inputs, scope.funder.code, language, netfund_version())
     return FunderOverview(

@@ -14,6 +14,7 @@ thread-safe; threads missing the same key at once compute it once (the others wa
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 from netfund.ledger import ledger_state, postings_order, postings_page, postings_totals
 from netfund.reports.portal import FunderOverview, funder_overview
+from netfund.reports.statement.data import PeriodInputs, read_period_inputs
 from netfund.web.sessions import Viewer
 from sqlalchemy import Connection
 from starlette.requests import Request
@@ -72,9 +74,12 @@ class FigureCache:
         return answer
 
 
-def _scope(who: Viewer) -> tuple[str, str | None]:
-    """Whose database view the figures were read in: a funder's role reads less."""
-    return ("funder", who.funder) if who.role == "funder" else ("staff", None)
+def _scope(who: Viewer, connection: Connection) -> tuple[str, str | None]:
+    """Whose database view the figures were read in: on PostgreSQL a funder's own role reads
+    less (row security); elsewhere every reader sees the same rows, so they share answers."""
+    if who.role == "funder" and connection.dialect.name == "postgresql":
+        return ("funder", who.funder)
+    return ("everything", None)
 
 
 def overview(
@@ -86,9 +91,19 @@ def overview(
     language: str,
 ) -> FunderOverview:
     """`funder_overview` of ``code``, kept per state of the ledger (see module)."""
-    key = ("overview", _scope(who), code, period, language, ledger_state(connection))
-    return request.app.state.figures.get(  # type: ignore[no-any-return]
-        key, lambda: funder_overview(connection, code, period, None, language)
+    scope, state = _scope(who, connection), ledger_state(connection)
+    figures: FigureCache = request.app.state.figures
+
+    def read(connection: Connection, period: str, as_of: datetime.date) -> PeriodInputs:
+        # One read of the period for every funder's overview (1.4 s at 100,000 expenses).
+        return figures.get(
+            ("inputs", scope, period, as_of, state),
+            lambda: read_period_inputs(connection, period, as_of),
+        )
+
+    return figures.get(
+        ("overview", scope, code, period, language, state),
+        lambda: funder_overview(connection, code, period, None, language, read=read),
     )
 
 
@@ -100,7 +115,7 @@ def postings(request: Request, who: Viewer, connection: Connection, **selection:
     counted = {
         name: selection[name] for name in ("funder", "period", "group", "date_from", "date_to")
     }
-    key = (_scope(who), tuple(sorted(counted.items())), state)
+    key = (_scope(who, connection), tuple(sorted(counted.items())), state)
     totals = request.app.state.figures.get(
         ("totals", *key), lambda: postings_totals(connection, **counted)
     )
