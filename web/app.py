@@ -8,12 +8,15 @@ viewer's language (the JSON API answers JSON), and an unexpected error is a plai
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from netfund.ledger import read_network_timeline, reading, require_schema
 from netfund.web import words
-from netfund.web.figure_cache import ORDERS_MAX, FigureCache
+from netfund.web.figure_cache import ORDERS_MAX, FigureCache, warm
 from netfund.web.guards import SignInRequired, sign_in_path
 from netfund.web.i18n import LANGUAGES, Words
 from netfund.web.render import environment, page
@@ -88,6 +91,7 @@ def create_app(
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     app = Starlette(
         routes=routes,
+        lifespan=_warm_on_start,
         middleware=[Middleware(SecurityHeaders, cookie_name=COOKIE)],
         exception_handlers={
             SignInRequired: _sign_in_required,
@@ -107,6 +111,16 @@ def create_app(
     app.state.figures = FigureCache()
     app.state.orders = FigureCache(ORDERS_MAX)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _warm_on_start(app: Starlette) -> AsyncIterator[None]:
+    """When a server starts the app: read the newest period's figures in the background, so
+    the first funders to sign in do not wait for them (tests' clients skip this)."""
+    threading.Thread(
+        target=warm, args=(app.state.engine, app.state.figures), name="netfund-warm", daemon=True
+    ).start()
+    yield
 
 
 def _is_api(request: Request) -> bool:

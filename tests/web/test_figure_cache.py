@@ -12,6 +12,7 @@ from netfund.ledger import add_user, import_events
 from netfund.web.app import create_app
 from netfund.web.figure_cache import FigureCache
 from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from tests.conftest import write_events
 from tests.support.portal import client, csrf_token
@@ -82,3 +83,33 @@ def test_a_crowd_of_first_requests_computes_once() -> None:
         answers = [future.result(timeout=10) for future in futures]
     assert answers == [42] * 8
     assert len(calls) == 1 and (cache.misses, cache.hits) == (1, 7)
+
+
+def test_a_started_server_reads_the_newest_period_before_anyone_asks(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import_events(
+        engine,
+        write_events(
+            tmp_path / "events.csv",
+            [
+                "c-1,2026-01-05,commitment,GEM,,1000.00,Toezegging,C-1",
+                "r-1,2026-02-01,receipt,GEM,,400.00,Ontvangst,R-1",
+            ],
+        ),
+    )
+    add_user(engine, "beheer", "administrator", None, PASSWORD)
+    app = create_app(engine)
+    cache = app.state.figures
+    with TestClient(app, follow_redirects=False) as started:  # runs the start-up
+        deadline = time.monotonic() + 20
+        while cache.misses == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cache.misses == 1  # the period's inputs, read at start-up
+        token = csrf_token(started.get("/login").text)
+        started.post(
+            "/login", data={"username": "beheer", "password": PASSWORD, "csrf_token": token}
+        )
+        answer = started.get("/api/funders/GEM/summary")
+        assert answer.json()["figures"]["received_cents"] == 40000
+    assert (cache.misses, cache.hits) == (2, 1)  # the overview; the inputs were there
