@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from netfund.ledger import FieldError, Proposal, list_proposals, parse_period
+from netfund.reports.portal import FIGURES
 from netfund.reports.status import FunderLine, Status, load_status
 from netfund.web.documents import ExportFile, export_files
 from netfund.web.guards import STAFF, staff_view
@@ -24,16 +25,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-#: The seven figures of a funder, in the statements' order (`Summary` fields, in cents).
-FIGURES = (
-    "committed",
-    "received",
-    "allocated",
-    "spent",
-    "refunded",
-    "unspent",
-    "unallocated",
-)
 #: The warning kinds `load_status` gives, each worded on the page.
 WARNING_KINDS = (
     "overhead_over_cap",
