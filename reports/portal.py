@@ -145,12 +145,18 @@ def funder_period(connection: Connection, funder: str, period: str | None = None
     Raise `FieldError` for a malformed period and `NotInPeriod` when the period's network
     has no such funder.
     """
+    periods, period = _periods(connection, period)
+    network = read_network(connection, period)
+    return _scope(network, funder, period, periods)
+
+
+def _periods(connection: Connection, period: str | None) -> tuple[tuple[str, ...], str]:
+    """The periods the reader sees, oldest first, and ``period`` checked (None: the newest
+    of them, or this year in an empty ledger)."""
     periods = tuple(recorded_periods(connection))
     if period is None:
         period = periods[-1] if periods else str(datetime.date.today().year)
-    period = parse_period(period)
-    network = read_network(connection, period)
-    return _scope(network, funder, period, periods)
+    return periods, parse_period(period)
 
 
 def _scope(network: Network, funder: str, period: str, periods: tuple[str, ...]) -> FunderPeriod:
@@ -184,10 +190,7 @@ def funder_overview(
     """
     if language not in LANGUAGES:
         raise LedgerError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    periods = tuple(recorded_periods(connection))
-    if period is None:
-        period = periods[-1] if periods else str(datetime.date.today().year)
-    period = parse_period(period)
+    periods, period = _periods(connection, period)
     inputs = read(connection, period, as_of or default_as_of(period))
     scope = _scope(inputs.network, funder, period, periods)
     data = statement_data(inputs, scope.funder.code, language, netfund_version())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from netfund.ledger import read_network_timeline, reading, require_schema
 from netfund.web import words
+from netfund.web.documents import CheckCache
 from netfund.web.figure_cache import ORDERS_MAX, FigureCache, warm
 from netfund.web.guards import SignInRequired, sign_in_path
 from netfund.web.i18n import LANGUAGES, Words
@@ -110,6 +111,7 @@ def create_app(
     app.state.funders = None
     app.state.figures = FigureCache()
     app.state.orders = FigureCache(ORDERS_MAX)
+    app.state.statement_checks = CheckCache()
     return app
 
 

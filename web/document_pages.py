@@ -17,7 +17,6 @@ from netfund.web.documents import (
     PDF_MEDIA_TYPE,
     FolderFile,
     IssuedStatement,
-    check_cache,
     chunks_of,
     export_media_type,
     folder_files,
@@ -163,7 +162,7 @@ def statements_page(request: Request) -> Response:
         []
         if files is None
         else funder_statements(
-            request.app.state.engine, Path(files), code, check_cache(request.app.state)
+            request.app.state.engine, Path(files), code, request.app.state.statement_checks
         )
     )
     return page(
@@ -181,7 +180,7 @@ def statement_file(request: Request) -> Response:
         _files(request),
         code,
         request.path_params["name"],
-        check_cache(request.app.state),
+        request.app.state.statement_checks,
     )
     if found is None:
         raise HTTPException(404)

@@ -28,9 +28,7 @@ from __future__ import annotations
 import datetime
 import os
 import stat
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -50,6 +48,7 @@ from netfund.ledger.exports import EXPORTS, ExportRecord, list_exports
 from netfund.reports.statement.check import StatementCheck, check_statement
 from netfund.reports.statement.data import default_as_of
 from netfund.reports.statements import StatementName, parse_statement_name
+from netfund.web.figure_cache import FigureCache
 from sqlalchemy import Engine
 
 #: The sub-folders of ``app.state.files`` the portal serves.
@@ -250,43 +249,17 @@ class _Checked:
     unreadable: str | None
 
 
-class CheckCache:
-    """Checked statements by (path, size, mtime, ledger heads), least recently used first
-    out; safe to share between the server's worker threads."""
+class CheckCache(FigureCache):
+    """Checked statements by (path, size, mtime, ledger heads): the portal's figure cache
+    (bounded, least recently used out, one check per key however many pages ask at once)."""
 
     def __init__(self, kept: int = CHECKS_KEPT) -> None:
-        self._kept = kept
-        self._items: OrderedDict[Hashable, _Checked] = OrderedDict()
-        self._lock = threading.Lock()
-        self.checks_run = 0
+        super().__init__(kept)
 
-    def get(self, key: Hashable) -> _Checked | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, value: _Checked) -> None:
-        with self._lock:
-            self.checks_run += 1
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._kept:
-                self._items.popitem(last=False)
-
-
-_CACHE_LOCK = threading.Lock()
-
-
-def check_cache(state: object) -> CheckCache:
-    """The application's cache (kept on ``app.state``), made on first use."""
-    with _CACHE_LOCK:
-        cache = getattr(state, "statement_checks", None)
-        if cache is None:
-            cache = CheckCache()
-            state.statement_checks = cache  # type: ignore[attr-defined]
-        return cache
+    @property
+    def checks_run(self) -> int:
+        """How many statements were checked (not found kept)."""
+        return self.misses
 
 
 def ledger_heads(engine: Engine) -> tuple[int, str, int, str]:
@@ -316,10 +289,7 @@ def funder_statements(
     found = []
     for item, parsed in named:
         key = (str(item.path), item.size, item.modified_ns, item.identity, heads)
-        checked = cache.get(key)
-        if checked is None:
-            checked = _check(engine, item)
-            cache.put(key, checked)
+        checked = cache.get(key, lambda item=item: _check(engine, item))
         if checked.funder is not None and checked.funder != funder:
             continue  # another funder's statement under this funder's name
         if checked.check is None:
