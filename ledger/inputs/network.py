@@ -19,6 +19,7 @@ from netfund.ledger.inputs.toml_source import TomlLines, key_path, read_toml
 from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_text
+from netfund.ledger.model.iban import parse_iban
 from netfund.ledger.model.limits import CODE_LENGTH_MAX, LABEL_LENGTH_MAX, NAME_LENGTH_MAX
 from netfund.ledger.model.money import AmountError, parse_cents
 from netfund.ledger.model.schedule import QUARTERLY, Instalment, schedule_problems
@@ -50,7 +51,11 @@ _FUNDER_KEYS = {
     "eligible_groups",
     "unspent",
     "schedule",
+    "ibans",
 }
+_BANK_ACCOUNT_KEYS = {"iban", "name", "bic"}
+#: A BIC: bank (4 letters), country (2 letters), location (2), optional branch (3).
+_BIC = re.compile(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _INSTALMENT_KEYS = {"due", "share", "amount"}
 #: An instalment's due day within the period, as month-day: "07-15".
 _DUE = re.compile(r"([0-9]{2})-([0-9]{2})")
@@ -73,6 +78,9 @@ class Funder:
         unspent: what closing a period does with unspent money: `return` or `carry_over`.
         schedule: when its commitment falls due, instalment by instalment (`schedule.py`);
             `QUARTERLY` unless network.toml gives one.
+        ibans: the accounts it pays from (compact IBANs, `model/iban.py`); a credit from one
+            of them is its money (`ledger/bank/matching.py`), and its refunds go to the
+            first. Empty: the bank cannot recognise its payments.
     """
 
     code: str
@@ -83,6 +91,7 @@ class Funder:
     eligible_groups: frozenset[str] | None
     unspent: str
     schedule: tuple[Instalment, ...] = QUARTERLY
+    ibans: tuple[str, ...] = ()
 
     def may_fund(self, group_code: str) -> bool:
         """Whether this funder's earmark allows money to go to ``group_code``."""
@@ -104,6 +113,22 @@ class Group:
     name: str
     overhead: bool
     parent: str | None
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """One of the network's own bank accounts (``[[bank_accounts]]``): the only accounts whose
+    statements `netfund bank import` takes, and the one refunds are paid from.
+
+    Attributes:
+        iban: compact IBAN.
+        name: the account holder's name, as a payment file names the payer.
+        bic: the bank's BIC, or None (a Dutch IBAN names its bank; schwifty derives it).
+    """
+
+    iban: str
+    name: str
+    bic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +169,8 @@ class Network:
         groups: every group, in file order.
         approvals: which actions need a second person; None when the file has no
             ``[approvals]`` table (one person does everything).
+        bank_accounts: the network's own bank accounts (``[[bank_accounts]]``), in file
+            order; empty when the file names none (no bank statement can be imported).
     """
 
     name: str
@@ -154,12 +181,22 @@ class Network:
     funders: tuple[Funder, ...] = field(default_factory=tuple)
     groups: tuple[Group, ...] = field(default_factory=tuple)
     approvals: Approvals | None = None
+    bank_accounts: tuple[BankAccount, ...] = ()
 
     def funder(self, code: str) -> Funder | None:
         return self._funders_by_code.get(code)
 
     def group(self, code: str) -> Group | None:
         return self._groups_by_code.get(code)
+
+    def bank_account(self, iban: str) -> BankAccount | None:
+        """The network's account with compact IBAN ``iban``, if it is one."""
+        return next((account for account in self.bank_accounts if account.iban == iban), None)
+
+    def funders_paying_from(self, iban: str) -> tuple[Funder, ...]:
+        """The funders that name ``iban`` (compact) among their accounts: one account may pay
+        for several (a municipality's Wmo and Jeugdwet money)."""
+        return tuple(funder for funder in self.funders if iban in funder.ibans)
 
     @property
     def _funders_by_code(self) -> dict[str, Funder]:
@@ -334,7 +371,7 @@ def load_network(path: Path) -> Network:
 def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     """Validate parsed TOML ``data`` (``text`` is the file, for line numbers)."""
     check = _Checker(source, text)
-    check.unknown_keys(data, {"network", "funders", "groups", "approvals"}, ())
+    check.unknown_keys(data, {"network", "funders", "groups", "approvals", "bank_accounts"}, ())
     header = data.get("network")
     if not isinstance(header, dict):
         check.problem(("network",), "a [network] table is required")
@@ -361,6 +398,7 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     group_codes = {group.code for group in groups}
     funders = _parse_funders(check, data.get("funders"), group_codes)
     approvals = _parse_approvals(check, data)
+    bank_accounts = _parse_bank_accounts(check, data.get("bank_accounts"), funders)
 
     if check.problems:
         raise InputError(check.problems)
@@ -373,7 +411,73 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
         funders=tuple(funders),
         groups=tuple(groups),
         approvals=approvals,
+        bank_accounts=tuple(bank_accounts),
     )
+
+
+def _parse_bank_accounts(check: _Checker, value: Any, funders: list[Funder]) -> list[BankAccount]:
+    """``[[bank_accounts]]``: optional; each IBAN valid, once, and no funder's."""
+    if value is None:
+        return []
+    tables = _table_list(check, value, "bank_accounts")
+    accounts: list[BankAccount] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        path = ("bank_accounts", index)
+        check.unknown_keys(table, _BANK_ACCOUNT_KEYS, path)
+        name = check.text_value(table, "name", path)
+        if "iban" not in table:
+            check.problem((*path, "iban"), "'iban' is required")
+            continue
+        try:
+            iban = parse_iban(table["iban"], "iban")
+        except FieldError as error:
+            check.problem((*path, "iban"), str(error))
+            continue
+        bic = table.get("bic")
+        if bic is not None and (not isinstance(bic, str) or not _BIC.fullmatch(bic)):
+            check.problem((*path, "bic"), f"bic {bic!r} is not a BIC (8 or 11 letters and digits)")
+            bic = None
+        if iban in seen:
+            check.problem(
+                (*path, "iban"), f"{iban} is named twice (also bank_accounts[{seen[iban]}])"
+            )
+            continue
+        seen[iban] = index
+        payers = [funder.code for funder in funders if iban in funder.ibans]
+        if payers:
+            check.problem(
+                (*path, "iban"),
+                f"{iban} is the network's own account and also {', '.join(payers)}'s: "
+                "a funder pays from an account of its own",
+            )
+        if name is not None:
+            accounts.append(BankAccount(iban=iban, name=name, bic=bic))
+    return accounts
+
+
+def _parse_ibans(check: _Checker, table: dict[str, Any], path: tuple) -> tuple[str, ...]:
+    """A funder's ``ibans``: a list of valid IBANs, each once (compact form)."""
+    value = table.get("ibans")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        check.problem(
+            (*path, "ibans"), 'ibans must be a list of IBANs, like ["NL91 ABNA 0417 1643 00"]'
+        )
+        return ()
+    ibans: list[str] = []
+    for position, item in enumerate(value):
+        try:
+            iban = parse_iban(item, f"ibans[{position}]")
+        except FieldError as error:
+            check.problem((*path, "ibans"), str(error))
+            continue
+        if iban in ibans:
+            check.problem((*path, "ibans"), f"{iban} is listed twice")
+            continue
+        ibans.append(iban)
+    return tuple(ibans)
 
 
 def _parse_approvals(check: _Checker, data: dict[str, Any]) -> Approvals | None:
@@ -507,6 +611,7 @@ def _parse_funders(check: _Checker, value: Any, group_codes: set[str]) -> list[F
             )
         eligible = _parse_earmark(check, table.get("eligible_groups"), path, group_codes)
         schedule = _parse_schedule(check, table, path)
+        ibans = _parse_ibans(check, table, path)
         if code is None or name is None or framework is None:
             continue
         if code == NETWORK_FUND:
@@ -530,6 +635,7 @@ def _parse_funders(check: _Checker, value: Any, group_codes: set[str]) -> list[F
                 eligible_groups=eligible,
                 unspent=str(unspent),
                 schedule=schedule,
+                ibans=ibans,
             )
         )
     return funders

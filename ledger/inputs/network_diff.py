@@ -11,7 +11,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger.inputs.network import Approvals, Funder, Group, Network
+from netfund.ledger.inputs.network import Approvals, BankAccount, Funder, Group, Network
 from netfund.ledger.model.money import format_cents
 
 
@@ -22,6 +22,11 @@ def describe_changes(old: Network, new: Network) -> list[str]:
         for name in ("name", "language", "population", "overhead_cap")
         if getattr(old, name) != getattr(new, name)
     ]
+    if old.bank_accounts != new.bank_accounts:
+        changes.append(
+            f"bank_accounts: {_accounts_shown(old.bank_accounts)} -> "
+            f"{_accounts_shown(new.bank_accounts)}"
+        )
     if old.approvals != new.approvals:
         changes.append(
             f"approvals: {_approvals_shown(old.approvals)} -> {_approvals_shown(new.approvals)}"
@@ -45,6 +50,13 @@ def describe_changes(old: Network, new: Network) -> list[str]:
             if code not in after
         ]
     return changes
+
+
+def _accounts_shown(accounts: tuple[BankAccount, ...]) -> str:
+    """The ``[[bank_accounts]]`` as IBAN and name (``none`` when there are none)."""
+    if not accounts:
+        return "none"
+    return "[" + ", ".join(f"{account.iban} ({account.name})" for account in accounts) + "]"
 
 
 def _approvals_shown(approvals: Approvals | None) -> str:

@@ -43,6 +43,9 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "grant": ("grant roles", frozenset()),
     "user": ("add portal logins or change their passwords", frozenset({"administrator"})),
     "sign-in": ("record portal sign-ins", frozenset({"administrator"})),
+    "bank-import": ("import bank statements", frozenset({"administrator"})),
+    "bank-assign": ("assign bank lines", frozenset({"administrator"})),
+    "pay": ("write payment files", frozenset({"administrator"})),
 }
 
 #: The record kinds a write appends, and the action each stands for (`records.append_record`
@@ -55,6 +58,8 @@ RECORD_ACTIONS: dict[str, str] = {
     "grant": "grant",
     "user": "user",
     "sign-in": "sign-in",
+    "bank-statement": "bank-import",
+    "payment-file": "pay",
 }
 
 

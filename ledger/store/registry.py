@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger.inputs.network import Approvals, Funder, Group, Network
+from netfund.ledger.inputs.network import Approvals, BankAccount, Funder, Group, Network
 from netfund.ledger.inputs.network_diff import describe_changes
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.model.schedule import QUARTERLY, Instalment
@@ -154,8 +154,9 @@ def read_network(connection: Connection, period: str | None = None) -> Network:
 def network_document(network: Network) -> dict[str, Any]:
     """The whole network as JSON values: caps as exact decimal text, earmarks sorted.
 
-    A funder's ``schedule`` is there only when it is not the quarterly default, and
-    ``approvals`` only when the file has that table: the records stored before either existed
+    A funder's ``schedule`` is there only when it is not the quarterly default, its ``ibans``
+    and the network's ``bank_accounts`` only when the file names some, and ``approvals`` only
+    when the file has that table: the records stored before either existed
     have no such key and their hashes cover their exact content, so an unchanged network must
     give the very same document.
     """
@@ -176,6 +177,7 @@ def network_document(network: Network) -> dict[str, Any]:
                 "unspent": f.unspent,
             }
             | _schedule_document(f.schedule)
+            | ({"ibans": list(f.ibans)} if f.ibans else {})
             for f in network.funders
         ],
         "groups": [
@@ -185,6 +187,8 @@ def network_document(network: Network) -> dict[str, Any]:
     }
     if network.approvals is not None:
         document["approvals"] = asdict(network.approvals)
+    if network.bank_accounts:
+        document["bank_accounts"] = [asdict(account) for account in network.bank_accounts]
     return document
 
 
@@ -208,6 +212,7 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
                 else frozenset(f["eligible_groups"]),
                 unspent=f["unspent"],
                 schedule=_schedule_from_document(f.get("schedule")),
+                ibans=tuple(f.get("ibans", ())),
             )
             for f in document["funders"]
         ),
@@ -216,6 +221,7 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
             for g in document["groups"]
         ),
         approvals=Approvals(**document["approvals"]) if "approvals" in document else None,
+        bank_accounts=tuple(BankAccount(**item) for item in document.get("bank_accounts", ())),
     )
 
 

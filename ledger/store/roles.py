@@ -73,6 +73,9 @@ _WRITES: dict[str, dict[str, str]] = {
         "groups": "INSERT",
         "earmarks": "INSERT",
         "portal_users": "INSERT, UPDATE, DELETE",
+        "bank_statements": "INSERT",
+        "bank_lines": "INSERT, UPDATE",
+        "bank_payments": "INSERT, UPDATE",
     },
     "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
@@ -97,7 +100,12 @@ _FUNDER_READS = (
     "alembic_version",
 )
 _SEQUENCES = {
-    "administrator": ("allocation_runs_id_seq", "exports_id_seq"),
+    "administrator": (
+        "allocation_runs_id_seq",
+        "exports_id_seq",
+        "bank_statements_id_seq",
+        "bank_lines_id_seq",
+    ),
     "approver": ("exports_id_seq",),
     "controller": ("exports_id_seq",),
 }

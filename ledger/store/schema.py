@@ -62,7 +62,8 @@ TRANSACTION_TYPES = (
 HASH_LENGTH = 64
 
 #: What the records chain holds (`records.py`): network versions, allocation runs, closes,
-#: writes, approvals, exports, grants, and the portal's logins and sign-ins (migration 0011).
+#: writes, approvals, exports, grants, the portal's logins and sign-ins (migration 0011), and
+#: the bank statements imported and the payment files written (migration 0013).
 RECORD_KINDS = (
     "network",
     "run",
@@ -74,6 +75,8 @@ RECORD_KINDS = (
     "grant",
     "user",
     "sign-in",
+    "bank-statement",
+    "payment-file",
 )
 #: Who may sign in to the funder portal (`accounts.py`).
 PORTAL_ROLES = ("administrator", "controller", "funder")
@@ -356,6 +359,113 @@ class PortalUserRow(Base):
     updated_at: Mapped[str] = mapped_column(String(25))
 
 
+#: How a bank line stands with the ledger (`ledger/bank/matching.py`): booked as a new
+#: transaction, linked to one the ledger had, or not matched (yet).
+BANK_LINE_STATUSES = ("booked", "linked", "unmatched")
+#: Where a refund in a payment file stands: sent to the bank, paid (a statement's debit
+#: matched it back), or returned by the bank.
+BANK_PAYMENT_STATUSES = ("sent", "paid", "returned")
+
+
+class BankStatementRow(Base):
+    """One bank statement imported (migration 0013, `ledger/bank/importing.py`); its
+    ``bank-statement`` record in the records chain (``record_seq``) holds the same facts and
+    the digest of its lines."""
+
+    __tablename__ = "bank_statements"
+    __table_args__ = (CheckConstraint("lines_added >= 0 AND lines_count >= 0", name="counts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_iban: Mapped[str] = mapped_column(String(34))
+    statement_id: Mapped[str] = mapped_column(String(140))
+    sequence: Mapped[str | None] = mapped_column(String(35))
+    format: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    from_date: Mapped[datetime.date] = mapped_column(Date)
+    to_date: Mapped[datetime.date] = mapped_column(Date)
+    opening_cents: Mapped[int] = mapped_column(BigInteger)
+    opening_date: Mapped[datetime.date] = mapped_column(Date)
+    closing_cents: Mapped[int] = mapped_column(BigInteger)
+    closing_date: Mapped[datetime.date] = mapped_column(Date)
+    lines_count: Mapped[int] = mapped_column(Integer)
+    lines_added: Mapped[int] = mapped_column(Integer)
+    record_seq: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[str] = mapped_column(String(25))
+    imported_by: Mapped[str] = mapped_column(Text)
+
+
+class BankLineRow(Base):
+    """One movement on a bank account, as its first statement gave it (`bank/model.py`
+    `BankLine`), and how it stands with the ledger: ``status``, the transaction it was booked
+    as or linked to (``txn_external_id``) and why (``explanation``). ``position`` orders an
+    account's lines as the bank booked them, across statements."""
+
+    __tablename__ = "bank_lines"
+    __table_args__ = (
+        _one_of("status", BANK_LINE_STATUSES),
+        CheckConstraint("amount_cents <> 0", name="nonzero"),
+        CheckConstraint(
+            "(status = 'unmatched') = (txn_external_id IS NULL)", name="matched_names_txn"
+        ),
+        Index("ix_bank_lines_account_ref", "account_iban", "ref", unique=True),
+        Index("ix_bank_lines_account_position", "account_iban", "position", unique=True),
+        Index("ix_bank_lines_txn", "txn_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_iban: Mapped[str] = mapped_column(String(34))
+    ref: Mapped[str] = mapped_column(String(140))
+    entry_ref: Mapped[str] = mapped_column(String(140))
+    statement: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    booking_date: Mapped[datetime.date] = mapped_column(Date)
+    value_date: Mapped[datetime.date | None] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    counterparty_iban: Mapped[str] = mapped_column(String(34))
+    counterparty_name: Mapped[str] = mapped_column(Text)
+    remittance: Mapped[str] = mapped_column(Text)
+    structured_reference: Mapped[str] = mapped_column(String(140))
+    end_to_end_id: Mapped[str] = mapped_column(String(140))
+    bank_code: Mapped[str] = mapped_column(String(35))
+    returned: Mapped[bool] = mapped_column(Boolean)
+    return_reason: Mapped[str] = mapped_column(String(35))
+    status: Mapped[str] = mapped_column(String(16))
+    txn_external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH_MAX))
+    explanation: Mapped[str] = mapped_column(Text)
+
+
+class BankPaymentRow(Base):
+    """One credit transfer netfund wrote into a payment file (`ledger/bank/payments.py`):
+    a refund owed to a funder. Its ``end_to_end_id`` comes back on the bank statement and
+    matches the debit to the refund; its ``payment-file`` record (``record_seq``) keeps the
+    file's sha256 and every payment in it."""
+
+    __tablename__ = "bank_payments"
+    __table_args__ = (
+        _one_of("status", BANK_PAYMENT_STATUSES),
+        CheckConstraint("amount_cents > 0", name="positive"),
+    )
+
+    end_to_end_id: Mapped[str] = mapped_column(String(35), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(35))
+    period: Mapped[str] = mapped_column(String(4))
+    funder: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
+    creditor_iban: Mapped[str] = mapped_column(String(34))
+    creditor_name: Mapped[str] = mapped_column(Text)
+    debtor_iban: Mapped[str] = mapped_column(String(34))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    execution_date: Mapped[datetime.date] = mapped_column(Date)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    record_seq: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    bank_line_ref: Mapped[str | None] = mapped_column(String(140))
+
+
+bank_statements_table = BankStatementRow.__table__
+bank_lines_table = BankLineRow.__table__
+bank_payments_table = BankPaymentRow.__table__
 network_versions_table = NetworkVersionRow.__table__
 portal_users_table = PortalUserRow.__table__
 funder_logins_table = FunderLoginRow.__table__
