@@ -22,6 +22,9 @@ from netfund.ledger.model.lazy import lazy_api
 #: Where each public name lives.
 _HOMES: dict[str, str] = {
     "AccessDenied": "netfund.ledger.model.errors",
+    "BankLine": "netfund.ledger.bank.model",
+    "BankStatement": "netfund.ledger.bank.model",
+    "read_statements": "netfund.ledger.bank.formats",
     "PASSWORD_LENGTH_MAX": "netfund.ledger.accounts",
     "PASSWORD_LENGTH_MIN": "netfund.ledger.accounts",
     "PORTAL_ROLES": "netfund.ledger.accounts",
@@ -356,6 +359,7 @@ __all__ = [
     "read_network",
     "read_network_timeline",
     "read_run",
+    "read_statements",
     "read_toml",
     "readable_funders",
     "reading",
@@ -402,6 +406,8 @@ if TYPE_CHECKING:
     )
     from netfund.ledger.audit import AuditEntry, audit_trail
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
+    from netfund.ledger.bank.formats import read_statements
+    from netfund.ledger.bank.model import BankLine, BankStatement
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (
