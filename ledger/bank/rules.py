@@ -14,7 +14,7 @@ spent by the group (of one funder's money, or pro rata like any expense without 
     direction = "debit"                     # the only direction a rule books (see below)
     group = "PROGRAMMABUREAU"               # required
     funder = "GEM-SANIVELD-WMO"             # optional
-    description = "Huur kantoor"            # optional: else the line's remittance or name
+    description = "Huur kantoor"            # optional: else the line's name and remittance
 
 The file is checked against the network (its newest version: a rule books today's lines)
 before any line is matched: every problem is reported as ``bank-rules.toml:LINE: key:
@@ -113,15 +113,16 @@ class RuleMatch:
     Attributes:
         group: the group the expense is booked on.
         funder: the funder, or None (attributed pro rata).
-        description: the transaction's description: the rule's, else the line's remittance,
-            else the other party's name (cut to the ledger's description limit).
+        description: the rule's description, or None: the matcher then describes the
+            transaction in the line's own words (name and remittance, `matching._said`), so
+            there is one way of turning bank text into a description.
         source: the rules file.
         line: the line of the rule's ``[[rules]]`` header.
     """
 
     group: str
     funder: str | None
-    description: str
+    description: str | None
     source: str
     line: int
 
@@ -142,8 +143,7 @@ class BankRules:
         """The first rule (in file order) that matches ``line``, or None."""
         for rule in self.rules:
             if rule.matches(line):
-                description = rule.description or _own_words(line)
-                return RuleMatch(rule.group, rule.funder, description, self.source, rule.line)
+                return RuleMatch(rule.group, rule.funder, rule.description, self.source, rule.line)
         return None
 
 
@@ -331,10 +331,3 @@ def _unbounded_repeats(items: Any) -> int:
 
 def _search(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text[:MATCH_TEXT_LENGTH_MAX]) is not None
-
-
-def _own_words(line: BankLine) -> str:
-    """A booked line's description without a rule's: its remittance, else the other party's
-    name, else its reference; one line, within the ledger's description limit."""
-    words = " ".join((line.remittance or line.counterparty_name or line.ref).split())
-    return words[:DESCRIPTION_LENGTH_MAX]
