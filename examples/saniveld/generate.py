@@ -42,19 +42,26 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 from typing import NoReturn
+from xml.etree import ElementTree
 
 HERE = Path(__file__).resolve().parent
 NETWORK = HERE / "network.toml"
 EVENTS = HERE / "events.csv"
 SPENDING = HERE / "spending.csv"
 PLAN = HERE / "plan.toml"
+RULES = HERE / "bank-rules.toml"
+BANK_FOLDER = HERE / "bank"
 
-#: Event types written to spending.csv; the rest (the money coming in and the January
-#: allocation decisions) go to events.csv, so the plan can be allocated and committed before
-#: the year's spending is imported and attributed pro rata over both allocations.
+#: Event types written to spending.csv; the commitments and the January allocation decisions
+#: go to events.csv, so the plan can be allocated and committed before the year's spending is
+#: imported and attributed pro rata over both allocations. Receipts are in neither: the money
+#: coming in is on the bank statement (BANK_TYPES), as it is for a real network fund.
 SPENDING_TYPES = {"expense", "refund"}
+BANK_TYPES = {"receipt"}
 
 YEAR = 2026
+CAMT = BANK_FOLDER / f"{YEAR}.camt053.xml"
+MT940 = BANK_FOLDER / f"{YEAR}.mt940"
 HEADER = ["id", "date", "type", "funder", "group", "amount", "description", "reference"]
 TYPE_ORDER = {"commitment": 0, "allocation": 1, "receipt": 2, "expense": 3, "refund": 4}
 MONTHS_NL = [
@@ -278,6 +285,54 @@ REFUND = (
 # Working groups book two rows a month: the partners' staff ("inzet") and activities.
 STAFF_SHARE_PERMILLE = (680, 820)
 
+# --- The bank ----------------------------------------------------------------------------
+# The network fund's account (network.toml [[bank_accounts]]) at ING, opened on 1 January with
+# a balance of 0. Its statements (camt.053.001.08 and the same year as MT940) hold every
+# receipt, a payment of every expense and of the refund on the day spending.csv dates it, and
+# the bank's monthly costs, which no invoice explains (bank-rules.toml books them).
+
+#: How the bank shows each funder as the payer (the funder's own name for its account).
+PAYER_NAMES = {
+    "GEM-SANIVELD-WMO": "Gemeente Saniveld",
+    "GEM-SANIVELD-JW": "Gemeente Saniveld",
+    "ZK-REGIO": "Zorgkantoor Regio Saniveld",
+    "ZV-NOORDWAARD": "Noordwaard Zorgverzekeringen N.V.",
+    "ZV-LINGEZORG": "Lingezorg Zorgverzekeraar N.V.",
+    "ZONMW": "ZonMw",
+}
+#: Who the fund pays for each group's expenses: the partner organisation that seconds the
+#: staff and runs the activities, as (name, bank code, account number). Their IBANs are
+#: made from these with schwifty (`IBAN.generate`), so they are valid and stay the same.
+PAYEES = {
+    "STUURGROEP": ("Zorggroep Saniveld B.V.", "RABO", "0372915846"),
+    "TRANSITIETEAM": ("Adviesbureau Lingestroom B.V.", "ABNA", "0583017264"),
+    "PROGRAMMABUREAU": ("Detacheringsbureau Rivierenland B.V.", "INGB", "0004829173"),
+    "CLUSTERCOORDINATIE": ("Stichting Welzijn Saniveld", "RABO", "0318846205"),
+    "WG-WIJK-NOORD": ("Stichting Wijkteams Saniveld", "RABO", "0395527160"),
+    "WG-JEUGD-NOORD": ("Jeugdzorg Rivierenland", "ABNA", "0612254873"),
+    "WG-WELZIJN-NOORD": ("Stichting Welzijn Saniveld", "RABO", "0318846205"),
+    "WG-WIJK-MIDDEN": ("Stichting Wijkteams Saniveld", "RABO", "0395527160"),
+    "WG-BW-MIDDEN": ("Stichting Beschermd Wonen De Linge", "INGB", "0005513902"),
+    "WG-GGZ-MIDDEN": ("GGZ Rivierenland", "ABNA", "0497730618"),
+    "WG-WIJK-ZUID": ("Stichting Wijkteams Saniveld", "RABO", "0395527160"),
+    "WG-HUISARTS-ZUID": ("Huisartsencooperatie Saniveld U.A.", "RABO", "0167348290"),
+    "RG-ERVARING": ("Stichting Ervaringswijs", "TRIO", "0390556217"),
+    "RG-DATA": ("DataDuo Monitoring B.V.", "INGB", "0008814467"),
+}
+#: The monthly staff invoices are paid in two batches on the staff day (one entry on the
+#: statement each, a transaction per invoice in it): the overhead groups' secondments, and
+#: the working and resource groups' partner organisations.
+BATCHES = {True: "Detachering overhead", False: "Inzet partnerorganisaties"}
+#: The bank's monthly costs, charged on the last working day: a fixed fee and a few cents per
+#: booking of the month. The bank is the counterparty, without an IBAN (as ING shows it).
+BANK_NAME = "ING Bank N.V."
+BANK_FEE_CENTS = 1_250
+BANK_FEE_PER_BOOKING_CENTS = 12
+#: A bank's transaction codes for its costs: camt's domain/family/sub-family, MT940's.
+BANK_FEE_CODES = {"camt": "ACMT/MDOP/CHRG", "mt940": "CHG"}
+#: SEPA remittance is at most 140 characters.
+REMITTANCE_MAX = 140
+
 
 def fmt(cents: int) -> str:
     """Integer cents as a plain amount with two decimals."""
@@ -374,6 +429,10 @@ def generate(network: dict) -> list[dict[str, str]]:
         )
 
     committed = {funder: cents for funder, cents, *_ in COMMITMENTS}
+    # Receipts go to the bank statement, not to events.csv: the description is the payer's
+    # remittance, which names the commitment's reference (the municipality pays its Wmo and
+    # its Jeugdwet money from one account; the reference says whose each payment is).
+    decision = {funder: reference for funder, _, _, reference, _ in COMMITMENTS}
     for funder, dates in RECEIPT_DATES.items():
         shares = RECEIPT_SHARES.get(funder, [25, 25, 25, 25])
         tranches = split(committed[funder] * sum(shares) // 100, shares)
@@ -388,8 +447,8 @@ def generate(network: dict) -> list[dict[str, str]]:
                 funder,
                 "",
                 cents,
-                f"Ontvangst {quarter}e kwartaaltermijn {YEAR} van {funders[funder]['name']}{note}",
-                f"BANK-{YEAR}-Q{quarter}-{FUNDER_LABEL[funder]}",
+                f"{decision[funder]} {quarter}e kwartaaltermijn {YEAR}{note}",
+                decision[funder],
             )
 
     allocated_to: dict[str, int] = defaultdict(int)
@@ -521,12 +580,155 @@ def generate(network: dict) -> list[dict[str, str]]:
     return rows
 
 
+def csv_file(row: dict[str, str]) -> Path | None:
+    """Where ``row`` is written: spending.csv, events.csv, or None (the bank statement)."""
+    if row["type"] in BANK_TYPES:
+        return None
+    return SPENDING if row["type"] in SPENDING_TYPES else EVENTS
+
+
 def write(rows: list[dict[str, str]]) -> None:
-    for path, wanted in ((EVENTS, False), (SPENDING, True)):
+    for path in (EVENTS, SPENDING):
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(r for r in rows if (r["type"] in SPENDING_TYPES) == wanted)
+            writer.writerows(r for r in rows if csv_file(r) == path)
+
+
+def compact(iban: str) -> str:
+    return iban.replace(" ", "").upper()
+
+
+def remittance(reference: str, text: str) -> str:
+    """``reference`` and then as much of ``text`` as SEPA's 140 characters hold, cut at a
+    space: the reference first, so the bank never cuts it off."""
+    words = f"{reference} {text}".split(" ")
+    kept = [words[0]]
+    for word in words[1:]:
+        if len(" ".join([*kept, word])) > REMITTANCE_MAX:
+            break
+        kept.append(word)
+    return " ".join(kept).rstrip(",;")
+
+
+def bank_year(rows: list[dict[str, str]], network: dict, file_format: str) -> list:
+    """The year's twelve monthly statements of the fund's account, as `BankStatement`s for
+    `netfund.examples.bank_files` to write in ``file_format`` (``camt`` or ``mt940``).
+
+    A payment of a batch is a transaction of one entry in camt; MT940 puts a batch on one
+    line of its total, which no expense can be linked to, so the MT940 file lists each
+    payment on its own line (what a bank sends when asked for itemised batches)."""
+    from netfund.examples.bank_files import bank_line, statement
+    from schwifty import IBAN
+
+    account = compact(network["bank_accounts"][0]["iban"])
+    funder_iban = {f["code"]: compact(f["ibans"][0]) for f in network["funders"]}
+    groups = {g["code"]: g for g in network["groups"]}
+    payees = {
+        group: (name, str(IBAN.generate("NL", bank_code=bank, account_code=number)))
+        for group, (name, bank, number) in PAYEES.items()
+    }
+    # (date, order in the day, sort key, [line fields]); order: money in, batches, singles.
+    entries: list[tuple[dt.date, int, str, list[dict]]] = []
+    batches: dict[tuple[dt.date, bool], list[dict]] = defaultdict(list)
+    for row in rows:
+        day = dt.date.fromisoformat(row["date"])
+        cents = parse_cents(row["amount"])
+        if row["type"] == "receipt":
+            fields = {
+                "amount_cents": cents,
+                "counterparty_iban": funder_iban[row["funder"]],
+                "counterparty_name": PAYER_NAMES[row["funder"]],
+                "remittance": row["description"],
+                "end_to_end_id": row["id"].removeprefix(f"{YEAR}-R-"),
+            }
+            entries.append((day, 0, row["id"], [fields]))
+        elif row["type"] == "refund":
+            fields = {
+                "amount_cents": -cents,
+                "counterparty_iban": funder_iban[row["funder"]],
+                "counterparty_name": PAYER_NAMES[row["funder"]],
+                "remittance": remittance(row["reference"], row["description"]),
+                "end_to_end_id": row["reference"],
+            }
+            entries.append((day, 2, row["id"], [fields]))
+        elif row["type"] == "expense":
+            name, iban = payees[row["group"]]
+            fields = {
+                "amount_cents": -cents,
+                "counterparty_iban": iban,
+                "counterparty_name": name,
+                "remittance": remittance(row["reference"], row["description"]),
+                "end_to_end_id": row["reference"],
+            }
+            staff = re.fullmatch(rf"{YEAR}-E-\d\d-{re.escape(row['group'])}", row["id"])
+            if staff:
+                batches[day, groups[row["group"]]["overhead"]].append(fields)
+            else:
+                entries.append((day, 2, row["id"], [fields]))
+    for (day, overhead), lines in batches.items():
+        entries.append((day, 1, BATCHES[overhead], lines))
+    entries.sort(key=lambda entry: entry[:3])
+
+    statements = []
+    opening = 0
+    for month in range(1, 13):
+        mine = [entry for entry in entries if entry[0].month == month]
+        bookings = sum(len(lines) for *_, lines in mine)
+        fee = BANK_FEE_CENTS + BANK_FEE_PER_BOOKING_CENTS * bookings
+        costs = {
+            "amount_cents": -fee,
+            "counterparty_name": BANK_NAME,
+            "remittance": (
+                f"Kosten zakelijk betalingsverkeer {MONTHS_NL[month - 1]} {YEAR}: "
+                f"basispakket EUR {fmt(BANK_FEE_CENTS)}, {bookings} boekingen"
+            ),
+            "bank_code": BANK_FEE_CODES[file_format],
+        }
+        mine.append((weekday_on_or_before(last_day(month)), 3, "costs", [costs]))
+        mine.sort(key=lambda entry: entry[:3])
+        # The bank's references: a number per line and day, the same in both formats (so
+        # both give the same transaction ids); a camt batch entry has its own (B...).
+        lines = []
+        number: dict[dt.date, int] = defaultdict(int)
+        batches_of_day: dict[dt.date, int] = defaultdict(int)
+        for day, _order, _key, fields_list in mine:
+            entry_ref = ""
+            if len(fields_list) > 1 and file_format == "camt":
+                batches_of_day[day] += 1
+                entry_ref = f"{day:%Y%m%d}B{batches_of_day[day]:03d}"
+            for fields in fields_list:
+                number[day] += 1
+                ref = f"{day:%Y%m%d}{number[day]:04d}"
+                lines.append(bank_line(day, ref=ref, entry_ref=entry_ref, **fields))
+        stmt = statement(
+            account,
+            f"{YEAR}-{month:02d}",
+            lines,
+            opening_cents=opening,
+            from_date=dt.date(YEAR, month, 1),
+            to_date=last_day(month),
+            sequence=str(month),
+        )
+        statements.append(stmt)
+        opening = stmt.closing_cents
+    return statements
+
+
+def write_bank(rows: list[dict[str, str]], network: dict) -> None:
+    """The year's statements, as camt.053.001.08 and as MT940 (see `bank_year`)."""
+    from netfund.examples.bank_files import camt053, mt940
+
+    BANK_FOLDER.mkdir(exist_ok=True)
+    CAMT.write_bytes(
+        camt053(
+            bank_year(rows, network, "camt"),
+            "001.08",
+            message_id=f"INGNL-{YEAR}-STMT",
+            created=dt.datetime(YEAR + 1, 1, 4, 6, 0, 0),
+        )
+    )
+    MT940.write_text(mt940(bank_year(rows, network, "mt940")), encoding="utf-8", newline="")
 
 
 # ------------------------------------------------------------------------------------------
@@ -537,14 +739,21 @@ NETWORK_KEYS = {"name", "currency", "language", "population", "overhead_cap"}
 FUNDER_KEYS = {
     *("code", "name", "kind", "framework", "overhead_cap", "eligible_groups", "unspent"),
     "schedule",
+    "ibans",
 }
 GROUP_KEYS = {"code", "name", "overhead", "parent"}
 CODE = re.compile(r"[A-Za-z0-9-]+")
 
 
 def check_network(network: dict) -> None:
-    if set(network) != {"network", "funders", "groups"}:
+    if set(network) != {"network", "funders", "groups", "bank_accounts"}:
         fail(f"network.toml has top-level keys {sorted(network)}")
+    if len(network["bank_accounts"]) != 1 or set(network["bank_accounts"][0]) - {
+        "iban",
+        "name",
+        "bic",
+    }:
+        fail("network.toml names other than one bank account (iban, name, bic) of the fund")
     net = network["network"]
     if set(net) != NETWORK_KEYS:
         fail(f"[network] keys are {sorted(net)}, expected {sorted(NETWORK_KEYS)}")
@@ -599,7 +808,7 @@ def check_network(network: dict) -> None:
 def check_events(network: dict) -> dict:
     funders = {f["code"]: f for f in network["funders"]}
     groups = {g["code"]: g for g in network["groups"]}
-    rows: list[dict[str, str]] = []
+    by_file: dict[Path, list[dict[str, str]]] = {EVENTS: [], SPENDING: []}
     for path in (EVENTS, SPENDING):
         if b"\r" in path.read_bytes():
             fail(f"{path.name} contains carriage returns; line endings must be '\\n'")
@@ -613,13 +822,19 @@ def check_events(network: dict) -> dict:
             fail(f"{path.name} has rows without exactly {len(HEADER)} fields")
         for number, line in enumerate(lines, start=2):
             row = dict(zip(HEADER, line, strict=True))
-            if (row["type"] in SPENDING_TYPES) != (path == SPENDING):
-                fail(f"{path.name} line {number}: a {row['type']} belongs in the other file")
-            rows.append(
+            belongs = csv_file(row) if row["type"] in TYPE_ORDER else path
+            if belongs != path:
+                elsewhere = belongs.name if belongs else "the bank statement"
+                fail(f"{path.name} line {number}: a {row['type']} belongs in {elsewhere}")
+            by_file[path].append(
                 row | {"file": path.name, "where": f"{path.name} line {number} ({row['id']})"}
             )
+    # The money in is on the bank statement, and so are the bank's costs: the year is the
+    # events, then the receipts, the spending, and the costs (each in date order).
+    bank = check_bank(network, by_file[EVENTS] + by_file[SPENDING])
+    rows = by_file[EVENTS] + bank["receipts"] + by_file[SPENDING] + bank["costs"]
     if not 250 <= len(rows) <= 400:
-        fail(f"the two files have {len(rows)} rows, expected 250-400")
+        fail(f"the two files and the bank have {len(rows)} rows, expected 250-400")
 
     seen: set[str] = set()
     previous_date: dict[str, str] = defaultdict(str)
@@ -746,8 +961,14 @@ def check_events(network: dict) -> dict:
     total_spent = sum(spent_group.values())
     if not 90 * total_allocated <= 100 * total_spent <= 98 * total_allocated:
         fail(f"spending {fmt(total_spent)} is not 90-98% of the allocation {fmt(total_allocated)}")
+    if bank["closing"] != sum(received.values()) - total_spent - sum(refunded.values()):
+        fail(
+            f"{CAMT.name} closes the year at {fmt(bank['closing'])}, not the receipts less "
+            "the spending and the refunds: the bank and the events do not reconcile"
+        )
     return {
         "rows": len(rows),
+        "bank": bank,
         "committed": committed,
         "received": received,
         "allocated": allocated,
@@ -760,6 +981,180 @@ def check_events(network: dict) -> dict:
         "group_allocated": group_allocated,
         "spent_group": spent_group,
     }
+
+
+CAMT_NAMESPACE = {"c": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"}
+
+
+def _signed(element: ElementTree.Element) -> int:
+    """An element's ``Amt`` and ``CdtDbtInd`` as signed cents."""
+    cents = parse_cents(element.findtext("c:Amt", "", CAMT_NAMESPACE))
+    indicator = element.findtext("c:CdtDbtInd", "", CAMT_NAMESPACE)
+    if indicator not in ("CRDT", "DBIT"):
+        fail(f"{CAMT.name}: credit/debit indicator {indicator!r}")
+    return -cents if indicator == "DBIT" else cents
+
+
+def _mentions(text: str, word: str) -> bool:
+    """``word`` in ``text`` as a whole token, as netfund's matcher looks for it."""
+    pattern = rf"(?<![0-9a-z]){re.escape(word.casefold())}(?![0-9a-z])"
+    return re.search(pattern, text.casefold()) is not None
+
+
+def read_camt(account: str) -> tuple[list[dict], list[tuple[int, int, int]]]:
+    """The camt file's transactions (a dict each) and per statement (opening, closing, number
+    of transactions); checks that each adds up and follows the one before, from 0."""
+    root = ElementTree.parse(CAMT).getroot()
+    if root.tag != f"{{{CAMT_NAMESPACE['c']}}}Document":
+        fail(f"{CAMT.name} is not a camt.053.001.08 document")
+    statements = root.findall("c:BkToCstmrStmt/c:Stmt", CAMT_NAMESPACE)
+    if len(statements) != 12:
+        fail(f"{CAMT.name} holds {len(statements)} statements, not one per month")
+    lines: list[dict] = []
+    balances_seen: list[tuple[int, int, int]] = []
+    opening = 0
+    for month, stmt in enumerate(statements, start=1):
+        where = f"{CAMT.name} statement {month}"
+        if compact(stmt.findtext("c:Acct/c:Id/c:IBAN", "", CAMT_NAMESPACE)) != account:
+            fail(f"{where} is not of the fund's account {account}")
+        balances = {
+            balance.findtext("c:Tp/c:CdOrPrtry/c:Cd", "", CAMT_NAMESPACE): _signed(balance)
+            for balance in stmt.findall("c:Bal", CAMT_NAMESPACE)
+        }
+        if balances.get("OPBD") != opening:
+            fail(f"{where} opens at {balances.get('OPBD')}, not where the last closed ({opening})")
+        count = 0
+        for entry in stmt.findall("c:Ntry", CAMT_NAMESPACE):
+            day = dt.date.fromisoformat(entry.findtext("c:BookgDt/c:Dt", "", CAMT_NAMESPACE))
+            details = entry.findall("c:NtryDtls/c:TxDtls", CAMT_NAMESPACE)
+            if (day.year, day.month) != (YEAR, month) or not details:
+                fail(f"{where}: an entry of {day} without transactions or outside the month")
+            if sum(_signed(tx) for tx in details) != _signed(entry):
+                fail(f"{where}: the batch of {day} does not add up to its entry")
+            for tx in details:
+                cents = _signed(tx)
+                role = "Dbtr" if cents > 0 else "Cdtr"
+                ref = tx.findtext("c:Refs/c:AcctSvcrRef", "", CAMT_NAMESPACE)
+                lines.append(
+                    {
+                        "ref": ref or entry.findtext("c:AcctSvcrRef", "", CAMT_NAMESPACE),
+                        "date": day.isoformat(),
+                        "cents": cents,
+                        "iban": tx.findtext(
+                            f"c:RltdPties/c:{role}Acct/c:Id/c:IBAN", "", CAMT_NAMESPACE
+                        ),
+                        "name": tx.findtext(f"c:RltdPties/c:{role}/c:Pty/c:Nm", "", CAMT_NAMESPACE),
+                        "remittance": " ".join(
+                            u.text or "" for u in tx.findall("c:RmtInf/c:Ustrd", CAMT_NAMESPACE)
+                        ),
+                    }
+                )
+                count += 1
+        if opening + sum(line["cents"] for line in lines[len(lines) - count :]) != balances.get(
+            "CLBD"
+        ):
+            fail(f"{where} does not add up to its closing balance")
+        balances_seen.append((opening, balances["CLBD"], count))
+        opening = balances["CLBD"]
+    if len({line["ref"] for line in lines}) != len(lines):
+        fail(f"{CAMT.name}: the bank's references are not unique")
+    return lines, balances_seen
+
+
+def check_mt940(balances: list[tuple[int, int, int]]) -> None:
+    """The MT940 file is the same year: per statement the same balances and lines."""
+    if b"\r\n" not in MT940.read_bytes():
+        fail(f"{MT940.name} does not end its lines with CRLF, as banks send MT940")
+    messages = MT940.read_text(encoding="utf-8").split(":20:")[1:]
+    seen = []
+    for message in messages:
+        amounts = {
+            tag: (-1 if mark == "D" else 1) * parse_cents(amount.replace(",", "."))
+            for tag, mark, amount in re.findall(r":(60F|62F):([CD])\d{6}EUR([\d,]+)", message)
+        }
+        lines = re.findall(r"^:61:\d{10}([CD])([\d,]+)N", message, re.M)
+        moved = sum((-1 if m == "D" else 1) * parse_cents(a.replace(",", ".")) for m, a in lines)
+        if amounts.get("60F", 0) + moved != amounts.get("62F"):
+            fail(f"{MT940.name}: a statement does not add up")
+        seen.append((amounts["60F"], amounts["62F"], len(lines)))
+    if seen != balances:
+        fail(f"{MT940.name} is not the same year as {CAMT.name} (balances or lines differ)")
+
+
+def check_bank(network: dict, rows: list[dict[str, str]]) -> dict:
+    """Check the bank statements against the events: every receipt is a credit from its
+    funder's account naming its commitment, every expense and refund of spending.csv is paid
+    on its date (its reference in the remittance, the same amount), and every other debit is
+    one bank-rules.toml books. Returns the receipts and the costs as event rows."""
+    account = compact(network["bank_accounts"][0]["iban"])
+    lines, balances = read_camt(account)
+    check_mt940(balances)
+    with RULES.open("rb") as handle:
+        rules = tomllib.load(handle)["rules"]
+    decisions = {row["funder"]: row["reference"] for row in rows if row["type"] == "commitment"}
+    payments = {row["reference"]: row for row in rows if row["type"] in SPENDING_TYPES}
+    paid: set[str] = set()
+    receipts: list[dict[str, str]] = []
+    costs: list[dict[str, str]] = []
+    for line in lines:
+        where = f"{CAMT.name} line {line['ref']}"
+        base = {
+            "id": f"bank-{line['ref']}",
+            "date": line["date"],
+            "amount": fmt(abs(line["cents"])),
+            "description": line["remittance"] or line["name"],
+            "reference": line["ref"],
+            "file": CAMT.name,
+            "where": where,
+        }
+        if line["cents"] > 0:
+            payers = [
+                f["code"]
+                for f in network["funders"]
+                if line["iban"] in {compact(i) for i in f.get("ibans", [])}
+            ]
+            named = [
+                code
+                for code in payers
+                if _mentions(line["remittance"], decisions[code])
+                or _mentions(line["remittance"], code)
+            ]
+            if len(payers) > 1:
+                payers = named
+            if len(payers) != 1:
+                fail(f"{where}: money in from {line['iban']}, which is not one funder's payment")
+            receipts.append(base | {"type": "receipt", "funder": payers[0], "group": ""})
+            continue
+        found = [ref for ref in payments if _mentions(line["remittance"], ref)]
+        if found:
+            row = payments[found[0]]
+            if len(found) > 1 or found[0] in paid:
+                fail(f"{where} pays {found} (more than one, or paid before)")
+            if (row["date"], parse_cents(row["amount"])) != (line["date"], -line["cents"]):
+                fail(f"{where} does not pay {row['id']} on its date and for its amount")
+            paid.add(found[0])
+            continue
+        rule = next(
+            (
+                r
+                for r in rules
+                if ("iban" not in r or compact(r["iban"]) == line["iban"])
+                and re.search(r.get("name", ""), line["name"], re.I)
+                and re.search(r.get("remittance", ""), line["remittance"], re.I)
+            ),
+            None,
+        )
+        if rule is None:
+            fail(f"{where}: money out that no expense, refund or bank rule explains")
+        costs.append(
+            base
+            | {"type": "expense", "funder": rule.get("funder", ""), "group": rule["group"]}
+            | {"file": f"{CAMT.name} (bank-rules.toml)"}
+        )
+    unpaid = sorted(set(payments) - paid)
+    if unpaid:
+        fail(f"{CAMT.name} does not pay {unpaid[:3]} ({len(unpaid)} payments of spending.csv)")
+    return {"receipts": receipts, "costs": costs, "closing": balances[-1][1]}
 
 
 def check_plan(network: dict, figures: dict) -> None:
@@ -821,10 +1216,15 @@ def summary(network: dict, figures: dict) -> str:
 def main() -> None:
     network = load_network()
     check_network(network)
-    write(generate(network))
+    rows = generate(network)
+    write(rows)
+    write_bank(rows, network)
     figures = check_events(network)
     check_plan(network, figures)
-    print(f"wrote {EVENTS} and {SPENDING} ({figures['rows']} events); all checks passed")
+    print(
+        f"wrote {EVENTS}, {SPENDING}, {CAMT} and {MT940} ({figures['rows']} events and bank "
+        "lines); all checks passed"
+    )
     if "-v" in sys.argv[1:]:
         print(summary(network, figures))
 
