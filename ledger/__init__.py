@@ -209,6 +209,7 @@ _HOMES: dict[str, str] = {
     "KIND_TITLES": "netfund.ledger.bank.reconcile",
     "reconcile": "netfund.ledger.bank.reconcile",
     "read_reconciliation": "netfund.ledger.bank.reconcile",
+    "reconciliation_as_of": "netfund.ledger.bank.reconcile",
 }
 
 __all__ = [
@@ -379,6 +380,7 @@ __all__ = [
     "readable_funders",
     "reading",
     "reconcile",
+    "reconciliation_as_of",
     "record_sign_in",
     "recorded_periods",
     "records_head",
