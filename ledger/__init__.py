@@ -210,6 +210,7 @@ _HOMES: dict[str, str] = {
     "reconcile": "netfund.ledger.bank.reconcile",
     "read_reconciliation": "netfund.ledger.bank.reconcile",
     "reconciliation_as_of": "netfund.ledger.bank.reconcile",
+    "format_iban": "netfund.ledger.model.iban",
 }
 
 __all__ = [
@@ -332,6 +333,7 @@ __all__ = [
     "due_by",
     "format_cents",
     "format_grouped",
+    "format_iban",
     "funder_reading",
     "grant_role",
     "import_bank_statements",

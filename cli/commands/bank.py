@@ -6,7 +6,6 @@ beside it (`bank_reconcile.py`). Matching and booking are the ledger's (`ledger/
 
 from __future__ import annotations
 
-import click
 from netfund.cli.app import cli
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from netfund.ledger.event_rules import BANK
 from netfund.ledger.figures import _as_date
 from netfund.ledger.model.errors import AccessDenied, LedgerError
+from netfund.ledger.model.iban import format_iban
 from netfund.ledger.store.access import readable_funders
 from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.registry import read_network
@@ -477,7 +478,7 @@ def _explain(
                     transaction="",
                     account_iban=account.iban,
                     counterparty="",
-                    text="the first statement's opening balance",
+                    text=f"the opening balance of {format_iban(account.iban)}'s first statement",
                 )
             )
     if before:
