@@ -32,6 +32,7 @@ from pathlib import Path
 
 from netfund.ledger.bank.matching import Matcher, Outcome, Rules, euros, lines_between
 from netfund.ledger.bank.model import BankLine, BankStatement
+from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.post import Action, UnitOfWork, post_drafts
 from netfund.ledger.store.records import append_record, utc_now
 from netfund.ledger.store.schema import bank_lines_table, bank_statements_table
@@ -101,6 +102,8 @@ def import_bank_statements(
     lines with the rules of ``rules_path`` (bank-rules.toml) too; all or nothing."""
     from netfund.ledger.bank.formats import read_statements
 
+    with reading(engine) as connection:  # a missing ledger is said before the file is read
+        require_schema(connection, str(engine.url))
     return import_parsed(engine, read_statements(path), path.name, rules_path=rules_path)
 
 
@@ -392,7 +395,7 @@ def _store(
             "closing_date": statement.closing_date.isoformat(),
             "lines": len(statement.lines),
             "added": len(outcomes),
-            "lines_sha256": lines_sha256(outcomes),
+            "lines_sha256": lines_sha256([line for line, _ in outcomes]),
             "booked": sum(1 for r in results if r.status == "booked"),
             "linked": sum(1 for r in results if r.status == "linked"),
             "unmatched": sum(1 for r in results if r.status == "unmatched"),
@@ -465,19 +468,13 @@ def _store(
     )
 
 
-def lines_sha256(outcomes: Sequence[tuple[BankLine, Outcome]]) -> str:
-    """The sha256 of the lines a statement added and their matches, as canonical JSON: the
-    ``bank-statement`` record holds it, so a changed ``bank_lines`` row can be found."""
+def lines_sha256(lines: Sequence[BankLine]) -> str:
+    """The sha256 of the lines a statement added, as the bank gave them (reference, booking
+    date, amount, counterparty's account), as canonical JSON: the ``bank-statement`` record
+    holds it, and `verify` recomputes it from `bank_lines` (`bank/checks.py`)."""
     rows = [
-        [
-            line.ref,
-            line.booking_date.isoformat(),
-            line.amount_cents,
-            line.counterparty_iban,
-            outcome.status,
-            outcome.txn_external_id,
-        ]
-        for line, outcome in outcomes
+        [line.ref, line.booking_date.isoformat(), line.amount_cents, line.counterparty_iban]
+        for line in lines
     ]
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,6 +12,7 @@ from netfund.ledger import (
     InputError,
     LedgerError,
     ProposalRecorded,
+    VerificationError,
     approve,
     assign_line,
     close_period,
@@ -31,13 +32,13 @@ from netfund.ledger.store.schema import (
     transactions_table,
 )
 from sqlalchemy import Engine, func, select
+
 from tests.conftest import NETWORK_TOML, write_events
 from tests.support.bank_statements import (
     GEM_IBAN,
     NETWORK_IBAN,
     STRANGER_IBAN,
     SUPPLIER_IBAN,
-    ZONMW_IBAN,
     ZVK_IBAN,
     line,
     statement,
@@ -343,7 +344,7 @@ def test_assigning_an_unmatched_line_books_it_through_the_standing_rules(
         assign_line(bank_engine, "B2", group="WG-A")
     report = assign_line(bank_engine, "B1", group="WG-A", description="Zaalhuur februari")
     assert report.posted == 1
-    status, txn, explanation = _lines(bank_engine)["B1"]
+    status, _txn, explanation = _lines(bank_engine)["B1"]
     assert status == "booked" and "expense of WG-A, pro rata" in explanation
     # Attributed pro rata to the allocations (600 : 400).
     assert (_bank(bank_engine, "GEM"), _bank(bank_engine, "ZVK")) == (-1_200, -800)
@@ -483,3 +484,35 @@ def test_assigning_above_the_networks_post_limit_needs_a_second_person(
     finally:
         anna.dispose()
         people.close()
+
+
+@pytest.mark.parametrize(
+    ("tampering", "found"),
+    [
+        ("UPDATE bank_lines SET amount_cents = 99999 WHERE ref = 'B1'", "are not the lines"),
+        ("DELETE FROM bank_lines WHERE ref = 'B2'", "are not the lines"),
+        # A receipt the bank never saw made to look reconciled: B2's link moved to it.
+        ("UPDATE bank_lines SET txn_external_id = 'R-NEVER' WHERE ref = 'B2'", "moves 7700 cents"),
+        ("UPDATE bank_statements SET closing_cents = 1", "closing_cents is 1 in the table"),
+    ],
+)
+def test_verify_finds_bank_tables_changed_around_netfund(
+    bank_engine: Engine, tmp_path: Path, tampering: str, found: str
+) -> None:
+    """The attack: rows of the bank's tables changed with SQL; verify names it (exit 4)."""
+    import_events(
+        bank_engine,
+        write_events(tmp_path / "r.csv", ["R-NEVER,2026-02-20,receipt,ZVK,,77.00,Nooit,"]),
+    )
+    lines = [
+        line("B1", "2026-02-16", 25_000, iban=GEM_IBAN),
+        line("B2", "2026-02-17", 10_000, iban=ZVK_IBAN),
+    ]
+    import_parsed(
+        bank_engine, [statement("S", 0, lines, start="2026-02-01", end="2026-02-28")], "s.xml"
+    )
+    verify(bank_engine)  # as imported: holds
+    with bank_engine.begin() as connection:
+        connection.exec_driver_sql(tampering)
+    with pytest.raises(VerificationError, match=found):
+        verify(bank_engine)
