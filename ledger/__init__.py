@@ -212,6 +212,8 @@ _HOMES: dict[str, str] = {
     "KIND_TITLES": "netfund.ledger.bank.reconcile",
     "reconcile": "netfund.ledger.bank.reconcile",
     "read_reconciliation": "netfund.ledger.bank.reconcile",
+    "reconciliation_as_of": "netfund.ledger.bank.reconcile",
+    "format_iban": "netfund.ledger.model.iban",
 }
 
 __all__ = [
@@ -334,6 +336,7 @@ __all__ = [
     "due_by",
     "format_cents",
     "format_grouped",
+    "format_iban",
     "funder_reading",
     "grant_role",
     "import_bank_statements",
@@ -383,6 +386,7 @@ __all__ = [
     "readable_funders",
     "reading",
     "reconcile",
+    "reconciliation_as_of",
     "record_sign_in",
     "recorded_periods",
     "records_head",

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from netfund.ledger.event_rules import BANK
 from netfund.ledger.figures import _as_date
 from netfund.ledger.model.errors import AccessDenied, LedgerError
+from netfund.ledger.model.iban import format_iban
 from netfund.ledger.store.access import readable_funders
 from netfund.ledger.store.database import reading, require_schema
 from netfund.ledger.store.registry import read_network
@@ -226,6 +227,23 @@ def read_reconciliation(
     )
 
 
+def reconciliation_as_of(connection: Connection, as_of: datetime.date) -> Reconciliation | None:
+    """The reconciliation a report shows beside its figures as of ``as_of``, or None when
+    there is none to show: no statement imported, none opening by then, or a funder's login
+    (which does not read the bank). The day is ``as_of``, or the newest statement's closing
+    date if that is earlier: the bank's balance is known only as far as its statements go.
+    `netfund status` and the statements ask this."""
+    if readable_funders(connection) is not None:
+        return None
+    newest = newest_statement_date(connection)
+    if newest is None:
+        return None
+    try:
+        return read_reconciliation(connection, min(as_of, newest))
+    except LedgerError:  # no statement opens by then: nothing to compare
+        return None
+
+
 def _balances(
     connection: Connection, day: datetime.date
 ) -> tuple[tuple[AccountBalance, ...], list[str]]:
@@ -299,6 +317,8 @@ class _Movement:
     date: datetime.date
     cents: int
     description: str
+    id: int
+    reversal_of: int | None
 
 
 def _explain(
@@ -315,13 +335,25 @@ def _explain(
     t, p, line = transactions_table.c, postings_table.c, bank_lines_table.c
     movements: dict[str, _Movement] = {}
     for row in connection.execute(
-        select(t.external_id, t.date, t.description, func.sum(p.amount_cents).label("cents"))
+        select(
+            t.id,
+            t.reversal_of,
+            t.external_id,
+            t.date,
+            t.description,
+            func.sum(p.amount_cents).label("cents"),
+        )
         .join_from(postings_table, transactions_table)
         .where(p.account == BANK)
-        .group_by(t.id, t.external_id, t.date, t.description)
+        .group_by(t.id, t.reversal_of, t.external_id, t.date, t.description)
     ):
         movements[row.external_id] = _Movement(
-            row.external_id, _as_date(row.date), int(row.cents), row.description
+            row.external_id,
+            _as_date(row.date),
+            int(row.cents),
+            row.description,
+            int(row.id),
+            row.reversal_of,
         )
     included = {account.iban for account in accounts}
     found: list[Explanation] = []
@@ -402,10 +434,22 @@ def _explain(
                 )
             )
 
+    # A transaction no line names and its reversal, both by the day, cancel: neither is shown.
+    unnamed = {
+        m.id: m
+        for m in movements.values()
+        if m.external_id not in named and m.date <= day and m.cents
+    }
+    cancelled = {
+        pair
+        for m in unnamed.values()
+        if m.reversal_of in unnamed and unnamed[m.reversal_of].cents + m.cents == 0
+        for pair in (m.id, m.reversal_of)
+    }
     before = 0
     before_count = 0
-    for movement in movements.values():
-        if movement.external_id in named or movement.date > day or not movement.cents:
+    for movement in unnamed.values():
+        if movement.id in cancelled:
             continue
         if movement.date < first_opening:
             before += movement.cents
@@ -434,7 +478,7 @@ def _explain(
                     transaction="",
                     account_iban=account.iban,
                     counterparty="",
-                    text="the first statement's opening balance",
+                    text=f"the opening balance of {format_iban(account.iban)}'s first statement",
                 )
             )
     if before:

@@ -1,0 +1,106 @@
+"""`netfund bank reconcile`: the table, the JSON and the refusal without a statement."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from netfund.cli.main import cli
+from netfund.ledger import connect, import_events, import_parsed, initialize, load_network
+
+from tests.conftest import NETWORK_TOML, write_events
+from tests.ledger.bank.test_reconcile import EVENTS, SAVINGS_IBAN, _import_statements
+from tests.support.bank_statements import with_bank
+
+
+@pytest.fixture
+def ledger(db_url: str, tmp_path: Path) -> Iterator[str]:
+    path = tmp_path / "network.toml"
+    path.write_text(
+        with_bank(NETWORK_TOML)
+        + f'\n[[bank_accounts]]\niban = "{SAVINGS_IBAN}"\nname = "Spaarrekening"\n',
+        encoding="utf-8",
+    )
+    engine = connect(db_url)
+    initialize(engine, load_network(path))
+    import_events(engine, write_events(tmp_path / "events.csv", EVENTS))
+    engine.dispose()
+    yield db_url
+
+
+def _run(url: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", url, "bank", "reconcile", *args])
+
+
+def test_without_a_statement_it_says_how_to_import_one(ledger: str) -> None:
+    result = _run(ledger)
+    assert result.exit_code == 2
+    assert "no bank statement imported yet: netfund bank import FILE" in result.output
+    result = _run(ledger, "--json")
+    assert result.exit_code == 2
+    assert "no bank statement imported yet" in json.loads(result.stdout)["message"]
+
+
+def test_the_table_shows_balances_the_explanations_and_the_verdict(ledger: str) -> None:
+    engine = connect(ledger)
+    _import_statements(engine)
+    engine.dispose()
+    result = _run(ledger, "--as-of", "2026-03-31")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "NL91 ABNA 0417 1643 00  Stichting Testnetwerk  2026-03-31" in out
+    assert "bank (the accounts together)      EUR 480.00" in out
+    assert "ledger (Assets:Bank, every fund)  EUR 470.00" in out
+    assert "difference (ledger - bank)        EUR -10.00" in out
+    assert "on the bank statement, not in the ledger" in out
+    assert "in the ledger, not on a bank statement" in out
+    assert "R-TYPED" in out and "Onbekend (NL38RABO0300000001)" in out
+    assert "subtotal" in out and "-30.00" in out  # timing: +70.00 - 100.00
+    assert out.rstrip().endswith(
+        "not reconciled as of 2026-03-31: the ledger differs from the bank by EUR -10.00 "
+        "(explained above)"
+    )
+
+
+def test_json_follows_status_money_and_adds_up(ledger: str) -> None:
+    engine = connect(ledger)
+    _import_statements(engine)
+    engine.dispose()
+    result = _run(ledger, "--as-of", "2026-03-31", "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert (found["bank"], found["ledger"], found["difference"]) == ("480.00", "470.00", "-10.00")
+    assert found["reconciled"] is False
+    subtotals = [found["explanations"][kind]["subtotal"] for kind in found["explanations"]]
+    assert sum(int(s.replace(".", "")) for s in subtotals) == -1_000
+    assert found["unmatched"] == {"count": 2, "in": "50.00", "out": "20.00"}
+    assert found["accounts"][1]["iban"] == SAVINGS_IBAN
+
+
+def test_a_bad_date_is_a_usage_error(ledger: str) -> None:
+    result = _run(ledger, "--as-of", "31-03-2026")
+    assert result.exit_code == 2 and "--as-of" in result.output
+
+
+def test_reconciled_says_so(ledger: str, tmp_path: Path) -> None:
+    engine = connect(ledger)
+    try:
+        from tests.support.bank_statements import line, statement
+
+        # Only the opening balance: the ledger's 100.00 before it, and nothing since.
+        import_parsed(
+            engine,
+            [statement("S0", 10_000, [], start="2026-02-01", end="2026-02-28")],
+            "feb.xml",
+        )
+        del line
+    finally:
+        engine.dispose()
+    result = _run(ledger)
+    assert result.exit_code == 0
+    assert result.output.rstrip().endswith(
+        "reconciled as of 2026-02-28: the ledger and the bank agree"
+    )
