@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
+import importlib.metadata
 import http.server
 import threading
 from collections.abc import Iterator
@@ -188,10 +190,7 @@ def test_camt_001_02_every_field_mapped(tmp_path: Path) -> None:
     assert (stmt.closing_cents, stmt.closing_date) == (110000, D(2027, 1, 2))
     assert (stmt.from_date, stmt.to_date) == (D(2026, 12, 28), D(2027, 1, 2))
     assert stmt.line == CAMT_02.splitlines().index("    <Stmt>") + 1
-    assert (
-        len(stmt.sha256) == 64
-        and stmt.sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
-    )
+    assert stmt.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     # the pending entry is not booked, so it is no line; the rest adds up
     assert stmt.adds_up
     receipt, first, second, returned = stmt.lines
@@ -461,7 +460,6 @@ def test_the_same_year_reads_the_same_in_all_three_formats(tmp_path: Path) -> No
     for v02, v08, written in zip(
         read["camt.053.001.02"], read["camt.053.001.08"], year, strict=True
     ):
-        assert v02.lines == tuple(dataclasses.replace(line, line=line.line) for line in v02.lines)
         assert [dataclasses.replace(line, line=0) for line in v02.lines] == [
             dataclasses.replace(line, line=0) for line in v08.lines
         ]
@@ -498,8 +496,6 @@ def test_the_writer_is_valid_against_the_official_xsd(version: str) -> None:
 
 
 def camt_xsd(version: str) -> Path:
-    import importlib.metadata
-
     found = importlib.metadata.distribution("camt053").locate_file(
         f"camt053/xsd/camt.053.{version}.xsd"
     )
