@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import importlib.metadata
 import http.server
+import importlib.metadata
 import threading
 from collections.abc import Iterator
 from pathlib import Path
