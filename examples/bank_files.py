@@ -33,7 +33,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lxml import etree
-
 from netfund.ledger import BankLine, BankStatement
 
 #: The camt versions `camt053` writes (and netfund reads).
@@ -303,6 +302,9 @@ def _chunks(text: str, size: int) -> list[str]:
     current = ""
     for word in text.split(" "):
         while len(word) > size:  # a word longer than a piece: cut it (rare; not round-trip)
+            if current:
+                pieces.append(current)
+                current = ""
             pieces.append(word[:size])
             word = word[size:]
         if current and len(current) + 1 + len(word) > size:

@@ -53,7 +53,7 @@ def read_statement_bytes(data: bytes, source: str) -> list[BankStatement]:
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not start:
         raise _refused(source, 1, f"{NOT_A_STATEMENT}: the file is empty")
-    if start.startswith(b"<"):
+    if start.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):  # UTF-8 or UTF-16 XML
         from netfund.ledger.bank.formats import camt
 
         root = camt.parse_xml(data, camt.Problems(source))

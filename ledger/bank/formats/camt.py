@@ -246,9 +246,8 @@ class _Reader:
         opening = balances.get("OPBD") or balances.get("PRCD")
         closing = balances.get("CLBD")
         if opening is None or closing is None:
-            missing = "an opening balance (OPBD or PRCD)" if opening is None else "a closing "
-            missing += "" if opening is None else "balance (CLBD)"
-            raise self.problems.fail(line, f"the statement has no {missing}")
+            missing = "opening (OPBD or PRCD)" if opening is None else "closing (CLBD)"
+            raise self.problems.fail(line, f"the statement has no {missing} balance")
         lines: list[BankLine] = []
         for entry in self.all(stmt, "Ntry"):
             status = self.text(entry, "Sts/Cd") or self.text(entry, "Sts")

@@ -39,6 +39,8 @@ _FIELD = re.compile(r"^:([0-9]{2}[A-Z]?|NS):(.*)$")
 # The SWIFT envelope around a message: "{1:F01...}{2:I940...}{4:" before, "-}" or "-" after.
 _BLOCK_HEADER = re.compile(r"^(\{[1-3]:[^}]*\})*(\{4:)?")
 _TRAILER = re.compile(r"^-\}?(\{5:.*)?$")
+# One message's end and the next one's envelope on one line: "-}{5:...}{1:...}{2:...}{4:".
+_NEXT_MESSAGE = re.compile(r"^-\}(\{5:[^}]*\})?(?=\{1:)")
 
 _BALANCE = re.compile(BalanceBase.pattern, re.VERBOSE)
 _STATEMENT_LINE = re.compile(Statement.pattern, re.VERBOSE | re.IGNORECASE)
@@ -90,7 +92,8 @@ def _messages(text: str, problems: Problems) -> list[_Message]:
     messages: list[_Message] = []
     current: _Field | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = _BLOCK_HEADER.sub("", raw.lstrip("\ufeff") if number == 1 else raw, count=1)
+        line = _NEXT_MESSAGE.sub("", raw.lstrip("\ufeff") if number == 1 else raw, count=1)
+        line = _BLOCK_HEADER.sub("", line, count=1)
         if not line.strip() or _TRAILER.match(line.strip()):
             current = None if line.strip() else current
             continue
