@@ -1,9 +1,13 @@
 """`netfund demo`: the administrator's whole year on the Saniveld example, in one command.
 
 It runs the same library calls as the individual commands, in the order an administrator
-works: create the ledger and load the network, import the year's money and the steering
-group's January decisions, allocate what is left with the plan and commit it, import the
-year's spending, write every funder's statement and the auditors' exports, verify the chain.
+works: create the ledger and load the network, import the year's commitments and the
+steering group's January decisions, allocate what is left with the plan and commit it,
+import the year's spending, import the year's bank statement (the funders' payments become
+receipts, the payments of the spending are linked to it, the bank's costs are booked by
+bank-rules.toml) and reconcile the bank with the ledger, write every funder's statement and
+the auditors' exports, verify the chain. The spending comes before the bank: the
+statement's payments are linked to the expenses spending.csv imported, not booked again.
 Everything goes under one folder, so a new user can look at every file and remove it again.
 The dates the demo chooses (the commit date, the statements' as-of date) are fixed, so two
 runs give the same ledger fingerprint and the same statements, byte for byte.
@@ -28,13 +32,28 @@ from netfund.cli.render import emit_json, progress, show_lines, show_table
 from netfund.ledger import (
     InputError,
     Problem,
+    format_cents,
     format_grouped,
+    format_iban,
     load_network,
     parse_cents,
 )
 
 EXAMPLE = "saniveld"
-INPUTS = ("network.toml", "events.csv", "plan.toml", "spending.csv")
+#: The year's bank statement the demo imports (camt.053.001.08), and the same year as MT940,
+#: copied for a user to try `netfund bank import` with on a ledger of their own.
+BANK_FILE = "bank/2026.camt053.xml"
+MT940_FILE = "bank/2026.mt940"
+RULES_FILE = "bank-rules.toml"
+INPUTS = (
+    "network.toml",
+    "events.csv",
+    "plan.toml",
+    "spending.csv",
+    RULES_FILE,
+    BANK_FILE,
+    MT940_FILE,
+)
 PERIOD = "2026"
 #: The steering group commits the plan's allocation the week after its January decisions.
 COMMIT_DATE = datetime.date(2026, 1, 20)
@@ -101,7 +120,8 @@ def copy_inputs(target: Path) -> dict[str, Path]:
     target.mkdir()
     copied = {}
     for name in INPUTS:
-        with as_file(files("netfund.examples").joinpath(EXAMPLE, name)) as source:
+        (target / name).parent.mkdir(exist_ok=True)
+        with as_file(files("netfund.examples").joinpath(EXAMPLE, *name.split("/"))) as source:
             copied[name] = Path(shutil.copyfile(source, target / name))
     return copied
 
@@ -120,8 +140,10 @@ def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
 
     Creates the ledger FOLDER/netfund.db (SQLite; --db, NETFUND_DB and --checkpoints are not
     used; its checkpoint file is FOLDER/netfund.db.checkpoints), loads
-    the network, imports the year's commitments, receipts and January allocations, allocates
-    the rest with the plan and commits it, imports the year's spending, writes every
+    the network, imports the year's commitments and January allocations, allocates the rest
+    with the plan and commits it, imports the year's spending, imports the year's bank
+    statement with bank-rules.toml (the funders' payments become receipts, the payments of
+    the spending are linked to it) and reconciles the bank with the ledger, writes every
     funder's 2026 statement (FOLDER/statements/) and the exports (FOLDER/exports/), and
     verifies the hash chain. The input files are copied to FOLDER/inputs/. Running it again
     on the same FOLDER replaces what the earlier run wrote; a folder with other files in it
@@ -190,6 +212,41 @@ def _commit(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[st
 
     report = commit_run(engine, str(outputs["run"]), date=COMMIT_DATE)
     return f"transaction {report.transaction}, dated {report.date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class BankSummary:
+    """The bank step's outcome: what the import did and how the bank and the ledger stand."""
+
+    file: str
+    statements: int
+    lines: int
+    booked: int
+    linked: int
+    unmatched: int
+    reconciliation: Any  # netfund.ledger.Reconciliation
+
+
+def _bank(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger import import_bank_statements, reconcile
+
+    report = import_bank_statements(engine, inputs[BANK_FILE], rules_path=inputs[RULES_FILE])
+    counts = {
+        status: sum(result.count(status) for result in report.statements)
+        for status in ("booked", "linked", "unmatched")
+    }
+    summary = BankSummary(
+        file=BANK_FILE,
+        statements=len(report.statements),
+        lines=sum(result.added for result in report.statements),
+        reconciliation=reconcile(engine, AS_OF),
+        **counts,
+    )
+    outputs["bank"] = summary
+    return (
+        f"{summary.statements} statements, {summary.lines} lines: {summary.booked} booked, "
+        f"{summary.linked} linked, {summary.unmatched} unmatched"
+    )
 
 
 def _statements(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
@@ -275,10 +332,11 @@ def _verify(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[st
 
 _STEPS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("create the ledger, load the network", _init),
-    ("import the year's money (events.csv)", _import("events.csv")),
+    ("import the commitments and decisions (events.csv)", _import("events.csv")),
     ("allocate what is left (plan.toml)", _allocate),
     ("commit the allocation", _commit),
     ("import the year's spending (spending.csv)", _import("spending.csv")),
+    (f"import the year's bank statement ({BANK_FILE})", _bank),
     ("write every funder's statement", _statements),
     ("write the exports", _exports),
     ("create the portal's demo logins", _logins),
@@ -307,6 +365,8 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
         f"(transaction {outputs['transactions']}; netfund verify recomputes it)"
     )
     click.echo("")
+    show_lines(bank_lines(outputs["bank"]), title="the bank:")
+    click.echo("")
     click.echo("files:")
     click.echo(f"  ledger      {folder / 'netfund.db'}")
     click.echo(f"  inputs      {folder / 'inputs'}/ ({', '.join(INPUTS)})")
@@ -325,6 +385,26 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
     show_lines(next_steps(folder, outputs["statements"][0]), title="next:", style="cyan")
     click.echo("")
     show_lines(portal_lines(folder, outputs["logins"]), title="the portal:", style="cyan")
+
+
+def bank_lines(bank: BankSummary) -> list[str]:
+    """The bank step in words: each account's balance by the statement, the ledger's, the
+    difference, and what became of the statement's lines."""
+    found = bank.reconciliation
+    day = found.as_of.isoformat()
+    verdict = "reconciled" if found.reconciled else "NOT reconciled: netfund bank reconcile"
+    return [
+        *(
+            f"{format_iban(account.iban)} ({account.name}): EUR "
+            f"{format_grouped(account.balance_cents)} on {day} by its statement"
+            for account in found.accounts
+        ),
+        f"ledger (Assets:Bank): EUR {format_grouped(found.ledger_cents)}; difference EUR "
+        f"{format_grouped(found.difference_cents)}: {verdict}",
+        f"{bank.lines} lines of {bank.statements} statements: {bank.booked} booked (the "
+        f"funders' payments, the bank's costs by {RULES_FILE}), {bank.linked} linked to the "
+        f"spending imported before, {bank.unmatched} unmatched",
+    ]
 
 
 def serve_line(folder: Path) -> str:
@@ -350,6 +430,7 @@ def next_steps(folder: Path, statement: str) -> list[str]:
     return [
         f"{netfund} --db {database} status",
         f"{netfund} --db {database} balance --by account",
+        f"{netfund} --db {database} bank reconcile",
         f"{netfund} --db {database} verify-statement {shlex.quote(statement)}",
         viewer_line(shlex.quote(statement)),
     ]
@@ -377,6 +458,32 @@ def _program() -> str:
     return called if Path(called).name == "netfund" and " " not in called else "netfund"
 
 
+def bank_json(bank: BankSummary) -> dict[str, Any]:
+    """The bank step for --json: money as `status --json` writes it (plain decimals)."""
+    found = bank.reconciliation
+    return {
+        "file": bank.file,
+        "statements": bank.statements,
+        "lines": bank.lines,
+        "booked": bank.booked,
+        "linked": bank.linked,
+        "unmatched": bank.unmatched,
+        "as_of": found.as_of.isoformat(),
+        "accounts": [
+            {
+                "iban": account.iban,
+                "name": account.name,
+                "balance": format_cents(account.balance_cents),
+            }
+            for account in found.accounts
+        ],
+        "bank_balance": format_cents(found.bank_cents),
+        "ledger_balance": format_cents(found.ledger_cents),
+        "difference": format_cents(found.difference_cents),
+        "reconciled": found.reconciled,
+    }
+
+
 def _summary_json(
     folder: Path, steps: list[Step], outputs: dict[str, Any], total: float
 ) -> dict[str, Any]:
@@ -394,6 +501,7 @@ def _summary_json(
         "exports": outputs["exports"],
         "transactions": outputs["transactions"],
         "fingerprint": outputs["fingerprint"],
+        "bank": bank_json(outputs["bank"]),
         "next": next_steps(folder, outputs["statements"][0]),
         "portal": {
             "start": serve_line(folder),
