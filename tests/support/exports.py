@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
 
-from tests.conftest import EXAMPLE, ROOT, database_url
+from tests.conftest import ROOT, database_url
+from tests.support.saniveld import year_steps
 
 #: The official XAF schemas, kept beside the project (see ../shared/schemas/README.md).
 SCHEMAS = ROOT.parent / "shared" / "schemas"
@@ -80,14 +81,12 @@ def sha256_of(path: Path) -> str:
 def saniveld_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The Saniveld example, allocated and committed, on SQLite or PostgreSQL (per module)."""
+    """The Saniveld example's year (allocated and committed, the spending and the bank
+    statement imported) on SQLite or PostgreSQL (per module)."""
     folder = tmp_path_factory.mktemp(f"saniveld-{request.param}")
     for url in database_url(request.param, folder, prefix="x"):
-        ok(invoke(url, "init", str(EXAMPLE / "network.toml")))
-        ok(invoke(url, "import", str(EXAMPLE / "events.csv")))
-        ok(invoke(url, "allocate", str(EXAMPLE / "plan.toml")))
-        ok(invoke(url, "allocate", "--commit", "latest"))
-        ok(invoke(url, "import", str(EXAMPLE / "spending.csv")))
+        for args in year_steps(commit_date=None):
+            ok(invoke(url, *args))
         yield url
 
 

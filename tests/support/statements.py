@@ -17,7 +17,7 @@ from netfund.ledger.store.database import connect, reading
 from netfund.ledger.store.registry import read_network
 from pypdf import PdfReader
 
-from tests.conftest import EXAMPLE
+from tests.support.saniveld import year_steps
 
 AS_OF = "2026-12-31"
 
@@ -143,14 +143,8 @@ FUNDERS = [
 
 
 def run_saniveld_year(run_cli: Any, commit_date: str = "2026-01-20") -> None:
-    """The example's whole year through the CLI: money in, the plan committed on
-    ``commit_date``, the spending imported."""
-    for args in (
-        ("init", str(EXAMPLE / "network.toml")),
-        ("import", str(EXAMPLE / "events.csv")),
-        ("allocate", str(EXAMPLE / "plan.toml")),
-        ("allocate", "--commit", "latest", "--date", commit_date),
-        ("import", str(EXAMPLE / "spending.csv")),
-    ):
+    """The example's whole year through the CLI: commitments and decisions, the plan
+    committed on ``commit_date``, the spending, and the bank statement (the money in)."""
+    for args in year_steps(commit_date):
         result = run_cli(*args)
         assert result.exit_code == 0, result.output
