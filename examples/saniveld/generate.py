@@ -1,20 +1,21 @@
-"""Regenerate the Saniveld example's ``events.csv`` and ``spending.csv``, then check them.
+"""Regenerate the Saniveld example's ``events.csv``, ``spending.csv`` and bank statements, then
+check them.
 
-Run ``python examples/saniveld/generate.py`` from anywhere: it rewrites both files next to
-this file for the calendar year 2026 and validates them against ``network.toml`` and
-``plan.toml`` in the same folder. The output is deterministic (``random.Random(2026)``), so
-running it again gives byte-identical files.
+Run ``python examples/saniveld/generate.py`` from anywhere, with netfund installed (the bank
+files are written by ``netfund.examples.bank_files``): it rewrites the files next to this file
+for the calendar year 2026 and validates them against ``network.toml``, ``plan.toml`` and
+``bank-rules.toml`` in the same folder. The output is deterministic (``random.Random(2026)``),
+so running it again gives byte-identical files.
 
-The year is split in two because that is how the administrator's year runs: the money comes
-in and the steering group decides in January (``events.csv``), the allocation plan divides
-what is left (``netfund allocate plan.toml`` and ``--commit``), and only then is the year's
-spending imported (``spending.csv``), attributed pro rata over both allocations.
+The year is split as the administrator's year runs: the commitments and the steering group's
+January decisions first (``events.csv``), then the allocation plan divides what is left
+(``netfund allocate plan.toml`` and ``--commit``), then the year's spending is imported
+(``spending.csv``), attributed pro rata over both allocations, and last the bank statement
+(``bank/2026.camt053.xml``), where the money comes in and the spending is paid.
 
 ``events.csv``, in date order:
 
 - one ``commitment`` per funder in the first week of January;
-- four quarterly ``receipt`` tranches per funder (Lingezorg pays only part of its last tranche,
-  so receipts lag commitments at year end);
 - the steering group's January ``allocation`` decisions, about 80% of each funder's commitment,
   leaving roughly 20% for the allocation plan in ``plan.toml``.
 
@@ -25,6 +26,16 @@ spending imported (``spending.csv``), attributed pro rata over both allocations.
   (Jeugd en gezin Noord) overspending its allocation a little, even after the plan gives it
   its maximum;
 - one ``refund`` to ZonMw in December.
+
+``bank/2026.camt053.xml`` (camt.053.001.08, twelve monthly statements of the fund's account,
+opening at 0 on 1 January) and the same year as ``bank/2026.mt940``:
+
+- four quarterly receipts per funder, from the funder's account in ``network.toml``, with its
+  commitment's reference in the remittance (Lingezorg pays only part of its last tranche, so
+  receipts lag commitments at year end);
+- a payment of every expense and of the refund on its date, its reference in the remittance
+  (the monthly staff invoices in two batches);
+- the bank's monthly costs, which ``bank-rules.toml`` books on the programme office.
 
 Money is integer cents throughout; a float never becomes an amount. After writing, the script
 re-reads the files with the standard library only (no netfund code) and raises SystemExit with

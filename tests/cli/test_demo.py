@@ -66,9 +66,59 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
         assert (folder.parent / listed).is_file(), listed  # relative to where it ran
     # The summary's steps are the whole cycle, in the administrator's order.
     assert [step["step"].split()[0] for step in summary["steps"]] == [
-        *("create", "import", "allocate", "commit", "import", "write", "write", "create"),
-        "verify",
+        *("create", "import", "allocate", "commit", "import", "import", "write", "write"),
+        *("create", "verify"),
     ]
+    # The inputs are the example's, the bank's statements and rules among them.
+    inputs = sorted(
+        str(Path(p).relative_to(Path(summary["folder"]) / "inputs")) for p in summary["inputs"]
+    )
+    assert inputs == [
+        "bank-rules.toml",
+        "bank/2026.camt053.xml",
+        "bank/2026.mt940",
+        "events.csv",
+        "network.toml",
+        "plan.toml",
+        "spending.csv",
+    ]
+    for name in inputs:
+        assert (folder / "inputs" / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
+
+
+def test_the_demo_imports_the_bank_statement_and_reconciles(demo) -> None:  # type: ignore[no-untyped-def]
+    """The bank step: every line of the year's statement is booked (the funders' payments,
+    the bank's costs) or linked (the payments of spending.csv), none is left unmatched, and
+    the bank's balance on 31 December is the ledger's to the cent."""
+    folder, summary = demo
+    (step,) = [s for s in summary["steps"] if "bank statement" in s["step"]]
+    assert step["result"] == "12 statements, 307 lines: 36 booked, 271 linked, 0 unmatched"
+    bank = summary["bank"]
+    assert bank == {
+        "file": "bank/2026.camt053.xml",
+        "statements": 12,
+        "lines": 307,
+        "booked": 36,
+        "linked": 271,
+        "unmatched": 0,
+        "as_of": "2026-12-31",
+        "accounts": [
+            {
+                "iban": "NL17INGB0007081296",
+                "name": "Stichting Netwerkfonds Saniveld",
+                "balance": "1988138.60",
+            }
+        ],
+        "bank_balance": "1988138.60",
+        "ledger_balance": "1988138.60",
+        "difference": "0.00",
+        "reconciled": True,
+    }
+    # The ledger says so too, by itself.
+    db = str(folder / "netfund.db")
+    reconciled = json.loads(_run("--db", db, "bank", "reconcile", "--json").stdout)
+    assert (reconciled["reconciled"], reconciled["ledger"]) == (True, bank["ledger_balance"])
+    assert json.loads(_run("--db", db, "bank", "unmatched", "--json").stdout) == []
 
 
 def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +127,7 @@ def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # 
     verified = _run("--db", db, "verify", "--json")
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["fingerprint"] == summary["fingerprint"]
-    assert json.loads(verified.stdout)["transactions"] == summary["transactions"] == 338
+    assert json.loads(verified.stdout)["transactions"] == summary["transactions"] == 350
     pdf = folder / "statements" / "2026-ZONMW.nl.pdf"
     checked = _run("--db", db, "verify-statement", str(pdf), "--json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -90,9 +140,9 @@ def test_the_demo_ledger_verifies_and_the_statements_match_it(demo) -> None:  # 
 
 
 def test_the_demos_audit_trail_names_every_action_and_the_exports_before_it(demo) -> None:  # type: ignore[no-untyped-def]
-    """The demo writes the audit trail last: the file holds the year's actions and the six
-    exports written before it, each by one actor, and the ledger's own log adds the trail's
-    export."""
+    """The demo writes the audit trail last: the file holds the year's actions (the bank
+    statement's import among them) and the six exports written before it, each by one actor,
+    and the ledger's own log of 2026 adds the trail's export."""
     import openpyxl
 
     folder, _ = demo
@@ -105,14 +155,17 @@ def test_the_demos_audit_trail_names_every_action_and_the_exports_before_it(demo
         "allocation run",
         "allocation commit",
         "import",
+        "bank import",
         *["export"] * 6,
     ]
     assert len({row["actor"] for row in rows}) == 1 and rows[0]["actor"]
     log = json.loads(_run("--db", str(folder / "netfund.db"), "log", "--json").stdout)
-    # The trail's own export, then the portal's demo logins (added after the exports).
-    exported, logins = log[: len(rows) + 1], log[len(rows) + 1 :]
+    # The log of 2026: the trail's entries and the trail's own export; then the portal's
+    # demo logins (added after the exports, of no period).
+    exported = [entry for entry in log if "2026" in entry["periods"]]
     assert [entry["seq"] for entry in exported[:-1]] == [row["seq"] for row in rows]
     assert exported[-1]["details"]["kind"] == "audit-trail"
+    logins = [entry for entry in log if entry["seq"] > exported[-1]["seq"]]
     assert [entry["event"] for entry in logins] == ["user"] * 8
 
 
@@ -150,7 +203,7 @@ def test_running_the_demo_again_gives_the_same_ledger_and_statements(
     # And over the same folder: the earlier run's files are replaced, not added to.
     replaced = _run("demo", str(tmp_path / "second"), "--json")
     assert replaced.returncode == 0, replaced.stderr
-    assert json.loads(replaced.stdout)["transactions"] == 338
+    assert json.loads(replaced.stdout)["transactions"] == 350
 
 
 def test_the_demo_never_writes_into_a_folder_it_did_not_make(tmp_path: Path) -> None:
@@ -206,7 +259,7 @@ def test_an_import_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     events = str(EXAMPLE / "events.csv")
     assert _run("--db", db, "init", str(EXAMPLE / "network.toml")).returncode == 0
     shown = _through_a_terminal("--db", db, "import", events, cwd=tmp_path, stream="stderr")
-    assert "import" in shown and "66/66" in shown  # the bar reached the end
+    assert "import" in shown and "42/42" in shown  # the bar reached the end
     again = _run("--db", db, "import", events)  # stderr piped: no bar, nothing on stderr
     assert again.returncode == 0 and again.stderr == ""
 
@@ -218,10 +271,16 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
     env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
     ran = shell(f"{BIN / 'netfund'} demo 'my demo'", tmp_path, env)
     assert ran.returncode == 0, ran.stderr
+    bank = ran.stdout.split("\nthe bank:\n")[1].split("\n\n")[0]
+    assert "NL17 INGB 0007 0812 96 (Stichting Netwerkfonds Saniveld): EUR 1,988,138.60" in bank
+    assert "ledger (Assets:Bank): EUR 1,988,138.60; difference EUR 0.00: reconciled" in bank
+    assert "307 lines of 12 statements: 36 booked" in bank and ", 0 unmatched" in bank
     suggested = ran.stdout.split("\nnext:\n")[1].split("\n\n")[0].splitlines()
     assert all(line.startswith("  - ") for line in suggested)
     *commands, viewer = [line.removeprefix("  - ") for line in suggested]
-    assert [shlex.split(line)[3] for line in commands] == ["status", "balance", "verify-statement"]
+    assert [shlex.split(line)[3] for line in commands] == [
+        *("status", "balance", "bank", "verify-statement")
+    ]
     shown = {}
     for line in commands:
         assert line.startswith(f"{BIN / 'netfund'} --db 'my demo/netfund.db' ")
@@ -231,7 +290,8 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
         shown[shlex.split(line)[3]] = completed.stdout
     assert "WG-JEUGD-NOORD" in shown["status"] and "warning(s)" in shown["status"]
     bank = re.search(r"^Assets:Bank +([\d,]+\.\d\d)$", shown["balance"], re.M)
-    assert bank is not None and bank[1] == "1,988,324.00"  # not a column of 0.00
+    assert bank is not None and bank[1] == "1,988,138.60"  # not a column of 0.00
+    assert "reconciled as of 2026-12-31: the ledger and the bank agree" in shown["bank"]
     assert re.search(r"verified: .* all \d+ figures equal the ledger's", shown["verify-statement"])
     pdf = "my demo/statements/2026-GEM-SANIVELD-WMO.nl.pdf"
     assert f"'{pdf}'" in viewer and (tmp_path / pdf).read_bytes().startswith(b"%PDF")
