@@ -198,6 +198,8 @@ def cli(ctx: click.Context, db_url: str | None, checkpoints: str | None) -> None
       netfund allocate examples/saniveld/plan.toml
       netfund allocate --commit latest --date 2026-01-20
       netfund import examples/saniveld/spending.csv
+      netfund bank import examples/saniveld/bank/2026.camt053.xml \\
+        --rules examples/saniveld/bank-rules.toml
       netfund status
       netfund statements --period 2026 --out statements/
       netfund verify

@@ -21,6 +21,7 @@ from netfund.ledger.store.schema import allocation_runs_table
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLE
+from tests.support.saniveld import BANK_IMPORT
 
 PLAN = EXAMPLE / "plan.toml"
 
@@ -46,6 +47,10 @@ def _cents(text: str) -> int:
 
 
 def test_availability_comes_from_the_ledger(saniveld, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    # The money in is on the bank statement: its receipts are what the funders have paid
+    # (its payments of the spending stay unmatched here: spending.csv is not imported).
+    banked = _json(saniveld(*BANK_IMPORT, "--json"))
+    assert sum(statement["booked"] for statement in banked["statements"]) == 24 + 12
     engine = connect(db_url)
     with reading(engine) as connection:
         figures = period_figures(connection, "2026")
@@ -153,7 +158,7 @@ def test_commit_posts_budget_once_and_refuses_a_stale_run(saniveld, db_url: str)
     assert "the ledger changed since run 2 was solved" in stale.output
     assert "available was" in stale.output
     verified = _json(saniveld("verify", "--json"))
-    assert verified["transactions"] == 66 + 1  # events.csv and the one allocation commit
+    assert verified["transactions"] == 42 + 1  # events.csv and the one allocation commit
     # After the commit, the money is allocated: a new run finds (almost) nothing left.
     later = _json(
         saniveld(

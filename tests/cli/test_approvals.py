@@ -214,12 +214,13 @@ def test_posts_and_reversals_above_the_amount_need_a_second_person(
     assert _actor_of(db_url, "FIX-B") is None
     reversed_small = _json(ledger.url("alice"), "reverse", "FIX-S")
     assert reversed_small["reversal"].endswith("FIX-S")
-    proposed = _json(ledger.url("alice"), "reverse", "2026-R-Q1-ZONMW")
-    assert proposed["proposal"] == 2 and proposed["arguments"]["date"] == "2026-01-28"
+    # The steering group's EUR 40,000.00 of ZonMw's money for RG-DATA (events.csv).
+    proposed = _json(ledger.url("alice"), "reverse", "2026-A-ZONMW-RG-DATA")
+    assert proposed["proposal"] == 2 and proposed["arguments"]["date"] == "2026-01-13"
     _ok(ledger.url("bob"), "approve", "2")
     _ok(ledger.url("bob"), "approve", "1")
     assert _actor_of(db_url, "FIX-B") == ledger.actor("bob")
-    assert _actor_of(db_url, "netfund:reversal:2026-R-Q1-ZONMW") == ledger.actor("bob")
+    assert _actor_of(db_url, "netfund:reversal:2026-A-ZONMW-RG-DATA") == ledger.actor("bob")
     assert [w.get("proposal") for w in _records(db_url, "write")][-2:] == [2, 1]
     _ok(ledger.url("bob"), "verify")
 

@@ -17,6 +17,7 @@ from netfund.ledger.store.database import connect
 from sqlalchemy import text
 
 from tests.conftest import EXAMPLE, ROOT, write_events
+from tests.support.saniveld import BANK_IMPORT
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -92,35 +93,43 @@ def test_ci_runs_the_readme_commands_verbatim() -> None:
 
 
 def test_the_example_network_end_to_end(run_cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    """The administrator's year by hand: money in, plan committed, spending, close."""
+    """The administrator's year by hand: commitments, plan committed, spending, the bank
+    statement (the money in), close."""
     assert run_cli("init", str(EXAMPLE / "network.toml")).exit_code == 0
     imported = run_cli("import", str(EXAMPLE / "events.csv"), "--json")
     assert imported.exit_code == 0, imported.output
-    assert (json.loads(imported.stdout)["read"], json.loads(imported.stdout)["posted"]) == (66, 66)
+    assert (json.loads(imported.stdout)["read"], json.loads(imported.stdout)["posted"]) == (42, 42)
     assert run_cli("allocate", str(EXAMPLE / "plan.toml")).exit_code == 0
     assert run_cli("allocate", "--commit", "latest", "--date", "2026-02-02").exit_code == 0
     spent = run_cli("import", str(EXAMPLE / "spending.csv"), "--json")
     assert spent.exit_code == 0, spent.output
     report = json.loads(spent.stdout)
     assert (report["read"], report["posted"]) == (271, 271)
+    banked = run_cli(*BANK_IMPORT, "--json")
+    assert banked.exit_code == 0, banked.output
+    bank = json.loads(banked.stdout)
+    assert bank["posted"] == 24 + 12  # the receipts and the bank's monthly costs
+    assert sum(statement["unmatched"] for statement in bank["statements"]) == 0
     by_fund = json.loads(run_cli("balance", "--by", "fund", "--json").stdout)
     assert len(by_fund) == 6 and {line["balance"] for line in by_fund} == {"0.00"}
     verified = json.loads(run_cli("verify", "--json").stdout)
     assert verified == {
         "status": "ok",
-        "transactions": 66 + 1 + 271,
+        "transactions": 42 + 1 + 271 + 36,
         "postings": verified["postings"],
-        "fingerprint": report["fingerprint"],
+        "fingerprint": bank["head_hash"],
         "anchors": verified["anchors"],
         "checkpoints": verified["checkpoints"],
         "unreadable_checkpoint_lines": [],
-        "records": 5,  # the network; the write of each import; the run; the commit's write
+        # the network; the write of each import; the run; the commit's write; the bank
+        # import's write and a record per statement (12)
+        "records": 6 + 12,
         "records_fingerprint": verified["records_fingerprint"],
-        # Every transaction in one of the three writes, by the actor it names.
+        # Every transaction in one of the four writes, by the actor it names.
         "audit_trail": {
-            "writes": 3,
+            "writes": 4,
             "first_covered_transaction": 1,
-            "covered_transactions": 66 + 1 + 271,
+            "covered_transactions": 42 + 1 + 271 + 36,
             "transactions_without_actor": 0,
             "exports": 0,
         },

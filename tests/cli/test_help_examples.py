@@ -244,8 +244,16 @@ def test_the_typical_year_of_netfund_help_runs_as_written(tmp_path: Path) -> Non
     """`netfund --help` shows a typical year; it runs, line by line, on the example network
     on any date, and shows the administrator something in every step (not a column of 0.00)."""
     help_lines = (cli.help or "").split("Typical year")[1].splitlines()[1:]
-    year = [line.strip() for line in help_lines if line.strip().startswith("netfund ")]
+    year: list[str] = []
+    for line in (line.strip() for line in help_lines):
+        if year and year[-1].endswith("\\"):  # a continuation line
+            year[-1] = year[-1][:-1].rstrip() + " " + line
+        elif line.startswith("netfund "):
+            year.append(line)
     assert len(year) >= 8 and year[-1].startswith("netfund close 2026 --force --reason ")
+    # The money comes in on the bank statement, after the spending it pays.
+    bank = "netfund bank import examples/saniveld/bank/2026.camt053.xml --rules "
+    assert any(line.startswith(bank) for line in year), year
     (tmp_path / "examples").mkdir()
     shutil.copytree(EXAMPLE, tmp_path / "examples" / "saniveld")
     env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}

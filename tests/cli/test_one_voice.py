@@ -21,6 +21,7 @@ from netfund.cli.app import PeriodType
 from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
+from tests.support.saniveld import BANK_IMPORT
 from tests.support.statements import write_pkcs12
 
 NETFUND = Path(sys.executable).with_name("netfund")
@@ -67,6 +68,7 @@ def test_every_command_prints_amounts_grouped_as_status_does(tmp_path: Path) -> 
         "allocate --commit": run("allocate", "--commit", "1", "--date", "2026-01-20"),
     }
     run("import", str(EXAMPLE / "spending.csv"))
+    run(*BANK_IMPORT)  # the money in
     outputs |= {
         "balance": run("balance"),
         "status": run("status"),

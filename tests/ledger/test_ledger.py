@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from netfund.ledger.balance_sums import balances
+from netfund.ledger.bank.importing import import_bank_statements
 from netfund.ledger.corrections import reverse
 from netfund.ledger.importer import import_events, import_journal, post
 from netfund.ledger.inputs.network import load_network
@@ -26,6 +27,7 @@ from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, func, select, text
 
 from tests.conftest import EXAMPLE, write_events
+from tests.support.saniveld import CAMT, RULES
 
 BASE_EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,BESCHIKKING-1",
@@ -115,6 +117,7 @@ def test_every_transaction_balances_per_fund_and_funds_sum_to_zero(db_url: str) 
     initialize(engine, load_network(EXAMPLE / "network.toml"))
     import_events(engine, EXAMPLE / "events.csv")
     import_events(engine, EXAMPLE / "spending.csv")
+    import_bank_statements(engine, CAMT, rules_path=RULES)  # the money in, the bank's costs
     with reading(engine) as connection:
         per_txn_fund = connection.execute(
             select(postings_table.c.txn_id, postings_table.c.fund)
@@ -125,7 +128,7 @@ def test_every_transaction_balances_per_fund_and_funds_sum_to_zero(db_url: str) 
     assert per_txn_fund == []
     assert by_fund and all(line.balance_cents == 0 for line in by_fund)
     report = verify(engine)
-    assert report.transactions == 337
+    assert report.transactions == 42 + 271 + 36
     engine.dispose()
 
 
