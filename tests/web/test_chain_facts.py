@@ -2,9 +2,10 @@
 
 On PostgreSQL a funder's portal session reads under its own role, whose row policies hide
 the other funders' transactions; the newest transaction it could see is then not the ledger's
-(ZonMw's last own transaction is 333 of 338). The chain's facts come from the functions
-`netfund roles install` makes (roles.py, ``_CHAIN_FACTS``), so the figures, the fingerprint and
-the coverage a funder reads are the ones its PDF states.
+(ZonMw's last own transaction is 342 of 350: its last receipt, on the October bank statement).
+The chain's facts come from the functions `netfund roles install` makes (roles.py,
+``_CHAIN_FACTS``), so the figures, the fingerprint and the coverage a funder reads are the
+ones its PDF states.
 """
 
 from __future__ import annotations
@@ -28,6 +29,6 @@ def test_a_funder_reads_the_ledgers_fingerprint_and_coverage(portal_ledger: Port
         for day, (position, coverage) in expected.items():
             assert chain_position_as_of(connection, day) == position, day
             assert coverage_of(connection, "2026", day) == coverage, day
-    assert expected[datetime.date(2026, 12, 31)][0].transaction == 338
+    assert expected[datetime.date(2026, 12, 31)][0].transaction == 350
     if portal_ledger.kind == "postgresql":  # row security hides the others' transactions
-        assert own == 333
+        assert own == 342
