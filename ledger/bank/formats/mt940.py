@@ -53,6 +53,7 @@ DETAIL_KEYS = (
     "CNTP", "PREF", "KREF", "SVCL", "ISDT", "ADDR", "PURP", "ULTC", "ULTD", "ULTB", "ID",
     "CDTRREF", "CDTRREFTP", "BUSP", "FX", "INFO", "NRTX",
 )  # fmt: skip
+_IBAN_MAX, _REF_MAX, _CODE_MAX = 34, 140, 35
 _DETAIL_KEY = re.compile("/(" + "|".join(DETAIL_KEYS) + ")/")
 
 
@@ -346,13 +347,16 @@ def details_of(text: str) -> Details:
             name = parts[2] if len(parts) > 2 else ""
     remittance, structured = _remittance(pairs.get("REMI", ""))
     end_to_end = pairs.get("EREF", "").strip()
+    account = compact_account(iban)
+    # The lengths SEPA allows (and the bank tables keep): MT940 has no schema to hold a bank
+    # to them, so a value beyond one is cut, and an "IBAN" longer than any IBAN is none.
     return Details(
-        iban=compact_account(iban),
+        iban=account if len(account) <= _IBAN_MAX else "",
         name=" ".join(name.split()),
         remittance=remittance,
-        structured_reference=structured,
-        end_to_end_id="" if end_to_end.upper() == "NOTPROVIDED" else end_to_end,
-        return_reason=pairs.get("RTRN", "").split("/")[0].strip(),
+        structured_reference=structured[:_REF_MAX],
+        end_to_end_id="" if end_to_end.upper() == "NOTPROVIDED" else end_to_end[:_REF_MAX],
+        return_reason=pairs.get("RTRN", "").split("/")[0].strip()[:_CODE_MAX],
         returned="RTRN" in pairs,
     )
 
