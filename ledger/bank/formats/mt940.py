@@ -42,6 +42,8 @@ _TRAILER = re.compile(r"^-\}?(\{5:.*)?$")
 # One message's end and the next one's envelope on one line: "-}{5:...}{1:...}{2:...}{4:".
 _NEXT_MESSAGE = re.compile(r"^-\}(\{5:[^}]*\})?(?=\{1:)")
 
+# What a bank writes before the first :20: of a file: a BIC or the message type (ABN AMRO).
+_PREAMBLE = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?|940")
 _BALANCE = re.compile(BalanceBase.pattern, re.VERBOSE)
 _STATEMENT_LINE = re.compile(Statement.pattern, re.VERBOSE | re.IGNORECASE)
 _STATEMENT_NUMBER = re.compile(StatementNumber.pattern, re.VERBOSE)
@@ -71,10 +73,19 @@ class _Message:
 
 
 def looks_like_mt940(text: str) -> bool:
-    """Whether ``text`` starts as an MT940 file: ``:20:``, perhaps after a SWIFT header."""
+    """Whether ``text`` starts as an MT940 file: ``:20:``, perhaps after a SWIFT header or
+    ABN AMRO's three lines (``ABNANL2A``, ``940``, ``ABNANL2A``)."""
     first = text.lstrip("\ufeff \t\r\n")
     first = _BLOCK_HEADER.sub("", first, count=1).lstrip("\r\n")
-    return first.startswith(":20:")
+    return "\n".join(_after_preamble(first.splitlines()[:8])).startswith(":20:")
+
+
+def _after_preamble(lines: list[str]) -> list[str]:
+    """``lines`` without a leading preamble of `_PREAMBLE` lines (at most three)."""
+    for skip in range(min(3, len(lines)) + 1):
+        if skip == len(lines) or not _PREAMBLE.fullmatch(lines[skip].strip()):
+            return lines[skip:]
+    return lines[3:]
 
 
 def read_mt940(text: str, source: str, sha256: str) -> list[BankStatement]:
@@ -93,6 +104,8 @@ def _messages(text: str, problems: Problems) -> list[_Message]:
     messages: list[_Message] = []
     current: _Field | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
+        if not messages and _PREAMBLE.fullmatch(raw.strip().lstrip("\ufeff")):
+            continue
         line = _NEXT_MESSAGE.sub("", raw.lstrip("\ufeff") if number == 1 else raw, count=1)
         line = _BLOCK_HEADER.sub("", line, count=1)
         if not line.strip() or _TRAILER.match(line.strip()):
