@@ -184,6 +184,18 @@ _HOMES: dict[str, str] = {
     "approve": "netfund.ledger.proposals",
     "list_proposals": "netfund.ledger.proposals",
     "reject": "netfund.ledger.proposals",
+    # The bank (issue 19): refunds out as a SEPA payment file.
+    "BankPayment": "netfund.ledger.bank.payments",
+    "Payment": "netfund.ledger.bank.payments",
+    "PaymentReport": "netfund.ledger.bank.payments",
+    "RefundOwed": "netfund.ledger.bank.payments",
+    "format_iban": "netfund.ledger.bank.payments",
+    "mark_paid": "netfund.ledger.bank.payments",
+    "mark_returned": "netfund.ledger.bank.payments",
+    "payment_by_end_to_end_id": "netfund.ledger.bank.payments",
+    "read_payments": "netfund.ledger.bank.payments",
+    "refunds_owed": "netfund.ledger.bank.payments",
+    "write_refund_payments": "netfund.ledger.bank.payments",
 }
 
 __all__ = [
@@ -219,6 +231,7 @@ __all__ = [
     "ApprovalReport",
     "Approvals",
     "AuditEntry",
+    "BankPayment",
     "ChainPosition",
     "Checkpoints",
     "ConnectionLost",
@@ -245,6 +258,8 @@ __all__ = [
     "NetworkChange",
     "NetworkTimeline",
     "NetworkVersion",
+    "Payment",
+    "PaymentReport",
     "Performer",
     "PortalUser",
     "PortalUserEntry",
@@ -259,6 +274,7 @@ __all__ = [
     "ProposalRecorded",
     "ReadOnlyLedger",
     "RecordsHead",
+    "RefundOwed",
     "Rejection",
     "Settling",
     "StoredRun",
@@ -289,6 +305,7 @@ __all__ = [
     "due_by",
     "format_cents",
     "format_grouped",
+    "format_iban",
     "funder_reading",
     "grant_role",
     "import_events",
@@ -306,6 +323,8 @@ __all__ = [
     "load_network",
     "load_network_timeline",
     "locate",
+    "mark_paid",
+    "mark_returned",
     "money_movements",
     "over_cap",
     "parse_amount",
@@ -315,6 +334,7 @@ __all__ = [
     "parse_id",
     "parse_period",
     "parse_text",
+    "payment_by_end_to_end_id",
     "period_figures",
     "portal_user",
     "post",
@@ -327,6 +347,7 @@ __all__ = [
     "read_checkpoints",
     "read_network",
     "read_network_timeline",
+    "read_payments",
     "read_run",
     "read_toml",
     "readable_funders",
@@ -335,6 +356,7 @@ __all__ = [
     "recorded_periods",
     "records_head",
     "redact",
+    "refunds_owed",
     "reject",
     "remove_user",
     "reopen_period",
@@ -350,6 +372,7 @@ __all__ = [
     "store_run",
     "transactions_after",
     "verify",
+    "write_refund_payments",
 ]
 
 
@@ -373,6 +396,19 @@ if TYPE_CHECKING:
     )
     from netfund.ledger.audit import AuditEntry, audit_trail
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
+    from netfund.ledger.bank.payments import (
+        BankPayment,
+        Payment,
+        PaymentReport,
+        RefundOwed,
+        format_iban,
+        mark_paid,
+        mark_returned,
+        payment_by_end_to_end_id,
+        read_payments,
+        refunds_owed,
+        write_refund_payments,
+    )
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (
