@@ -24,9 +24,12 @@ from netfund.ledger import (
 def pay_group() -> None:
     """Pay money out of the network's bank account through a payment file for the bank.
 
+    A refund already in a file that no bank statement has shown yet is refused (no double
+    payment); --again writes it anew, in a new file, when the first never reached the bank.
+
     \b
     Example:
-      netfund pay refunds --period 2026 --out refunds-2026.xml
+      netfund pay refunds --period 2026 --out refunds-2026.xml --again
     """
 
 
@@ -74,8 +77,9 @@ def refunds_command(
     refused: --again writes it anew. Writing the file moves no money in the ledger.
 
     \b
-    Example:
+    Examples:
       netfund pay refunds --period 2026 --out refunds-2026.xml
+      netfund pay refunds --period 2026 --out refunds-2026-new.xml --again --json
     """
     report = write_refund_payments(
         engine_of(ctx),

@@ -34,10 +34,11 @@ def network_with_ibans(
     without: tuple[str, ...] = (),
     accounts: tuple[str, ...] = (NETWORK_IBAN,),
     name: str = "network.toml",
+    source: Path = EXAMPLE / "network.toml",
 ) -> Path:
-    """A copy of the example's network.toml with every funder's IBAN (but ``without``'s)
-    and the network's ``accounts``."""
-    text = (EXAMPLE / "network.toml").read_text(encoding="utf-8")
+    """A copy of the example's network.toml (or ``source``, another of its network files)
+    with every funder's IBAN (but ``without``'s) and the network's ``accounts``."""
+    text = source.read_text(encoding="utf-8")
     for code, iban in FUNDER_IBANS.items():
         if code in without:
             continue
