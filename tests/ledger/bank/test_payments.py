@@ -20,6 +20,7 @@ import xmlschema
 from netfund.ledger import (
     InputError,
     LedgerError,
+    audit_trail,
     import_events,
     mark_paid,
     mark_returned,
@@ -414,3 +415,18 @@ def test_the_record_content_is_canonical_json(closed: Engine, tmp_path: Path) ->
     document = json.loads(content)
     assert all(isinstance(p["cents"], int) for p in document["payments"])
     assert document["total_cents"] == sum(p["cents"] for p in document["payments"])
+
+
+def test_the_audit_trail_shows_the_payment_file(closed: Engine, tmp_path: Path) -> None:
+    first = write_refund_payments(closed, "2026", tmp_path / "refunds.xml")
+    again = write_refund_payments(closed, "2026", tmp_path / "new.xml", again=True)
+    entries = [e for e in audit_trail(closed, period="2026") if e.event == "payment file"]
+    assert [e.seq for e in entries] == [first.record_seq, again.record_seq]
+    assert entries[0].summary == (
+        f"payment file NF-PAY-2026-1: refunds of 2026, 4 payments, 680,733.53, to "
+        f"{(tmp_path / 'refunds.xml').resolve()}"
+    )
+    assert entries[1].summary.endswith(
+        "(writes anew NF-REFUND-2026-1, NF-REFUND-2026-2, NF-REFUND-2026-3, NF-REFUND-2026-4)"
+    )
+    assert entries[0].actor == first.by and entries[0].periods == ("2026",)
