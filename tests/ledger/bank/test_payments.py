@@ -10,6 +10,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -430,3 +432,41 @@ def test_the_audit_trail_shows_the_payment_file(closed: Engine, tmp_path: Path) 
         "(writes anew NF-REFUND-2026-1, NF-REFUND-2026-2, NF-REFUND-2026-3, NF-REFUND-2026-4)"
     )
     assert entries[0].actor == first.by and entries[0].periods == ("2026",)
+
+
+def test_writers_at_the_same_time_write_one_file(
+    closed: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """Three administrators run pay refunds at once (three processes): the chain lock makes
+    them take turns, so one file is written and the others are refused as double payments."""
+    netfund = Path(sys.executable).with_name("netfund")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NETFUND_")}
+    processes = [
+        subprocess.Popen(
+            [
+                str(netfund),
+                "--db",
+                db_url,
+                "pay",
+                "refunds",
+                "--period",
+                "2026",
+                "--out",
+                str(tmp_path / f"refunds-{n}.xml"),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in range(3)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    results = [(p.returncode, out) for p, out in zip(processes, outputs, strict=True)]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2, 2], results
+    refusals = [json.loads(out)["message"] for code, out in results if code == 2]
+    assert all("not yet on a bank statement" in message for message in refusals)
+    assert len(list(tmp_path.glob("refunds-*.xml"))) == 1
+    assert len(payment_records(closed)) == 1 and payment_rows(closed) == len(RETURNING)
