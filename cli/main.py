@@ -10,6 +10,7 @@ from netfund.cli.app import cli
 from netfund.cli.commands import (  # noqa: F401
     allocation,
     approvals,
+    bank,
     demo,
     exports,
     ledger,

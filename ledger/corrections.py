@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from netfund.ledger.model.entries import Draft, Posting, source_hash
+from netfund.ledger.model.entries import Draft, Posting, Transaction, source_hash
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.model.fields import RESERVED_ID_PREFIX
 from netfund.ledger.store.post import Action, UnitOfWork, post_drafts
@@ -59,6 +59,24 @@ def reverse(
 def _reverse(
     unit: UnitOfWork, external_id: str, date: datetime.date | None, description: str | None
 ) -> ReversalReport:
+    transaction = append_reversal(unit, external_id, date, description)
+    unit.resolve(date=transaction.draft.date.isoformat())
+    assert transaction.draft.reversal_of is not None
+    return ReversalReport(
+        original_id=transaction.draft.reversal_of,
+        original_external_id=external_id,
+        reversal_id=transaction.id,
+        reversal_external_id=transaction.draft.external_id,
+        date=transaction.draft.date,
+        head_hash=transaction.hash,
+    )
+
+
+def append_reversal(
+    unit: UnitOfWork, external_id: str, date: datetime.date | None, description: str | None
+) -> Transaction:
+    """Append the reversal of ``external_id`` in ``unit`` (`LedgerError` when it may not be
+    reversed): `reverse`, and a bank's returned payment (`bank/matching.py`), in one place."""
     t, p = transactions_table.c, postings_table.c
     connection = unit.connection
     original = connection.execute(
@@ -78,7 +96,6 @@ def _reverse(
     if already is not None:
         raise LedgerError(f"{external_id!r} was reversed already, by {already!r}")
     when = date or original.date
-    unit.resolve(date=when.isoformat())
     lines = tuple(
         Posting(row.account, row.fund, row.group, -row.amount_cents)
         for row in connection.execute(
@@ -86,7 +103,7 @@ def _reverse(
         )
     )
     reversal_id = f"{RESERVED_ID_PREFIX}reversal:{external_id}"
-    transaction = unit.append(
+    return unit.append(
         Draft(
             external_id=reversal_id,
             date=when,
@@ -99,12 +116,4 @@ def _reverse(
             group=original.group,
             reversal_of=original.id,
         )
-    )
-    return ReversalReport(
-        original_id=original.id,
-        original_external_id=external_id,
-        reversal_id=transaction.id,
-        reversal_external_id=reversal_id,
-        date=when,
-        head_hash=transaction.hash,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from netfund.ledger.corrections import reverse
@@ -82,8 +83,25 @@ def _reopen(engine: Engine, arguments: Mapping[str, Any], number: int) -> object
     return reopen_period(engine, arguments["period"], reason=arguments["reason"], approving=number)
 
 
+def _bank_assign(engine: Engine, arguments: Mapping[str, Any], number: int) -> object:
+    from netfund.ledger.bank.lines import assign_by_rules, assign_line
+
+    if "rules" in arguments:
+        return assign_by_rules(engine, Path(str(arguments["rules"])), approving=number)
+    return assign_line(
+        engine,
+        str(arguments["ref"]),
+        group=arguments.get("group"),
+        funder=arguments.get("funder"),
+        description=arguments.get("description"),
+        account=arguments.get("account"),
+        approving=number,
+    )
+
+
 #: The ledger's actions a proposal can name, by action name.
 LEDGER_PERFORMERS: dict[str, Performer] = {
+    "bank-assign": _bank_assign,
     "post": _post,
     "reverse": _reverse,
     "close": _close,

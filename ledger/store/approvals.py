@@ -50,7 +50,9 @@ if TYPE_CHECKING:
     from netfund.ledger.store.post import Action, UnitOfWork
 
 #: The actions a network may reserve for two people: the ones a proposal can perform again.
-GATED_ACTIONS = frozenset({"post", "reverse", "allocation-commit", "close", "reopen"})
+GATED_ACTIONS = frozenset(
+    {"post", "reverse", "allocation-commit", "close", "reopen", "bank-assign"}
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -241,12 +243,15 @@ def second_person_needed(unit: UnitOfWork, action: Action, drafts: Sequence[Draf
         return "the network asks a second person to approve every allocation commit"
     if action.name in ("close", "reopen") and getattr(approvals, action.name):
         return f"the network asks a second person to approve every {action.name} of a period"
-    limit = {"post": approvals.post_above_cents, "reverse": approvals.reverse_above_cents}.get(
-        action.name
-    )
+    # A bank line assigned by hand is a post a person decided, like `netfund post`.
+    limit = {
+        "post": approvals.post_above_cents,
+        "bank-assign": approvals.post_above_cents,
+        "reverse": approvals.reverse_above_cents,
+    }.get(action.name)
     amount = debit_cents(drafts)
     if limit is not None and amount > limit:
-        word = "post" if action.name == "post" else "reversal"
+        word = "reversal" if action.name == "reverse" else "post"
         return (
             f"the network asks a second person to approve a {word} above "
             f"{format_grouped(limit)} (this one moves {format_grouped(amount)})"

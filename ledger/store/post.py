@@ -241,6 +241,18 @@ class UnitOfWork:
         self._admitted = (external_id, period, line)
         return True
 
+    def flush(self) -> None:
+        """Write what was appended so far into the transaction, so that this write's own
+        reads see it (a bank's returned payment reverses a refund booked a line earlier)."""
+        self._appender.flush()
+        self._appender.drain()
+
+    def draft_errors(self, draft: Draft) -> list[str]:
+        """What the standing line rules of its period's network say against ``draft`` (empty:
+        nothing), without appending it: for a writer that leaves a line aside rather than
+        refuse the whole write (a bank line the ledger cannot book stays unmatched)."""
+        return self._line_rules(draft.period).draft_errors(draft)
+
     def append(self, draft: Draft) -> Transaction:
         """Number, hash and buffer ``draft`` as the next transaction of the chain.
 
@@ -295,8 +307,7 @@ class UnitOfWork:
         self._closed.discard(period)
 
     def _lock_event(self, period: str, event: str, note: dict[str, Any]) -> None:
-        self._appender.flush()
-        self._appender.drain()
+        self.flush()
         lock = {"period": period, "last_txn_id": self.head_id}
         record = append_record(
             self.connection, "close", {**note, **lock, "event": event}, self.head_id

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netfund.ledger.bank.checks import bank_findings
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.store.approvals import approval_findings
@@ -78,7 +79,11 @@ def check_records(connection: Connection) -> RecordsReport:
     _check_mirror(read_mirror(connection), records)
     _check_runs(connection, records)
     closed = _check_closed(connection, records)
-    findings = approval_findings(records) + unapproved_findings(connection, records)
+    findings = (
+        approval_findings(records)
+        + unapproved_findings(connection, records)
+        + bank_findings(connection, records)
+    )
     if findings:
         raise VerificationError(f"records chain: {findings[0]}")
     return RecordsReport(head=head, closed=closed, records=tuple(records))
