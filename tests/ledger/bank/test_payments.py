@@ -19,10 +19,13 @@ from pathlib import Path
 import pytest
 import sepaxml
 import xmlschema
+from netfund.examples.bank_files import bank_line, statement
+from netfund.examples.bank_files import write as write_bank_file
 from netfund.ledger import (
     InputError,
     LedgerError,
     audit_trail,
+    import_bank_statements,
     import_events,
     mark_paid,
     mark_returned,
@@ -472,3 +475,72 @@ def test_writers_at_the_same_time_write_one_file(
     assert all("not yet on a bank statement" in message for message in refusals)
     assert len(list(tmp_path.glob("refunds-*.xml"))) == 1
     assert len(payment_records(closed)) == 1 and payment_rows(closed) == len(RETURNING)
+
+
+def test_the_bank_statement_books_the_refunds_by_their_end_to_end_ids(
+    closed: Engine, tmp_path: Path
+) -> None:
+    """The round trip: the file's payments come back as debits on the network's statement
+    (camt.053, as the bank writes it); the importer finds each by its end-to-end id, books
+    the refund and marks it paid, so nothing is owed any more. A payment the bank returns
+    (AC04: account closed) is owed again, and a new file pays it without --again."""
+    report = write_refund_payments(closed, "2026", tmp_path / "refunds.xml")
+    day = datetime.date(2027, 1, 5)
+    debits = [
+        bank_line(
+            day,
+            -p.cents,
+            ref=f"DEB-{n}",
+            counterparty_iban=p.iban,
+            counterparty_name=p.name,
+            remittance="Terugbetaling niet-besteed 2026",
+            end_to_end_id=p.end_to_end_id,
+        )
+        for n, p in enumerate(report.payments, start=1)
+    ]
+    january = statement(
+        NETWORK_IBAN,
+        "2027-01",
+        debits,
+        opening_cents=report.total_cents,
+        from_date=day,
+        to_date=day,
+    )
+    imported = import_bank_statements(
+        closed, write_bank_file(tmp_path / "jan.xml", [january], "camt.053.001.08")
+    )
+    assert [r.status for r in imported.statements[0].results] == ["booked"] * len(debits)
+    rows = {r.end_to_end_id: r for r in read_payments(closed)}
+    assert {(r.status, r.bank_line_ref) for r in rows.values()} == {
+        ("paid", f"DEB-{n}") for n in range(1, len(debits) + 1)
+    }
+    assert refunds_owed(closed, "2026") == []
+    assert write_refund_payments(closed, "2026", tmp_path / "nothing.xml").file is None
+
+    zonmw = next(p for p in report.payments if p.funder == "ZONMW")
+    back_day = datetime.date(2027, 1, 8)
+    returned = bank_line(
+        back_day,
+        zonmw.cents,
+        ref="RET-1",
+        counterparty_iban=zonmw.iban,
+        end_to_end_id=zonmw.end_to_end_id,
+        returned=True,
+        return_reason="AC04",
+    )
+    later = statement(
+        NETWORK_IBAN,
+        "2027-01b",
+        [returned],
+        opening_cents=january.closing_cents,
+        from_date=back_day,
+        to_date=back_day,
+    )
+    import_bank_statements(
+        closed, write_bank_file(tmp_path / "back.xml", [later], "camt.053.001.08")
+    )
+    assert {r.funder: r.status for r in read_payments(closed)}["ZONMW"] == "returned"
+    assert [(r.funder, r.cents) for r in refunds_owed(closed, "2026")] == [("ZONMW", zonmw.cents)]
+    again = write_refund_payments(closed, "2026", tmp_path / "zonmw.xml")
+    assert [(p.funder, p.cents) for p in again.payments] == [("ZONMW", zonmw.cents)]
+    assert again.replaces == ()
