@@ -57,6 +57,7 @@ DETAIL_KEYS = (
 )  # fmt: skip
 _IBAN_MAX, _REF_MAX, _CODE_MAX = 34, 140, 35
 _DETAIL_KEY = re.compile("/(" + "|".join(DETAIL_KEYS) + ")/")
+_CLOSED_KEY = re.compile("//(?:" + "|".join(DETAIL_KEYS) + ")/")
 
 
 @dataclass
@@ -375,14 +376,27 @@ def details_of(text: str) -> Details:
 
 
 def _pairs(text: str) -> dict[str, str]:
-    found = list(_DETAIL_KEY.finditer(text))
-    if not found or found[0].start() != 0:
+    """The ``/KEY/value`` pairs of ``text`` (first value of a key kept), or {} when it does
+    not start with a key. A free remittance ``/REMI/USTD//text/`` ends where ``//KEY/``
+    follows (the text's closing slash, then the next key), so a word such as ``PREF`` in the
+    text between slashes stays text."""
+    match = _DETAIL_KEY.match(text)
+    if match is None:
         return {}
     pairs: dict[str, str] = {}
-    for index, match in enumerate(found):
-        end = found[index + 1].start() if index + 1 < len(found) else len(text)
-        value = text[match.end() : end]
-        pairs.setdefault(match.group(1), value.rstrip("/") if match.group(1) != "REMI" else value)
+    while match is not None:
+        key, start = match.group(1), match.end()
+        following = None
+        if key == "REMI" and text.startswith("USTD//", start):
+            closing = _CLOSED_KEY.search(text, start + len("USTD//"))
+            if closing is not None:
+                following = _DETAIL_KEY.match(text, closing.start() + 1)
+        if following is None:
+            following = _DETAIL_KEY.search(text, start)
+        end = following.start() if following is not None else len(text)
+        value = text[start:end]
+        pairs.setdefault(key, value if key == "REMI" else value.rstrip("/"))
+        match = following
     return pairs
 
 

@@ -1066,3 +1066,14 @@ def test_mt940_messages_in_swift_envelopes_one_after_another(tmp_path: Path) -> 
     assert text.startswith("{1:F01INGBNL2AAXXX")
     again = read_statements(write(tmp_path, text, "enveloped.sta"))
     assert [[comparable(line) for line in s.lines] for s in again] == [collapsed(s) for s in year]
+
+
+@pytest.mark.parametrize("word", ["PREF", "EREF", "NAME", "IBAN", "REMI"])
+def test_an_mt940_remittance_that_is_a_key_word_stays_text(tmp_path: Path, word: str) -> None:
+    """Found by the round trip: ``/REMI/USTD//PREF//EREF/...`` is the text "PREF", not a key."""
+    line = bank_line(D(2026, 5, 1), 1, ref="R", remittance=word, counterparty_name=word)
+    stmt = statement(
+        ACCOUNT, "S", [line], opening_cents=0, from_date=D(2026, 5, 1), to_date=D(2026, 5, 1)
+    )
+    [got] = read_statements(bank_files.write(tmp_path / "key.sta", [stmt], "mt940"))
+    assert (got.lines[0].remittance, got.lines[0].counterparty_name) == (word, word)
