@@ -200,6 +200,18 @@ _HOMES: dict[str, str] = {
     "unmatched_lines": "netfund.ledger.bank.lines",
     "assign_line": "netfund.ledger.bank.lines",
     "assign_by_rules": "netfund.ledger.bank.lines",
+    # The bank (issue 19): refunds out as a SEPA payment file.
+    "BankPayment": "netfund.ledger.bank.payments",
+    "Payment": "netfund.ledger.bank.payments",
+    "PaymentReport": "netfund.ledger.bank.payments",
+    "RefundOwed": "netfund.ledger.bank.payments",
+    "format_iban": "netfund.ledger.bank.payments",
+    "mark_paid": "netfund.ledger.bank.payments",
+    "mark_returned": "netfund.ledger.bank.payments",
+    "payment_by_end_to_end_id": "netfund.ledger.bank.payments",
+    "read_payments": "netfund.ledger.bank.payments",
+    "refunds_owed": "netfund.ledger.bank.payments",
+    "write_refund_payments": "netfund.ledger.bank.payments",
 }
 
 __all__ = [
@@ -239,6 +251,7 @@ __all__ = [
     "BankAccount",
     "BankImportReport",
     "BankLine",
+    "BankPayment",
     "BankStatement",
     "ChainPosition",
     "Checkpoints",
@@ -267,6 +280,8 @@ __all__ = [
     "NetworkChange",
     "NetworkTimeline",
     "NetworkVersion",
+    "Payment",
+    "PaymentReport",
     "Performer",
     "PortalUser",
     "PortalUserEntry",
@@ -281,6 +296,7 @@ __all__ = [
     "ProposalRecorded",
     "ReadOnlyLedger",
     "RecordsHead",
+    "RefundOwed",
     "Rejection",
     "Settling",
     "StatementResult",
@@ -315,6 +331,7 @@ __all__ = [
     "due_by",
     "format_cents",
     "format_grouped",
+    "format_iban",
     "funder_reading",
     "grant_role",
     "import_bank_statements",
@@ -334,6 +351,8 @@ __all__ = [
     "load_network",
     "load_network_timeline",
     "locate",
+    "mark_paid",
+    "mark_returned",
     "money_movements",
     "over_cap",
     "parse_amount",
@@ -344,6 +363,7 @@ __all__ = [
     "parse_id",
     "parse_period",
     "parse_text",
+    "payment_by_end_to_end_id",
     "period_figures",
     "portal_user",
     "post",
@@ -356,6 +376,7 @@ __all__ = [
     "read_checkpoints",
     "read_network",
     "read_network_timeline",
+    "read_payments",
     "read_run",
     "read_statements",
     "read_toml",
@@ -365,6 +386,7 @@ __all__ = [
     "recorded_periods",
     "records_head",
     "redact",
+    "refunds_owed",
     "reject",
     "remove_user",
     "reopen_period",
@@ -381,6 +403,7 @@ __all__ = [
     "transactions_after",
     "unmatched_lines",
     "verify",
+    "write_refund_payments",
 ]
 
 
@@ -406,6 +429,19 @@ if TYPE_CHECKING:
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
     from netfund.ledger.bank.formats import read_statements
     from netfund.ledger.bank.model import BankLine, BankStatement
+    from netfund.ledger.bank.payments import (
+        BankPayment,
+        Payment,
+        PaymentReport,
+        RefundOwed,
+        format_iban,
+        mark_paid,
+        mark_returned,
+        payment_by_end_to_end_id,
+        read_payments,
+        refunds_owed,
+        write_refund_payments,
+    )
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (

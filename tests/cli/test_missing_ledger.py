@@ -47,6 +47,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("network",): ["versions"],
     ("network", "apply"): [str(EXAMPLE / "network.toml"), "--from", "2027"],
     ("network", "versions"): [],
+    ("pay",): ["refunds", "--period", "2026", "--out", "{out}/refunds.xml"],
+    ("pay", "refunds"): ["--period", "2026", "--out", "{out}/refunds.xml"],
     ("roles",): ["list"],
     ("roles", "install"): [],
     ("roles", "grant"): ["anna", "--role", "administrator"],
