@@ -38,6 +38,7 @@ from netfund.ledger import (  # noqa: E402
     load_network,
     read_statements,
 )
+
 from tests.conftest import NETWORK_TOML  # noqa: E402
 from tests.support.bank_statements import (  # noqa: E402
     GEM_IBAN,
