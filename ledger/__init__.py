@@ -189,6 +189,7 @@ _HOMES: dict[str, str] = {
     "parse_iban": "netfund.ledger.model.iban",
     "BankLine": "netfund.ledger.bank.model",
     "BankStatement": "netfund.ledger.bank.model",
+    "read_statements": "netfund.ledger.bank.formats",
     "BankImportReport": "netfund.ledger.bank.importing",
     "StatementResult": "netfund.ledger.bank.importing",
     "LineResult": "netfund.ledger.bank.importing",
@@ -378,6 +379,7 @@ __all__ = [
     "read_network_timeline",
     "read_reconciliation",
     "read_run",
+    "read_statements",
     "read_toml",
     "readable_funders",
     "reading",
@@ -426,6 +428,8 @@ if TYPE_CHECKING:
     )
     from netfund.ledger.audit import AuditEntry, audit_trail
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
+    from netfund.ledger.bank.formats import read_statements
+    from netfund.ledger.bank.model import BankLine, BankStatement
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (
