@@ -9,11 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
+from netfund.examples.bank_files import write
 from netfund.ledger import connect, import_events, import_parsed, initialize, load_network
 
 from tests.conftest import NETWORK_TOML, write_events
 from tests.ledger.bank.test_reconcile import EVENTS, SAVINGS_IBAN, _import_statements
-from tests.support.bank_statements import statement, with_bank
+from tests.support.bank_statements import (
+    GEM_IBAN,
+    STRANGER_IBAN,
+    SUPPLIER_IBAN,
+    line,
+    statement,
+    with_bank,
+)
 
 
 @pytest.fixture
@@ -142,3 +150,46 @@ def test_status_warns_when_the_ledger_and_the_bank_differ(ledger: str) -> None:
     text = _status(ledger).output
     assert "differs from the bank's EUR 550.00" in text
     assert "netfund bank unmatched" in text
+
+
+def test_from_real_files_through_bank_import_with_rules(ledger: str, tmp_path: Path) -> None:
+    """End to end: a camt file and an MT940 file imported by `netfund bank import --rules`,
+    then reconciled; the printer's debit, booked by its rule, no longer needs explaining."""
+    march = [
+        line("B1", "2026-02-16", 25_000, iban=GEM_IBAN, name="Gemeente"),
+        line("B2", "2026-02-17", 5_000, iban=STRANGER_IBAN, name="Onbekend", remittance="gift"),
+        line(
+            "B4",
+            "2026-03-20",
+            -2_000,
+            iban=SUPPLIER_IBAN,
+            name="Drukkerij",
+            remittance="folders maart",
+        ),
+        line("B3", "2026-03-31", 10_000, iban=GEM_IBAN, remittance="GEM-Q2-2026"),
+    ]
+    first = statement("S1", 10_000, march, start="2026-02-01", end="2026-03-31")
+    april = [line("B5", "2026-04-03", 7_000, iban=GEM_IBAN, remittance="GEM-X1-2026")]
+    second = statement("S2", first.closing_cents, april, start="2026-04-01", end="2026-04-30")
+    rules = tmp_path / "bank-rules.toml"
+    rules.write_text('[[rules]]\nname = "drukkerij"\ngroup = "WG-A"\n', encoding="utf-8")
+    for path, month, fmt in (
+        (tmp_path / "march.xml", first, "camt.053.001.08"),
+        (tmp_path / "april.sta", second, "mt940"),
+    ):
+        write(path, [month], fmt)
+        imported = CliRunner().invoke(
+            cli, ["--db", ledger, "bank", "import", str(path), "--rules", str(rules)]
+        )
+        assert imported.exit_code == 0, imported.output
+    result = _run(ledger, "--as-of", "2026-03-31", "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    # The ledger: 100 + 250 + 50 (typed) + 70 (dated early) - 20 (the rule's expense).
+    assert (found["bank"], found["ledger"], found["difference"]) == ("480.00", "450.00", "-30.00")
+    explained = found["explanations"]
+    assert [item["ref"] for item in explained["bank_only"]["lines"]] == ["B2"]
+    assert explained["timing"]["subtotal"] == "-30.00"
+    assert explained["ledger_only"]["subtotal"] == "50.00"
+    assert found["unmatched"] == {"count": 1, "in": "50.00", "out": "0.00"}
+    assert any(SAVINGS_IBAN in warning for warning in found["warnings"])
