@@ -11,6 +11,7 @@ from netfund.cli.commands import (  # noqa: F401
     allocation,
     approvals,
     bank,
+    bank_reconcile,
     demo,
     exports,
     ledger,

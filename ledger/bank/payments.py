@@ -55,7 +55,7 @@ from netfund.ledger.exports.safety import AtomicFile
 from netfund.ledger.inputs.network import BankAccount, Network
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.model.fields import parse_period
-from netfund.ledger.model.iban import parse_iban
+from netfund.ledger.model.iban import format_iban, parse_iban
 from netfund.ledger.model.money import format_grouped
 from netfund.ledger.store.access import require
 from netfund.ledger.store.database import reading, require_schema, writing
@@ -208,11 +208,6 @@ def sepa_text(text: str, limit: int) -> str:
     ascii_text = unidecode(unicodedata.normalize("NFC", text)).replace("&", "+")
     cleaned = " ".join(_SEPA_CHARACTERS.sub(" ", ascii_text).split())
     return cleaned[:limit].rstrip()
-
-
-def format_iban(iban: str) -> str:
-    """A compact IBAN as printed for people: groups of four (``NL91 ABNA 0417 1643 00``)."""
-    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def refunds_owed(engine: Engine, period: str) -> list[RefundOwed]:

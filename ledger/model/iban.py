@@ -35,3 +35,8 @@ def compact_account(text: str) -> str:
 def _reason(error: SchwiftyException) -> str:
     text = str(error).strip().rstrip(".")
     return text[:1].lower() + text[1:] if text else type(error).__name__
+
+
+def format_iban(iban: str) -> str:
+    """A compact IBAN as people read it, in groups of four: ``NL91 ABNA 0417 1643 00``."""
+    return " ".join(iban[start : start + 4] for start in range(0, len(iban), 4))

@@ -77,6 +77,9 @@ ORDER = [
     "reject",
     "balance",
     "status",
+    # The example network has no bank statements yet (issue 19, the demo helper adds them):
+    # a step importing them goes here, before the reconciliation.
+    "bank reconcile",
     "statements",
     "verify-statement",
     ("mkdir -p backup && cp netfund.db.checkpoints backup/",),

@@ -104,6 +104,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     )
     run.json("balance", "--by", "fund")
     run.json("status")
+    # No bank statement in the example network yet: the reconciliation says so, in JSON.
+    unreconciled = run.json("bank", "reconcile", command="bank reconcile", exit_code=2)
+    assert "no bank statement imported yet" in unreconciled["message"]
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"
     run.json("post", "FIX-1", "--date", "2026-03-31", "-d", "fee", "--line", line,
              "--line", "Assets:Bank,GEM-SANIVELD-WMO,,-12.50")  # fmt: skip
@@ -235,6 +238,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "log", exit_code=2)
     _error(run, "serve", "--check", exit_code=2)
     _error(run, "user", "list", exit_code=2, command="user list")
+    _error(run, "bank", "reconcile", exit_code=2, command="bank reconcile")
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
@@ -268,6 +272,9 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
+    document = _error(run, "bank", "reconcile", "--as-of", "2026-02-30", exit_code=2,
+                      command="bank reconcile")  # fmt: skip
+    assert "2026-02-30" in document["message"]
     run.env["NETFUND_PASSWORD"] = "too short"
     document = _error(run, "user", "add", "anna", "--role", "controller", exit_code=2,
                       command="user add")  # fmt: skip

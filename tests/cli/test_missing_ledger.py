@@ -32,6 +32,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("allocations", "show"): ["latest"],
     ("approve",): ["1"],
     ("balance",): [],
+    ("bank", "reconcile"): ["--as-of", "2026-12-31"],
     ("close",): ["2025"],
     ("export", "audit-trail"): ["--format", "csv", "--out", "{out}/trail.csv"],
     ("export", "beancount"): ["--out", "{out}/ledger.beancount"],
