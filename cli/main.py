@@ -17,6 +17,7 @@ from netfund.cli.commands import (  # noqa: F401
     ledger,
     log,
     network,
+    pay,
     reports,
     roles,
     serve,

@@ -22,9 +22,6 @@ from netfund.ledger.model.lazy import lazy_api
 #: Where each public name lives.
 _HOMES: dict[str, str] = {
     "AccessDenied": "netfund.ledger.model.errors",
-    "BankLine": "netfund.ledger.bank.model",
-    "BankStatement": "netfund.ledger.bank.model",
-    "read_statements": "netfund.ledger.bank.formats",
     "PASSWORD_LENGTH_MAX": "netfund.ledger.accounts",
     "PASSWORD_LENGTH_MIN": "netfund.ledger.accounts",
     "PORTAL_ROLES": "netfund.ledger.accounts",
@@ -192,6 +189,7 @@ _HOMES: dict[str, str] = {
     "parse_iban": "netfund.ledger.model.iban",
     "BankLine": "netfund.ledger.bank.model",
     "BankStatement": "netfund.ledger.bank.model",
+    "read_statements": "netfund.ledger.bank.formats",
     "BankImportReport": "netfund.ledger.bank.importing",
     "StatementResult": "netfund.ledger.bank.importing",
     "LineResult": "netfund.ledger.bank.importing",
@@ -202,6 +200,17 @@ _HOMES: dict[str, str] = {
     "unmatched_lines": "netfund.ledger.bank.lines",
     "assign_line": "netfund.ledger.bank.lines",
     "assign_by_rules": "netfund.ledger.bank.lines",
+    # The bank (issue 19): refunds out as a SEPA payment file.
+    "BankPayment": "netfund.ledger.bank.payments",
+    "Payment": "netfund.ledger.bank.payments",
+    "PaymentReport": "netfund.ledger.bank.payments",
+    "RefundOwed": "netfund.ledger.bank.payments",
+    "mark_paid": "netfund.ledger.bank.payments",
+    "mark_returned": "netfund.ledger.bank.payments",
+    "payment_by_end_to_end_id": "netfund.ledger.bank.payments",
+    "read_payments": "netfund.ledger.bank.payments",
+    "refunds_owed": "netfund.ledger.bank.payments",
+    "write_refund_payments": "netfund.ledger.bank.payments",
     "BankRules": "netfund.ledger.bank.rules",
     "RuleMatch": "netfund.ledger.bank.rules",
     "load_bank_rules": "netfund.ledger.bank.rules",
@@ -256,6 +265,7 @@ __all__ = [
     "BankAccount",
     "BankImportReport",
     "BankLine",
+    "BankPayment",
     "BankRules",
     "BankStatement",
     "ChainPosition",
@@ -286,6 +296,8 @@ __all__ = [
     "NetworkChange",
     "NetworkTimeline",
     "NetworkVersion",
+    "Payment",
+    "PaymentReport",
     "Performer",
     "PortalUser",
     "PortalUserEntry",
@@ -301,6 +313,7 @@ __all__ = [
     "ReadOnlyLedger",
     "Reconciliation",
     "RecordsHead",
+    "RefundOwed",
     "Rejection",
     "RuleMatch",
     "Settling",
@@ -357,6 +370,8 @@ __all__ = [
     "load_network",
     "load_network_timeline",
     "locate",
+    "mark_paid",
+    "mark_returned",
     "money_movements",
     "over_cap",
     "parse_amount",
@@ -367,6 +382,7 @@ __all__ = [
     "parse_id",
     "parse_period",
     "parse_text",
+    "payment_by_end_to_end_id",
     "period_figures",
     "portal_user",
     "post",
@@ -379,6 +395,7 @@ __all__ = [
     "read_checkpoints",
     "read_network",
     "read_network_timeline",
+    "read_payments",
     "read_reconciliation",
     "read_run",
     "read_statements",
@@ -391,6 +408,7 @@ __all__ = [
     "recorded_periods",
     "records_head",
     "redact",
+    "refunds_owed",
     "reject",
     "remove_user",
     "reopen_period",
@@ -407,6 +425,7 @@ __all__ = [
     "transactions_after",
     "unmatched_lines",
     "verify",
+    "write_refund_payments",
 ]
 
 
@@ -432,6 +451,18 @@ if TYPE_CHECKING:
     from netfund.ledger.balance_sums import DIMENSIONS, parse_dimensions, read_balances
     from netfund.ledger.bank.formats import read_statements
     from netfund.ledger.bank.model import BankLine, BankStatement
+    from netfund.ledger.bank.payments import (
+        BankPayment,
+        Payment,
+        PaymentReport,
+        RefundOwed,
+        mark_paid,
+        mark_returned,
+        payment_by_end_to_end_id,
+        read_payments,
+        refunds_owed,
+        write_refund_payments,
+    )
     from netfund.ledger.corrections import reverse
     from netfund.ledger.event_rules import UNALLOCATED, allocated_account
     from netfund.ledger.figures import (

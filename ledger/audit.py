@@ -65,6 +65,7 @@ EVENTS = (
     "reopen",
     "network change",
     "export",
+    "payment file",
     "grant",
     "user",
     "sign-in",
@@ -262,6 +263,10 @@ def _entry(
             periods.add(str(content["period"]))
         else:
             periods |= index.between(1, record.transaction_head)
+    elif record.kind == "payment-file":
+        event, summary = "payment file", _payment_file(content)
+        if content.get("period"):
+            periods.add(str(content["period"]))
     elif record.kind == "user":
         event, summary = "user", _user(content)
     elif record.kind == "sign-in":
@@ -363,6 +368,22 @@ def _export(content: Mapping[str, Any]) -> str:
         f"export {content.get('export')}: {content.get('kind')} ({content.get('format')}), "
         f"{scope}, {content.get('rows')} rows to {content.get('path')}"
     )
+
+
+def _payment_file(content: Mapping[str, Any]) -> str:
+    """A refunds payment file (`bank/payments.py`): what it pays, to whom it is written."""
+    payments = content.get("payments")
+    count = len(payments) if isinstance(payments, list) else 0
+    total = content.get("total_cents")
+    amount = f", {format_grouped(total)}" if isinstance(total, int) else ""
+    summary = (
+        f"payment file {content.get('message_id')}: refunds of {content.get('period')}, "
+        f"{count} payment{'' if count == 1 else 's'}{amount}, to {content.get('file')}"
+    )
+    replaced = content.get("replaces")
+    if isinstance(replaced, list) and replaced:
+        summary += f" (writes anew {', '.join(str(e) for e in replaced)})"
+    return summary
 
 
 def _grant(content: Mapping[str, Any]) -> str:

@@ -23,6 +23,12 @@ such a manager watches; each says what is wrong in euros and what the usual reme
   refunds that paid what an earlier close owed (the refund after a `return` close) are that
   other period's money, not this one's.
 
+- **bank**: once a bank statement is imported, the ledger's Assets:Bank against the bank's
+  balance (`netfund.ledger.reconciliation_as_of`: as of the status's as-of date, or the
+  newest statement's closing date if that is earlier, as far as the bank's balance is
+  known), and the bank lines not matched yet. Read by the staff only: a funder's login does
+  not read the bank, and its dashboard is as before.
+
 The dashboard covers what its statements cover: by default everything dated in the period
 (`default_as_of`, the period's last day), so `status` and `statements` agree to the cent.
 """
@@ -38,6 +44,7 @@ from netfund.ledger import (
     Due,
     FunderFigures,
     Network,
+    Reconciliation,
     Settling,
     cap_excess,
     cents_over_cap,
@@ -50,6 +57,7 @@ from netfund.ledger import (
     read_network,
     readable_funders,
     reading,
+    reconciliation_as_of,
     recorded_periods,
     require_schema,
     settle_across_periods,
@@ -124,8 +132,9 @@ class Warning:
 
     Attributes:
         kind: ``overhead_near_cap``, ``overhead_over_cap``, ``overspent``,
-            ``allocation_overspent``, ``receipts_lag`` or ``spent_beyond_received``.
-        subject: the funder or group code, or ``network``.
+            ``allocation_overspent``, ``receipts_lag``, ``spent_beyond_received``,
+            ``bank_difference`` or ``bank_unmatched``.
+        subject: the funder or group code, ``network``, or ``bank``.
         message: one sentence in euros, with what to do about it.
     """
 
@@ -152,6 +161,8 @@ class Status:
         groups: every group with money in the period, in the network's order.
         warnings: what needs attention, most serious kinds first.
         periods: the periods the ledger has transactions in (set by `load_status`).
+        bank: the bank reconciliation beside it, or None (no statement imported, or a
+            funder's login).
     """
 
     network_name: str
@@ -165,6 +176,7 @@ class Status:
     groups: tuple[GroupLine, ...]
     warnings: tuple[Warning, ...]
     periods: tuple[str, ...] = ()
+    bank: Reconciliation | None = None
 
     @property
     def empty(self) -> bool:
@@ -213,7 +225,44 @@ def read_status(
     )
     due_date = min(as_of, today)
     fingerprint = chain_position_as_of(connection, as_of)
-    return build_status(network, period, figures, as_of, due_date, fingerprint, settled)
+    status = build_status(network, period, figures, as_of, due_date, fingerprint, settled)
+    bank = reconciliation_as_of(connection, as_of)
+    if bank is None:
+        return status
+    return replace(status, bank=bank, warnings=(*status.warnings, *bank_warnings(bank)))
+
+
+def bank_warnings(bank: Reconciliation) -> list[Warning]:
+    """The ledger and the bank differing on the reconciliation's day, and bank lines that
+    are not matched yet: each with the command that shows why."""
+    found = []
+    if not bank.reconciled:
+        which = (
+            f"statement of {bank.statement_date.isoformat()}"
+            if bank.statement_date is not None
+            else f"as of {bank.as_of.isoformat()}"
+        )
+        found.append(
+            Warning(
+                "bank_difference",
+                "bank",
+                f"the ledger's bank balance EUR {format_grouped(bank.ledger_cents)} differs "
+                f"from the bank's EUR {format_grouped(bank.bank_cents)} ({which}) by EUR "
+                f"{format_grouped(bank.difference_cents)}: netfund bank reconcile",
+            )
+        )
+    if bank.unmatched_count:
+        lines = "line is" if bank.unmatched_count == 1 else "lines are"
+        found.append(
+            Warning(
+                "bank_unmatched",
+                "bank",
+                f"{bank.unmatched_count} bank {lines} not matched (EUR "
+                f"{format_grouped(bank.unmatched_in_cents)} in, EUR "
+                f"{format_grouped(bank.unmatched_out_cents)} out): netfund bank unmatched",
+            )
+        )
+    return found
 
 
 def build_status(

@@ -33,6 +33,8 @@ WARNING_KINDS = (
     "allocation_overspent",
     "receipts_lag",
     "spent_beyond_received",
+    "bank_difference",
+    "bank_unmatched",
 )
 ADMINISTRATOR = frozenset({"administrator"})
 
@@ -95,6 +97,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "Meer besteed dan ontvangen",
         "Spent beyond what was received",
     ),
+    "staff_warning_bank_difference": (
+        "Grootboek wijkt af van de bank",
+        "The ledger differs from the bank",
+    ),
+    "staff_warning_bank_unmatched": ("Banklijnen niet verwerkt", "Bank lines not matched"),
     "staff_warning_other": ("Waarschuwing", "Warning"),
     "staff_warning_subject": ("betreft {subject}", "concerns {subject}"),
     "staff_proposals": ("Voorstellen die op goedkeuring wachten", "Proposals waiting for approval"),

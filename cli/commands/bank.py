@@ -20,6 +20,7 @@ from netfund.ledger import (
     assign_line,
     format_cents,
     format_grouped,
+    format_iban,
     import_bank_statements,
     unmatched_lines,
 )
@@ -84,13 +85,13 @@ def import_command(
         )
         if result.record_seq is None:
             click.echo(
-                f"statement {result.statement_id} of {_iban(result.account_iban)}: imported "
+                f"statement {result.statement_id} of {format_iban(result.account_iban)}: imported "
                 f"before, nothing new ({result.lines} lines)"
             )
             continue
         click.echo(
-            f"statement {result.statement_id} of {_iban(result.account_iban)}, closing balance "
-            f"{format_grouped(result.closing_cents)} on {result.closing_date.isoformat()}: "
+            f"statement {result.statement_id} of {format_iban(result.account_iban)}, closing "
+            f"balance {format_grouped(result.closing_cents)} on {result.closing_date.isoformat()}: "
             f"{result.added} new of {result.lines} lines ({counts})"
         )
         if result.results:
@@ -198,7 +199,11 @@ def unmatched_command(ctx: click.Context, as_json: bool) -> None:
                 item.ref,
                 item.booking_date.isoformat(),
                 format_grouped(item.amount_cents),
-                " ".join(p for p in (item.counterparty_name, _iban(item.counterparty_iban)) if p),
+                " ".join(
+                    part
+                    for part in (item.counterparty_name, format_iban(item.counterparty_iban))
+                    if part
+                ),
                 item.remittance,
                 item.explanation,
             ]
@@ -290,8 +295,3 @@ def _print_assign(report: AssignReport, as_json: bool) -> None:
     if report.still_unmatched:
         click.echo(f"{report.still_unmatched} line(s) still not matched: netfund bank unmatched")
     click.echo(f"posted {report.posted} transaction(s)")
-
-
-def _iban(iban: str) -> str:
-    """An IBAN as people read it, in groups of four."""
-    return " ".join(iban[index : index + 4] for index in range(0, len(iban), 4))

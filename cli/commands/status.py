@@ -134,6 +134,11 @@ def show_status(status: Status) -> None:
         )
     else:
         click.echo("no warnings: overhead within the caps, no group overspent, receipts on time")
+    if status.bank is not None and status.bank.reconciled:
+        click.echo(
+            f"the ledger agrees with the bank as of {status.bank.as_of.isoformat()} "
+            "(netfund bank reconcile)"
+        )
     _show_settled_elsewhere(status)
 
 
@@ -176,7 +181,7 @@ def status_json(status: Status) -> dict[str, Any]:
         } | _due_json(line)
 
     fingerprint = status.fingerprint
-    return {
+    document = {
         "network": status.network_name,
         "period": status.period,
         "as_of": status.as_of.isoformat(),
@@ -201,6 +206,28 @@ def status_json(status: Status) -> dict[str, Any]:
         "warnings": [
             {"kind": w.kind, "subject": w.subject, "message": w.message} for w in status.warnings
         ],
+    }
+    if status.bank is not None:  # only once a bank statement was imported
+        document["bank"] = _bank_json(status)
+    return document
+
+
+def _bank_json(status: Status) -> dict[str, Any]:
+    """The ledger against the bank, in brief (`netfund bank reconcile --json` has it all)."""
+    bank = status.bank
+    assert bank is not None
+    return {
+        "as_of": bank.as_of.isoformat(),
+        "statement_date": None if bank.statement_date is None else bank.statement_date.isoformat(),
+        "reconciled": bank.reconciled,
+        "bank": format_cents(bank.bank_cents),
+        "ledger": format_cents(bank.ledger_cents),
+        "difference": format_cents(bank.difference_cents),
+        "unmatched": {
+            "count": bank.unmatched_count,
+            "in": format_cents(bank.unmatched_in_cents),
+            "out": format_cents(bank.unmatched_out_cents),
+        },
     }
 
 

@@ -34,6 +34,7 @@ from netfund.ledger import (
     over_cap,
     period_figures,
     read_network,
+    reconciliation_as_of,
     settle_across_periods,
 )
 from netfund.reports.formatting import share_of
@@ -168,6 +169,25 @@ class FunderTotal:
 
 
 @dataclass(frozen=True)
+class BankCheck:
+    """The ledger against the bank, as a statement's header states it (`netfund bank
+    reconcile` explains it). Not among the embedded figures: the bank's side changes as
+    statements are imported, and it is no figure of the funder's money, so a statement made
+    before the bank's statement arrived still verifies.
+
+    Attributes:
+        day: the day reconciled: the statement's as-of date, or the newest bank statement's
+            closing date if that is earlier.
+        reconciled: whether the ledger's Assets:Bank equals the bank's balance that day.
+        difference_cents: ledger − bank.
+    """
+
+    day: datetime.date
+    reconciled: bool
+    difference_cents: int
+
+
+@dataclass(frozen=True)
 class StatementData:
     """Everything one statement shows; rendering adds only words and layout.
 
@@ -194,6 +214,8 @@ class StatementData:
             as-of date (`received_for_period`: receipts matched to the commitments they pay).
         approvals: each allocation committed in the period by the as-of date, with who
             proposed and who approved it (four eyes) or who committed it alone.
+        bank: the ledger against the bank, or None (no bank statement imported, or read by a
+            funder's login, which does not read the bank).
     """
 
     network_name: str
@@ -216,6 +238,7 @@ class StatementData:
     due: Due
     received_for_period_cents: int
     approvals: tuple[AllocationApproval, ...] = ()
+    bank: BankCheck | None = None
 
     @property
     def overdue_cents(self) -> int:
@@ -254,6 +277,7 @@ class PeriodInputs:
             the periods they pay (`settle_across_periods`).
         approvals: the period's allocation commits dated on or before ``as_of``, with who
             proposed, approved or committed them (`allocation_approvals`).
+        bank: the ledger against the bank by ``as_of``, or None (see `BankCheck`).
     """
 
     network: Network
@@ -265,6 +289,7 @@ class PeriodInputs:
     coverage: Coverage
     settled: dict[str, Settling] = field(default_factory=dict)
     approvals: tuple[AllocationApproval, ...] = ()
+    bank: BankCheck | None = None
 
 
 def received_for_period(summary: Summary, settled: Settling | None) -> int:
@@ -307,7 +332,15 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
         approvals=tuple(
             each for each in allocation_approvals(connection, period) if each.date <= as_of
         ),
+        bank=_bank_check(connection, as_of),
     )
+
+
+def _bank_check(connection: Connection, as_of: datetime.date) -> BankCheck | None:
+    found = reconciliation_as_of(connection, as_of)
+    if found is None:
+        return None
+    return BankCheck(found.as_of, found.reconciled, found.difference_cents)
 
 
 def funder_of(network: Network, code: str) -> Funder:
@@ -388,6 +421,7 @@ def statement_data(
         due=due_by(funder.schedule, inputs.period, summary.committed_cents, inputs.as_of),
         received_for_period_cents=received_for_period(summary, inputs.settled.get(funder.code)),
         approvals=inputs.approvals,
+        bank=inputs.bank,
     )
 
 

@@ -109,6 +109,7 @@ def _story(
         Paragraph(text(data.funder.name), styles.heading),
         _header(data, words, formatter, styles),
         *_interim_note(data, words, formatter, styles),
+        *_bank_note(data, words, formatter, styles),
         Paragraph(text(words["summary"]), styles.heading),
         _summary(data, words, formatter, styles),
         Paragraph(text(words["overhead_check"]), styles.heading),
@@ -135,6 +136,22 @@ def _interim_note(
         return []
     end = datetime.date(int(data.period), 12, 31)
     note = words["interim_note"].format(as_of=formatter.date(data.as_of), end=formatter.date(end))
+    return [Paragraph(text(note), styles.note)]
+
+
+def _bank_note(
+    data: StatementData, words: dict[str, str], formatter: Formatter, styles: Styles
+) -> list[Flowable]:
+    """Whether the ledger agrees with the bank (nothing before a bank statement is imported)."""
+    bank = data.bank
+    if bank is None:
+        return []
+    if bank.reconciled:
+        note = words["bank_reconciled"].format(date=formatter.date(bank.day))
+    else:
+        note = words["bank_not_reconciled"].format(
+            difference=formatter.money(bank.difference_cents), date=formatter.date(bank.day)
+        )
     return [Paragraph(text(note), styles.note)]
 
 

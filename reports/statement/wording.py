@@ -29,6 +29,8 @@ _NL: Final[dict[str, str]] = {
         "Tussentijds: alleen transacties gedateerd tot en met {as_of}; de periode loopt tot "
         "en met {end}. Wat later gedateerd is, staat hier niet in."
     ),
+    "bank_reconciled": "Afgestemd met het bankafschrift van {date}.",
+    "bank_not_reconciled": "Niet afgestemd met de bank: verschil {difference} (per {date}).",
     "covers": "Omvat",
     "covers_text": "{count} transacties ({first}–{last} in de keten)",
     "covers_none": "geen transacties",
@@ -164,6 +166,8 @@ _EN: Final[dict[str, str]] = {
         "Interim: only transactions dated up to and including {as_of}; the period runs to "
         "{end}. Whatever is dated later is not included."
     ),
+    "bank_reconciled": "Reconciled with the bank statement of {date}.",
+    "bank_not_reconciled": "Not reconciled with the bank: difference {difference} (as of {date}).",
     "covers": "Covers",
     "covers_text": "{count} transactions ({first}–{last} in the chain)",
     "covers_none": "no transactions",

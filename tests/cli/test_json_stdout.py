@@ -22,6 +22,7 @@ import pytest
 from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
+from tests.support.payments import network_with_ibans
 
 NETFUND = Path(sys.executable).with_name("netfund")
 #: netfund run as another person (a second OS user, which a test process cannot become):
@@ -84,7 +85,8 @@ class Session:
 @pytest.mark.skipif(not NETFUND.exists(), reason="the netfund program is not installed")
 def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     run = Session(tmp_path)
-    run.json("init", str(EXAMPLE / "network.toml"))
+    # The example network with bank accounts and funders' IBANs, for `pay refunds`.
+    run.json("init", str(network_with_ibans(tmp_path)))
     run.json("import", str(EXAMPLE / "events.csv"))
     first = run.json("allocate", str(EXAMPLE / "plan.toml"), "--explain")
     assert first["allocations"]
@@ -102,6 +104,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     )
     run.json("balance", "--by", "fund")
     run.json("status")
+    # No bank statement in the example network yet: the reconciliation says so, in JSON.
+    unreconciled = run.json("bank", "reconcile", command="bank reconcile", exit_code=2)
+    assert "no bank statement imported yet" in unreconciled["message"]
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"
     run.json("post", "FIX-1", "--date", "2026-03-31", "-d", "fee", "--line", line,
              "--line", "Assets:Bank,GEM-SANIVELD-WMO,,-12.50")  # fmt: skip
@@ -127,6 +132,12 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
     run.json("exports", "list", command="exports list")
     run.json("close", "2026", "--force", "--reason", "closed early in a test")
+    refunds = tmp_path / "refunds-2026.xml"
+    paid = run.json("pay", "refunds", "--period", "2026", "--out", str(refunds),
+                    command="pay refunds")  # fmt: skip
+    assert [p["funder"] for p in paid["payments"]] == ["ZK-REGIO", "ZV-NOORDWAARD",
+                                                        "ZV-LINGEZORG", "ZONMW"], paid  # fmt: skip
+    assert refunds.exists()
     run.json("reopen", "2026", "--reason", "a late invoice")
     network_2027 = tmp_path / "network-2027.toml"
     network_2027.write_text(
@@ -227,6 +238,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "log", exit_code=2)
     _error(run, "serve", "--check", exit_code=2)
     _error(run, "user", "list", exit_code=2, command="user list")
+    _error(run, "bank", "reconcile", exit_code=2, command="bank reconcile")
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
@@ -260,6 +272,9 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert document["problems"][0]["file"] == "--line"
     _error(run, "reverse", "NO-SUCH-ID", exit_code=2)
+    document = _error(run, "bank", "reconcile", "--as-of", "2026-02-30", exit_code=2,
+                      command="bank reconcile")  # fmt: skip
+    assert "2026-02-30" in document["message"]
     run.env["NETFUND_PASSWORD"] = "too short"
     document = _error(run, "user", "add", "anna", "--role", "controller", exit_code=2,
                       command="user add")  # fmt: skip
@@ -269,6 +284,9 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     document = _error(run, "user", "remove", "nobody", exit_code=2, command="user remove")
     assert "no portal login 'nobody'" in document["message"]
     _error(run, "reopen", "2026", "--reason", "not closed", exit_code=2)
+    document = _error(run, "pay", "refunds", "--period", "2026", "--out", "r.xml", exit_code=2,
+                      command="pay refunds")  # fmt: skip
+    assert "period 2026 is not closed" in document["message"]
     assert "no proposal 1" in _error(run, "approve", "1", exit_code=2)["message"]
     _error(run, "reject", "1", "--reason", "none made", exit_code=2)
     document = _error(run, "network", "apply", missing, "--from", "2027", exit_code=2,

@@ -102,6 +102,8 @@ def _arguments(path: tuple[str, ...], inputs: dict[str, Path]) -> list[tuple[str
         "allocate": (str(inputs["plan"]),),
         "allocations show": ("1",),
         "allocations compare": ("1", "1"),
+        "pay refunds": ("--period", "2026", "--out", str(inputs["network"].parent / "r.xml")),
+        "bank reconcile": ("--as-of", "2026-12-31"),
         # Prepared and reported, not served: serving would run until stopped.
         "serve": ("--check",),
     }

@@ -107,7 +107,7 @@ def parse_xml(data: bytes, problems: Problems) -> etree._Element:
 
 def _doctype_refused(data: bytes, offset: int, found: str, problems: Problems) -> Exception:
     line = data.count(b"\n", 0, offset) + 1
-    shown = " ".join(found.split())[:60].rstrip()
+    shown = " ".join(found.split())[:60].rstrip(" >")
     return problems.fail(
         line,
         f"the file declares a DTD ({shown} ...>), which a bank statement never does; "

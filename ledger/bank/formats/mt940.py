@@ -42,6 +42,8 @@ _TRAILER = re.compile(r"^-\}?(\{5:.*)?$")
 # One message's end and the next one's envelope on one line: "-}{5:...}{1:...}{2:...}{4:".
 _NEXT_MESSAGE = re.compile(r"^-\}(\{5:[^}]*\})?(?=\{1:)")
 
+# What a bank writes before the first :20: of a file: a BIC or the message type (ABN AMRO).
+_PREAMBLE = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?|940")
 _BALANCE = re.compile(BalanceBase.pattern, re.VERBOSE)
 _STATEMENT_LINE = re.compile(Statement.pattern, re.VERBOSE | re.IGNORECASE)
 _STATEMENT_NUMBER = re.compile(StatementNumber.pattern, re.VERBOSE)
@@ -53,7 +55,9 @@ DETAIL_KEYS = (
     "CNTP", "PREF", "KREF", "SVCL", "ISDT", "ADDR", "PURP", "ULTC", "ULTD", "ULTB", "ID",
     "CDTRREF", "CDTRREFTP", "BUSP", "FX", "INFO", "NRTX",
 )  # fmt: skip
+_IBAN_MAX, _REF_MAX, _CODE_MAX = 34, 140, 35
 _DETAIL_KEY = re.compile("/(" + "|".join(DETAIL_KEYS) + ")/")
+_CLOSED_KEY = re.compile("//(?:" + "|".join(DETAIL_KEYS) + ")/")
 
 
 @dataclass
@@ -70,10 +74,19 @@ class _Message:
 
 
 def looks_like_mt940(text: str) -> bool:
-    """Whether ``text`` starts as an MT940 file: ``:20:``, perhaps after a SWIFT header."""
+    """Whether ``text`` starts as an MT940 file: ``:20:``, perhaps after a SWIFT header or
+    ABN AMRO's three lines (``ABNANL2A``, ``940``, ``ABNANL2A``)."""
     first = text.lstrip("\ufeff \t\r\n")
     first = _BLOCK_HEADER.sub("", first, count=1).lstrip("\r\n")
-    return first.startswith(":20:")
+    return "\n".join(_after_preamble(first.splitlines()[:8])).startswith(":20:")
+
+
+def _after_preamble(lines: list[str]) -> list[str]:
+    """``lines`` without a leading preamble of `_PREAMBLE` lines (at most three)."""
+    for skip in range(min(3, len(lines)) + 1):
+        if skip == len(lines) or not _PREAMBLE.fullmatch(lines[skip].strip()):
+            return lines[skip:]
+    return lines[3:]
 
 
 def read_mt940(text: str, source: str, sha256: str) -> list[BankStatement]:
@@ -92,6 +105,8 @@ def _messages(text: str, problems: Problems) -> list[_Message]:
     messages: list[_Message] = []
     current: _Field | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
+        if not messages and _PREAMBLE.fullmatch(raw.strip().lstrip("\ufeff")):
+            continue
         line = _NEXT_MESSAGE.sub("", raw.lstrip("\ufeff") if number == 1 else raw, count=1)
         line = _BLOCK_HEADER.sub("", line, count=1)
         if not line.strip() or _TRAILER.match(line.strip()):
@@ -346,26 +361,42 @@ def details_of(text: str) -> Details:
             name = parts[2] if len(parts) > 2 else ""
     remittance, structured = _remittance(pairs.get("REMI", ""))
     end_to_end = pairs.get("EREF", "").strip()
+    account = compact_account(iban)
+    # The lengths SEPA allows (and the bank tables keep): MT940 has no schema to hold a bank
+    # to them, so a value beyond one is cut, and an "IBAN" longer than any IBAN is none.
     return Details(
-        iban=compact_account(iban),
+        iban=account if len(account) <= _IBAN_MAX else "",
         name=" ".join(name.split()),
         remittance=remittance,
-        structured_reference=structured,
-        end_to_end_id="" if end_to_end.upper() == "NOTPROVIDED" else end_to_end,
-        return_reason=pairs.get("RTRN", "").split("/")[0].strip(),
+        structured_reference=structured[:_REF_MAX],
+        end_to_end_id="" if end_to_end.upper() == "NOTPROVIDED" else end_to_end[:_REF_MAX],
+        return_reason=pairs.get("RTRN", "").split("/")[0].strip()[:_CODE_MAX],
         returned="RTRN" in pairs,
     )
 
 
 def _pairs(text: str) -> dict[str, str]:
-    found = list(_DETAIL_KEY.finditer(text))
-    if not found or found[0].start() != 0:
+    """The ``/KEY/value`` pairs of ``text`` (first value of a key kept), or {} when it does
+    not start with a key. A free remittance ``/REMI/USTD//text/`` ends where ``//KEY/``
+    follows (the text's closing slash, then the next key), so a word such as ``PREF`` in the
+    text between slashes stays text."""
+    match = _DETAIL_KEY.match(text)
+    if match is None:
         return {}
     pairs: dict[str, str] = {}
-    for index, match in enumerate(found):
-        end = found[index + 1].start() if index + 1 < len(found) else len(text)
-        value = text[match.end() : end]
-        pairs.setdefault(match.group(1), value.rstrip("/") if match.group(1) != "REMI" else value)
+    while match is not None:
+        key, start = match.group(1), match.end()
+        following = None
+        if key == "REMI" and text.startswith("USTD//", start):
+            closing = _CLOSED_KEY.search(text, start + len("USTD//"))
+            if closing is not None:
+                following = _DETAIL_KEY.match(text, closing.start() + 1)
+        if following is None:
+            following = _DETAIL_KEY.search(text, start)
+        end = following.start() if following is not None else len(text)
+        value = text[start:end]
+        pairs.setdefault(key, value if key == "REMI" else value.rstrip("/"))
+        match = following
     return pairs
 
 

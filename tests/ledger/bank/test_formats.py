@@ -644,19 +644,12 @@ rg BV/REMI/Factuur 12 / maart/EREF/NOTPROVIDED
 """
 
 
-def test_abn_amro_mt940_header_lines_refused_but_the_account_with_bic_read(
+def test_abn_amro_mt940_with_its_header_lines_and_the_bic_before_the_iban(
     tmp_path: Path,
 ) -> None:
-    """ABN AMRO puts three header lines before :20:: not MT940 as netfund reads it (the file
-    must start with :20:); without them its fields read, :25: with the BIC before the IBAN."""
-    with pytest.raises(InputError) as error:
-        read_statements(write(tmp_path, ABN_MT940, "abn.txt"))
-    assert problems(error) == [
-        f"{tmp_path / 'abn.txt'}:1: not a CAMT.053 (001.02 or 001.08) or MT940 bank statement: "
-        "text starting 'ABNANL2A\\n940\\nABNANL2'"
-    ]
-    body = ABN_MT940[ABN_MT940.index(":20:") :]
-    [stmt] = read_statements(write(tmp_path, body, "abn.sta"))
+    """ABN AMRO puts three lines (its BIC, 940, its BIC) before the first :20:."""
+    [stmt] = read_statements(write(tmp_path, ABN_MT940, "abn.sta"))
+    assert stmt.line == 4
     assert stmt.account_iban == GEMEENTE and stmt.sequence == "19101"
     assert (stmt.opening_cents, stmt.closing_cents) == (0, -1800) and stmt.adds_up
     twice, again, card = stmt.lines
@@ -756,6 +749,10 @@ def test_an_empty_file_garbage_and_other_xml_are_not_statements(tmp_path: Path) 
         "blank.txt": (b"\n \r\n", "the file is empty"),
         "garbage.bin": (bytes(range(256)) * 4, "binary data"),
         "csv.txt": (b"datum;bedrag\n2026-01-01;12,00\n", "text starting 'datum;bedrag\\n2026-01'"),
+        "bic.txt": (
+            b"ABNANL2A\n940\nABNANL2A\n:25:NL02ABNA0123456789\n",
+            "text starting 'ABNANL2A\\n940\\nABNANL2'",
+        ),
         "html.xml": (
             b"<html><body/></html>",
             "it is XML with root element <html> without a namespace",
@@ -1069,3 +1066,14 @@ def test_mt940_messages_in_swift_envelopes_one_after_another(tmp_path: Path) -> 
     assert text.startswith("{1:F01INGBNL2AAXXX")
     again = read_statements(write(tmp_path, text, "enveloped.sta"))
     assert [[comparable(line) for line in s.lines] for s in again] == [collapsed(s) for s in year]
+
+
+@pytest.mark.parametrize("word", ["PREF", "EREF", "NAME", "IBAN", "REMI"])
+def test_an_mt940_remittance_that_is_a_key_word_stays_text(tmp_path: Path, word: str) -> None:
+    """Found by the round trip: ``/REMI/USTD//PREF//EREF/...`` is the text "PREF", not a key."""
+    line = bank_line(D(2026, 5, 1), 1, ref="R", remittance=word, counterparty_name=word)
+    stmt = statement(
+        ACCOUNT, "S", [line], opening_cents=0, from_date=D(2026, 5, 1), to_date=D(2026, 5, 1)
+    )
+    [got] = read_statements(bank_files.write(tmp_path / "key.sta", [stmt], "mt940"))
+    assert (got.lines[0].remittance, got.lines[0].counterparty_name) == (word, word)

@@ -44,6 +44,11 @@ from tests.support.bank_statements import (
 
 #: A second account of the network's own (a savings account).
 SAVINGS_IBAN = "NL69INGB0123456789"
+#: The test network with the current account (`with_bank`) and the savings account.
+BANK_NETWORK_TOML = (
+    with_bank(NETWORK_TOML)
+    + f'\n[[bank_accounts]]\niban = "{SAVINGS_IBAN}"\nname = "Spaarrekening"\n'
+)
 EVENTS = [
     "C-GEM,2026-01-05,commitment,GEM,,1000.00,Toezegging,BESLUIT-GEM",
     "C-ZVK,2026-01-05,commitment,ZVK,,400.00,Toezegging,CONTRACT-ZVK",
@@ -63,11 +68,7 @@ EVENTS = [
 def bank_engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     """The test network with two bank accounts of its own and the events above."""
     path = tmp_path / "network.toml"
-    path.write_text(
-        with_bank(NETWORK_TOML)
-        + f'\n[[bank_accounts]]\niban = "{SAVINGS_IBAN}"\nname = "Spaarrekening"\n',
-        encoding="utf-8",
-    )
+    path.write_text(BANK_NETWORK_TOML, encoding="utf-8")
     engine = connect(db_url)
     initialize(engine, load_network(path))
     import_events(engine, write_events(tmp_path / "events.csv", EVENTS))
