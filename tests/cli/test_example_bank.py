@@ -21,7 +21,7 @@ from lxml import etree
 from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
-from tests.support.saniveld import CAMT, MT940, RULES, year_steps
+from tests.support.saniveld import CAMT, MT940, RULES, receipts_csv, year_steps
 from tests.support.statements import FUNDERS
 
 #: What the funders paid in 2026: all they committed, except Lingezorg (60% of its last
@@ -233,3 +233,18 @@ def test_the_funders_of_the_example_are_the_statements_payers() -> None:
     wmo, jeugd = network.funder("GEM-SANIVELD-WMO"), network.funder("GEM-SANIVELD-JW")
     assert wmo is not None and jeugd is not None and wmo.ibans == jeugd.ibans
     assert [a.name for a in network.bank_accounts] == ["Stichting Netwerkfonds Saniveld"]
+
+
+def test_the_receipts_other_tests_import_are_the_statements(tmp_path: Path) -> None:
+    """`receipts_csv` (the money in for tests whose network names other accounts) holds what
+    the bank import books: per funder, the year's receipts."""
+    import csv
+
+    with receipts_csv(tmp_path).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    totals: dict[str, int] = dict.fromkeys(RECEIVED, 0)
+    for row in rows:
+        totals[row["funder"]] += int(row["amount"].replace(".", ""))
+    assert {code: f"{cents // 100}.{cents % 100:02d}" for code, cents in totals.items()} == (
+        RECEIVED
+    )

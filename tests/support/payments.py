@@ -1,6 +1,9 @@
 """The example network with bank accounts and IBANs, its 2026 closed: what refunds are
-paid from (`ledger/bank/payments.py`). examples/saniveld/network.toml names no IBANs yet, so
-the tests write a copy with them."""
+paid from (`ledger/bank/payments.py`). The tests write a copy of examples/saniveld/network.toml
+with IBANs of their own (the example's `ibans` and `[[bank_accounts]]` taken out), so a test
+can leave a funder's out or name two accounts of the network; the year's money in is the
+example bank statement's receipts as events (`saniveld.receipts_csv`: the statement's account
+is not these)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from netfund.ledger import close_period, connect, import_events, initialize, loa
 from sqlalchemy import Engine
 
 from tests.conftest import EXAMPLE
+from tests.support.saniveld import receipts_csv
 
 #: The network's own account, as network.toml's [[bank_accounts]] names it.
 NETWORK_IBAN = "NL91ABNA0417164300"
@@ -39,6 +43,9 @@ def network_with_ibans(
     """A copy of the example's network.toml (or ``source``, another of its network files)
     with every funder's IBAN (but ``without``'s) and the network's ``accounts``."""
     text = source.read_text(encoding="utf-8")
+    # The example's own accounts out: these tests name their own.
+    text = re.sub(r"^ibans = \[.*\]\n", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^\[\[bank_accounts\]\]\n(?:\w+ = .*\n)*", "", text, flags=re.MULTILINE)
     for code, iban in FUNDER_IBANS.items():
         if code in without:
             continue
@@ -63,6 +70,7 @@ def closed_example(db_url: str, folder: Path, *, close: bool = True, **network: 
     engine = connect(db_url)
     initialize(engine, load_network(network_with_ibans(folder, **network)))  # type: ignore[arg-type]
     import_events(engine, EXAMPLE / "events.csv")
+    import_events(engine, receipts_csv(folder))
     import_events(engine, EXAMPLE / "spending.csv")
     if close:
         close_period(engine, "2026", force=True, reason="closed early in a test")

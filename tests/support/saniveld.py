@@ -10,7 +10,12 @@ twice.
 
 from __future__ import annotations
 
-from tests.conftest import EXAMPLE
+import csv
+from pathlib import Path
+
+from netfund.ledger import format_cents, load_network, read_statements
+
+from tests.conftest import EVENTS_HEADER, EXAMPLE
 
 CAMT = EXAMPLE / "bank" / "2026.camt053.xml"
 MT940 = EXAMPLE / "bank" / "2026.mt940"
@@ -33,3 +38,48 @@ def year_steps(commit_date: str | None = "2026-01-20") -> list[tuple[str, ...]]:
         ("import", str(EXAMPLE / "spending.csv")),
         BANK_IMPORT,
     ]
+
+
+def receipts_csv(folder: Path) -> Path:
+    """The year's 24 receipts as an events file (``folder/receipts.csv``), for the tests that
+    need the money in on a network whose accounts are not the example's (the statement's
+    lines then match no funder): the credits of the camt file, each the receipt of the funder
+    whose account paid it, the commitment's reference in the remittance deciding between the
+    municipality's two funds (as the matcher decides, `test_example_bank` shows it books
+    these). Same dates and amounts; ids ``2026-R-<bank ref>``."""
+    network = load_network(EXAMPLE / "network.toml")
+    with (EXAMPLE / "events.csv").open(encoding="utf-8", newline="") as handle:
+        decisions = {
+            row["funder"]: row["reference"]
+            for row in csv.DictReader(handle)
+            if row["type"] == "commitment"
+        }
+    rows = []
+    for statement in read_statements(CAMT):
+        for line in statement.lines:
+            if line.amount_cents <= 0:
+                continue
+            payers = network.funders_paying_from(line.counterparty_iban)
+            (funder,) = [
+                f.code
+                for f in payers
+                if len(payers) == 1 or decisions[f.code] in line.remittance.split()
+            ]
+            rows.append(
+                (
+                    f"2026-R-{line.ref}",
+                    line.booking_date.isoformat(),
+                    "receipt",
+                    funder,
+                    "",
+                    format_cents(line.amount_cents),
+                    line.remittance,
+                    line.ref,
+                )
+            )
+    assert len(rows) == 24
+    path = folder / "receipts.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(EVENTS_HEADER)
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path
