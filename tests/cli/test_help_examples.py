@@ -77,8 +77,12 @@ ORDER = [
     "reject",
     "balance",
     "status",
-    # The example network has no bank statements yet (issue 19, the demo helper adds them):
-    # a step importing them goes here, before the reconciliation.
+    # The year's bank statement (issue 19), after the spending its payments are linked to:
+    # the group's examples import it, list the unmatched lines (none) and reconcile; the
+    # import's own example then finds nothing new.
+    "bank",
+    "bank import",
+    "bank unmatched",
     "bank reconcile",
     "statements",
     "verify-statement",
