@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from netfund.ledger.bank.model import BankLine
+from netfund.ledger.bank.payments import mark_paid, mark_returned, payment_by_end_to_end_id
 from netfund.ledger.corrections import append_reversal
 from netfund.ledger.event_rules import (
     BANK,
@@ -69,11 +70,10 @@ from netfund.ledger.settling import match_oldest_first
 from netfund.ledger.store.post import UnitOfWork
 from netfund.ledger.store.schema import (
     bank_lines_table,
-    bank_payments_table,
     postings_table,
     transactions_table,
 )
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
 #: How far apart a line and a ledger transaction without a shared reference may be dated and
 #: still be linked (a receipt typed on the day it was announced, booked by the bank later).
@@ -305,48 +305,48 @@ class Matcher:
         """A debit of a payment file's transfer: the refund it pays, booked."""
         if line.amount_cents > 0 or not line.end_to_end_id:
             return None
-        c = bank_payments_table.c
-        row = self.connection.execute(
-            select(bank_payments_table).where(c.end_to_end_id == line.end_to_end_id)
-        ).one_or_none()
-        if row is None:
+        payment = payment_by_end_to_end_id(self.connection, line.end_to_end_id)
+        if payment is None:
             return None
-        if row.status != "sent":
+        named = f"{payment.end_to_end_id}, the refund of {payment.period} to {payment.funder}"
+        if payment.status == "replaced":
             return Outcome(
                 "unmatched",
                 None,
-                f"end-to-end id {row.end_to_end_id} is the refund to {row.funder} in "
-                f"{row.file_name}, which is {row.status} already (bank line "
-                f"{row.bank_line_ref}): paid twice? ask the bank",
+                f"{named} in {payment.file_name}, was written anew by a later payment file "
+                "(pay refunds --again), yet the bank paid it: if it paid the new one too, the "
+                f"funder was paid twice; ask it back, then assign this line",
             )
-        if -line.amount_cents != row.amount_cents:
+        if payment.status != "sent":
             return Outcome(
                 "unmatched",
                 None,
-                f"end-to-end id {row.end_to_end_id} is the refund of "
-                f"{euros(row.amount_cents)} to {row.funder} in {row.file_name}, but the bank "
-                f"paid {euros(-line.amount_cents)}",
+                f"{named} in {payment.file_name}, is {payment.status} already (bank line "
+                f"{payment.bank_line_ref}): paid twice? ask the bank",
+            )
+        if -line.amount_cents != payment.amount_cents:
+            return Outcome(
+                "unmatched",
+                None,
+                f"{named} in {payment.file_name}, is {euros(payment.amount_cents)}, but the "
+                f"bank paid {euros(-line.amount_cents)}",
             )
         booked = self._book(
             line,
             "refund",
-            row.funder,
+            payment.funder,
             None,
-            f"Terugbetaling {row.period} aan {row.funder} ({row.end_to_end_id})",
+            f"Terugbetaling {payment.period} aan {payment.funder} ({payment.end_to_end_id})",
         )
-        if booked.status == "booked":
-            self.connection.execute(
-                update(bank_payments_table)
-                .where(c.end_to_end_id == row.end_to_end_id)
-                .values(status="paid", bank_line_ref=line.ref)
-            )
-            return Outcome(
-                "booked",
-                booked.txn_external_id,
-                f"refund of {row.period} to {row.funder} paid: {row.end_to_end_id} of payment "
-                f"file {row.file_name}",
-            )
-        return booked
+        if booked.status != "booked":
+            return booked
+        mark_paid(self.connection, payment.end_to_end_id, line.ref)
+        return Outcome(
+            "booked",
+            booked.txn_external_id,
+            f"refund of {payment.period} to {payment.funder} paid: {payment.end_to_end_id} of "
+            f"payment file {payment.file_name}",
+        )
 
     def _link(self, line: BankLine, network: Network) -> Outcome | None:
         """A transaction the ledger has, that this line is the bank's side of."""
@@ -558,6 +558,16 @@ class Matcher:
                 f"a returned payment{reason} of bank line {original.ref}, booked by the bank in "
                 f"closed period {period}: not reversed",
             )
+        payment = None
+        if original.end_to_end_id:
+            payment = payment_by_end_to_end_id(self.connection, original.end_to_end_id)
+        if payment is not None and payment.status not in ("sent", "paid"):
+            return Outcome(
+                "unmatched",
+                None,
+                f"a returned payment{reason} of {payment.end_to_end_id}, which is "
+                f"{payment.status} already (bank line {payment.bank_line_ref})",
+            )
         self.unit.flush()
         try:
             transaction = append_reversal(
@@ -573,19 +583,14 @@ class Matcher:
                 f"a returned payment{reason} of bank line {original.ref}: {error}",
             )
         self.state.record(transaction)
+        if payment is not None:
+            mark_returned(self.connection, payment.end_to_end_id, line.ref)
         for posting in transaction.draft.postings:
             if posting.account == REFUNDABLE:
                 owed = self._refundable.get(posting.fund, 0)
                 self._refundable[posting.fund] = owed - posting.amount_cents
             if posting.account == RECEIVABLE:
                 self._receivable[posting.fund][period][0] += max(posting.amount_cents, 0)
-        if original.end_to_end_id:
-            c = bank_payments_table.c
-            self.connection.execute(
-                update(bank_payments_table)
-                .where(c.end_to_end_id == original.end_to_end_id)
-                .values(status="returned")
-            )
         return Outcome(
             "booked",
             transaction.draft.external_id,
