@@ -148,6 +148,8 @@ class _Candidate:
     funds: frozenset[str]
     bank_cents: int
     position: int
+    #: Linked to a line of this write already.
+    linked: bool = False
 
 
 class Matcher:
@@ -168,6 +170,20 @@ class Matcher:
         self.connection = unit.connection
         self.state = AttributionState(unit.connection)
         self._candidates = self._load_candidates(dates)
+        #: The same candidates by their reference (case-folded), for the remittance's words.
+        self._by_reference: dict[str, list[_Candidate]] = defaultdict(list)
+        #: References that do not begin and end with a letter or digit (``#1234``): no
+        #: span (`_spans`) is one, so they are searched for one by one.
+        self._odd_references: list[_Candidate] = []
+        for same_amount in self._candidates.values():
+            for candidate in same_amount:
+                reference = candidate.reference.casefold()
+                if len(reference) < _REFERENCE_MIN:
+                    continue
+                if _WORD.fullmatch(reference[0]) and _WORD.fullmatch(reference[-1]):
+                    self._by_reference[reference].append(candidate)
+                else:
+                    self._odd_references.append(candidate)
         self._receivable = self._load_receivable()
         self._refundable = dict(self.state.refundable)
         self._commitment_refs = self._load_commitment_refs()
@@ -350,42 +366,46 @@ class Matcher:
 
     def _link(self, line: BankLine, network: Network) -> Outcome | None:
         """A transaction the ledger has, that this line is the bank's side of."""
-        candidates = [c for c in self._candidates.get(line.amount_cents, ())]
+        candidates = self._candidates.get(line.amount_cents)
         if not candidates:
             return None
-        text = _searchable(line)
-        by_reference = [
-            c
-            for c in candidates
-            if len(c.reference) >= _REFERENCE_MIN and _mentions(text, c.reference)
-        ]
         chosen: _Candidate | None = None
         why = ""
+        text = _searchable(line)
+        by_reference = [
+            candidate
+            for span in _spans(text)
+            for candidate in self._by_reference.get(span, ())
+            if candidate.bank_cents == line.amount_cents and not candidate.linked
+        ] + [
+            candidate
+            for candidate in self._odd_references
+            if candidate.bank_cents == line.amount_cents
+            and not candidate.linked
+            and _mentions(text, candidate.reference)
+        ]
         if by_reference:
-            chosen = min(
-                by_reference, key=lambda c: (abs((c.date - line.booking_date).days), c.position)
-            )
+            chosen = min(by_reference, key=lambda c: _nearness(c, line))
             why = f"reference {chosen.reference} in the bank's remittance"
         elif line.counterparty_iban:
             payers = {f.code for f in network.funders_paying_from(line.counterparty_iban)}
             near = [
                 c
                 for c in candidates
-                if c.type in ("receipt", "refund")
+                if not c.linked
+                and c.type in ("receipt", "refund")
                 and c.funds <= payers
                 and abs((c.date - line.booking_date).days) <= LINK_DAYS
             ]
             if near:
-                chosen = min(
-                    near, key=lambda c: (abs((c.date - line.booking_date).days), c.position)
-                )
+                chosen = min(near, key=lambda c: _nearness(c, line))
                 why = (
                     f"{'/'.join(sorted(chosen.funds))}'s account {line.counterparty_iban}, "
                     f"same amount, dated {chosen.date.isoformat()}"
                 )
         if chosen is None:
             return None
-        self._candidates[line.amount_cents].remove(chosen)
+        chosen.linked = True
         return Outcome(
             "linked",
             chosen.external_id,
@@ -689,6 +709,31 @@ def _instalment_bounds(funder: Funder, period: str, claimed: int) -> set[int]:
 def _searchable(line: BankLine) -> str:
     """The line's words a payer writes: remittance, structured reference, end-to-end id."""
     return " ".join((line.remittance, line.structured_reference, line.end_to_end_id)).casefold()
+
+
+def _nearness(candidate: _Candidate, line: BankLine) -> tuple[int, int]:
+    """Closest in date first, then the oldest in the chain."""
+    return abs((candidate.date - line.booking_date).days), candidate.position
+
+
+def _spans(text: str) -> set[str]:
+    """Every stretch of ``text`` from the start of a word to the end of a word (words of
+    letters and digits; ``INV-2026-0001`` and ``betaling INV-2026-0001`` are both spans of
+    ``betaling INV-2026-0001.``), at most a reference long: what `_mentions` would find,
+    looked up in a dictionary instead of searched for once per reference (a year of
+    invoices of the same amount made that quadratic: 10,000 lines took 13 s)."""
+    starts = [m.start() for m in _WORD.finditer(text)]
+    ends = [m.end() for m in _WORD.finditer(text)]
+    return {
+        text[start:end]
+        for index, start in enumerate(starts)
+        for end in ends[index:]
+        if end - start <= REFERENCE_LENGTH_MAX
+    }
+
+
+#: A word: letters and digits (the boundaries `_mentions` uses).
+_WORD = re.compile(r"[0-9a-z]+")
 
 
 def _mentions(text: str, word: str) -> bool:
