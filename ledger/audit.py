@@ -49,6 +49,8 @@ WRITE_EVENTS = {
     "allocation-commit": "allocation commit",
     "close": "close",
     "reopen": "reopen",
+    "bank-import": "bank import",
+    "bank-assign": "bank assign",
 }
 
 #: Every event the trail shows, in the words of `netfund log`.
@@ -65,6 +67,9 @@ EVENTS = (
     "reopen",
     "network change",
     "export",
+    "bank import",
+    "bank statement",
+    "bank assign",
     "payment file",
     "grant",
     "user",
@@ -263,6 +268,9 @@ def _entry(
             periods.add(str(content["period"]))
         else:
             periods |= index.between(1, record.transaction_head)
+    elif record.kind == "bank-statement":
+        event, summary = "bank statement", _bank_statement(content)
+        periods |= {str(content.get("from", ""))[:4], str(content.get("to", ""))[:4]} - {""}
     elif record.kind == "payment-file":
         event, summary = "payment file", _payment_file(content)
         if content.get("period"):
@@ -314,6 +322,17 @@ def _write(content: Mapping[str, Any]) -> tuple[str, str]:
         summary += " before its end (--force)" if arguments.get("force") else ""
         summary += f": {posted} closing entr{'y' if posted == 1 else 'ies'}"
         summary += _reason(arguments)
+    elif action == "bank-import":
+        summary = f"bank import {arguments.get('file')}: {txns}"
+        summary += f" (rules {arguments['rules']})" if arguments.get("rules") else ""
+    elif action == "bank-assign":
+        if arguments.get("rules"):
+            summary = f"bank assign by rules {arguments['rules']}: {txns}"
+        else:
+            what = ", ".join(
+                f"{key} {arguments[key]}" for key in ("group", "funder") if arguments.get(key)
+            )
+            summary = f"bank assign line {arguments.get('ref')} ({what}): {txns}"
     elif action == "reopen":
         summary = f"reopen {arguments.get('period')}: {posted} entries reversed" + _reason(
             arguments
@@ -367,6 +386,19 @@ def _export(content: Mapping[str, Any]) -> str:
     return (
         f"export {content.get('export')}: {content.get('kind')} ({content.get('format')}), "
         f"{scope}, {content.get('rows')} rows to {content.get('path')}"
+    )
+
+
+def _bank_statement(content: Mapping[str, Any]) -> str:
+    """A bank statement imported (`bank/importing.py`): whose, up to when, what it added."""
+    closing = content.get("closing_cents")
+    balance = f" closing {format_grouped(closing)}" if isinstance(closing, int) else ""
+    return (
+        f"bank statement {content.get('statement_id')} of {content.get('account')} "
+        f"({content.get('from')} to {content.get('to')},{balance}): "
+        f"{content.get('added')} new of {content.get('lines')} lines, "
+        f"{content.get('booked')} booked, {content.get('linked')} linked, "
+        f"{content.get('unmatched')} unmatched"
     )
 
 

@@ -45,6 +45,7 @@ from netfund.ledger.model.money import format_cents
 from netfund.ledger.store.post import Action, UnitOfWork, post_drafts, standing
 from netfund.ledger.store.records import recorded_note
 from netfund.ledger.store.schema import (
+    bank_payments_table,
     closed_periods_table,
     postings_table,
     transactions_table,
@@ -323,6 +324,26 @@ def _close(
     return tuple(settlements)
 
 
+def _check_no_payment_file_waits(unit: UnitOfWork, period: str) -> None:
+    """Refuse to reopen a period whose refunds are in a payment file the bank may still pay
+    (`bank/payments.py`): reopening makes them owed no more, and the bank's debit would then
+    pay money nobody owes."""
+    c = bank_payments_table.c
+    waiting = unit.connection.execute(
+        select(c.end_to_end_id, c.funder, c.file_name)
+        .where(c.period == period, c.status == "sent")
+        .order_by(c.end_to_end_id)
+    ).all()
+    if waiting:
+        first = waiting[0]
+        raise LedgerError(
+            f"the refunds of {period} are in a payment file not yet on a bank statement "
+            f"({first.end_to_end_id} to {first.funder} in {first.file_name}"
+            f"{f' and {len(waiting) - 1} more' if len(waiting) > 1 else ''}): import the "
+            f"statement that pays them first, then reopen {period} and reverse those refunds"
+        )
+
+
 def _reopen(unit: UnitOfWork, period: str, note: dict[str, str]) -> tuple[str, ...]:
     """Check that the newest close of ``period`` can be undone, lift the lock, reverse it."""
     closed = unit.closed_periods
@@ -360,6 +381,7 @@ def _reopen(unit: UnitOfWork, period: str, note: dict[str, str]) -> tuple[str, .
         for row in undone
     }
     _check_refunds_unpaid(unit, period, undone, lines)
+    _check_no_payment_file_waits(unit, period)
     unit.reopen_period(period, note)
     for row in undone:
         external_id = f"{RESERVED_ID_PREFIX}reopen:{row.external_id}"

@@ -127,6 +127,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "staff_does_reopen": ("heropent periode {period}", "reopens period {period}"),
     "staff_does_post": ("boekt transactie {id} per {date}", "posts transaction {id} dated {date}"),
     "staff_does_reverse": ("keert transactie {id} terug", "reverses transaction {id}"),
+    "staff_does_bank_assign": (
+        "boekt bankregel {ref} op {target}",
+        "books bank line {ref} as {target}",
+    ),
     "staff_does_other": ("voert {action} uit", "performs {action}"),
     "staff_does_postings": (
         "{count} transacties, debet {debits}",
@@ -203,6 +207,11 @@ def proposal_rows(proposals: list[Proposal]) -> list[dict[str, Any]]:
             key, values = p.action, {"period": arguments.get("period")}
         elif p.action in ("post", "reverse"):
             key, values = p.action, {"id": arguments.get("id"), "date": arguments.get("date")}
+        elif p.action == "bank-assign" and arguments.get("ref"):
+            target = " ".join(
+                str(arguments[name]) for name in ("group", "funder") if arguments.get(name)
+            )
+            key, values = "bank_assign", {"ref": arguments["ref"], "target": target}
         else:
             key, values = "other", {"action": p.action}
         rows.append(

@@ -415,8 +415,9 @@ def close_command(
 ) -> None:
     """Close PERIOD (a year): settle unspent money per funder, then lock the period.
 
-    A funder with unspent = "return" is owed what its fund still holds (pay it with a
-    refund event); "carry_over" moves it into the next year as an opening contribution.
+    A funder with unspent = "return" is owed what its fund still holds (pay it with
+    `netfund pay refunds`, a SEPA file for the bank, booked when the bank's statement shows
+    the debit); "carry_over" moves it into the next year as an opening contribution.
     Periods close in order, oldest first, and only once they have ended: --force --reason
     TEXT closes the current year before its last day. `netfund reopen` undoes a close.
 

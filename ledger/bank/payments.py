@@ -180,7 +180,8 @@ class BankPayment:
         file_name: the file it was written in (its path when written).
         file_sha256: that file's sha256.
         record_seq: the ``payment-file`` record that holds it.
-        status: ``sent`` (in a file, not yet on a statement), ``paid`` or ``returned``.
+        status: ``sent`` (in a file, not yet on a statement), ``paid``, ``returned``, or
+            ``replaced`` (written anew by a later file: ``--again``).
         bank_line_ref: the statement line that paid or returned it, or None.
     """
 
@@ -527,6 +528,14 @@ def write_refund_payments(
                     for payment in payments
                 ],
             )
+            if replaces:
+                # Not paid by the bank, written anew: a debit that still comes for one of them
+                # means the funder was paid twice (the matcher says so, `matching.py`).
+                connection.execute(
+                    update(bank_payments_table)
+                    .where(bank_payments_table.c.end_to_end_id.in_(replaces))
+                    .values(status="replaced")
+                )
         # Committed: only now does the file get its name (module docstring, step 3).
         output.publish()
     return PaymentReport(

@@ -363,8 +363,8 @@ class PortalUserRow(Base):
 #: transaction, linked to one the ledger had, or not matched (yet).
 BANK_LINE_STATUSES = ("booked", "linked", "unmatched")
 #: Where a refund in a payment file stands: sent to the bank, paid (a statement's debit
-#: matched it back), or returned by the bank.
-BANK_PAYMENT_STATUSES = ("sent", "paid", "returned")
+#: matched it back), returned by the bank, or replaced by a later file (pay refunds --again).
+BANK_PAYMENT_STATUSES = ("sent", "paid", "returned", "replaced")
 
 
 class BankStatementRow(Base):

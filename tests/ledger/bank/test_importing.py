@@ -516,3 +516,32 @@ def test_verify_finds_bank_tables_changed_around_netfund(
         connection.exec_driver_sql(tampering)
     with pytest.raises(VerificationError, match=found):
         verify(bank_engine)
+
+
+def test_payments_of_equal_amounts_link_to_the_invoice_their_remittance_names(
+    bank_engine: Engine, tmp_path: Path
+) -> None:
+    events = write_events(
+        tmp_path / "invoices.csv",
+        [
+            "E-1,2026-02-02,expense,,WG-A,10.00,Factuur,INV-1",
+            "E-2,2026-02-02,expense,,WG-A,10.00,Factuur,INV-12",
+            "E-3,2026-02-02,expense,,WG-A,10.00,Factuur,#INV 3",
+        ],
+    )
+    import_events(bank_engine, events)
+    lines = [
+        line("B3", "2026-02-10", -1_000, iban=SUPPLIER_IBAN, remittance="betaling #INV 3"),
+        line("B2", "2026-02-11", -1_000, iban=SUPPLIER_IBAN, remittance="factuur inv-12."),
+        line("B1", "2026-02-12", -1_000, iban=SUPPLIER_IBAN, remittance="INV-1/2026"),
+    ]
+    report = import_parsed(
+        bank_engine, [statement("S", 0, lines, start="2026-02-01", end="2026-02-28")], "s.xml"
+    )
+    assert report.posted == 0
+    found = _lines(bank_engine)
+    assert {ref: found[ref][:2] for ref in found} == {
+        "B1": ("linked", "E-1"),
+        "B2": ("linked", "E-2"),
+        "B3": ("linked", "E-3"),
+    }

@@ -32,6 +32,7 @@ from netfund.ledger import (
     payment_by_end_to_end_id,
     read_payments,
     refunds_owed,
+    reopen_period,
     verify,
     write_refund_payments,
 )
@@ -214,8 +215,47 @@ def test_a_second_file_is_refused_until_again(closed: Engine, tmp_path: Path) ->
     assert again.replaces == tuple(p.end_to_end_id for p in first.payments)
     assert payment_records(closed)[-1]["replaces"] == list(again.replaces)
     rows = read_payments(closed)
-    assert len(rows) == 2 * len(RETURNING) and {r.status for r in rows} == {"sent"}
+    assert len(rows) == 2 * len(RETURNING)
+    assert {r.end_to_end_id: r.status for r in rows} == {
+        **{p.end_to_end_id: "replaced" for p in first.payments},
+        **{p.end_to_end_id: "sent" for p in again.payments},
+    }
     xmlschema.XMLSchema(str(XSD)).validate(str(tmp_path / "second.xml"))
+
+
+def test_a_replaced_payment_the_bank_pays_anyway_is_not_booked_and_says_why(
+    closed: Engine, tmp_path: Path
+) -> None:
+    """Both files reached the bank: the new one's debit books the refund, the old one's stays
+    unmatched, saying the funder may have been paid twice."""
+    first = write_refund_payments(closed, "2026", tmp_path / "first.xml")
+    again = write_refund_payments(closed, "2026", tmp_path / "second.xml", again=True)
+    old = next(p for p in first.payments if p.funder == "ZONMW")
+    new = next(p for p in again.payments if p.funder == "ZONMW")
+    day = datetime.date(2027, 1, 5)
+    debits = [
+        bank_line(day, -p.cents, ref=f"D-{p.end_to_end_id}", counterparty_iban=p.iban,
+                  end_to_end_id=p.end_to_end_id)
+        for p in (new, old)
+    ]  # fmt: skip
+    january = statement(NETWORK_IBAN, "2027-01", debits, opening_cents=new.cents + old.cents,
+                        from_date=day, to_date=day)  # fmt: skip
+    imported = import_bank_statements(
+        closed, write_bank_file(tmp_path / "jan.xml", [january], "camt.053.001.08")
+    )
+    booked, unmatched = imported.statements[0].results
+    assert booked.status == "booked" and "ZONMW paid" in booked.explanation
+    assert unmatched.status == "unmatched"
+    assert "written anew by a later payment file" in unmatched.explanation
+    assert "paid twice" in unmatched.explanation
+
+
+def test_a_year_whose_refunds_wait_in_a_payment_file_is_not_reopened(
+    closed: Engine, tmp_path: Path
+) -> None:
+    write_refund_payments(closed, "2026", tmp_path / "refunds.xml")
+    with pytest.raises(LedgerError, match="not yet on a bank statement"):
+        reopen_period(closed, "2026", reason="a late invoice")
 
 
 def test_a_refund_made_by_hand_since_lowers_what_a_new_file_pays(

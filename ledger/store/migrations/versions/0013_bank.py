@@ -127,7 +127,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("bank_line_ref", sa.String(length=140), nullable=True),
         sa.CheckConstraint(
-            "status IN ('sent', 'paid', 'returned')", name=op.f("ck_bank_payments_status")
+            "status IN ('sent', 'paid', 'returned', 'replaced')",
+            name=op.f("ck_bank_payments_status"),
         ),
         sa.CheckConstraint("amount_cents > 0", name=op.f("ck_bank_payments_positive")),
         sa.PrimaryKeyConstraint("end_to_end_id", name=op.f("pk_bank_payments")),
