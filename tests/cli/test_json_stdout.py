@@ -23,6 +23,7 @@ from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
 from tests.support.payments import network_with_ibans
+from tests.support.saniveld import receipts_csv
 
 NETFUND = Path(sys.executable).with_name("netfund")
 #: netfund run as another person (a second OS user, which a test process cannot become):
@@ -88,6 +89,9 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     # The example network with bank accounts and funders' IBANs, for `pay refunds`.
     run.json("init", str(network_with_ibans(tmp_path)))
     run.json("import", str(EXAMPLE / "events.csv"))
+    # The year's money in (the example statement's receipts: its account is not this
+    # network's), so the close below makes refunds owed.
+    run.json("import", str(receipts_csv(tmp_path)))
     first = run.json("allocate", str(EXAMPLE / "plan.toml"), "--explain")
     assert first["allocations"]
     second = run.json("allocate", str(EXAMPLE / "plan.toml"), "--solver", "highs")
@@ -104,7 +108,7 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     )
     run.json("balance", "--by", "fund")
     run.json("status")
-    # No bank statement in the example network yet: the reconciliation says so, in JSON.
+    # No bank statement imported in this ledger: the reconciliation says so, in JSON.
     unreconciled = run.json("bank", "reconcile", command="bank reconcile", exit_code=2)
     assert "no bank statement imported yet" in unreconciled["message"]
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"
