@@ -252,7 +252,8 @@ def assign_command(
 
     \b
     Examples:
-      netfund bank assign 2026-0412-001 --group PROGRAMMABUREAU -d "Bankkosten april"
+      netfund bank assign 2027-0105-001 --group PROGRAMMABUREAU --funder GEM-SANIVELD-WMO \
+        -d "Drukwerk januari"
       netfund bank assign --rules examples/saniveld/bank-rules.toml
     """
     engine = engine_of(ctx)

@@ -6,19 +6,26 @@ committed bank files are what generate.py writes.
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
 import json
 import shutil
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sepaxml
 from click.testing import CliRunner
 from lxml import etree
 from netfund.cli.main import cli
+from netfund.examples.bank_files import bank_line
+from netfund.examples.bank_files import statement as bank_statement
+from netfund.examples.bank_files import write as write_bank_file
+from netfund.ledger import read_statements
 
 from tests.conftest import EXAMPLE
 from tests.support.saniveld import CAMT, MT940, RULES, receipts_csv, year_steps
@@ -248,3 +255,71 @@ def test_the_receipts_other_tests_import_are_the_statements(tmp_path: Path) -> N
     assert {code: f"{cents // 100}.{cents % 100:02d}" for code, cents in totals.items()} == (
         RECEIVED
     )
+
+
+def test_the_closed_years_refunds_go_out_as_pain001_and_the_next_statement_matches_them(
+    tmp_path: Path,
+) -> None:
+    """Done when (issue 19): the example year from its bank statement, closed; its refunds go
+    out as a pain.001 file valid against its XSD; the bank pays them (its January statement,
+    written here from the file as the bank would: each debit with the payment's end-to-end id
+    and amount, to the creditor's account); importing that statement books every refund,
+    nothing is owed any more, and the ledger still reconciles with the bank to the cent."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    for args in year_steps():
+        _ok(url, *args)
+    _ok(url, "close", "2026", "--force", "--reason", "books complete")
+    owed = {
+        row["fund"]: row["balance"]
+        for row in _ok(url, "balance", "--by", "account,fund", "--json")
+        if row["account"] == "Liabilities:Refundable"
+    }
+    out = tmp_path / "refunds-2026.xml"
+    paid = _ok(url, "pay", "refunds", "--period", "2026", "--out", str(out), "--json")
+    assert {p["funder"]: "-" + p["amount"] for p in paid["payments"]} == {
+        fund: balance for fund, balance in owed.items() if balance != "0.00"
+    }
+    xsd = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
+    etree.XMLSchema(etree.parse(str(xsd))).assertValid(etree.parse(str(out)))
+    # The bank: one debit per credit transfer of the file, as its statement reports it.
+    namespace = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    document = etree.parse(str(out))
+    debits = []
+    for number, transfer in enumerate(document.iterfind(".//p:CdtTrfTxInf", namespace), 1):
+        cents = int(Decimal(transfer.findtext("p:Amt/p:InstdAmt", namespaces=namespace)) * 100)
+        debits.append(
+            bank_line(
+                datetime.date(2027, 1, 6),
+                -cents,
+                ref=f"2027-0106-{number:03d}",
+                counterparty_iban=transfer.findtext(
+                    ".//p:CdtrAcct/p:Id/p:IBAN", namespaces=namespace
+                ),
+                counterparty_name=transfer.findtext("p:Cdtr/p:Nm", namespaces=namespace),
+                remittance=transfer.findtext(".//p:Ustrd", namespaces=namespace),
+                end_to_end_id=transfer.findtext(".//p:EndToEndId", namespaces=namespace),
+            )
+        )
+    last = read_statements(CAMT)[-1]
+    january = bank_statement(
+        last.account_iban,
+        "2027-01",
+        debits,
+        opening_cents=last.closing_cents,
+        from_date=datetime.date(2027, 1, 1),
+        to_date=datetime.date(2027, 1, 31),
+    )
+    statement_file = write_bank_file(tmp_path / "2027-01.xml", [january], "camt.053.001.08")
+    imported = _ok(url, "bank", "import", str(statement_file), "--json")
+    results = imported["statements"][0]["results"]
+    assert [r["status"] for r in results] == ["booked"] * len(debits)
+    assert all("paid: NF-REFUND-2026-" in r["explanation"] for r in results)
+    balances = _ok(url, "balance", "--by", "account,fund", "--json")
+    assert {row["balance"] for row in balances if row["account"] == "Liabilities:Refundable"} <= {
+        "0.00"
+    }
+    assert _ok(url, "pay", "refunds", "--period", "2026", "--out", str(tmp_path / "n.xml"),
+               "--json")["payments"] == []  # fmt: skip
+    reconciled = _ok(url, "bank", "reconcile", "--json")
+    assert reconciled["reconciled"] is True and reconciled["difference"] == "0.00"
+    _ok(url, "verify")

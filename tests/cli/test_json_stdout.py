@@ -22,8 +22,6 @@ import pytest
 from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
-from tests.support.payments import network_with_ibans
-from tests.support.saniveld import receipts_csv
 
 NETFUND = Path(sys.executable).with_name("netfund")
 #: netfund run as another person (a second OS user, which a test process cannot become):
@@ -86,12 +84,8 @@ class Session:
 @pytest.mark.skipif(not NETFUND.exists(), reason="the netfund program is not installed")
 def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     run = Session(tmp_path)
-    # The example network with bank accounts and funders' IBANs, for `pay refunds`.
-    run.json("init", str(network_with_ibans(tmp_path)))
+    run.json("init", str(EXAMPLE / "network.toml"))
     run.json("import", str(EXAMPLE / "events.csv"))
-    # The year's money in (the example statement's receipts: its account is not this
-    # network's), so the close below makes refunds owed.
-    run.json("import", str(receipts_csv(tmp_path)))
     first = run.json("allocate", str(EXAMPLE / "plan.toml"), "--explain")
     assert first["allocations"]
     second = run.json("allocate", str(EXAMPLE / "plan.toml"), "--solver", "highs")
@@ -106,11 +100,19 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         str(second["run"]),
         command="allocations compare",
     )
-    run.json("balance", "--by", "fund")
-    run.json("status")
-    # No bank statement imported in this ledger: the reconciliation says so, in JSON.
+    # No bank statement imported yet: the reconciliation says so, in JSON.
     unreconciled = run.json("bank", "reconcile", command="bank reconcile", exit_code=2)
     assert "no bank statement imported yet" in unreconciled["message"]
+    # The year's money in, from its bank statement (issue 19).
+    camt, rules = EXAMPLE / "bank" / "2026.camt053.xml", EXAMPLE / "bank-rules.toml"
+    imported = run.json("bank", "import", str(camt), "--rules", str(rules), command="bank import")
+    assert sum(s["unmatched"] for s in imported["statements"]) == 0, imported
+    assert run.json("bank", "unmatched", command="bank unmatched") == []
+    assert run.json("bank", "reconcile", command="bank reconcile")["reconciled"] is True
+    reassigned = run.json("bank", "assign", "--rules", str(rules), command="bank assign")
+    assert reassigned["decided"] == [] and reassigned["posted"] == 0
+    run.json("balance", "--by", "fund")
+    run.json("status")
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"
     run.json("post", "FIX-1", "--date", "2026-03-31", "-d", "fee", "--line", line,
              "--line", "Assets:Bank,GEM-SANIVELD-WMO,,-12.50")  # fmt: skip
@@ -136,13 +138,18 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
         run.json("export", name, "--out", str(out), *options, command=f"export {name}")
     run.json("exports", "list", command="exports list")
     run.json("close", "2026", "--force", "--reason", "closed early in a test")
+    # Reopened before its refunds go out (a year whose refunds wait in a payment file is
+    # not reopened), then closed again.
+    run.json("reopen", "2026", "--reason", "a late invoice")
+    run.json("close", "2026", "--force", "--reason", "closed again")
     refunds = tmp_path / "refunds-2026.xml"
     paid = run.json("pay", "refunds", "--period", "2026", "--out", str(refunds),
                     command="pay refunds")  # fmt: skip
     assert [p["funder"] for p in paid["payments"]] == ["ZK-REGIO", "ZV-NOORDWAARD",
                                                         "ZV-LINGEZORG", "ZONMW"], paid  # fmt: skip
     assert refunds.exists()
-    run.json("reopen", "2026", "--reason", "a late invoice")
+    refused = run.json("reopen", "2026", "--reason", "too late", exit_code=2)
+    assert "payment file not yet on a bank statement" in refused["message"]
     network_2027 = tmp_path / "network-2027.toml"
     network_2027.write_text(
         (EXAMPLE / "network.toml").read_text(encoding="utf-8").replace("0.10", "0.12")
@@ -165,7 +172,11 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     versions = run.json("network", "versions", command="network versions")
     assert [v["version"] for v in versions] == [1, 2]
     trail = run.json("log", "--period", "2026")
-    assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == ["close", "reopen"]
+    assert [e["event"] for e in trail if e["event"] in ("close", "reopen")] == [
+        "close",
+        "reopen",
+        "close",
+    ]
     assert all(e["actor"] for e in trail), trail
     ready = run.json("serve", "--check", "--port", "8123")
     assert ready["url"] == "http://127.0.0.1:8123/" and ready["language"] == "nl", ready
@@ -243,6 +254,7 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     _error(run, "serve", "--check", exit_code=2)
     _error(run, "user", "list", exit_code=2, command="user list")
     _error(run, "bank", "reconcile", exit_code=2, command="bank reconcile")
+    _error(run, "bank", "unmatched", exit_code=2, command="bank unmatched")
     for words in (("install",), ("grant", "anna", "--role", "controller"), ("list",)):
         _error(run, "roles", *words, exit_code=2, command=f"roles {words[0]}")
     document = _error(run, "init", missing, exit_code=2)
@@ -261,6 +273,12 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
         {"file": str(bad), "line": 2, "message": "date '2026-02-30' does not exist"}
     ]
     run.json("import", str(EXAMPLE / "events.csv"))
+    document = _error(run, "bank", "import", str(bad), exit_code=2, command="bank import")
+    assert document["problems"][0]["line"] == 1
+    assert "not a CAMT.053" in document["problems"][0]["message"]
+    document = _error(run, "bank", "assign", "NO-SUCH-REF", "--group", "STUURGROEP",
+                      exit_code=2, command="bank assign")  # fmt: skip
+    assert "no bank line 'NO-SUCH-REF'" in document["message"]
     _error(run, "allocate", missing, exit_code=2)
     _error(run, "allocate", "--commit", "99", exit_code=2)
     _error(run, "allocations", "show", "99", exit_code=2, command="allocations show")
