@@ -169,49 +169,52 @@ def unmatched_command(ctx: click.Context, as_json: bool) -> None:
     Example:
       netfund bank unmatched --json
     """
-    lines = unmatched_lines(engine_of(ctx))
+    unmatched = unmatched_lines(engine_of(ctx))
     if as_json:
         emit_json(
             [
                 {
                     "account": item.account_iban,
-                    "ref": item.ref,
-                    "date": item.booking_date.isoformat(),
-                    "value_date": item.value_date.isoformat() if item.value_date else None,
-                    "amount": format_cents(item.amount_cents),
-                    "counterparty_iban": item.counterparty_iban,
-                    "counterparty_name": item.counterparty_name,
-                    "remittance": item.remittance,
-                    "end_to_end_id": item.end_to_end_id,
+                    "ref": item.line.ref,
+                    "date": item.line.booking_date.isoformat(),
+                    "value_date": item.line.value_date.isoformat()
+                    if item.line.value_date
+                    else None,
+                    "amount": format_cents(item.line.amount_cents),
+                    "counterparty_iban": item.line.counterparty_iban,
+                    "counterparty_name": item.line.counterparty_name,
+                    "remittance": item.line.remittance,
+                    "end_to_end_id": item.line.end_to_end_id,
                     "explanation": item.explanation,
                 }
-                for item in lines
+                for item in unmatched
             ]
         )
         return
-    if not lines:
+    if not unmatched:
         click.echo("every bank line is matched")
         return
+    lines = [item.line for item in unmatched]
     show_table(
         ("ref", "date", "amount", "counterparty", "remittance", "why"),
         [
             [
-                item.ref,
-                item.booking_date.isoformat(),
-                format_grouped(item.amount_cents),
+                line.ref,
+                line.booking_date.isoformat(),
+                format_grouped(line.amount_cents),
                 " ".join(
                     part
-                    for part in (item.counterparty_name, format_iban(item.counterparty_iban))
+                    for part in (line.counterparty_name, format_iban(line.counterparty_iban))
                     if part
                 ),
-                item.remittance,
+                line.remittance,
                 item.explanation,
             ]
-            for item in lines
+            for line, item in zip(lines, unmatched, strict=True)
         ],
         numeric={2},
         title=f"bank lines not matched: {len(lines)}",
-        footer=["total", "", format_grouped(sum(item.amount_cents for item in lines)), "", "", ""],
+        footer=["total", "", format_grouped(sum(line.amount_cents for line in lines)), "", "", ""],
     )
 
 

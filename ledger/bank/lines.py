@@ -11,11 +11,11 @@ person to approve posts above an amount, the approvals apply as to any post.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
 from netfund.ledger.bank.matching import Matcher, Outcome, euros, lines_between, stored_line
+from netfund.ledger.bank.model import BankLine
 from netfund.ledger.model.errors import LedgerError
 from netfund.ledger.store.database import reading
 from netfund.ledger.store.post import Action, UnitOfWork, post_drafts
@@ -29,26 +29,13 @@ class UnmatchedLine:
 
     Attributes:
         account_iban: the network's account it is on.
-        ref: the bank's reference (what `assign` takes).
-        booking_date: when the bank booked it.
-        value_date: its value date, if given.
-        amount_cents: signed: + money in, - money out.
-        counterparty_iban: the other party's account, or "".
-        counterparty_name: the other party's name, or "".
-        remittance: the payer's text, or "".
-        end_to_end_id: the payer's end-to-end id, or "".
+        line: the line as the bank gave it (`model.BankLine`; its ``ref`` is what `assign`
+            takes).
         explanation: why it is not matched.
     """
 
     account_iban: str
-    ref: str
-    booking_date: datetime.date
-    value_date: datetime.date | None
-    amount_cents: int
-    counterparty_iban: str
-    counterparty_name: str
-    remittance: str
-    end_to_end_id: str
+    line: BankLine
     explanation: str
 
 
@@ -83,18 +70,7 @@ def _unmatched(connection: Connection, ref: str | None = None) -> list[Unmatched
     if ref is not None:
         query = query.where(b.ref == ref)
     return [
-        UnmatchedLine(
-            row.account_iban,
-            row.ref,
-            row.booking_date,
-            row.value_date,
-            row.amount_cents,
-            row.counterparty_iban,
-            row.counterparty_name,
-            row.remittance,
-            row.end_to_end_id,
-            row.explanation,
-        )
+        UnmatchedLine(row.account_iban, stored_line(row), row.explanation)
         for row in connection.execute(query.order_by(b.account_iban, b.position))
     ]
 

@@ -3,40 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from netfund.cli.main import cli
 from netfund.examples.bank_files import write
-from netfund.ledger import connect, import_events, import_parsed, initialize, load_network
+from netfund.ledger import connect, import_parsed
 
-from tests.conftest import NETWORK_TOML, write_events
 from tests.ledger.bank.test_reconcile import EVENTS, SAVINGS_IBAN, _import_statements
 from tests.support.bank_statements import (
     GEM_IBAN,
     STRANGER_IBAN,
     SUPPLIER_IBAN,
+    ledger_with_savings,
     line,
     statement,
-    with_bank,
 )
 
 
 @pytest.fixture
-def ledger(db_url: str, tmp_path: Path) -> Iterator[str]:
-    path = tmp_path / "network.toml"
-    path.write_text(
-        with_bank(NETWORK_TOML)
-        + f'\n[[bank_accounts]]\niban = "{SAVINGS_IBAN}"\nname = "Spaarrekening"\n',
-        encoding="utf-8",
-    )
-    engine = connect(db_url)
-    initialize(engine, load_network(path))
-    import_events(engine, write_events(tmp_path / "events.csv", EVENTS))
-    engine.dispose()
-    yield db_url
+def ledger(db_url: str, tmp_path: Path) -> str:
+    return ledger_with_savings(db_url, tmp_path, SAVINGS_IBAN, EVENTS)
 
 
 def _run(url: str, *args: str) -> Result:

@@ -9,7 +9,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from netfund.ledger import BankLine, BankStatement
+from netfund.examples.bank_files import bank_line
+from netfund.examples.bank_files import statement as bank_statement
+from netfund.ledger import (
+    BankLine,
+    BankStatement,
+    connect,
+    import_events,
+    initialize,
+    load_network,
+)
+
+from tests.conftest import NETWORK_TOML, write_events
 
 #: The network's own account, and the funders'. GEM pays from one account for two funds in
 #: `TWO_FUNDS_TOML`.
@@ -52,24 +63,22 @@ def line(
     reason: str = "",
     number: int = 0,
 ) -> BankLine:
-    """One bank line booked on ``day`` (ISO), ``cents`` signed (+ in, - out)."""
-    date = datetime.date.fromisoformat(day)
-    return BankLine(
+    """One bank line booked on ``day`` (ISO), ``cents`` signed (+ in, - out), on the file's
+    line ``number`` (0: numbered by `statement`)."""
+    made = bank_line(
+        datetime.date.fromisoformat(day),
+        cents,
         ref=ref,
         entry_ref=ref.split("/")[0],
-        booking_date=date,
-        value_date=date,
-        amount_cents=cents,
         counterparty_iban=iban,
         counterparty_name=name,
         remittance=remittance,
-        structured_reference="",
         end_to_end_id=end_to_end_id,
         bank_code="PMNT/RCDT/ESCT" if cents > 0 else "PMNT/ICDT/ESCT",
         returned=returned,
         return_reason=reason,
-        line=number,
     )
+    return replace(made, line=number)
 
 
 def statement(
@@ -82,28 +91,42 @@ def statement(
     account: str = NETWORK_IBAN,
     closing_cents: int | None = None,
 ) -> BankStatement:
-    """A statement from ``start`` to ``end`` (ISO days) of ``lines``; its closing balance
-    adds up unless ``closing_cents`` says otherwise."""
+    """A statement from ``start`` to ``end`` (ISO days) of ``lines``, as read from
+    ``statement.xml`` (its lines numbered from 10 unless they say); its closing balance adds
+    up unless ``closing_cents`` says otherwise."""
     numbered = [replace(item, line=item.line or 10 + index) for index, item in enumerate(lines)]
-    closing = opening_cents + sum(item.amount_cents for item in lines)
-    first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
-    return BankStatement(
+    made = bank_statement(
+        account,
+        statement_id,
+        numbered,
+        opening_cents=opening_cents,
+        from_date=datetime.date.fromisoformat(start),
+        to_date=datetime.date.fromisoformat(end),
+    )
+    return replace(
+        made,
         source="statement.xml",
         format="camt.053.001.08",
-        statement_id=statement_id,
-        sequence=None,
-        account_iban=account,
-        currency="EUR",
-        opening_cents=opening_cents,
-        opening_date=first,
-        closing_cents=closing if closing_cents is None else closing_cents,
-        closing_date=last,
-        from_date=first,
-        to_date=last,
-        lines=tuple(numbered),
         line=2,
         sha256="0" * 64,
+        closing_cents=made.closing_cents if closing_cents is None else closing_cents,
     )
+
+
+def ledger_with_savings(db_url: str, folder: Path, savings_iban: str, events: list[str]) -> str:
+    """An initialised ledger at ``db_url`` of the bank network with a second account of the
+    network's (``savings_iban``, a savings account) and ``events`` imported."""
+    path = folder / "network.toml"
+    path.write_text(
+        with_bank(NETWORK_TOML)
+        + f'\n[[bank_accounts]]\niban = "{savings_iban}"\nname = "Spaarrekening"\n',
+        encoding="utf-8",
+    )
+    engine = connect(db_url)
+    initialize(engine, load_network(path))
+    import_events(engine, write_events(folder / "events.csv", events))
+    engine.dispose()
+    return db_url
 
 
 def write_rules(path: Path, text: str) -> Path:

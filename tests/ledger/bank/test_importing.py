@@ -320,11 +320,11 @@ def test_more_than_a_funder_owes_and_money_from_strangers_stay_unmatched(
         bank_engine, [statement("S", 0, lines, start="2026-02-01", end="2026-02-28")], "s.xml"
     )
     assert report.posted == 0 and report.statements[0].count("unmatched") == 3
-    listed = {item.ref: item for item in unmatched_lines(bank_engine)}
+    listed = {item.line.ref: item for item in unmatched_lines(bank_engine)}
     assert "more than it still owes (EUR 1,000.00" in listed["B1"].explanation
     assert "names for no funder" in listed["B2"].explanation
     assert "no rule" in listed["B3"].explanation
-    assert listed["B3"].amount_cents == -2_000
+    assert listed["B3"].line.amount_cents == -2_000
 
 
 def test_assigning_an_unmatched_line_books_it_through_the_standing_rules(
@@ -350,7 +350,7 @@ def test_assigning_an_unmatched_line_books_it_through_the_standing_rules(
     assert (_bank(bank_engine, "GEM"), _bank(bank_engine, "ZVK")) == (-1_200, -800)
     with pytest.raises(LedgerError, match="booked already"):
         assign_line(bank_engine, "B1", group="WG-A")
-    assert [item.ref for item in unmatched_lines(bank_engine)] == ["B2"]
+    assert [item.line.ref for item in unmatched_lines(bank_engine)] == ["B2"]
 
 
 def test_a_refund_owed_after_a_return_close_is_matched_and_a_returned_one_undone(

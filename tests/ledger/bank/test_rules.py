@@ -268,6 +268,6 @@ def test_the_importer_books_a_debit_by_its_rule_and_names_it(db_url: str, tmp_pa
             ).one()
         assert status == "booked" and f"rule {rules}:2" in explanation
         assert tuple(booked) == ("expense", "PMO", "GEM", "Huur kantoor")
-        assert [item.ref for item in unmatched_lines(engine)] == ["H2"]
+        assert [item.line.ref for item in unmatched_lines(engine)] == ["H2"]
     finally:
         engine.dispose()
