@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,10 +143,27 @@ def import_statements(
     unit: UnitOfWork, statements: Sequence[BankStatement], rules: Rules | None
 ) -> tuple[StatementResult, ...]:
     """Check, store and match ``statements`` within ``unit`` (module doc); problems go to the
-    unit, which rolls the write back."""
+    unit, which rolls the write back. One `Matcher` per account serves all of the file's
+    statements of it: what it reads of the ledger (its balances, the transactions a line may
+    be linked to) is read once per import, not once per statement, and it keeps what the
+    earlier statements booked and linked."""
+    spans = {
+        account: lines_between(
+            [line for statement in statements if statement.account_iban == account
+             for line in statement.lines]
+        )
+        for account in {statement.account_iban for statement in statements if statement.lines}
+    }  # fmt: skip
+    matchers: dict[str, Matcher] = {}
+
+    def matcher_of(account: str) -> Matcher:
+        if account not in matchers:
+            matchers[account] = Matcher(unit, account, rules, spans[account])
+        return matchers[account]
+
     results = []
     for statement in statements:
-        result = _import_one(unit, statement, rules)
+        result = _import_one(unit, statement, matcher_of)
         if result is not None:
             results.append(result)
     return tuple(results)
@@ -162,7 +179,7 @@ class _Known:
 
 
 def _import_one(
-    unit: UnitOfWork, statement: BankStatement, rules: Rules | None
+    unit: UnitOfWork, statement: BankStatement, matcher_of: Callable[[str], Matcher]
 ) -> StatementResult | None:
     connection = unit.connection
     problems_before = len(unit.problems)
@@ -210,10 +227,10 @@ def _import_one(
             )
     if len(unit.problems) > problems_before:
         return None
-    new_lines = _check_continuity(unit, statement, known)
+    last = _last_statement(connection, statement.account_iban)
+    new_lines = _check_continuity(unit, statement, known, last)
     if new_lines is None:
         return None
-    last = _last_statement(connection, statement.account_iban)
     quiet_and_later = not statement.lines and (
         last is None or statement.closing_date > last.closing_date
     )
@@ -232,7 +249,7 @@ def _import_one(
         )
     outcomes: list[tuple[BankLine, Outcome]] = []
     if new_lines:
-        matcher = Matcher(unit, statement.account_iban, rules, lines_between(new_lines))
+        matcher = matcher_of(statement.account_iban)
         outcomes = [(line, matcher.match(line)) for line in new_lines]
     return _store(unit, statement, outcomes)
 
@@ -293,14 +310,13 @@ def _last_position(connection: Connection, account: str) -> int:
 
 
 def _check_continuity(
-    unit: UnitOfWork, statement: BankStatement, known: dict[str, _Known]
+    unit: UnitOfWork, statement: BankStatement, known: dict[str, _Known], last: _Last | None
 ) -> list[BankLine] | None:
     """The statement's new lines, if it follows what was imported (module doc); else the
     problem is reported and None returned."""
     connection, account = unit.connection, statement.account_iban
     shared = [line for line in statement.lines if line.ref in known]
     new_lines = [line for line in statement.lines if line.ref not in known]
-    last = _last_statement(connection, account)
     where = f"statement {statement.statement_id} of {account}"
     if shared:
         leading = statement.lines[: len(shared)]

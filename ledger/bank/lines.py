@@ -64,11 +64,9 @@ def unmatched_lines(engine: Engine) -> list[UnmatchedLine]:
         return _unmatched(connection)
 
 
-def _unmatched(connection: Connection, ref: str | None = None) -> list[UnmatchedLine]:
+def _unmatched(connection: Connection) -> list[UnmatchedLine]:
     b = bank_lines_table.c
     query = select(bank_lines_table).where(b.status == "unmatched")
-    if ref is not None:
-        query = query.where(b.ref == ref)
     return [
         UnmatchedLine(row.account_iban, stored_line(row), row.explanation)
         for row in connection.execute(query.order_by(b.account_iban, b.position))
