@@ -223,19 +223,35 @@ _HOMES: dict[str, str] = {
     "read_reconciliation": "netfund.ledger.bank.reconcile",
     "reconciliation_as_of": "netfund.ledger.bank.reconcile",
     "format_iban": "netfund.ledger.model.iban",
+    # indicators beside the money (issue 20)
+    "AIMS": "netfund.ledger.model.indicators",
+    "DIRECTIONS": "netfund.ledger.model.indicators",
+    "KINDS": "netfund.ledger.model.indicators",
+    "Indicator": "netfund.ledger.model.indicators",
+    "value_text": "netfund.ledger.model.indicators",
+    "GroupOutcomes": "netfund.ledger.indicators.outcomes",
+    "IndicatorOutcome": "netfund.ledger.indicators.outcomes",
+    "Measurement": "netfund.ledger.indicators.outcomes",
+    "Point": "netfund.ledger.indicators.outcomes",
+    "indicator_outcomes": "netfund.ledger.indicators.outcomes",
+    "moved_away": "netfund.ledger.indicators.outcomes",
+    "read_measurements": "netfund.ledger.indicators.stored",
 }
 
 __all__ = [
     "ACCOUNT_LENGTH_MAX",
+    "AIMS",
     "ALLOCATION_COMMIT_PREFIX",
     "AMOUNT_MAX_CENTS",
     "CODE_LENGTH_MAX",
     "DESCRIPTION_LENGTH_MAX",
     "DIALECTS",
     "DIMENSIONS",
+    "DIRECTIONS",
     "EXPLANATION_KINDS",
     "EXTERNAL_ID_LENGTH_MAX",
     "ID_LENGTH_MAX",
+    "KINDS",
     "KIND_TITLES",
     "LABEL_LENGTH_MAX",
     "NAME_LENGTH_MAX",
@@ -282,7 +298,10 @@ __all__ = [
     "FieldError",
     "Funder",
     "FunderFigures",
+    "GroupOutcomes",
     "ImportReport",
+    "Indicator",
+    "IndicatorOutcome",
     "InputError",
     "Instalment",
     "InvariantViolation",
@@ -290,6 +309,7 @@ __all__ = [
     "LedgerState",
     "LineResult",
     "LockWaitExceeded",
+    "Measurement",
     "MoneyMovement",
     "NetfundError",
     "Network",
@@ -299,6 +319,7 @@ __all__ = [
     "Payment",
     "PaymentReport",
     "Performer",
+    "Point",
     "PortalUser",
     "PortalUserEntry",
     "PostReport",
@@ -356,6 +377,7 @@ __all__ = [
     "import_events",
     "import_journal",
     "import_parsed",
+    "indicator_outcomes",
     "initialize",
     "install_roles",
     "iter_postings",
@@ -373,6 +395,7 @@ __all__ = [
     "mark_paid",
     "mark_returned",
     "money_movements",
+    "moved_away",
     "over_cap",
     "parse_amount",
     "parse_cents",
@@ -393,6 +416,7 @@ __all__ = [
     "postings_totals",
     "read_balances",
     "read_checkpoints",
+    "read_measurements",
     "read_network",
     "read_network_timeline",
     "read_payments",
@@ -424,6 +448,7 @@ __all__ = [
     "store_run",
     "transactions_after",
     "unmatched_lines",
+    "value_text",
     "verify",
     "write_refund_payments",
 ]
@@ -486,6 +511,15 @@ if TYPE_CHECKING:
         post,
         post_journal,
     )
+    from netfund.ledger.indicators.outcomes import (
+        GroupOutcomes,
+        IndicatorOutcome,
+        Measurement,
+        Point,
+        indicator_outcomes,
+        moved_away,
+    )
+    from netfund.ledger.indicators.stored import read_measurements
     from netfund.ledger.inputs.network import Approvals, Funder, Network, load_network
     from netfund.ledger.inputs.toml_source import TomlLines, key_path, locate, read_toml
     from netfund.ledger.model.caps import (
@@ -522,6 +556,7 @@ if TYPE_CHECKING:
         parse_period,
         parse_text,
     )
+    from netfund.ledger.model.indicators import AIMS, DIRECTIONS, KINDS, Indicator, value_text
     from netfund.ledger.model.limits import (
         ACCOUNT_LENGTH_MAX,
         CODE_LENGTH_MAX,

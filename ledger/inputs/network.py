@@ -20,6 +20,7 @@ from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_text
 from netfund.ledger.model.iban import parse_iban
+from netfund.ledger.model.indicators import Indicator
 from netfund.ledger.model.limits import CODE_LENGTH_MAX, LABEL_LENGTH_MAX, NAME_LENGTH_MAX
 from netfund.ledger.model.money import AmountError, parse_cents
 from netfund.ledger.model.schedule import QUARTERLY, Instalment, schedule_problems
@@ -171,6 +172,8 @@ class Network:
             ``[approvals]`` table (one person does everything).
         bank_accounts: the network's own bank accounts (``[[bank_accounts]]``), in file
             order; empty when the file names none (no bank statement can be imported).
+        indicators: what the groups agreed to watch beside the money (``[[indicators]]``,
+            `model/indicators.py`), in file order; empty when the file names none.
     """
 
     name: str
@@ -182,6 +185,7 @@ class Network:
     groups: tuple[Group, ...] = field(default_factory=tuple)
     approvals: Approvals | None = None
     bank_accounts: tuple[BankAccount, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
 
     def funder(self, code: str) -> Funder | None:
         return self._funders_by_code.get(code)
@@ -192,6 +196,14 @@ class Network:
     def bank_account(self, iban: str) -> BankAccount | None:
         """The network's account with compact IBAN ``iban``, if it is one."""
         return next((account for account in self.bank_accounts if account.iban == iban), None)
+
+    def indicator(self, code: str) -> Indicator | None:
+        """The indicator ``code``, if the network declares it."""
+        return next((each for each in self.indicators if each.code == code), None)
+
+    def indicators_of(self, group: str) -> tuple[Indicator, ...]:
+        """The indicators group ``group`` agreed to, in file order."""
+        return tuple(each for each in self.indicators if group in each.groups)
 
     def funders_paying_from(self, iban: str) -> tuple[Funder, ...]:
         """The funders that name ``iban`` (compact) among their accounts: one account may pay
@@ -371,7 +383,9 @@ def load_network(path: Path) -> Network:
 def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     """Validate parsed TOML ``data`` (``text`` is the file, for line numbers)."""
     check = _Checker(source, text)
-    check.unknown_keys(data, {"network", "funders", "groups", "approvals", "bank_accounts"}, ())
+    check.unknown_keys(
+        data, {"network", "funders", "groups", "approvals", "bank_accounts", "indicators"}, ()
+    )
     header = data.get("network")
     if not isinstance(header, dict):
         check.problem(("network",), "a [network] table is required")
@@ -399,6 +413,7 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
     funders = _parse_funders(check, data.get("funders"), group_codes)
     approvals = _parse_approvals(check, data)
     bank_accounts = _parse_bank_accounts(check, data.get("bank_accounts"), funders)
+    indicators = parse_indicators(check, data.get("indicators"), group_codes)
 
     if check.problems:
         raise InputError(check.problems)
@@ -412,7 +427,15 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
         groups=tuple(groups),
         approvals=approvals,
         bank_accounts=tuple(bank_accounts),
+        indicators=tuple(indicators),
     )
+
+
+def parse_indicators(check: _Checker, value: Any, group_codes: set[str]) -> list[Indicator]:
+    """``[[indicators]]`` (`network_indicators.py`, kept apart: this file is long enough)."""
+    from netfund.ledger.inputs.network_indicators import parse_indicators as parse
+
+    return parse(check, value, group_codes)
 
 
 def _parse_bank_accounts(check: _Checker, value: Any, funders: list[Funder]) -> list[BankAccount]:

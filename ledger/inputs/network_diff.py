@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from netfund.ledger.inputs.network import Approvals, BankAccount, Funder, Group, Network
+from netfund.ledger.model.indicators import Indicator
 from netfund.ledger.model.money import format_cents
 
 
@@ -34,6 +35,7 @@ def describe_changes(old: Network, new: Network) -> list[str]:
     for kind, before, after in (
         ("funder", {f.code: f for f in old.funders}, {f.code: f for f in new.funders}),
         ("group", {g.code: g for g in old.groups}, {g.code: g for g in new.groups}),
+        ("indicator", {i.code: i for i in old.indicators}, {i.code: i for i in new.indicators}),
     ):
         for code, item in after.items():
             if code not in before:
@@ -74,7 +76,9 @@ def _approvals_shown(approvals: Approvals | None) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _field_pairs(old: Funder | Group, new: Funder | Group) -> list[tuple[str, Any, Any]]:
+def _field_pairs(
+    old: Funder | Group | Indicator, new: Funder | Group | Indicator
+) -> list[tuple[str, Any, Any]]:
     return [(f.name, getattr(old, f.name), getattr(new, f.name)) for f in fields(old)]
 
 
@@ -92,6 +96,8 @@ def shown(value: Any) -> str:
         return "[" + ", ".join(sorted(value)) + "]"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, tuple) and value and all(isinstance(item, tuple) for item in value):
+        return "{" + ", ".join(f"{key} = {item:f}" for key, item in value) + "}"
     if isinstance(value, tuple):
         return "[" + ", ".join(str(item) for item in value) + "]"
     return str(value)

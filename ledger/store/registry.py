@@ -22,6 +22,7 @@ from typing import Any
 from netfund.ledger.inputs.network import Approvals, BankAccount, Funder, Group, Network
 from netfund.ledger.inputs.network_diff import describe_changes
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
+from netfund.ledger.model.indicators import Indicator, value_text
 from netfund.ledger.model.schedule import QUARTERLY, Instalment
 from netfund.ledger.store.records import (
     Record,
@@ -155,8 +156,8 @@ def network_document(network: Network) -> dict[str, Any]:
     """The whole network as JSON values: caps as exact decimal text, earmarks sorted.
 
     A funder's ``schedule`` is there only when it is not the quarterly default, its ``ibans``
-    and the network's ``bank_accounts`` only when the file names some, and ``approvals`` only
-    when the file has that table: the records stored before either existed
+    and the network's ``bank_accounts`` and ``indicators`` only when the file names some, and
+    ``approvals`` only when the file has that table: the records stored before either existed
     have no such key and their hashes cover their exact content, so an unchanged network must
     give the very same document.
     """
@@ -189,7 +190,31 @@ def network_document(network: Network) -> dict[str, Any]:
         document["approvals"] = asdict(network.approvals)
     if network.bank_accounts:
         document["bank_accounts"] = [asdict(account) for account in network.bank_accounts]
+    if network.indicators:
+        document["indicators"] = [_indicator_document(each) for each in network.indicators]
     return document
+
+
+def _indicator_document(indicator: Indicator) -> dict[str, Any]:
+    """An indicator as JSON values: reference points as exact decimal text by period."""
+    return asdict(indicator) | {
+        "groups": list(indicator.groups),
+        "references": {period: value_text(value) for period, value in indicator.references},
+    }
+
+
+def _indicator_from_document(item: Mapping[str, Any]) -> Indicator:
+    return Indicator(
+        **(
+            dict(item)
+            | {
+                "groups": tuple(item["groups"]),
+                "references": tuple(
+                    (period, Decimal(value)) for period, value in item["references"].items()
+                ),
+            }
+        )
+    )
 
 
 def network_from_document(document: Mapping[str, Any]) -> Network:
@@ -222,6 +247,7 @@ def network_from_document(document: Mapping[str, Any]) -> Network:
         ),
         approvals=Approvals(**document["approvals"]) if "approvals" in document else None,
         bank_accounts=tuple(BankAccount(**item) for item in document.get("bank_accounts", ())),
+        indicators=tuple(_indicator_from_document(item) for item in document.get("indicators", ())),
     )
 
 

@@ -63,7 +63,8 @@ HASH_LENGTH = 64
 
 #: What the records chain holds (`records.py`): network versions, allocation runs, closes,
 #: writes, approvals, exports, grants, the portal's logins and sign-ins (migration 0011), and
-#: the bank statements imported and the payment files written (migration 0013).
+#: the bank statements imported and the payment files written (migration 0013), and the
+#: imports of indicator measurements (migration 0014).
 RECORD_KINDS = (
     "network",
     "run",
@@ -77,6 +78,7 @@ RECORD_KINDS = (
     "sign-in",
     "bank-statement",
     "payment-file",
+    "indicator-import",
 )
 #: Who may sign in to the funder portal (`accounts.py`).
 PORTAL_ROLES = ("administrator", "controller", "funder")
@@ -463,9 +465,32 @@ class BankPaymentRow(Base):
     bank_line_ref: Mapped[str | None] = mapped_column(String(140))
 
 
+class IndicatorMeasurementRow(Base):
+    """One measured value of an indicator for a group (issue 20), as ``indicators.csv`` gave
+    it: never changed once stored. ``value`` is the exact decimal as text (`value_text`);
+    its ``indicator-import`` record (``record_seq``) holds the sha256 of the measurements it
+    added, which `verify` recomputes (`ledger/indicators/checks.py`)."""
+
+    __tablename__ = "indicator_measurements"
+    __table_args__ = (
+        Index(
+            "ix_indicator_measurements_key", "indicator", "group_code", "measured_on", unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
+    group_code: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
+    measured_on: Mapped[datetime.date] = mapped_column(Date)
+    value: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    record_seq: Mapped[int] = mapped_column(BigInteger)
+
+
 bank_statements_table = BankStatementRow.__table__
 bank_lines_table = BankLineRow.__table__
 bank_payments_table = BankPaymentRow.__table__
+indicator_measurements_table = IndicatorMeasurementRow.__table__
 network_versions_table = NetworkVersionRow.__table__
 portal_users_table = PortalUserRow.__table__
 funder_logins_table = FunderLoginRow.__table__

@@ -106,7 +106,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0013"
+    assert database.head_revision() == "0014"
     names = _index_names(engine)
     assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -279,7 +279,7 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0013"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0014"
     assert "upgraded from" not in run_cli(db_url, "init").output
 
 
