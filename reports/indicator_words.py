@@ -31,6 +31,9 @@ _WORDS: dict[str, dict[str, str]] = {
             "{total} tot en met {day}; referentiepunt {reference} voor {period}, "
             "naar rato {pro_rata}"
         ),
+        "count_reference_whole": (
+            "{total} tot en met {day}; referentiepunt {reference} voor {period}"
+        ),
         "no_reference": "geen referentiepunt afgesproken voor {period}",
         "not_measured": "nog niet gemeten in {period}",
         "cost_per_unit": "{spent} / {total} = {each} per {unit_one}",
@@ -50,6 +53,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "count_reference": (
             "{total} up to {day}; reference point {reference} for {period}, {pro_rata} pro rata"
         ),
+        "count_reference_whole": "{total} up to {day}; reference point {reference} for {period}",
         "no_reference": "no reference point agreed for {period}",
         "not_measured": "not measured yet in {period}",
         "cost_per_unit": "{spent} / {total} = {each} per {unit_one}",
@@ -92,7 +96,7 @@ def change(value: Decimal | None, language: str) -> str:
 
 def with_unit(value: Decimal, indicator: Indicator, language: str) -> str:
     """``17,0 dagen``, ``6,9%`` (a percent sign follows the number without a space)."""
-    unit = indicator.unit(language)
+    unit = unit_one(indicator, language) if value == 1 else indicator.unit(language)
     return f"{number(value, language)}{'' if unit == '%' else ' '}{unit}"
 
 
@@ -110,6 +114,13 @@ def reference_words(outcome: IndicatorOutcome, language: str) -> str:
     if outcome.reference is None or outcome.compared is None or outcome.reference_now is None:
         return words["no_reference"].format(period=outcome.period)
     reference = with_unit(outcome.reference, outcome.indicator, language)
+    if outcome.indicator.kind == "count" and outcome.reference_now == outcome.reference:
+        return words["count_reference_whole"].format(
+            total=with_unit(outcome.compared, outcome.indicator, language),
+            day=Formatter(language).date(outcome.latest.date),
+            reference=reference,
+            period=outcome.period,
+        )
     if outcome.indicator.kind == "count":
         return words["count_reference"].format(
             total=with_unit(outcome.compared, outcome.indicator, language),
