@@ -170,7 +170,9 @@ def import_indicators(
 
     arguments = {"file": name, "dialect": dialect.name}
     try:
-        report = post_drafts(engine, name, compose, action=Action(ACTION, arguments))
+        # The write's source is the path as given: its problems name the file as the user
+        # wrote it, like the reader's.
+        report = post_drafts(engine, str(path), compose, action=Action(ACTION, arguments))
     except _NothingNew as nothing:
         return nothing.report
     return report.outcome
