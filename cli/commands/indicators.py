@@ -8,12 +8,22 @@ arguments, call it and print.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from netfund.cli.app import PERIOD, cli, engine_of
+from netfund.cli.app import PERIOD, cli, date_option, engine_of
 from netfund.cli.render import emit_json, show_table
-from netfund.ledger import DIALECTS, IndicatorImportReport, import_indicators
+from netfund.ledger import (
+    DIALECTS,
+    IndicatorImportReport,
+    format_cents,
+    format_grouped,
+    import_indicators,
+    reveal,
+)
+
+if TYPE_CHECKING:
+    from netfund.reports.indicators import IndicatorsView
 
 
 @cli.group("indicators", invoke_without_command=True)
@@ -30,12 +40,119 @@ def indicators_group(
     better, the reference point per period); `indicators import` reads what was measured
     from indicators.csv (indicator,group,date,value,source).
 
+    Without a subcommand: the steering group's view of PERIOD (default: the newest in the
+    ledger) as of DATE (default: its last day): the indicators that moved away from their
+    reference point (on its worse side, further than at the start of the period), furthest
+    first, with each group's money and whose money it is. A reference point is where the
+    network meant to go, not a bar: nothing is said to pass or fail. `netfund status` shows
+    every indicator beside the money.
+
     \b
     Examples:
       netfund indicators import examples/saniveld/indicators.csv
+      netfund indicators
+      netfund indicators --period 2026 --as-of 2026-06-30 --json
     """
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+    if ctx.invoked_subcommand is not None:
+        return
+    from netfund.reports.indicators import load_indicators_view
+
+    view = load_indicators_view(engine_of(ctx), period, date_option(as_of, "--as-of"))
+    if view is None:
+        message = "no transactions yet: netfund import events.csv"
+        if as_json:
+            emit_json({"period": None, "moved_away": [], "groups": [], "message": message})
+        else:
+            click.echo(message)
+        return
+    if as_json:
+        emit_json(_view_json(view))
+        return
+    _show_view(view)
+
+
+def _show_view(view: IndicatorsView) -> None:
+    from netfund.reports.indicator_words import change, measured, reference_words, sparkline
+
+    click.echo(
+        f"{reveal(view.network_name)}: indicators of {view.period}, as of {view.as_of.isoformat()}"
+    )
+    if not view.declared:
+        click.echo(
+            "network.toml declares no indicators: add [[indicators]] (README, Indicators "
+            "beside the money) and netfund network apply it"
+        )
+        return
+    measured_count = sum(1 for g in view.groups for o in g.indicators if o.latest is not None)
+    if not measured_count:
+        click.echo(
+            f"nothing measured in {view.period} yet: netfund indicators import indicators.csv"
+        )
+        return
+    agreed = sum(len(g.indicators) for g in view.groups)
+    click.echo(
+        f"{measured_count} of {agreed} indicators of {len(view.groups)} groups measured; "
+        f"{len(view.moved)} moved away from their reference point since the start of "
+        f"{view.period}"
+    )
+    if not view.moved:
+        click.echo("none moved away: netfund status shows every indicator beside the money")
+        return
+    click.echo("")
+    show_table(
+        ["group", "indicator", "trend", "latest", "vs start", "against the reference point",
+         "spent", "whose money"],
+        [
+            [
+                group.group,
+                outcome.indicator.code,
+                sparkline(outcome.points),
+                measured(outcome.latest, outcome.indicator, "en") if outcome.latest else "",
+                change(outcome.change_since_start, "en"),
+                reference_words(outcome, "en"),
+                format_grouped(group.spent_cents),
+                _whose(view.spent_by.get(group.group, ()), group.spent_cents),
+            ]
+            for group, outcome in view.moved
+        ],
+        numeric={4, 6},
+        title="Moved away from the reference point (EUR, every funder's money)",
+    )  # fmt: skip
+    click.echo("")
+    click.echo("netfund status shows every indicator beside the money")
+
+
+def _whose(spent_by: tuple[tuple[str, int], ...], total: int) -> str:
+    """The funders whose money the group spent, largest first, with their shares."""
+    from netfund.reports.formatting import share_of
+    from netfund.reports.status import percent
+
+    return ", ".join(f"{fund} {percent(share_of(cents, total))}%" for fund, cents in spent_by)
+
+
+def _view_json(view: IndicatorsView) -> dict[str, Any]:
+    from netfund.reports.indicators import group_document, outcome_document
+
+    return {
+        "period": view.period,
+        "as_of": view.as_of.isoformat(),
+        "declared": view.declared,
+        "moved_away": [
+            {
+                "group": group.group,
+                "name": group.name,
+                "allocated": format_cents(group.allocated_cents),
+                "spent": format_cents(group.spent_cents),
+                "spent_by": [
+                    {"funder": fund, "spent": format_cents(cents)}
+                    for fund, cents in view.spent_by.get(group.group, ())
+                ],
+                "indicator": outcome_document(outcome),
+            }
+            for group, outcome in view.moved
+        ],
+        "groups": [group_document(group) for group in view.groups],
+    }
 
 
 @indicators_group.command("import")
