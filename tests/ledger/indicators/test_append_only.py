@@ -40,9 +40,11 @@ def test_the_database_refuses_to_change_a_measurement(
         indicator_engine, write_indicators(tmp_path / "indicators.csv", ROWS), today=TODAY
     )
     before = _stored(indicator_engine)
-    with pytest.raises(DatabaseError, match="append-only|may not be changed|never changed"):
-        with indicator_engine.begin() as connection:
-            connection.execute(text(change))
+    with (
+        pytest.raises(DatabaseError, match=r"append-only"),
+        indicator_engine.begin() as connection,
+    ):
+        connection.execute(text(change))
     assert _stored(indicator_engine) == before
     # Without the triggers the same statement goes through: they are what refused it.
     drop_guards(indicator_engine)
