@@ -10,6 +10,12 @@ network's overhead shares. A statement shows them; a funder's web session reads 
 under the funder's own database login (row-level security on PostgreSQL), where the other
 funders' postings are invisible, so those totals would be partial there and wrong. Keeping
 them out of `FunderOverview` means no template can show them by mistake.
+
+The indicators beside the money (issue 20) are `indicator_outcomes`'s, never computed here:
+a funder's with ``funder=`` its code (its money only, and only the groups its money went to,
+as on its statement), the steering group's with every funder's money and `moved_away` over
+it. Both read the period's inputs the same way the overview does (``read``), so the money on
+the indicator pages is the overview's to the cent.
 """
 
 from __future__ import annotations
@@ -23,10 +29,15 @@ from netfund.ledger import (
     Coverage,
     Due,
     Funder,
+    GroupOutcomes,
+    IndicatorOutcome,
     LedgerError,
     MoneyMovement,
     Network,
+    indicator_outcomes,
+    moved_away,
     parse_period,
+    read_measurements,
     read_network,
     recorded_periods,
 )
@@ -210,4 +221,128 @@ def funder_overview(
         due=data.due,
         received_for_period_cents=data.received_for_period_cents,
         overdue_cents=data.overdue_cents,
+    )
+
+
+@dataclass(frozen=True)
+class FunderIndicators:
+    """What a funder's money went to in a period, beside the indicators each group agreed to.
+
+    Attributes:
+        scope: the funder, period, periods and groups.
+        as_of: measurements and transactions dated after it are not counted.
+        groups: the groups the funder's money went to in the period that agreed to an
+            indicator, in the network's order, with the funder's own money only.
+    """
+
+    scope: FunderPeriod
+    as_of: datetime.date
+    groups: tuple[GroupOutcomes, ...]
+
+    @property
+    def period(self) -> str:
+        return self.scope.period
+
+    def group(self, code: str) -> GroupOutcomes | None:
+        """Group ``code``'s outcomes, or None when the funder's money did not go to it."""
+        return next((each for each in self.groups if each.group == code), None)
+
+
+def funder_indicators(
+    connection: Connection,
+    funder: str,
+    period: str | None = None,
+    as_of: datetime.date | None = None,
+    read: Callable[[Connection, str, datetime.date], PeriodInputs] = read_period_inputs,
+) -> FunderIndicators:
+    """``funder``'s indicators beside its money in ``period`` (None: the newest) as of
+    ``as_of`` (None: the period's last day), as its statement shows them.
+
+    Read within the caller's read transaction; raise `NotInPeriod` as `funder_overview` does.
+    """
+    periods, period = _periods(connection, period)
+    inputs = read(connection, period, as_of or default_as_of(period))
+    scope = _scope(inputs.network, funder, period, periods)
+    groups = indicator_outcomes(
+        inputs.network,
+        period,
+        inputs.as_of,
+        read_measurements(connection, until=inputs.as_of),
+        inputs.figures,
+        funder=scope.funder.code,
+    )
+    return FunderIndicators(scope=scope, as_of=inputs.as_of, groups=groups)
+
+
+@dataclass(frozen=True)
+class FunderMoney:
+    """One funder's money in one group (the steering view names whose money it is).
+
+    Attributes:
+        funder: the funder.
+        allocated_cents: allocated by it to the group in the period.
+        spent_cents: spent of its money by the group.
+    """
+
+    funder: Funder
+    allocated_cents: int
+    spent_cents: int
+
+
+@dataclass(frozen=True)
+class SteeringView:
+    """The steering group's diagnostic: the indicators that moved away from their reference
+    point, with the groups and every funder's money behind them. Staff only: it holds every
+    funder's money.
+
+    Attributes:
+        period: the period shown.
+        periods: the periods the ledger holds, oldest first.
+        as_of: measurements and transactions dated after it are not counted.
+        groups: every group with an indicator, every funder's money (`indicator_outcomes`).
+        moved: the indicators that moved away, furthest first (`moved_away`).
+        funders: per group code, each funder's money in it, in the network's funder order
+            (funders with no money in the group left out).
+    """
+
+    period: str
+    periods: tuple[str, ...]
+    as_of: datetime.date
+    groups: tuple[GroupOutcomes, ...]
+    moved: tuple[tuple[GroupOutcomes, IndicatorOutcome], ...]
+    funders: dict[str, tuple[FunderMoney, ...]]
+
+
+def steering_view(
+    connection: Connection,
+    period: str | None = None,
+    as_of: datetime.date | None = None,
+    read: Callable[[Connection, str, datetime.date], PeriodInputs] = read_period_inputs,
+) -> SteeringView:
+    """The diagnostic view of ``period`` (None: the newest) as of ``as_of`` (None: the
+    period's last day). Read it in a staff reader's snapshot: a funder's login would see its
+    own money only, and the money behind each indicator would be partial."""
+    periods, period = _periods(connection, period)
+    inputs = read(connection, period, as_of or default_as_of(period))
+    measurements = read_measurements(connection, until=inputs.as_of)
+    network = inputs.network
+
+    def outcomes(funder: str | None) -> tuple[GroupOutcomes, ...]:
+        return indicator_outcomes(
+            network, period, inputs.as_of, measurements, inputs.figures, funder=funder
+        )
+
+    groups = outcomes(None)
+    funders: dict[str, list[FunderMoney]] = {}
+    for funder in network.funders:
+        for each in outcomes(funder.code):
+            money = FunderMoney(funder, each.allocated_cents, each.spent_cents)
+            funders.setdefault(each.group, []).append(money)
+    return SteeringView(
+        period=period,
+        periods=periods,
+        as_of=inputs.as_of,
+        groups=groups,
+        moved=tuple(moved_away(groups)),
+        funders={group: tuple(money) for group, money in funders.items()},
     )
