@@ -80,28 +80,9 @@ class Formatter:
         """``18000`` → ``18.000`` (nl) or ``18,000`` (en)."""
         return format_decimal(number, locale=self.locale)
 
-    def value(self, value: Decimal) -> str:
-        """An indicator's exact value with the decimals it was measured with: ``7.0`` →
-        ``7,0`` (nl) or ``7.0`` (en), ``1234.5`` → ``1.234,5``; never rounded."""
-        return format_decimal(value, _exact_pattern(value), locale=self.locale)
-
-    def change(self, change: Decimal) -> str:
-        """A change of an indicator's value, signed: ``+0,3``, ``-2``, ``0``."""
-        text = self.value(abs(change))
-        if change > 0:
-            return f"+{text}"
-        return f"-{text}" if change < 0 else text
-
     def date(self, value: datetime.date) -> str:
         """``31 december 2026`` (nl) or ``31 December 2026`` (en)."""
         return format_date(value, format="long", locale=self.locale)
-
-
-def _exact_pattern(value: Decimal) -> str:
-    """A Babel pattern that shows exactly the decimals ``value`` has (none are added or cut)."""
-    exponent = value.as_tuple().exponent
-    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
 def share_of(part_cents: int, whole_cents: int) -> Decimal | None:

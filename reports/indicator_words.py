@@ -135,10 +135,16 @@ def reference_words(outcome: IndicatorOutcome, language: str) -> str:
     if difference == 0:
         return words["at"].format(reference=reference)
     key = "above" if difference > 0 else "below"
-    gap = with_unit(abs(difference), outcome.indicator, language)
-    if outcome.indicator.unit(language) == "%":  # a difference of shares is in points
-        gap = f"{number(abs(difference), language)} {words['points']}"
+    gap = distance(abs(difference), outcome.indicator, language)
     return words[key].format(gap=gap, reference=reference)
+
+
+def distance(value: Decimal, indicator: Indicator, language: str) -> str:
+    """How far apart two values lie, with the unit: ``7,0 dagen``; a difference of shares in
+    points (``1,9 procentpunt``), never in percent of a percent."""
+    if indicator.unit(language) == "%":
+        return f"{number(value, language)} {_WORDS[language]['points']}"
+    return with_unit(value, indicator, language)
 
 
 def _shown_like(value: Decimal, reference: Decimal) -> Decimal:

@@ -13,9 +13,10 @@ them out of `FunderOverview` means no template can show them by mistake.
 
 The indicators beside the money (issue 20) are `indicator_outcomes`'s, never computed here:
 a funder's with ``funder=`` its code (its money only, and only the groups its money went to,
-as on its statement), the steering group's with every funder's money and `moved_away` over
-it. Both read the period's inputs the same way the overview does (``read``), so the money on
-the indicator pages is the overview's to the cent.
+as on its statement), the steering group's `read_outcomes` (every funder's money, as
+`netfund indicators` reads it) and `moved_away` over it. Both read the period's inputs the
+same way the overview does (``read``), so the money on the indicator pages is the overview's
+to the cent.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from netfund.ledger import (
     read_network,
     recorded_periods,
 )
+from netfund.reports.indicators import read_outcomes
 from netfund.reports.statement.data import (
     GroupLine,
     OverheadCheck,
@@ -324,18 +326,15 @@ def steering_view(
     own money only, and the money behind each indicator would be partial."""
     periods, period = _periods(connection, period)
     inputs = read(connection, period, as_of or default_as_of(period))
-    measurements = read_measurements(connection, until=inputs.as_of)
     network = inputs.network
-
-    def outcomes(funder: str | None) -> tuple[GroupOutcomes, ...]:
-        return indicator_outcomes(
-            network, period, inputs.as_of, measurements, inputs.figures, funder=funder
-        )
-
-    groups = outcomes(None)
+    groups = read_outcomes(connection, network, period, inputs.as_of, inputs.figures)
     funders: dict[str, list[FunderMoney]] = {}
     for funder in network.funders:
-        for each in outcomes(funder.code):
+        # Money only: whose money is behind a group is the funder's outcome's money, and
+        # that does not depend on the measurements, so none are passed.
+        for each in indicator_outcomes(
+            network, period, inputs.as_of, (), inputs.figures, funder=funder.code
+        ):
             money = FunderMoney(funder, each.allocated_cents, each.spent_cents)
             funders.setdefault(each.group, []).append(money)
     return SteeringView(

@@ -1,4 +1,5 @@
-"""Budget against actual per group, as an SVG drawn on the server and written into the page.
+"""Budget against actual per group, and an indicator's trend beside its reference point (issue
+20), as SVG drawn on the server and written into the page.
 
 The portal works without JavaScript and its Content-Security-Policy forbids inline style, so
 the chart is plain SVG markup with presentation attributes (``fill=``, ``stroke=``), never a
@@ -24,6 +25,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 from netfund.ledger import IndicatorOutcome, Point
 from netfund.reports.formatting import Formatter
+from netfund.reports.indicator_words import measured, number, reference_words
 from netfund.reports.statement.data import GroupLine
 
 #: The drawing's width in SVG user units (it scales with the page: viewBox).
@@ -206,23 +208,18 @@ REFERENCE_DASH = "6 4"
 
 @dataclass(frozen=True)
 class TrendWords:
-    """The words a trend chart writes, in the page's language.
+    """The words a trend chart writes, in the page's language (values and dates are
+    `indicator_words`').
 
     Attributes:
         title: the chart's title (the indicator's name).
-        unit: the indicator's unit.
         series: what the line shows ("measured", or "total so far" for a count).
-        reference: what the dashed line is ("reference point").
-        reference_pro_rata: the dashed line of a count ("reference point, pro rata").
-        no_reference: said in the description when no reference point was agreed.
+        reference: what the dashed line is ("reference point", "... pro rata" for a count).
     """
 
     title: str
-    unit: str
     series: str
     reference: str
-    reference_pro_rata: str
-    no_reference: str
 
 
 def trend_points(outcome: IndicatorOutcome) -> list[Point]:
@@ -281,7 +278,7 @@ def trend_chart(
         Markup('<desc id="{id}-desc">{text}</desc>').format(
             id=chart_id, text=_trend_sentence(outcome, points, formatter, words)
         ),
-        *_trend_frame(scale, formatter, words, count, has_reference=bool(reference_line)),
+        *_trend_frame(scale, formatter, words, has_reference=bool(reference_line)),
     ]
     if reference_line:
         parts.append(
@@ -303,7 +300,7 @@ def trend_chart(
         parts.append(
             Markup(
                 '<circle cx="{x}" cy="{y}" r="3" fill="{fill}"><title>{title}</title></circle>'
-            ).format(x=x, y=y, fill=TREND_STROKE, title=_point_text(point, formatter, words))
+            ).format(x=x, y=y, fill=TREND_STROKE, title=_point_text(outcome, point, formatter))
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
@@ -335,7 +332,7 @@ def _rounded(value: Decimal) -> int:
 
 
 def _trend_frame(
-    scale: _TrendScale, formatter: Formatter, words: TrendWords, count: bool, has_reference: bool
+    scale: _TrendScale, formatter: Formatter, words: TrendWords, has_reference: bool
 ) -> list[Markup]:
     """The axes, the value scale's ends, the period's first and last day, and the legend."""
     bottom = TREND_HEIGHT - _TREND_BOTTOM
@@ -348,11 +345,11 @@ def _trend_frame(
         ).format(left=_TREND_LEFT, top=_TREND_TOP, bottom=bottom, right=right, stroke=AXIS_STROKE),
         text.format(
             x=_TREND_LEFT - 4, y=_TREND_TOP + 4, fill=TEXT_FILL, anchor="end",
-            label=formatter.value(scale.high.normalize()),
+            label=number(scale.high, formatter.language),
         ),
         text.format(
             x=_TREND_LEFT - 4, y=bottom, fill=TEXT_FILL, anchor="end",
-            label=formatter.value(scale.low.normalize()),
+            label=number(scale.low, formatter.language),
         ),
         text.format(
             x=_TREND_LEFT, y=TREND_HEIGHT - 6, fill=TEXT_FILL, anchor="start",
@@ -378,7 +375,7 @@ def _trend_frame(
                 y=14,
                 fill=TEXT_FILL,
                 anchor="start",
-                label=words.reference_pro_rata if count else words.reference,
+                label=words.reference,
             ),
         ]
     return parts
@@ -388,16 +385,14 @@ def _short_date(day: datetime.date, formatter: Formatter) -> str:
     return format_date(day, format="medium", locale=formatter.locale)
 
 
-def _point_text(point: Point, formatter: Formatter, words: TrendWords) -> str:
-    return f"{formatter.date(point.date)}: {formatter.value(point.value)} {words.unit}"
+def _point_text(outcome: IndicatorOutcome, point: Point, formatter: Formatter) -> str:
+    return measured(point, outcome.indicator, formatter.language)
 
 
 def _trend_sentence(
     outcome: IndicatorOutcome, points: Sequence[Point], formatter: Formatter, words: TrendWords
 ) -> str:
-    """Every point of the line in words, then the reference point: the chart without sight."""
-    said = "; ".join(_point_text(point, formatter, words) for point in points)
-    if outcome.reference is None:
-        return f"{words.series}: {said}. {words.no_reference}."
-    reference = f"{formatter.value(outcome.reference)} {words.unit}"
-    return f"{words.series}: {said}. {words.reference}: {reference}."
+    """Every point of the line in words, then where it stands against the reference point:
+    the chart for a reader without sight."""
+    said = "; ".join(_point_text(outcome, point, formatter) for point in points)
+    return f"{words.series}: {said}. {reference_words(outcome, formatter.language)}."

@@ -19,10 +19,21 @@ run under its own database role (`read_for`), the second wall.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from netfund.ledger import GroupOutcomes, IndicatorOutcome, value_text
+from netfund.ledger import GroupOutcomes, IndicatorOutcome, Point, value_text
 from netfund.reports.formatting import Formatter
+from netfund.reports.indicator_words import (
+    aim_words,
+    better_words,
+    change,
+    cost_per_unit_words,
+    distance,
+    measured,
+    reference_words,
+    with_unit,
+)
 from netfund.reports.portal import NotInPeriod
 from netfund.web import figure_cache
 from netfund.web.charts import TrendWords, trend_chart
@@ -74,46 +85,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "ind_since_start": ("Sinds het begin van {period}", "Since the start of {period}"),
     "ind_reference": ("Referentiepunt", "Reference point"),
     "ind_cost_per_unit": ("Kosten per eenheid", "Cost per unit"),
-    "ind_on_date": ("op {date}", "on {date}"),
     "ind_from_date": ("sinds {date}", "since {date}"),
-    "ind_not_measured": ("nog niet gemeten", "not measured yet"),
-    "ind_no_reference": ("geen referentiepunt afgesproken", "no reference point agreed"),
-    "ind_no_change": ("–", "–"),
-    "ind_total_so_far": ("Totaal tot nu toe: {total}", "Total so far: {total}"),
-    "ind_reference_for": ("{value} voor {period}", "{value} for {period}"),
-    "ind_pro_rata": (
-        "naar rato tot {date}: {value}",
-        "pro rata up to {date}: {value}",
-    ),
-    "ind_side_worse": (
-        "nog {gap} te gaan naar het referentiepunt",
-        "{gap} to go to the reference point",
-    ),
-    "ind_side_at": ("op het referentiepunt", "at the reference point"),
-    "ind_side_better": ("voorbij het referentiepunt", "past the reference point"),
     "ind_moved_away": (
         "verder van het referentiepunt dan aan het begin van de periode",
         "further from the reference point than at the start of the period",
     ),
-    "ind_cost_derivation": (
-        "{spent} besteed ÷ {total}",
-        "{spent} spent ÷ {total}",
-    ),
-    "ind_cost_not_applicable": ("niet van toepassing", "not applicable"),
     "ind_cost_nothing_counted": ("nog niets geteld", "nothing counted yet"),
+    "ind_cost_not_applicable": ("–", "–"),
+    "ind_total_so_far": ("totaal tot nu toe: {total}", "total so far: {total}"),
     "ind_trend": ("Verloop", "Trend"),
     "ind_trend_level": ("gemeten", "measured"),
     "ind_trend_count": ("totaal tot nu toe", "total so far"),
     "ind_trend_reference": ("referentiepunt", "reference point"),
     "ind_trend_reference_pro_rata": ("referentiepunt naar rato", "reference point pro rata"),
-    "ind_trend_no_reference": ("Geen referentiepunt afgesproken", "No reference point agreed"),
-    "ind_aim_experience": ("ervaring van inwoners", "residents' experience"),
-    "ind_aim_health": ("gezondheid van de bevolking", "population health"),
-    "ind_aim_cost": ("kosten", "cost"),
-    "ind_aim_work": ("werk van professionals", "professionals' work"),
-    "ind_better_higher": ("hoger is beter", "higher is better"),
-    "ind_better_lower": ("lager is beter", "lower is better"),
-    "ind_group_indicators": ("Indicatoren van deze groep", "This group's indicators"),
     "ind_back": ("Terug naar alle indicatoren", "Back to every indicator"),
     "ind_steering_title": (
         "Indicatoren: stuurgroep · {period}",
@@ -133,15 +117,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "No indicator moved away from its reference point in this period.",
     ),
     "ind_group": ("Groep", "Group"),
-    "ind_now": ("Nu", "Now"),
     "ind_gap_now": ("Afstand nu", "Distance now"),
     "ind_gap_start": ("Afstand aan het begin", "Distance at the start"),
     "ind_funders_money": ("Geld per financier", "Money per funder"),
     "ind_all_funders": ("alle financiers", "every funder"),
     "ind_funder": ("Financier", "Funder"),
 }
-#: The Quadruple Aim's words, by the indicator's ``aim``.
-AIM_WORDS = {aim: f"ind_aim_{aim}" for aim in ("experience", "health", "cost", "work")}
 
 
 def funder_indicators_page(request: Request) -> Response:
@@ -234,8 +215,8 @@ def _group(
 def _indicator(
     request: Request, formatter: Formatter, outcome: IndicatorOutcome, chart_id: str
 ) -> dict[str, Any]:
-    """One indicator's cells: its figures formatted and worded, their exact values for the
-    ``data-*`` attributes, and its trend chart."""
+    """One indicator's cells: its figures in `indicator_words`' wording, their exact values
+    for the ``data-*`` attributes, and its trend chart."""
     language = language_of(request)
     words = request.app.state.words
 
@@ -243,77 +224,56 @@ def _indicator(
         return str(words.text(language, key, **values))
 
     indicator = outcome.indicator
-    unit = indicator.unit(language)
-
-    def amount(value: Any) -> str:
-        return f"{formatter.value(value)} {unit}"
-
-    latest, previous, start = outcome.latest, outcome.previous, outcome.start
+    latest = outcome.latest
     count = indicator.kind == "count"
-    reference_text = t("ind_no_reference")
-    position = None
-    if outcome.reference is not None:
-        reference_text = t(
-            "ind_reference_for", value=amount(outcome.reference), period=outcome.period
-        )
-        if count and outcome.reference_now is not None and latest is not None:
-            reference_text += " · " + t(
-                "ind_pro_rata",
-                date=formatter.date(latest.date),
-                value=amount(outcome.reference_now.normalize()),
-            )
-        if outcome.side == "worse":
-            assert outcome.gap is not None
-            position = t("ind_side_worse", gap=amount(outcome.gap.normalize()))
-        elif outcome.side is not None:
-            position = t(f"ind_side_{outcome.side}")
     cost = None
     if indicator.cost_per_unit:
-        if outcome.cost_per_unit_cents is None:
-            cost = {"text": t("ind_cost_nothing_counted"), "derivation": None}
-        else:
-            assert outcome.total is not None
-            cost = {
-                "text": formatter.money(outcome.cost_per_unit_cents),
-                "derivation": t(
-                    "ind_cost_derivation",
-                    spent=formatter.money(outcome.spent_cents),
-                    total=amount(outcome.total),
-                ),
-            }
-    trend_words = TrendWords(
-        title=indicator.name(language),
-        unit=unit,
-        series=t("ind_trend_count" if count else "ind_trend_level"),
-        reference=t("ind_trend_reference"),
-        reference_pro_rata=t("ind_trend_reference_pro_rata"),
-        no_reference=t("ind_trend_no_reference"),
-    )
+        cost = cost_per_unit_words(outcome, language, formatter.currency) or t(
+            "ind_cost_nothing_counted"
+        )
     return {
         "outcome": outcome,
         "name": indicator.name(language),
-        "aim": t(AIM_WORDS[indicator.aim]),
-        "better": t(f"ind_better_{indicator.better}"),
-        "unit": unit,
-        "latest": None
-        if latest is None
-        else {"value": amount(latest.value), "date": formatter.date(latest.date)},
-        "total": None if not count or latest is None else amount(outcome.total),
-        "since_previous": _change(formatter, outcome.change_since_previous, previous),
-        "since_start": _change(formatter, outcome.change_since_start, start),
-        "reference": reference_text,
-        "position": position,
+        "aim": aim_words(indicator.aim, language),
+        "better": better_words(indicator, language),
+        "latest": None if latest is None else measured(latest, indicator, language),
+        "total": None
+        if outcome.total is None or latest is None
+        else t("ind_total_so_far", total=with_unit(outcome.total, indicator, language)),
+        "since_previous": _change(formatter, outcome.change_since_previous, outcome.previous),
+        "since_start": _change(formatter, outcome.change_since_start, outcome.start),
+        "reference": reference_words(outcome, language),
         "moved_away": outcome.moved_away,
+        "gap": _distance(outcome.gap, outcome, language),
+        "gap_at_start": _distance(outcome.gap_at_start, outcome, language),
         "cost": cost,
         "data": _data(outcome),
-        "chart": trend_chart(outcome, formatter, trend_words, f"trend-{chart_id}"),
+        "chart": trend_chart(
+            outcome,
+            formatter,
+            TrendWords(
+                title=indicator.name(language),
+                series=t("ind_trend_count" if count else "ind_trend_level"),
+                reference=t("ind_trend_reference_pro_rata" if count else "ind_trend_reference"),
+            ),
+            f"trend-{chart_id}",
+        ),
     }
 
 
-def _change(formatter: Formatter, change: Any, since: Any) -> dict[str, str] | None:
-    if change is None or since is None:
-        return None
-    return {"value": formatter.change(change), "date": formatter.date(since.date)}
+def _change(formatter: Formatter, value: Decimal | None, since: Point | None) -> dict[str, str]:
+    """A change and the date it is counted from (``–`` alone when there is none)."""
+    said = change(value, formatter.language)
+    if value is None or since is None:
+        return {"value": said, "date": ""}
+    return {"value": said, "date": formatter.date(since.date)}
+
+
+def _distance(value: Decimal | None, outcome: IndicatorOutcome, language: str) -> str:
+    """A gap to the reference point in words (``–`` without one)."""
+    if value is None:
+        return change(None, language)
+    return distance(value, outcome.indicator, language)
 
 
 def _data(outcome: IndicatorOutcome) -> dict[str, str]:
