@@ -25,9 +25,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from netfund.cli.commands.demo import DEMO_PASSWORD
 from netfund.ledger import (
     GroupOutcomes,
-    add_user,
     import_indicators,
     indicator_outcomes,
     moved_away,
@@ -57,7 +57,8 @@ AS_OF = datetime.date(2026, 12, 31)
 #: the other funders fund and it does not.
 NARROW = "ZONMW"
 NOT_NARROWS = "WG-JEUGD-NOORD"
-NARROW_USER = ("zonmw", "Zonmw-wachtwoord-5518")
+#: Its login, as `netfund demo` makes one for every funder.
+NARROW_USER = (NARROW.lower(), DEMO_PASSWORD)
 #: A group with indicators funder A funds.
 GROUP = "WG-WIJK-NOORD"
 
@@ -123,13 +124,12 @@ def expected_row(outcome: Any) -> dict[str, str]:
 def ledger(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PortalLedger]:
-    """The example year with its measurements imported, and a login for `NARROW`."""
+    """The example year with its measurements imported."""
     folder = tmp_path_factory.mktemp(f"indicators-{request.param}")
     for url in database_url(request.param, folder, prefix="indicators"):
         built = build_example_year(request.param, url, folder)
         try:
             import_indicators(built.engine, EXAMPLE / "indicators.csv")  # idempotent
-            add_user(built.engine, NARROW_USER[0], "funder", NARROW, NARROW_USER[1])
             with reading(built.engine) as connection:
                 assert len(read_measurements(connection)) > 100
             yield built
