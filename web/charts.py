@@ -200,6 +200,8 @@ _TREND_LEFT = 56
 _TREND_RIGHT = 12
 _TREND_TOP = 26
 _TREND_BOTTOM = 22
+#: Room inside the axes, so that no line or point lies on an axis and hides there.
+_TREND_INSET = 6
 TREND_STROKE = "#08519c"
 REFERENCE_STROKE = "#8c4a00"
 #: The reference point's line: dashed, so that it reads as a reference without colour.
@@ -316,12 +318,12 @@ class _TrendScale:
     high: Decimal
 
     def at(self, point: Point) -> tuple[int, int]:
-        width = TREND_WIDTH - _TREND_LEFT - _TREND_RIGHT
-        height = TREND_HEIGHT - _TREND_TOP - _TREND_BOTTOM
+        width = TREND_WIDTH - _TREND_LEFT - _TREND_RIGHT - 2 * _TREND_INSET
+        height = TREND_HEIGHT - _TREND_TOP - _TREND_BOTTOM - 2 * _TREND_INSET
         days = max((self.last - self.first).days, 1)
-        x = _TREND_LEFT + _rounded(Decimal((point.date - self.first).days * width) / days)
-        y = _TREND_TOP + _rounded((self.high - point.value) * height / (self.high - self.low))
-        return x, y
+        x = _rounded(Decimal((point.date - self.first).days * width) / days)
+        y = _rounded((self.high - point.value) * height / (self.high - self.low))
+        return _TREND_LEFT + _TREND_INSET + x, _TREND_TOP + _TREND_INSET + y
 
     def polyline(self, points: Sequence[Point]) -> str:
         return " ".join(f"{x},{y}" for x, y in (self.at(point) for point in points))
@@ -344,11 +346,11 @@ def _trend_frame(
             'stroke="{stroke}" stroke-width="1"/>'
         ).format(left=_TREND_LEFT, top=_TREND_TOP, bottom=bottom, right=right, stroke=AXIS_STROKE),
         text.format(
-            x=_TREND_LEFT - 4, y=_TREND_TOP + 4, fill=TEXT_FILL, anchor="end",
+            x=_TREND_LEFT - 4, y=_TREND_TOP + _TREND_INSET + 4, fill=TEXT_FILL, anchor="end",
             label=number(scale.high, formatter.language),
         ),
         text.format(
-            x=_TREND_LEFT - 4, y=bottom, fill=TEXT_FILL, anchor="end",
+            x=_TREND_LEFT - 4, y=bottom - _TREND_INSET + 4, fill=TEXT_FILL, anchor="end",
             label=number(scale.low, formatter.language),
         ),
         text.format(

@@ -79,11 +79,11 @@ def test_a_level_trend_is_accessible_svg_with_a_dashed_flat_reference() -> None:
     # the line passes through every point, from the one before the period on; the highest
     # value at the top of the plot, the lowest (the reference, 10) at its bottom
     trend = polyline(root, "trend")
-    assert [y for _, y in trend] == [99, 77, 26]  # 26 + (17 - v) * 102 / 7, half up: 98.86, 77
-    assert trend[0][0] == 56 and trend[-1][0] == TREND_WIDTH - 12  # 31 Dec 2025 .. 31 Dec 2026
+    assert [y for _, y in trend] == [96, 77, 32]  # 32 + (17 - v) * 90 / 7, half up: 96.29, 77
+    assert trend[0][0] == 62 and trend[-1][0] == TREND_WIDTH - 18  # 31 Dec 2025 .. 31 Dec 2026
     reference = next(e for e in root.iter(f"{SVG}polyline") if e.get("data-line") == "reference")
     assert reference.get("stroke-dasharray") == REFERENCE_DASH
-    assert polyline(root, "reference") == [(56, TREND_HEIGHT - 22), (TREND_WIDTH - 12, 128)]
+    assert polyline(root, "reference") == [(62, TREND_HEIGHT - 28), (TREND_WIDTH - 18, 122)]
     # each point says itself to a pointer or a screen reader
     titles = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
     assert titles == [
@@ -112,9 +112,9 @@ def test_a_count_is_drawn_as_its_running_total_against_a_pro_rata_reference() ->
     ]
     root = parse(trend_chart(reach, Formatter("nl"), WORDS, "r"))
     # the reference rises from 0 on 1 January to 365 on 31 December: the plot's full height
-    assert polyline(root, "reference") == [(56, 128), (TREND_WIDTH - 12, 26)]
-    # 31 March is day 89 of 364: x = 56 + 89 * 252 / 364 = 117.6 -> 118; 40 of 365 -> y 117
-    assert polyline(root, "trend") == [(56, 128), (118, 117), (181, 103), (308, 75)]
+    assert polyline(root, "reference") == [(62, 122), (TREND_WIDTH - 18, 32)]
+    # 31 March is day 89 of 364: x = 62 + 89 * 240 / 364 = 120.7 -> 121; 40 of 365 -> y 112
+    assert polyline(root, "trend") == [(62, 122), (121, 112), (181, 100), (302, 75)]
     assert "190 inwoners tot en met 31 december 2026; referentiepunt 365 inwoners" in (
         root.find(f"{SVG}desc").text
     )
