@@ -147,6 +147,15 @@ def distance(value: Decimal, indicator: Indicator, language: str) -> str:
     return with_unit(value, indicator, language)
 
 
+def gap_words(outcome: IndicatorOutcome, gap: Decimal, language: str) -> str:
+    """A distance from ``outcome``'s reference point (its gap now or at the start) as
+    `reference_words` shows the reference: a count's, measured against a pro-rata reference of
+    four decimals, with one decimal more than the reference (``12,0 opnames``)."""
+    if outcome.indicator.kind == "count" and outcome.reference is not None:
+        gap = _shown_like(gap, outcome.reference)
+    return distance(gap, outcome.indicator, language)
+
+
 def _shown_like(value: Decimal, reference: Decimal) -> Decimal:
     """A pro-rata reference (four decimals) shown with one decimal more than the reference."""
     exponent = reference.as_tuple().exponent

@@ -29,7 +29,7 @@ from netfund.reports.indicator_words import (
     better_words,
     change,
     cost_per_unit_words,
-    distance,
+    gap_words,
     measured,
     reference_words,
     with_unit,
@@ -274,7 +274,7 @@ def _distance(value: Decimal | None, outcome: IndicatorOutcome, language: str) -
     """A gap to the reference point in words (``–`` without one)."""
     if value is None:
         return change(None, language)
-    return distance(value, outcome.indicator, language)
+    return gap_words(outcome, value, language)
 
 
 def _data(outcome: IndicatorOutcome) -> dict[str, str]:

@@ -336,6 +336,17 @@ def test_the_steering_view_lists_exactly_what_moved_away_with_every_funders_mone
         for figure in ("allocated", "spent"):  # the funders' money adds up to the group's
             assert sum(c for (f, k), c in shown.items() if f and k == figure) == shown[("", figure)]
     assert "Indicatoren: stuurgroep" in html
+    # A count's distance, against its reference pro rata to 31 December (the whole 36), is
+    # said as the reference is (one decimal more), not with the pro rata's four decimals.
+    rows = list(csv.DictReader((EXAMPLE / "indicators.csv").open(encoding="utf-8")))
+    avoided = sum(
+        int(r["value"])
+        for r in rows
+        if (r["indicator"], r["group"]) == ("OPNAMES-VOORKOMEN", "WG-HUISARTS-ZUID")
+        and r["date"].startswith(PERIOD)
+    )
+    assert 0 < avoided < 36
+    assert f"nu {36 - avoided},0 opnames aan het begin 0 opnames" in visible(html)
 
 
 # --- who may see what ----------------------------------------------------------------------
