@@ -346,7 +346,7 @@ def test_the_steering_view_lists_exactly_what_moved_away_with_every_funders_mone
         and r["date"].startswith(PERIOD)
     )
     assert 0 < avoided < 36
-    assert f"nu {36 - avoided},0 opnames aan het begin 0 opnames" in visible(html)
+    assert f"nu {36 - avoided},0 opnames aan het begin 0,0 opnames" in visible(html)
 
 
 # --- who may see what ----------------------------------------------------------------------
