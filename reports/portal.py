@@ -11,12 +11,11 @@ under the funder's own database login (row-level security on PostgreSQL), where 
 funders' postings are invisible, so those totals would be partial there and wrong. Keeping
 them out of `FunderOverview` means no template can show them by mistake.
 
-The indicators beside the money (issue 20) are `indicator_outcomes`'s, never computed here:
-a funder's with ``funder=`` its code (its money only, and only the groups its money went to,
-as on its statement), the steering group's `read_outcomes` (every funder's money, as
-`netfund indicators` reads it) and `moved_away` over it. Both read the period's inputs the
-same way the overview does (``read``), so the money on the indicator pages is the overview's
-to the cent.
+A funder's indicators beside its money (issue 20) are `indicator_outcomes`'s with
+``funder=`` its code (its money only, and only the groups its money went to, as on its
+statement), never computed here; they read the period's inputs the same way the overview
+does (``read``), so the money on the indicator pages is the overview's to the cent. (The
+steering group's view is `netfund indicators`' own, `reports.indicators`.)
 """
 
 from __future__ import annotations
@@ -31,18 +30,15 @@ from netfund.ledger import (
     Due,
     Funder,
     GroupOutcomes,
-    IndicatorOutcome,
     LedgerError,
     MoneyMovement,
     Network,
     indicator_outcomes,
-    moved_away,
     parse_period,
     read_measurements,
     read_network,
     recorded_periods,
 )
-from netfund.reports.indicators import read_outcomes
 from netfund.reports.statement.data import (
     GroupLine,
     OverheadCheck,
@@ -274,74 +270,3 @@ def funder_indicators(
         funder=scope.funder.code,
     )
     return FunderIndicators(scope=scope, as_of=inputs.as_of, groups=groups)
-
-
-@dataclass(frozen=True)
-class FunderMoney:
-    """One funder's money in one group (the steering view names whose money it is).
-
-    Attributes:
-        funder: the funder.
-        allocated_cents: allocated by it to the group in the period.
-        spent_cents: spent of its money by the group.
-    """
-
-    funder: Funder
-    allocated_cents: int
-    spent_cents: int
-
-
-@dataclass(frozen=True)
-class SteeringView:
-    """The steering group's diagnostic: the indicators that moved away from their reference
-    point, with the groups and every funder's money behind them. Staff only: it holds every
-    funder's money.
-
-    Attributes:
-        period: the period shown.
-        periods: the periods the ledger holds, oldest first.
-        as_of: measurements and transactions dated after it are not counted.
-        groups: every group with an indicator, every funder's money (`indicator_outcomes`).
-        moved: the indicators that moved away, furthest first (`moved_away`).
-        funders: per group code, each funder's money in it, in the network's funder order
-            (funders with no money in the group left out).
-    """
-
-    period: str
-    periods: tuple[str, ...]
-    as_of: datetime.date
-    groups: tuple[GroupOutcomes, ...]
-    moved: tuple[tuple[GroupOutcomes, IndicatorOutcome], ...]
-    funders: dict[str, tuple[FunderMoney, ...]]
-
-
-def steering_view(
-    connection: Connection,
-    period: str | None = None,
-    as_of: datetime.date | None = None,
-    read: Callable[[Connection, str, datetime.date], PeriodInputs] = read_period_inputs,
-) -> SteeringView:
-    """The diagnostic view of ``period`` (None: the newest) as of ``as_of`` (None: the
-    period's last day). Read it in a staff reader's snapshot: a funder's login would see its
-    own money only, and the money behind each indicator would be partial."""
-    periods, period = _periods(connection, period)
-    inputs = read(connection, period, as_of or default_as_of(period))
-    network = inputs.network
-    groups = read_outcomes(connection, network, period, inputs.as_of, inputs.figures)
-    funders: dict[str, list[FunderMoney]] = {}
-    for funder in network.funders:
-        # Money only: whose money is behind a group is the funder's outcome's money, and
-        # that does not depend on the measurements, so none are passed.
-        for each in indicator_outcomes(
-            network, period, inputs.as_of, (), inputs.figures, funder=funder.code
-        ):
-            money = FunderMoney(funder, each.allocated_cents, each.spent_cents)
-            funders.setdefault(each.group, []).append(money)
-    return SteeringView(
-        period=period,
-        periods=periods,
-        as_of=inputs.as_of,
-        groups=groups,
-        moved=tuple(moved_away(groups)),
-        funders={group: tuple(money) for group, money in funders.items()},
-    )

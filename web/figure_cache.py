@@ -31,10 +31,8 @@ from netfund.ledger import (
 from netfund.reports.portal import (
     FunderIndicators,
     FunderOverview,
-    SteeringView,
     funder_indicators,
     funder_overview,
-    steering_view,
 )
 from netfund.reports.statement.data import PeriodInputs, default_as_of, read_period_inputs
 from netfund.web.sessions import Viewer
@@ -125,15 +123,6 @@ def indicators(
     """
     scope, state = _scope(who, connection), ledger_state(connection)
     return funder_indicators(connection, code, period, read=_inputs(request, scope, state))
-
-
-def steering(
-    request: Request, who: Viewer, connection: Connection, period: str | None
-) -> SteeringView:
-    """`steering_view` of ``period`` on the kept inputs (the measurements read fresh, as for
-    `indicators`)."""
-    scope, state = _scope(who, connection), ledger_state(connection)
-    return steering_view(connection, period, read=_inputs(request, scope, state))
 
 
 def _inputs(

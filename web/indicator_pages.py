@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger import GroupOutcomes, IndicatorOutcome, Point, value_text
+from netfund.ledger import GroupOutcomes, IndicatorOutcome, Point, recorded_periods, value_text
 from netfund.reports.formatting import Formatter
 from netfund.reports.indicator_words import (
     aim_words,
@@ -34,6 +34,7 @@ from netfund.reports.indicator_words import (
     reference_words,
     with_unit,
 )
+from netfund.reports.indicators import read_indicators_view
 from netfund.reports.portal import NotInPeriod
 from netfund.web import figure_cache
 from netfund.web.charts import TrendWords, trend_chart
@@ -105,11 +106,11 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "ind_steering_intro": (
         "De indicatoren die in {period} verder van hun referentiepunt kwamen te liggen dan aan "
-        "het begin van de periode, de verste eerst, met de groepen en het geld van elke "
-        "financier erachter. Een referentiepunt is geen norm: dit is waar het gesprek begint.",
+        "het begin van de periode, de verste eerst, met de groepen en wat elke financier "
+        "eraan besteedde. Een referentiepunt is geen norm: dit is waar het gesprek begint.",
         "The indicators that moved further from their reference point in {period} than they "
-        "were at the start of the period, the furthest first, with the groups and every "
-        "funder's money behind them. A reference point is not a norm: this is where the "
+        "were at the start of the period, the furthest first, with the groups and what every "
+        "funder spent on them. A reference point is not a norm: this is where the "
         "conversation starts.",
     ),
     "ind_steering_none": (
@@ -123,6 +124,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "ind_funders_money": ("Geld per financier", "Money per funder"),
     "ind_all_funders": ("alle financiers", "every funder"),
     "ind_funder": ("Financier", "Funder"),
+    "ind_allocated_all": (
+        "Toegewezen door alle financiers: {amount}",
+        "Allocated by every funder: {amount}",
+    ),
 }
 
 
@@ -177,25 +182,23 @@ def steering_page(request: Request) -> Response:
     who = staff_view(request, STAFF)
     period = period_param(request.query_params)
     with read_for(request, who) as connection:
-        view = figure_cache.steering(request, who, connection, period)
+        periods = recorded_periods(connection)
+        if period is None and not periods:
+            return page(request, "indicators_steering.html", {"view": None})
+        view = read_indicators_view(connection, period or periods[-1])
     formatter = Formatter(language_of(request), request.app.state.currency)
-    rows = []
-    for group, outcome in view.moved:
-        rows.append(
-            {
-                "group": group,
-                "indicator": _indicator(request, formatter, outcome, f"{group.group}-moved"),
-                "funders": view.funders.get(group.group, ()),
-            }
-        )
+    rows = [
+        {
+            "group": group,
+            "indicator": _indicator(request, formatter, outcome, f"{group.group}-moved"),
+            "spent_by": view.spent_by.get(group.group, ()),
+        }
+        for group, outcome in view.moved
+    ]
     return page(
         request,
         "indicators_steering.html",
-        {
-            "view": view,
-            "rows": rows,
-            "periods": [each for each in view.periods if each != view.period],
-        },
+        {"view": view, "rows": rows, "periods": [p for p in periods if p != view.period]},
     )
 
 
