@@ -121,7 +121,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "ind_gap": ("Afstand tot het referentiepunt", "Distance from the reference point"),
     "ind_gap_now": ("nu {gap}", "now {gap}"),
     "ind_gap_start": ("aan het begin {gap}", "at the start {gap}"),
-    "ind_funders_money": ("Geld per financier", "Money per funder"),
+    "ind_funders_money": ("Besteed per financier", "Spent per funder"),
     "ind_all_funders": ("alle financiers", "every funder"),
     "ind_funder": ("Financier", "Funder"),
     "ind_allocated_all": (
