@@ -104,7 +104,8 @@ def overview(
 ) -> FunderOverview:
     """`funder_overview` of ``code``, kept per state of the ledger (see module)."""
     scope, state = _scope(who, connection), ledger_state(connection)
-    return request.app.state.figures.get(  # type: ignore[no-any-return]
+    figures: FigureCache = request.app.state.figures
+    return figures.get(
         ("overview", scope, code, period, language, state),
         lambda: funder_overview(
             connection, code, period, None, language, read=_inputs(request, scope, state)
