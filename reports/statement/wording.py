@@ -116,6 +116,50 @@ _NL: Final[dict[str, str]] = {
     "other_movements": "Overgeboekt saldo en correcties",
     "no_receipts": "Geen ontvangsten in deze periode.",
     "no_refunds": "Geen terugbetalingen in deze periode.",
+    "achieved": "Wat uw geld opleverde",
+    "achieved_note": (
+        "Per groep waaraan uw geld ging: wat deze financier eraan toewees en wat daarvan is "
+        "besteed, naast de indicatoren die de groep met de financiers afsprak, gemeten tot en "
+        "met {as_of}. Een referentiepunt geeft de beoogde richting aan; het is geen norm die "
+        "gehaald of gemist wordt. Kosten per eenheid: uw besteding aan de groep gedeeld door "
+        "het aantal van de periode tot nu toe, afgerond op hele centen (vanaf een halve cent "
+        "naar boven)."
+    ),
+    "achieved_group": "{name} · {code}",
+    "achieved_money": "Uw geld: toegewezen {allocated}, besteed {spent}.",
+    "achieved_none_yet": "Nog geen meting in {period} voor de indicatoren van deze groep: {names}.",
+    "aim_line": "Quadruple Aim: {aim} · {better}",
+    "aim_experience": "ervaring van inwoners",
+    "aim_health": "gezondheid van de bevolking",
+    "aim_cost": "kosten van zorg",
+    "aim_work": "werk van de professionals",
+    "better_higher": "hoger is beter",
+    "better_lower": "lager is beter",
+    "not_measured": "Nog niet gemeten in {period}.",
+    "level_latest": "Laatste meting: {value} {unit} op {date}.",
+    "count_latest": (
+        "Tot nu toe in {period}: {total} {unit} (laatste telling: {value}, tot en met {date})."
+    ),
+    "change": "Verandering: {changes}.",
+    "change_previous": "{change} sinds de vorige meting ({date})",
+    "change_previous_start": (
+        "{change} sinds de vorige meting, waar de periode van uitging ({date})"
+    ),
+    "change_start": "{change} sinds het begin van de periode ({value} op {date})",
+    "unchanged": "onveranderd",
+    "reference_above": "{gap} {unit} boven het referentiepunt van {reference} {unit}.",
+    "reference_below": "{gap} {unit} onder het referentiepunt van {reference} {unit}.",
+    "reference_at": "Op het referentiepunt van {reference} {unit}.",
+    "reference_count": (
+        "{total} tot nu toe; referentiepunt naar rato {now} op {date} ({reference} voor heel "
+        "{period})."
+    ),
+    "no_reference": "Geen referentiepunt afgesproken voor {period}.",
+    "cost_per_unit": "Kosten per eenheid: {spent} besteed / {total} {unit} = {cost}.",
+    "cost_nothing_counted": "Kosten per eenheid: nog niets geteld.",
+    "trend_reference": "referentiepunt",
+    "trend_reference_pro_rata": "referentiepunt, naar rato",
+    "trend_cumulative": "opgeteld",
     "approvals": "Besluiten over toewijzingen",
     "approval_item": "Toewijzing {what} (transactie {transaction}, {date}): ",
     "approval_four_eyes": (
@@ -253,6 +297,47 @@ _EN: Final[dict[str, str]] = {
     "other_movements": "Carried-over balance and corrections",
     "no_receipts": "No receipts in this period.",
     "no_refunds": "No refunds in this period.",
+    "achieved": "What your money achieved",
+    "achieved_note": (
+        "For each group your money went to: what this funder allocated to it and how much of "
+        "that was spent, beside the indicators the group agreed with its funders, measured up "
+        "to and including {as_of}. A reference point marks the intended direction; it is not "
+        "a bar to pass or fail. Cost per unit: your spending on the group divided by the "
+        "period's count so far, rounded to the cent (half a cent up)."
+    ),
+    "achieved_group": "{name} · {code}",
+    "achieved_money": "Your money: allocated {allocated}, spent {spent}.",
+    "achieved_none_yet": "No measurement yet in {period} for this group's indicators: {names}.",
+    "aim_line": "Quadruple Aim: {aim} · {better}",
+    "aim_experience": "residents' experience",
+    "aim_health": "population health",
+    "aim_cost": "cost of care",
+    "aim_work": "the professionals' work",
+    "better_higher": "higher is better",
+    "better_lower": "lower is better",
+    "not_measured": "Not measured yet in {period}.",
+    "level_latest": "Latest: {value} {unit} on {date}.",
+    "count_latest": "So far in {period}: {total} {unit} (latest count: {value}, up to {date}).",
+    "change": "Change: {changes}.",
+    "change_previous": "{change} since the previous measurement ({date})",
+    "change_previous_start": (
+        "{change} since the previous measurement, where the period started from ({date})"
+    ),
+    "change_start": "{change} since the start of the period ({value} on {date})",
+    "unchanged": "unchanged",
+    "reference_above": "{gap} {unit} above the reference point of {reference} {unit}.",
+    "reference_below": "{gap} {unit} below the reference point of {reference} {unit}.",
+    "reference_at": "At the reference point of {reference} {unit}.",
+    "reference_count": (
+        "{total} so far; pro rata reference point {now} by {date} ({reference} for the whole "
+        "of {period})."
+    ),
+    "no_reference": "No reference point agreed for {period}.",
+    "cost_per_unit": "Cost per unit: {spent} spent / {total} {unit} = {cost}.",
+    "cost_nothing_counted": "Cost per unit: nothing counted yet.",
+    "trend_reference": "reference point",
+    "trend_reference_pro_rata": "reference point, pro rata",
+    "trend_cumulative": "cumulative",
     "approvals": "Allocation decisions",
     "approval_item": "Allocation {what} (transaction {transaction}, {date}): ",
     "approval_four_eyes": (
