@@ -43,6 +43,7 @@ from netfund.ledger import (
     ChainPosition,
     Due,
     FunderFigures,
+    GroupOutcomes,
     Network,
     Reconciliation,
     Settling,
@@ -63,6 +64,7 @@ from netfund.ledger import (
     settle_across_periods,
 )
 from netfund.reports.formatting import share_of
+from netfund.reports.indicators import read_outcomes
 from netfund.reports.statement.data import (
     GroupLine,
     Summary,
@@ -163,6 +165,8 @@ class Status:
         periods: the periods the ledger has transactions in (set by `load_status`).
         bank: the bank reconciliation beside it, or None (no statement imported, or a
             funder's login).
+        outcomes: every group with indicators (network.toml), its money beside them
+            (`indicator_outcomes`): every funder's money, or a funder login's own.
     """
 
     network_name: str
@@ -177,6 +181,7 @@ class Status:
     warnings: tuple[Warning, ...]
     periods: tuple[str, ...] = ()
     bank: Reconciliation | None = None
+    outcomes: tuple[GroupOutcomes, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -226,6 +231,9 @@ def read_status(
     due_date = min(as_of, today)
     fingerprint = chain_position_as_of(connection, as_of)
     status = build_status(network, period, figures, as_of, due_date, fingerprint, settled)
+    outcomes = read_outcomes(connection, network, period, as_of, figures)
+    if outcomes:
+        status = replace(status, outcomes=outcomes)
     bank = reconciliation_as_of(connection, as_of)
     if bank is None:
         return status

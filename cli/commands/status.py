@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from netfund.ledger import format_cents, format_grouped, reveal
 
 # The statements' figures bring Babel along; only this command needs them at start-up.
 if TYPE_CHECKING:
+    from netfund.ledger import GroupOutcomes
     from netfund.reports.status import FunderLine, Status
 
 
@@ -127,6 +129,9 @@ def show_status(status: Status) -> None:
         highlight=[group.spent_cents > group.allocated_cents for group in status.groups],
     )
     click.echo("")
+    if status.outcomes:
+        show_outcomes(status.outcomes, status.period)
+        click.echo("")
     if status.warnings:
         show_lines(
             [warning.message for warning in status.warnings],
@@ -140,6 +145,42 @@ def show_status(status: Status) -> None:
             "(netfund bank reconcile)"
         )
     _show_settled_elsewhere(status)
+
+
+def show_outcomes(groups: Sequence[GroupOutcomes], period: str) -> None:
+    """The groups' indicators beside their money: one row per indicator, the trend as a
+    sparkline, the reference point in words (never pass/fail), the cost per unit."""
+    from netfund.reports.indicator_words import change, measured, reference_words, sparkline
+
+    rows = []
+    marks = []
+    for group in groups:
+        for number, outcome in enumerate(group.indicators):
+            cost = outcome.cost_per_unit_cents
+            rows.append(
+                [
+                    group.group if number == 0 else "",
+                    format_grouped(group.spent_cents) if number == 0 else "",
+                    outcome.indicator.code,
+                    sparkline(outcome.points),
+                    ""
+                    if outcome.latest is None
+                    else measured(outcome.latest, outcome.indicator, "en"),
+                    change(outcome.change_since_previous, "en"),
+                    change(outcome.change_since_start, "en"),
+                    reference_words(outcome, "en"),
+                    "" if cost is None else format_grouped(cost),
+                ]
+            )
+            marks.append(outcome.moved_away)
+    show_table(
+        ["group", "spent", "indicator", "trend", "latest", "vs previous", "vs start",
+         "against the reference point", "EUR per unit"],
+        rows,
+        numeric={1, 5, 6, 8},
+        title=f"Indicators beside the money, {period} (EUR; ! moved away from its reference point)",
+        highlight=marks,
+    )  # fmt: skip
 
 
 def _show_settled_elsewhere(status: Status) -> None:
@@ -209,6 +250,10 @@ def status_json(status: Status) -> dict[str, Any]:
     }
     if status.bank is not None:  # only once a bank statement was imported
         document["bank"] = _bank_json(status)
+    if status.outcomes:  # only when network.toml declares indicators
+        from netfund.reports.indicators import group_document
+
+        document["indicators"] = [group_document(group) for group in status.outcomes]
     return document
 
 

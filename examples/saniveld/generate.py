@@ -51,6 +51,7 @@ import re
 import sys
 import tomllib
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 from xml.etree import ElementTree
@@ -59,6 +60,7 @@ HERE = Path(__file__).resolve().parent
 NETWORK = HERE / "network.toml"
 EVENTS = HERE / "events.csv"
 SPENDING = HERE / "spending.csv"
+INDICATORS = HERE / "indicators.csv"
 PLAN = HERE / "plan.toml"
 RULES = HERE / "bank-rules.toml"
 BANK_FOLDER = HERE / "bank"
@@ -591,6 +593,83 @@ def generate(network: dict) -> list[dict[str, str]]:
     return rows
 
 
+#: The year's indicators (network.toml [[indicators]]): per indicator and group, where it
+#: starts and where the year takes it (a level), or the monthly count around which it varies
+#: (a count). Jeugd en gezin Noord, overspending, waits longer; the GGZ group's absence rises;
+#: the GPs avoid fewer admissions than agreed: what `netfund indicators` shows the steering
+#: group.
+LEVELS = {
+    # indicator: (measured every n months, decimals, source, {group: (start, end)})
+    "ERVAREN-VEERKRACHT": (3, 1, "Inwonerspanel Saniveld", {
+        "WG-WIJK-NOORD": ("6.6", "7.1"), "WG-WIJK-MIDDEN": ("6.8", "7.0"),
+        "WG-WIJK-ZUID": ("6.5", "6.9"), "WG-WELZIJN-NOORD": ("6.9", "7.3"),
+        "RG-ERVARING": ("6.9", "6.5"),
+    }),
+    "WACHTTIJD-VOORDEUR": (1, 1, "Registratie sociale voordeur", {
+        "WG-WIJK-NOORD": ("14.0", "9.0"), "WG-WIJK-MIDDEN": ("12.0", "10.5"),
+        "WG-WIJK-ZUID": ("11.0", "8.0"), "WG-JEUGD-NOORD": ("12.0", "17.0"),
+    }),
+    "ZIEKTEVERZUIM": (3, 1, "Verzuimregistratie arbodienst", {
+        "WG-WIJK-NOORD": ("5.8", "5.2"), "WG-WIJK-MIDDEN": ("5.4", "5.1"),
+        "WG-WIJK-ZUID": ("6.1", "5.6"), "WG-JEUGD-NOORD": ("6.5", "6.0"),
+        "WG-GGZ-MIDDEN": ("6.0", "7.4"),
+    }),
+}  # fmt: skip
+COUNTS = {
+    # indicator: (source, {group: monthly count around which the months vary})
+    "BEREIK-VEERKRACHT": ("Registratie veerkrachtcombi", {
+        "WG-WIJK-NOORD": 38, "WG-WIJK-MIDDEN": 36, "WG-WIJK-ZUID": 33, "WG-WELZIJN-NOORD": 41,
+    }),
+    "OPNAMES-VOORKOMEN": ("Crisisdienst GGZ en zorgkantoor", {
+        "WG-GGZ-MIDDEN": 4, "WG-BW-MIDDEN": 3, "WG-HUISARTS-ZUID": 2,
+    }),
+}  # fmt: skip
+
+
+def indicator_rows() -> list[dict[str, str]]:
+    """A year of measurements, with the level indicators' last measurement of 2025 as where
+    the year started; values as exact decimal text (tenths), counts whole."""
+    rng = random.Random(20260)  # its own generator: the other files stay as they were
+    rows = []
+    for indicator, (every, decimals, source, groups) in LEVELS.items():
+        for group, (start, end) in groups.items():
+            first, last = int(Decimal(start) * 10), int(Decimal(end) * 10)  # tenths
+            months = list(range(0, 13, every))
+            for month in months:
+                day = dt.date(YEAR - 1, 12, 31) if month == 0 else last_day(month)
+                tenths = first + round((last - first) * month / 12)
+                if 0 < month < 12:
+                    tenths += rng.randint(-3, 3)
+                rows.append(
+                    {"indicator": indicator, "group": group, "date": day.isoformat(),
+                     "value": f"{tenths // 10}.{tenths % 10}", "source": source}
+                )  # fmt: skip
+    for indicator, (source, groups) in COUNTS.items():
+        for group, monthly in groups.items():
+            for month in range(1, 13):
+                count = max(monthly + rng.randint(-monthly // 3 - 1, monthly // 3 + 1), 0)
+                rows.append(
+                    {"indicator": indicator, "group": group,
+                     "date": last_day(month).isoformat(), "value": str(count), "source": source}
+                )  # fmt: skip
+    return sorted(rows, key=lambda row: (row["date"], row["indicator"], row["group"]))
+
+
+def write_indicators(network: dict) -> None:
+    """indicators.csv, after checking that every indicator and group is the network's."""
+    declared = {each["code"]: set(each["groups"]) for each in network.get("indicators", ())}
+    rows = indicator_rows()
+    for row in rows:
+        if row["group"] not in declared.get(row["indicator"], set()):
+            fail(f"indicators.csv: {row['indicator']} is not declared for {row['group']}")
+    with INDICATORS.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=["indicator", "group", "date", "value", "source"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def csv_file(row: dict[str, str]) -> Path | None:
     """Where ``row`` is written: spending.csv, events.csv, or None (the bank statement)."""
     if row["type"] in BANK_TYPES:
@@ -757,7 +836,7 @@ CODE = re.compile(r"[A-Za-z0-9-]+")
 
 
 def check_network(network: dict) -> None:
-    if set(network) != {"network", "funders", "groups", "bank_accounts"}:
+    if set(network) != {"network", "funders", "groups", "bank_accounts", "indicators"}:
         fail(f"network.toml has top-level keys {sorted(network)}")
     if len(network["bank_accounts"]) != 1 or set(network["bank_accounts"][0]) - {
         "iban",
@@ -1230,11 +1309,12 @@ def main() -> None:
     rows = generate(network)
     write(rows)
     write_bank(rows, network)
+    write_indicators(network)
     figures = check_events(network)
     check_plan(network, figures)
     print(
-        f"wrote {EVENTS}, {SPENDING}, {CAMT} and {MT940} ({figures['rows']} events and bank "
-        "lines); all checks passed"
+        f"wrote {EVENTS}, {SPENDING}, {CAMT}, {MT940} and {INDICATORS} ({figures['rows']} "
+        "events and bank lines); all checks passed"
     )
     if "-v" in sys.argv[1:]:
         print(summary(network, figures))

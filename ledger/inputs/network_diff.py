@@ -39,7 +39,7 @@ def describe_changes(old: Network, new: Network) -> list[str]:
     ):
         for code, item in after.items():
             if code not in before:
-                changes.append(f"new {kind} {code} ({item.name})")
+                changes.append(f"new {kind} {code} ({_label(item)})")
                 continue
             changes += [
                 f"{kind} {code} {name}: {shown(was)} -> {shown(now)}"
@@ -47,11 +47,16 @@ def describe_changes(old: Network, new: Network) -> list[str]:
                 if was != now
             ]
         changes += [
-            f"{kind} {code} ({item.name}) left out"
+            f"{kind} {code} ({_label(item)}) left out"
             for code, item in before.items()
             if code not in after
         ]
     return changes
+
+
+def _label(item: Funder | Group | Indicator) -> str:
+    """What a funder, group or indicator is called (an indicator: its Dutch name)."""
+    return item.name_nl if isinstance(item, Indicator) else item.name
 
 
 def _accounts_shown(accounts: tuple[BankAccount, ...]) -> str:

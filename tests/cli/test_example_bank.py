@@ -189,19 +189,29 @@ def test_the_camt_file_is_valid_against_the_official_xsd() -> None:
     assert not schema.validate(broken)
 
 
+#: What generate.py writes.
+WRITTEN = (
+    "events.csv",
+    "spending.csv",
+    "bank/2026.camt053.xml",
+    "bank/2026.mt940",
+    "indicators.csv",
+)
+
+
 def test_the_committed_example_files_are_what_generate_py_writes(tmp_path: Path) -> None:
     """generate.py is deterministic and its checks pass: run on a copy of the example, it
-    writes the committed events, spending and bank files byte for byte."""
+    writes the committed events, spending, bank and indicator files byte for byte."""
     copy = tmp_path / "saniveld"
     shutil.copytree(EXAMPLE, copy)
-    for written in ("events.csv", "spending.csv", "bank/2026.camt053.xml", "bank/2026.mt940"):
+    for written in WRITTEN:
         (copy / written).unlink()
     completed = subprocess.run(
         [sys.executable, str(copy / "generate.py")], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "all checks passed" in completed.stdout
-    for written in ("events.csv", "spending.csv", "bank/2026.camt053.xml", "bank/2026.mt940"):
+    for written in WRITTEN:
         assert (copy / written).read_bytes() == (EXAMPLE / written).read_bytes(), written
     events = (EXAMPLE / "events.csv").read_text(encoding="utf-8")
     assert ",receipt," not in events  # the money in is on the bank statement

@@ -1,0 +1,149 @@
+"""The steering group's view of the indicators: which moved away from their reference point,
+with the groups and the money behind them (`netfund indicators`, the portal's staff page),
+and the outcomes as JSON values for every ``--json`` that shows them.
+
+The figures are `indicator_outcomes`' (ledger/indicators/outcomes.py); the words
+`indicator_words.py`'s.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from netfund.ledger import (
+    FunderFigures,
+    GroupOutcomes,
+    IndicatorOutcome,
+    Network,
+    Point,
+    format_cents,
+    indicator_outcomes,
+    moved_away,
+    parse_period,
+    period_figures,
+    read_measurements,
+    read_network,
+    readable_funders,
+    reading,
+    recorded_periods,
+    require_schema,
+    value_text,
+)
+from netfund.reports.statement.data import default_as_of
+from sqlalchemy import Connection, Engine
+
+
+@dataclass(frozen=True)
+class IndicatorsView:
+    """The indicators of one period, for the steering group.
+
+    Attributes:
+        network_name: the network's name.
+        period: the period.
+        as_of: measurements and transactions dated on or before it count.
+        declared: how many indicators network.toml declares for the period.
+        groups: every group with indicators, its money (every funder's) beside them.
+        moved: the indicators that moved away from their reference point, furthest first.
+    """
+
+    network_name: str
+    period: str
+    as_of: datetime.date
+    declared: int
+    groups: tuple[GroupOutcomes, ...]
+    moved: tuple[tuple[GroupOutcomes, IndicatorOutcome], ...]
+
+
+def read_outcomes(
+    connection: Connection,
+    network: Network,
+    period: str,
+    as_of: datetime.date,
+    figures: dict[str, FunderFigures],
+) -> tuple[GroupOutcomes, ...]:
+    """The period's groups with indicators beside the money the reader may see: every
+    funder's for staff, a funder login's own (the groups its money went to) otherwise."""
+    if not network.indicators:
+        return ()
+    outcomes = indicator_outcomes(
+        network, period, as_of, read_measurements(connection, until=as_of), figures
+    )
+    if readable_funders(connection) is not None:
+        outcomes = tuple(g for g in outcomes if g.allocated_cents or g.spent_cents)
+    return outcomes
+
+
+def load_indicators_view(
+    engine: Engine, period: str | None, as_of: datetime.date | None = None
+) -> IndicatorsView | None:
+    """The view of ``period`` (default: the newest period in the ledger), read in one
+    snapshot; None when the ledger has no transactions and no period was asked for."""
+    with reading(engine) as connection:
+        require_schema(connection, str(engine.url))
+        if period is None:
+            known = recorded_periods(connection)
+            if not known:
+                return None
+            period = known[-1]
+        period = parse_period(period)
+        as_of = as_of or default_as_of(period)
+        network = read_network(connection, period)
+        figures = period_figures(connection, period, as_of=as_of)
+        groups = read_outcomes(connection, network, period, as_of, figures)
+    return IndicatorsView(
+        network_name=network.name,
+        period=period,
+        as_of=as_of,
+        declared=len(network.indicators),
+        groups=groups,
+        moved=tuple(moved_away(groups)),
+    )
+
+
+def group_document(group: GroupOutcomes) -> dict[str, Any]:
+    """A group's money and indicators as JSON values: amounts as decimal text in euros,
+    values as their exact text, as every ``--json`` writes them."""
+    return {
+        "group": group.group,
+        "name": group.name,
+        "allocated": format_cents(group.allocated_cents),
+        "spent": format_cents(group.spent_cents),
+        "indicators": [outcome_document(each) for each in group.indicators],
+    }
+
+
+def outcome_document(outcome: IndicatorOutcome) -> dict[str, Any]:
+    """One indicator of one group (`IndicatorOutcome`'s figures) as JSON values."""
+    indicator = outcome.indicator
+    cost = outcome.cost_per_unit_cents
+    return {
+        "indicator": indicator.code,
+        "name": {"nl": indicator.name_nl, "en": indicator.name_en},
+        "unit": {"nl": indicator.unit_nl, "en": indicator.unit_en},
+        "aim": indicator.aim,
+        "better": indicator.better,
+        "kind": indicator.kind,
+        "points": [_point(p) for p in outcome.points],
+        "before": None if outcome.before is None else _point(outcome.before),
+        "latest": None if outcome.latest is None else _point(outcome.latest),
+        "change_since_previous": _value(outcome.change_since_previous),
+        "change_since_start": _value(outcome.change_since_start),
+        "total": _value(outcome.total),
+        "reference": _value(outcome.reference),
+        "reference_now": _value(outcome.reference_now),
+        "side": outcome.side,
+        "gap": _value(outcome.gap),
+        "moved_away": outcome.moved_away,
+        "spent": format_cents(outcome.spent_cents),
+        "cost_per_unit": None if cost is None else format_cents(cost),
+    }
+
+
+def _point(point: Point) -> dict[str, str]:
+    return {"date": point.date.isoformat(), "value": value_text(point.value)}
+
+
+def _value(value: Any) -> str | None:
+    return None if value is None else value_text(value)
