@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from babel import Locale
@@ -79,15 +79,6 @@ class Formatter:
     def count(self, number: int) -> str:
         """``18000`` → ``18.000`` (nl) or ``18,000`` (en)."""
         return format_decimal(number, locale=self.locale)
-
-    def number(self, value: Decimal, decimals: int = 0, signed: bool = False) -> str:
-        """An exact indicator value with ``decimals`` decimals (rounded half up, as a funder
-        rounds by hand): ``Decimal("1234.5")`` → ``1.234,5`` (nl) or ``1,234.5`` (en);
-        ``signed`` writes a ``+`` before a positive value (a change)."""
-        shown = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        body = "#,##0" + ("." + "0" * decimals if decimals else "")
-        pattern = f"+{body};-{body}" if signed and shown != 0 else body
-        return format_decimal(abs(shown) if shown == 0 else shown, pattern, locale=self.locale)
 
     def date(self, value: datetime.date) -> str:
         """``31 december 2026`` (nl) or ``31 December 2026`` (en)."""

@@ -1,7 +1,8 @@
 """ "What your money achieved": per group a funder's money went to, the indicators beside it.
 
 Every figure here comes from `netfund.ledger.indicator_outcomes` (its module doc defines
-them) through `StatementData.outcomes`; this module only words and draws them. The wording
+them) through `StatementData.outcomes`; this module only lays them out, in the wording of
+`netfund.reports.indicator_words` (one for status, statements and portal), and draws them. It
 follows the network's steering model: a reference point is where the network meant to go,
 so the text says how far above or below it a value lies, never that it passed or failed. A
 cost per unit is printed with its derivation (spent / count = cost), so the funder can
@@ -11,13 +12,22 @@ re-derive it from the figures beside it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from decimal import Decimal
 
 from babel.dates import format_date
 from netfund.ledger import GroupOutcomes, IndicatorOutcome
 from netfund.reports.fonts import BOLD
 from netfund.reports.formatting import Formatter
+from netfund.reports.indicator_words import (
+    aim_words,
+    better_words,
+    change_with_unit,
+    cost_per_unit_words,
+    measured,
+    number,
+    reference_words,
+    with_unit,
+)
 from netfund.reports.statement.charts import TREND_WIDTH, Trend, trend_chart
 from netfund.reports.statement.data import StatementData
 from netfund.reports.statement.tables import RULE, Styles, layout_table, text
@@ -26,9 +36,6 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 #: Months labelled along a trend's time axis: the first of each quarter.
 _QUARTER_MONTHS = (1, 4, 7, 10)
-
-#: Writes one of an indicator's numbers: (value, signed) → text.
-_Number = Callable[..., str]
 
 
 def achieved_section(
@@ -99,7 +106,8 @@ def _indicator(
         Paragraph(
             text(
                 words["aim_line"].format(
-                    aim=words[f"aim_{indicator.aim}"], better=words[f"better_{indicator.better}"]
+                    aim=aim_words(indicator.aim, language),
+                    better=better_words(indicator, language),
                 )
             ),
             styles.note,
@@ -119,36 +127,15 @@ def _indicator(
 
 
 def _sentences(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatter) -> list[str]:
-    """What the text says of one indicator, a sentence a line (module doc of `outcomes.py`
-    for each figure)."""
+    """What the text says of one indicator, a sentence a line: the figures of `outcomes.py`
+    in the words of `indicator_words` (the same as `netfund status` and the portal)."""
+    language = formatter.language
     latest = outcome.latest
     if latest is None:
-        return [words["not_measured"].format(period=outcome.period)]
+        return [_sentence(reference_words(outcome, language))]
     indicator = outcome.indicator
-    unit = indicator.unit(formatter.language)
-    decimals = _decimals(outcome)
-
-    def number(value: Decimal, signed: bool = False) -> str:
-        return formatter.number(value, decimals, signed)
-
-    if indicator.kind == "count" and outcome.total is not None:
-        total = number(outcome.total)
-        said = [
-            words["count_latest"].format(
-                period=outcome.period,
-                total=total,
-                unit=unit,
-                value=number(latest.value),
-                date=formatter.date(latest.date),
-            )
-        ]
-    else:
-        total = ""
-        said = [
-            words["level_latest"].format(
-                value=number(latest.value), unit=unit, date=formatter.date(latest.date)
-            )
-        ]
+    key = "count_latest" if indicator.kind == "count" else "level_latest"
+    said = [words[key].format(measured=measured(latest, indicator, language))]
     changes = []
     previous, start = outcome.previous, outcome.start
     if outcome.change_since_previous is not None and previous is not None:
@@ -156,80 +143,37 @@ def _sentences(outcome: IndicatorOutcome, words: dict[str, str], formatter: Form
         key = "change_previous_start" if previous is start else "change_previous"
         changes.append(
             words[key].format(
-                change=_change(outcome.change_since_previous, unit, words, number),
+                change=change_with_unit(outcome.change_since_previous, indicator, language),
                 date=formatter.date(previous.date),
             )
         )
     if outcome.change_since_start is not None and start is not None and start is not previous:
         changes.append(
             words["change_start"].format(
-                change=_change(outcome.change_since_start, unit, words, number),
-                value=f"{number(start.value)} {unit}",
+                change=change_with_unit(outcome.change_since_start, indicator, language),
+                value=with_unit(start.value, indicator, language),
                 date=formatter.date(start.date),
             )
         )
     if changes:
         said.append(words["change"].format(changes="; ".join(changes)))
-    said.append(_reference(outcome, total, unit, words, formatter, number))
+    if outcome.total is not None and outcome.reference is None:  # else the reference says it
+        total = with_unit(outcome.total, indicator, language)
+        said.append(words["count_total"].format(period=outcome.period, total=total))
+    said.append(_sentence(reference_words(outcome, language)))
     if indicator.cost_per_unit:
-        cost = outcome.cost_per_unit_cents
-        if cost is None:
-            said.append(words["cost_nothing_counted"])
-        else:
-            said.append(
-                words["cost_per_unit"].format(
-                    spent=formatter.money(outcome.spent_cents),
-                    total=total,
-                    unit=unit,
-                    cost=formatter.money(cost),
-                )
-            )
+        derivation = cost_per_unit_words(outcome, language, formatter.currency)
+        said.append(
+            words["cost_per_unit"].format(derivation=derivation)
+            if derivation
+            else words["cost_nothing_counted"]
+        )
     return said
 
 
-def _change(change: Decimal, unit: str, words: dict[str, str], number: _Number) -> str:
-    return words["unchanged"] if change == 0 else f"{number(change, True)} {unit}"
-
-
-def _reference(
-    outcome: IndicatorOutcome,
-    total: str,
-    unit: str,
-    words: dict[str, str],
-    formatter: Formatter,
-    number: _Number,
-) -> str:
-    """Where it stands beside its reference point, in words that hold no verdict."""
-    reference, now, latest = outcome.reference, outcome.reference_now, outcome.latest
-    if reference is None or now is None or latest is None:
-        return words["no_reference"].format(period=outcome.period)
-    if outcome.indicator.kind == "count":
-        return words["reference_count"].format(
-            total=total,
-            now=formatter.number(now, max(_decimals(outcome), 1)),
-            date=formatter.date(latest.date),
-            reference=number(reference),
-            period=outcome.period,
-        )
-    compared = outcome.compared
-    assert compared is not None  # a level with a latest point is compared by its value
-    if compared == now:
-        return words["reference_at"].format(reference=number(now), unit=unit)
-    key = "reference_above" if compared > now else "reference_below"
-    return words[key].format(gap=number(abs(compared - now)), reference=number(now), unit=unit)
-
-
-def _decimals(outcome: IndicatorOutcome) -> int:
-    """Decimals to show an indicator's numbers with: as many as its most precise measured
-    value or reference point, so no value is rounded and the numbers of one indicator line up
-    (16 beside 17.5 is shown as 16.0)."""
-    values = [point.value for point in outcome.points]
-    if outcome.before is not None:
-        values.append(outcome.before.value)
-    if outcome.reference is not None:
-        values.append(outcome.reference)
-    exponents = [value.as_tuple().exponent for value in values]
-    return max([-e for e in exponents if isinstance(e, int)] + [0])
+def _sentence(words: str) -> str:
+    """A phrase of `indicator_words` as a sentence of its own."""
+    return words[:1].upper() + words[1:] + "."
 
 
 def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatter) -> Flowable:
@@ -237,7 +181,6 @@ def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatte
     the reference point dashed (a count's: pro rata, from zero to the year's reference)."""
     first = datetime.date(int(outcome.period), 1, 1)
     last = datetime.date(int(outcome.period), 12, 31)
-    decimals = _decimals(outcome)
     if outcome.indicator.kind == "count":
         running = Decimal(0)
         points = [(first, running)]
@@ -253,7 +196,7 @@ def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatte
         reference = None if outcome.reference is None else (outcome.reference,) * 2
         legend = (outcome.indicator.unit(formatter.language), words["trend_reference"])
     shown = [value for _, value in points] + list(reference or ())
-    labels = {value: formatter.number(value, decimals) for value in (min(shown), max(shown))}
+    labels = {value: number(value, formatter.language) for value in (min(shown), max(shown))}
     return trend_chart(
         Trend(
             first=first,
