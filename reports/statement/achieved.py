@@ -32,8 +32,10 @@ from netfund.reports.statement.charts import TREND_WIDTH, Trend, trend_chart
 from netfund.reports.statement.data import StatementData
 from netfund.reports.statement.tables import RULE, Styles, layout_table, text
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph
 
+#: Room the section needs on a page to start there: its note and a first indicator.
+_SECTION_START = 200
 #: Months labelled along a trend's time axis: the first of each quarter.
 _QUARTER_MONTHS = (1, 4, 7, 10)
 
@@ -50,6 +52,7 @@ def achieved_section(
     if not data.outcomes:
         return []
     story: list[Flowable] = [
+        CondPageBreak(_SECTION_START),  # the heading and its note not alone at a page's foot
         Paragraph(text(words["achieved"]), styles.heading),
         Paragraph(
             text(words["achieved_note"].format(as_of=formatter.date(data.as_of))), styles.note

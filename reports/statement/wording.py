@@ -118,12 +118,11 @@ _NL: Final[dict[str, str]] = {
     "no_refunds": "Geen terugbetalingen in deze periode.",
     "achieved": "Wat uw geld opleverde",
     "achieved_note": (
-        "Per groep waaraan uw geld ging: wat deze financier eraan toewees en wat daarvan is "
-        "besteed, naast de indicatoren die de groep met de financiers afsprak, gemeten tot en "
-        "met {as_of}. Een referentiepunt geeft de beoogde richting aan; het is geen norm die "
-        "gehaald of gemist wordt. Kosten per eenheid: uw besteding aan de groep gedeeld door "
-        "het aantal van de periode tot nu toe, afgerond op hele centen (vanaf een halve cent "
-        "naar boven)."
+        "Per groep waaraan uw geld ging: wat deze financier toewees en besteedde, naast de "
+        "indicatoren die de groep met de financiers afsprak (metingen tot en met {as_of}). Een "
+        "referentiepunt geeft de beoogde richting aan, geen norm om te halen. Kosten per "
+        "eenheid: uw besteding aan de groep gedeeld door het aantal in de periode tot nu toe, "
+        "afgerond op hele centen (een halve cent naar boven)."
     ),
     "achieved_group": "{name} · {code}",
     "achieved_money": "Uw geld: toegewezen {allocated}, besteed {spent}.",
@@ -282,11 +281,11 @@ _EN: Final[dict[str, str]] = {
     "no_refunds": "No refunds in this period.",
     "achieved": "What your money achieved",
     "achieved_note": (
-        "For each group your money went to: what this funder allocated to it and how much of "
-        "that was spent, beside the indicators the group agreed with its funders, measured up "
-        "to and including {as_of}. A reference point marks the intended direction; it is not "
-        "a bar to pass or fail. Cost per unit: your spending on the group divided by the "
-        "period's count so far, rounded to the cent (half a cent up)."
+        "For each group your money went to: what this funder allocated and spent, beside the "
+        "indicators the group agreed with its funders (measurements up to and including "
+        "{as_of}). A reference point marks the intended direction, not a bar to clear. Cost "
+        "per unit: your spending on the group divided by the period's count so far, rounded "
+        "to the cent (half a cent up)."
     ),
     "achieved_group": "{name} · {code}",
     "achieved_money": "Your money: allocated {allocated}, spent {spent}.",
