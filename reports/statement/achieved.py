@@ -1,4 +1,5 @@
-""" "What your money achieved": per group a funder's money went to, the indicators beside it.
+"""What your money achieved (nl: Wat uw geld opleverde): the indicators beside the money of
+each group a funder's money went to.
 
 Every figure here comes from `netfund.ledger.indicator_outcomes` (its module doc defines
 them) through `StatementData.outcomes`; this module only lays them out, in the wording of
@@ -186,7 +187,7 @@ def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatte
     last = datetime.date(int(outcome.period), 12, 31)
     if outcome.indicator.kind == "count":
         running = Decimal(0)
-        points = [(first, running)]
+        points = [(first - datetime.timedelta(days=1), running)]  # from 0, drawn as the start
         for point in outcome.points:
             running += point.value
             points.append((point.date, running))
@@ -197,7 +198,7 @@ def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatte
         if outcome.before is not None:
             points.insert(0, (outcome.before.date, outcome.before.value))
         reference = None if outcome.reference is None else (outcome.reference,) * 2
-        legend = (outcome.indicator.unit(formatter.language), words["trend_reference"])
+        legend = (words["trend_measured"], words["trend_reference"])
     shown = [value for _, value in points] + list(reference or ())
     labels = {value: number(value, formatter.language) for value in (min(shown), max(shown))}
     return trend_chart(

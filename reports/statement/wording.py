@@ -142,6 +142,7 @@ _NL: Final[dict[str, str]] = {
     "trend_reference": "referentiepunt",
     "trend_reference_pro_rata": "referentiepunt, naar rato",
     "trend_cumulative": "opgeteld",
+    "trend_measured": "gemeten",
     "approvals": "Besluiten over toewijzingen",
     "approval_item": "Toewijzing {what} (transactie {transaction}, {date}): ",
     "approval_four_eyes": (
@@ -305,6 +306,7 @@ _EN: Final[dict[str, str]] = {
     "trend_reference": "reference point",
     "trend_reference_pro_rata": "reference point, pro rata",
     "trend_cumulative": "cumulative",
+    "trend_measured": "measured",
     "approvals": "Allocation decisions",
     "approval_item": "Allocation {what} (transaction {transaction}, {date}): ",
     "approval_four_eyes": (
