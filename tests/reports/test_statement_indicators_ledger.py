@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,12 @@ from netfund.ledger import load_network
 from netfund.ledger.balance_sums import balances
 from netfund.ledger.store.database import connect, reading
 from netfund.reports.statement.check import check_statement
-from netfund.reports.statement.embedded import differences
+from netfund.reports.statement.data import read_period_inputs, statement_data
+from netfund.reports.statement.embedded import differences, statement_figures
 
-from tests.conftest import EXAMPLE, NETWORK_TOML, write_events
+from tests.conftest import EXAMPLE, NETWORK_TOML, database_url, write_events
 from tests.support.indicators import INDICATORS_TOML, ROWS, write_indicators
+from tests.support.logins import as_login, dropped_afterwards, login_name
 from tests.support.saniveld import year_steps
 from tests.support.statements import embedded, page_texts
 
@@ -263,8 +266,6 @@ def test_a_statement_made_before_indicators_keeps_verifying(db_url: str, tmp_pat
 def test_measurements_are_read_to_the_as_of_date(small_year: str) -> None:
     """The statement's inputs hold the measurements dated up to its as-of date, those before
     the period included; later ones are not read."""
-    from netfund.reports.statement.data import read_period_inputs
-
     engine = connect(small_year)
     try:
         with reading(engine) as connection:
@@ -274,3 +275,36 @@ def test_measurements_are_read_to_the_as_of_date(small_year: str) -> None:
         engine.dispose()
     assert {m.date for m in march.measurements} == {datetime.date(2026, 3, 31)}
     assert len(june.measurements) == len(ROWS)
+
+
+# A funder's own login (PostgreSQL roles) ----------------------------------------------------
+
+
+@pytest.fixture
+def example_as_owner(tmp_path: Path) -> Iterator[str]:
+    """The example year with its measurements on a PostgreSQL schema of its own."""
+    for url in database_url("postgresql", tmp_path, prefix="stmtind"):
+        for step in year_steps():
+            _run(url, *step)
+        _run(url, "indicators", "import", str(INDICATORS_CSV))
+        yield url
+
+
+def test_a_funders_login_reads_the_outcomes_of_its_statement(example_as_owner: str) -> None:
+    """Under a funder's role the ledger shows only its own money, and the measurements: its
+    statement's outcomes are the ones the administrator's statement of it shows."""
+    url = example_as_owner
+    _run(url, "roles", "install")
+    login = login_name("funder")
+    with dropped_afterwards(url, [login]):
+        _run(url, "roles", "grant", login, "--role", "funder", "--funder", "ZONMW")
+        seen: dict[str, Any] = {}
+        for who, engine in (("staff", connect(url)), ("funder", connect(as_login(url, login)))):
+            try:
+                with reading(engine) as connection:
+                    inputs = read_period_inputs(connection, "2026", datetime.date(2026, 12, 31))
+            finally:
+                engine.dispose()
+            seen[who] = statement_figures(statement_data(inputs, "ZONMW", "en", ""))["outcomes"]
+    assert seen["funder"] == seen["staff"]
+    assert any(i["points"] for group in seen["funder"] for i in group["indicators"])
