@@ -14,6 +14,7 @@ from netfund.cli.commands import (  # noqa: F401
     bank_reconcile,
     demo,
     exports,
+    indicators,
     ledger,
     log,
     network,

@@ -236,6 +236,9 @@ _HOMES: dict[str, str] = {
     "indicator_outcomes": "netfund.ledger.indicators.outcomes",
     "moved_away": "netfund.ledger.indicators.outcomes",
     "read_measurements": "netfund.ledger.indicators.stored",
+    "IndicatorCount": "netfund.ledger.indicators.importing",
+    "IndicatorImportReport": "netfund.ledger.indicators.importing",
+    "import_indicators": "netfund.ledger.indicators.importing",
 }
 
 __all__ = [
@@ -301,6 +304,8 @@ __all__ = [
     "GroupOutcomes",
     "ImportReport",
     "Indicator",
+    "IndicatorCount",
+    "IndicatorImportReport",
     "IndicatorOutcome",
     "InputError",
     "Instalment",
@@ -375,6 +380,7 @@ __all__ = [
     "grant_role",
     "import_bank_statements",
     "import_events",
+    "import_indicators",
     "import_journal",
     "import_parsed",
     "indicator_outcomes",
@@ -510,6 +516,11 @@ if TYPE_CHECKING:
         import_journal,
         post,
         post_journal,
+    )
+    from netfund.ledger.indicators.importing import (
+        IndicatorCount,
+        IndicatorImportReport,
+        import_indicators,
     )
     from netfund.ledger.indicators.outcomes import (
         GroupOutcomes,

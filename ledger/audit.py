@@ -15,7 +15,9 @@ log to it). Each user action is one entry:
 - a ``user`` record per portal login added or given a new password, and a ``sign-in`` record
   per portal sign-in, failed or throttled attempt and sign-out (issue 18, `accounts.py`). Their
   actor is the login that wrote them (the portal's database login); a sign-in's portal login
-  is in its summary and details, and ``actor`` filtering finds it by either name.
+  is in its summary and details, and ``actor`` filtering finds it by either name;
+- an ``indicator-import`` record per import of indicator measurements that added some (issue
+  20), beside its write record, like a bank statement beside its bank import.
 
 Records written before identities were recorded (migration 0010) have no actor column: a
 network version or close says ``by``/``at`` in its content, which is shown; a run before
@@ -51,6 +53,7 @@ WRITE_EVENTS = {
     "reopen": "reopen",
     "bank-import": "bank import",
     "bank-assign": "bank assign",
+    "indicator-import": "indicator import",
 }
 
 #: Every event the trail shows, in the words of `netfund log`.
@@ -71,6 +74,8 @@ EVENTS = (
     "bank statement",
     "bank assign",
     "payment file",
+    "indicator import",
+    "indicator measurements",
     "grant",
     "user",
     "sign-in",
@@ -275,6 +280,9 @@ def _entry(
         event, summary = "payment file", _payment_file(content)
         if content.get("period"):
             periods.add(str(content["period"]))
+    elif record.kind == "indicator-import":
+        event, summary = "indicator measurements", _indicator_import(content)
+        periods |= {str(period) for period in content.get("periods") or ()}
     elif record.kind == "user":
         event, summary = "user", _user(content)
     elif record.kind == "sign-in":
@@ -333,6 +341,10 @@ def _write(content: Mapping[str, Any]) -> tuple[str, str]:
                 f"{key} {arguments[key]}" for key in ("group", "funder") if arguments.get(key)
             )
             summary = f"bank assign line {arguments.get('ref')} ({what}): {txns}"
+    elif action == "indicator-import":
+        summary = f"indicator import {arguments.get('file')}"
+        if arguments.get("dialect") not in (None, "standard"):
+            summary += f" (--dialect {arguments['dialect']})"
     elif action == "reopen":
         summary = f"reopen {arguments.get('period')}: {posted} entries reversed" + _reason(
             arguments
@@ -416,6 +428,15 @@ def _payment_file(content: Mapping[str, Any]) -> str:
     if isinstance(replaced, list) and replaced:
         summary += f" (writes anew {', '.join(str(e) for e in replaced)})"
     return summary
+
+
+def _indicator_import(content: Mapping[str, Any]) -> str:
+    """Measurements imported (`indicators/importing.py`): from which file, how many."""
+    added, rows = _int(content.get("added")), _int(content.get("rows"))
+    return (
+        f"indicator measurements from {content.get('file')}: {added} new of {rows} "
+        f"row{'' if rows == 1 else 's'}"
+    )
 
 
 def _grant(content: Mapping[str, Any]) -> str:

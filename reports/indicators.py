@@ -46,6 +46,8 @@ class IndicatorsView:
         declared: how many indicators network.toml declares for the period.
         groups: every group with indicators, its money (every funder's) beside them.
         moved: the indicators that moved away from their reference point, furthest first.
+        spent_by: per group, each funder's spending on it in the period (largest first): whose
+            money is behind an indicator that moved away.
     """
 
     network_name: str
@@ -54,6 +56,7 @@ class IndicatorsView:
     declared: int
     groups: tuple[GroupOutcomes, ...]
     moved: tuple[tuple[GroupOutcomes, IndicatorOutcome], ...]
+    spent_by: dict[str, tuple[tuple[str, int], ...]]
 
 
 def read_outcomes(
@@ -99,7 +102,13 @@ def load_indicators_view(
         declared=len(network.indicators),
         groups=groups,
         moved=tuple(moved_away(groups)),
+        spent_by={group.group: _spent_by(figures, group.group) for group in groups},
     )
+
+
+def _spent_by(figures: dict[str, FunderFigures], group: str) -> tuple[tuple[str, int], ...]:
+    spent = [(fund, each.spent_cents.get(group, 0)) for fund, each in figures.items()]
+    return tuple(sorted(((f, c) for f, c in spent if c), key=lambda pair: (-pair[1], pair[0])))
 
 
 def group_document(group: GroupOutcomes) -> dict[str, Any]:

@@ -599,17 +599,17 @@ def generate(network: dict) -> list[dict[str, str]]:
 #: the GPs avoid fewer admissions than agreed: what `netfund indicators` shows the steering
 #: group.
 LEVELS = {
-    # indicator: (measured every n months, decimals, source, {group: (start, end)})
-    "ERVAREN-VEERKRACHT": (3, 1, "Inwonerspanel Saniveld", {
+    # indicator: (measured every n months, source, {group: (start, end)}), in tenths
+    "ERVAREN-VEERKRACHT": (3, "Inwonerspanel Saniveld", {
         "WG-WIJK-NOORD": ("6.6", "7.1"), "WG-WIJK-MIDDEN": ("6.8", "7.0"),
         "WG-WIJK-ZUID": ("6.5", "6.9"), "WG-WELZIJN-NOORD": ("6.9", "7.3"),
         "RG-ERVARING": ("6.9", "6.5"),
     }),
-    "WACHTTIJD-VOORDEUR": (1, 1, "Registratie sociale voordeur", {
+    "WACHTTIJD-VOORDEUR": (1, "Registratie sociale voordeur", {
         "WG-WIJK-NOORD": ("14.0", "9.0"), "WG-WIJK-MIDDEN": ("12.0", "10.5"),
         "WG-WIJK-ZUID": ("11.0", "8.0"), "WG-JEUGD-NOORD": ("12.0", "17.0"),
     }),
-    "ZIEKTEVERZUIM": (3, 1, "Verzuimregistratie arbodienst", {
+    "ZIEKTEVERZUIM": (3, "Verzuimregistratie arbodienst", {
         "WG-WIJK-NOORD": ("5.8", "5.2"), "WG-WIJK-MIDDEN": ("5.4", "5.1"),
         "WG-WIJK-ZUID": ("6.1", "5.6"), "WG-JEUGD-NOORD": ("6.5", "6.0"),
         "WG-GGZ-MIDDEN": ("6.0", "7.4"),
@@ -631,7 +631,7 @@ def indicator_rows() -> list[dict[str, str]]:
     the year started; values as exact decimal text (tenths), counts whole."""
     rng = random.Random(20260)  # its own generator: the other files stay as they were
     rows = []
-    for indicator, (every, decimals, source, groups) in LEVELS.items():
+    for indicator, (every, source, groups) in LEVELS.items():
         for group, (start, end) in groups.items():
             first, last = int(Decimal(start) * 10), int(Decimal(end) * 10)  # tenths
             months = list(range(0, 13, every))

@@ -46,6 +46,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "bank-import": ("import bank statements", frozenset({"administrator"})),
     "bank-assign": ("assign bank lines", frozenset({"administrator"})),
     "pay": ("write payment files", frozenset({"administrator"})),
+    "indicator-import": ("import indicator measurements", frozenset({"administrator"})),
 }
 
 #: The record kinds a write appends, and the action each stands for (`records.append_record`
@@ -60,6 +61,7 @@ RECORD_ACTIONS: dict[str, str] = {
     "sign-in": "sign-in",
     "bank-statement": "bank-import",
     "payment-file": "pay",
+    "indicator-import": "indicator-import",
 }
 
 

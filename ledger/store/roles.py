@@ -7,13 +7,16 @@ that a role in one network's ledger is nothing in another's on the same server) 
 them, in the ledger's schema:
 
 - administrator: reads everything, writes the ledger (imports, posts, allocations, closes);
+  the indicator measurements only by INSERT: not even their writer changes or deletes one;
 - approver: reads everything; writes approvals: the transactions an approval carries out
   may only be inserted in a database transaction that inserted a ``decision`` record first
   (a row policy), and of the records only decisions, writes, closes and exports;
 - controller: reads everything; writes nothing but the log of its exports;
 - funder: reads, through row-level security, only the postings of its own funds
   (`funder_logins`), the transactions they belong to, the balance totals of its funds and the
-  records that hold no other funder's money (network versions, closes); nothing else.
+  records that hold no other funder's money (network versions, closes), and the indicator
+  measurements (no funder's money: its statement shows those of the groups it funds);
+  nothing else.
 
 And for each funder of the network a role of its own (`access.funder_role`,
 ``<ledger>_funder_<code>``, NOLOGIN): a member of the funder group with its `funder_logins`
@@ -76,6 +79,9 @@ _WRITES: dict[str, dict[str, str]] = {
         "bank_statements": "INSERT",
         "bank_lines": "INSERT, UPDATE",
         "bank_payments": "INSERT, UPDATE",
+        # Append-only: a measurement is never changed, so not even its writer may UPDATE or
+        # DELETE one (issue 20).
+        "indicator_measurements": "INSERT",
     },
     "approver": _CHAIN_WRITES,
     "controller": {"ledger_records": "INSERT", "records_head": "UPDATE", "exports": "INSERT"},
@@ -98,6 +104,9 @@ _FUNDER_READS = (
     "groups",
     "earmarks",
     "alembic_version",
+    # The indicators of the groups its money went to are on a funder's statement and portal;
+    # they are no funder's money, so no row policy narrows them.
+    "indicator_measurements",
 )
 _SEQUENCES = {
     "administrator": (
@@ -105,6 +114,7 @@ _SEQUENCES = {
         "exports_id_seq",
         "bank_statements_id_seq",
         "bank_lines_id_seq",
+        "indicator_measurements_id_seq",
     ),
     "approver": ("exports_id_seq",),
     "controller": ("exports_id_seq",),

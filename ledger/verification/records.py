@@ -9,7 +9,9 @@ its head, then holds the tables netfund and its users read to it:
 - the closed_periods table to the close records;
 - the proposals and decisions of four-eyes approvals to each other and to the writes that
   carried them out (`approvals.approval_findings`), and every allocation commit, close and
-  reopen the network reserved for two people to an approved proposal (`four_eyes.py`).
+  reopen the network reserved for two people to an approved proposal (`four_eyes.py`);
+- the bank's tables to their statement records (`bank/checks.py`), and the indicator
+  measurements to their import records (`indicators/checks.py`).
 
 The first difference is a `VerificationError` naming the table, the row and both values,
 e.g. ``funders: version 1 ZONMW unspent is 'carry_over' in the table, 'return' in the
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netfund.ledger.bank.checks import bank_findings
+from netfund.ledger.indicators.checks import indicator_findings
 from netfund.ledger.model.entries import GENESIS_HASH
 from netfund.ledger.model.errors import VerificationError
 from netfund.ledger.store.approvals import approval_findings
@@ -83,6 +86,7 @@ def check_records(connection: Connection) -> RecordsReport:
         approval_findings(records)
         + unapproved_findings(connection, records)
         + bank_findings(connection, records)
+        + indicator_findings(connection, records)
     )
     if findings:
         raise VerificationError(f"records chain: {findings[0]}")

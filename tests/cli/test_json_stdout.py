@@ -111,6 +111,13 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     assert run.json("bank", "reconcile", command="bank reconcile")["reconciled"] is True
     reassigned = run.json("bank", "assign", "--rules", str(rules), command="bank assign")
     assert reassigned["decided"] == [] and reassigned["posted"] == 0
+    # The groups' measurements beside the money (issue 20); a second import adds nothing.
+    measured = run.json("indicators", "import", str(EXAMPLE / "indicators.csv"),
+                        command="indicators import")  # fmt: skip
+    assert measured["added"] == measured["rows"] > 0, measured
+    again = run.json("indicators", "import", str(EXAMPLE / "indicators.csv"),
+                     command="indicators import")  # fmt: skip
+    assert (again["added"], again["record"]) == (0, None), again
     run.json("balance", "--by", "fund")
     run.json("status")
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"

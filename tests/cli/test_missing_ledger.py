@@ -48,6 +48,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("exports",): ["list"],
     ("exports", "list"): [],
     ("import",): [str(EXAMPLE / "events.csv")],
+    ("indicators",): ["import", str(EXAMPLE / "indicators.csv")],
+    ("indicators", "import"): [str(EXAMPLE / "indicators.csv")],
     ("log",): ["--period", "2026"],
     ("network",): ["versions"],
     ("network", "apply"): [str(EXAMPLE / "network.toml"), "--from", "2027"],

@@ -32,6 +32,7 @@ from netfund.ledger.store.schema import (
 from sqlalchemy import inspect, select
 
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
+from tests.support.indicators import INDICATORS_TOML
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
@@ -142,6 +143,27 @@ MANIFEST: list[tuple[str, str, int | str, str]] = [
     ("jr_missing_column.csv", "journal", 1, "missing column(s) fund"),
     ("jr_multiple_problems.csv", "journal", 4, "GEM off by 5.00"),
     ("jr_txn_id_invisible.csv", "journal", 2, "txn_id contains an invisible character (U+2060"),
+    # indicators.csv (issue 20): the base network declares the test indicators
+    ("in_indicator_unknown.csv", "indicators", 3, "unknown indicator 'VERZUIM' in 2026"),
+    (
+        "in_group_not_agreed.csv",
+        "indicators",
+        3,
+        "group WG-B did not agree to indicator WACHTTIJD (its groups: WG-A)",
+    ),
+    ("in_value_decimal_comma.csv", "indicators", 3, "value '12,5' is not a plain decimal"),
+    ("in_count_fraction.csv", "indicators", 3, "value '2.5' is not a whole number of at least"),
+    ("in_count_negative.csv", "indicators", 3, "value '-3' is not a whole number of at least 0"),
+    ("in_date_future.csv", "indicators", 3, "date 2098-06-30 is after today"),
+    ("in_source_empty.csv", "indicators", 3, "source is empty"),
+    (
+        "in_source_bidi_override.csv",
+        "indicators",
+        3,
+        "source contains a text-direction control (U+202E RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    ("in_duplicate_key.csv", "indicators", 4, "BEREIK for WG-B on 2026-03-31 is on line 2 too"),
+    ("in_multiple_problems.csv", "indicators", 3, "group WG-B did not agree to indicator"),
     # network
     ("nw_unknown_top_key.toml", "network", 1, "unknown key 'version'"),
     ("nw_group_code_lowercase.toml", "network", 41, "must start with a capital letter"),
@@ -197,6 +219,11 @@ MULTIPLE: dict[str, list[tuple[int | str, str]]] = {
         (6, "'Assets:bank' is not a valid account name"),
         (7, "unknown fund 'XYZ'"),
     ],
+    "in_multiple_problems.csv": [
+        (3, "group WG-B did not agree to indicator WACHTTIJD"),
+        (5, "date '2026-02-30' does not exist"),
+        (6, "value '1e3' is not a plain decimal number"),
+    ],
     "nw_multiple_problems.toml": [
         (20, "unknown key 'budget'"),
         (28, "must be between 0 and 1, not 1.5"),
@@ -208,6 +235,7 @@ COMMANDS = {
     "events": lambda path: ("import", str(path)),
     "journal": lambda path: ("import", "--journal", str(path)),
     "network": lambda path: ("init", str(path)),
+    "indicators": lambda path: ("indicators", "import", str(path)),
 }
 
 _RUNNER = CliRunner()
@@ -226,7 +254,7 @@ def run(db_url: str, *args: str) -> Result:
 def build_ledger(db_url: str, tmp_path: Path) -> None:
     """Initialise the test network and import the base events, through the CLI."""
     network = tmp_path / "network.toml"
-    network.write_text(NETWORK_TOML, encoding="utf-8")
+    network.write_text(NETWORK_TOML + INDICATORS_TOML, encoding="utf-8")
     base = tmp_path / "base.csv"
     base.write_text(EVENTS_HEADER + BASE_EVENTS, encoding="utf-8")
     for args in (("init", str(network)), ("import", str(base))):
@@ -275,6 +303,15 @@ def ledger_state(db_url: str) -> dict[str, Any]:
         "postings": report["postings"],
         "fingerprint": report["fingerprint"],
     }
+
+
+def records_state(db_url: str) -> tuple[int, str]:
+    """The records chain's length and fingerprint: a refused file adds no record either (an
+    import of measurements writes records, not transactions)."""
+    verified = run(db_url, "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    report = json.loads(verified.stdout)
+    return report["records"], report["records_fingerprint"]
 
 
 def network_rows(db_url: str) -> dict[str, list[tuple[Any, ...]] | None]:
@@ -385,6 +422,7 @@ def test_bad_file_is_refused_and_changes_nothing(
         assert "netfund init" in later.output
     ledger()
     before = ledger_state(db_url)
+    records = records_state(db_url)
     assert before["transactions"] == 3
     if kind == "network":
         stored_network = network_rows(db_url)
@@ -393,6 +431,7 @@ def test_bad_file_is_refused_and_changes_nothing(
     assert_refused(run(db_url, *command), name, where, reason)
 
     assert ledger_state(db_url) == before
+    assert records_state(db_url) == records
     if kind == "network":
         assert network_rows(db_url) == stored_network
 
