@@ -107,7 +107,14 @@ def test_the_example_years_statement_shows_what_the_money_bought(
     funded = {line["group"] for line in figures["groups"]}
     assert set(groups) == with_indicators & funded
     checked = 0
+    en, nl = _text(english), _text(dutch)
     for code, group in groups.items():
+        # Each group under its name, with the indicators it agreed to, in both languages.
+        name = next(g.name for g in network.groups if g.code == code)
+        assert f"{name} · {code}" in en and f"{name} · {code}" in nl
+        agreed = network.indicators_of(code)
+        assert [i["indicator"] for i in group["indicators"]] == [a.code for a in agreed]
+        assert all(a.name_en in en and a.name_nl in nl for a in agreed)
         assert group["spent_cents"] == spent.get(code, 0)
         for indicator in group["indicators"]:
             total = totals.get((indicator["indicator"], code))
@@ -120,7 +127,6 @@ def test_the_example_years_statement_shows_what_the_money_bought(
     assert checked >= 3  # the wijk groups' reach at least
     noord = groups["WG-WIJK-NOORD"]
     reach = next(i for i in noord["indicators"] if i["indicator"] == "BEREIK-VEERKRACHT")
-    en, nl = _text(english), _text(dutch)
     assert "What your money achieved" in en and "Wat uw geld opleverde" in nl
     assert "Wijkteam en veerkrachtcombi Noord · WG-WIJK-NOORD" in en
     euros = Decimal(spent["WG-WIJK-NOORD"]) / 100
