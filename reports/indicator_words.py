@@ -148,10 +148,25 @@ def reference_words(outcome: IndicatorOutcome, language: str) -> str:
     if difference == 0:
         return words["at"].format(reference=reference)
     key = "above" if difference > 0 else "below"
-    gap = with_unit(abs(difference), outcome.indicator, language)
-    if outcome.indicator.unit(language) == "%":  # a difference of shares is in points
-        gap = f"{number(abs(difference), language)} {words['points']}"
+    gap = distance(abs(difference), outcome.indicator, language)
     return words[key].format(gap=gap, reference=reference)
+
+
+def distance(value: Decimal, indicator: Indicator, language: str) -> str:
+    """How far apart two values lie, with the unit: ``7,0 dagen``; a difference of shares in
+    points (``1,9 procentpunt``), never in percent of a percent."""
+    if indicator.unit(language) == "%":
+        return f"{number(value, language)} {_WORDS[language]['points']}"
+    return with_unit(value, indicator, language)
+
+
+def gap_words(outcome: IndicatorOutcome, gap: Decimal, language: str) -> str:
+    """A distance from ``outcome``'s reference point (its gap now or at the start) as
+    `reference_words` shows the reference: a count's, measured against a pro-rata reference of
+    four decimals, with one decimal more than the reference (``12,0 opnames``)."""
+    if outcome.indicator.kind == "count" and outcome.reference is not None:
+        gap = _shown_like(gap, outcome.reference)
+    return distance(gap, outcome.indicator, language)
 
 
 def _shown_like(value: Decimal, reference: Decimal) -> Decimal:

@@ -90,11 +90,18 @@ def load_indicators_view(
             if not known:
                 return None
             period = known[-1]
-        period = parse_period(period)
-        as_of = as_of or default_as_of(period)
-        network = read_network(connection, period)
-        figures = period_figures(connection, period, as_of=as_of)
-        groups = read_outcomes(connection, network, period, as_of, figures)
+        return read_indicators_view(connection, parse_period(period), as_of)
+
+
+def read_indicators_view(
+    connection: Connection, period: str, as_of: datetime.date | None = None
+) -> IndicatorsView:
+    """The view of ``period`` as the caller's snapshot reads it (the portal's staff page
+    reads it in the viewer's own snapshot, `web.guards.read_for`)."""
+    as_of = as_of or default_as_of(period)
+    network = read_network(connection, period)
+    figures = period_figures(connection, period, as_of=as_of)
+    groups = read_outcomes(connection, network, period, as_of, figures)
     return IndicatorsView(
         network_name=network.name,
         period=period,

@@ -10,6 +10,12 @@ network's overhead shares. A statement shows them; a funder's web session reads 
 under the funder's own database login (row-level security on PostgreSQL), where the other
 funders' postings are invisible, so those totals would be partial there and wrong. Keeping
 them out of `FunderOverview` means no template can show them by mistake.
+
+A funder's indicators beside its money (issue 20) are `indicator_outcomes`'s with
+``funder=`` its code (its money only, and only the groups its money went to, as on its
+statement), never computed here; they read the period's inputs the same way the overview
+does (``read``), so the money on the indicator pages is the overview's to the cent. (The
+steering group's view is `netfund indicators`' own, `reports.indicators`.)
 """
 
 from __future__ import annotations
@@ -23,10 +29,13 @@ from netfund.ledger import (
     Coverage,
     Due,
     Funder,
+    GroupOutcomes,
     LedgerError,
     MoneyMovement,
     Network,
+    indicator_outcomes,
     parse_period,
+    read_measurements,
     read_network,
     recorded_periods,
 )
@@ -211,3 +220,53 @@ def funder_overview(
         received_for_period_cents=data.received_for_period_cents,
         overdue_cents=data.overdue_cents,
     )
+
+
+@dataclass(frozen=True)
+class FunderIndicators:
+    """What a funder's money went to in a period, beside the indicators each group agreed to.
+
+    Attributes:
+        scope: the funder, period, periods and groups.
+        as_of: measurements and transactions dated after it are not counted.
+        groups: the groups the funder's money went to in the period that agreed to an
+            indicator, in the network's order, with the funder's own money only.
+    """
+
+    scope: FunderPeriod
+    as_of: datetime.date
+    groups: tuple[GroupOutcomes, ...]
+
+    @property
+    def period(self) -> str:
+        return self.scope.period
+
+    def group(self, code: str) -> GroupOutcomes | None:
+        """Group ``code``'s outcomes, or None when the funder's money did not go to it."""
+        return next((each for each in self.groups if each.group == code), None)
+
+
+def funder_indicators(
+    connection: Connection,
+    funder: str,
+    period: str | None = None,
+    as_of: datetime.date | None = None,
+    read: Callable[[Connection, str, datetime.date], PeriodInputs] = read_period_inputs,
+) -> FunderIndicators:
+    """``funder``'s indicators beside its money in ``period`` (None: the newest) as of
+    ``as_of`` (None: the period's last day), as its statement shows them.
+
+    Read within the caller's read transaction; raise `NotInPeriod` as `funder_overview` does.
+    """
+    periods, period = _periods(connection, period)
+    inputs = read(connection, period, as_of or default_as_of(period))
+    scope = _scope(inputs.network, funder, period, periods)
+    groups = indicator_outcomes(
+        inputs.network,
+        period,
+        inputs.as_of,
+        read_measurements(connection, until=inputs.as_of),
+        inputs.figures,
+        funder=scope.funder.code,
+    )
+    return FunderIndicators(scope=scope, as_of=inputs.as_of, groups=groups)

@@ -40,6 +40,7 @@ ROUTE_MODULES = (
     "netfund.web.api",
     "netfund.web.document_pages",
     "netfund.web.staff_pages",
+    "netfund.web.indicator_pages",
 )
 STATIC = Path(__file__).parent / "static"
 #: What the JSON API says for each refusal (the pages say it in words).

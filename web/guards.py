@@ -18,7 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from netfund.ledger import funder_reading, portal_user, read_network_timeline, reading
+from netfund.ledger import (
+    GroupOutcomes,
+    funder_reading,
+    portal_user,
+    read_network_timeline,
+    reading,
+)
+from netfund.reports.portal import FunderIndicators
 from netfund.web.security import COOKIE_STATE
 from netfund.web.sessions import COOKIE, Session, Viewer, viewer_of
 from sqlalchemy import Connection
@@ -144,6 +151,16 @@ def staff_view(request: Request, roles: frozenset[str] = STAFF) -> Viewer:
     if who.role not in roles:
         raise HTTPException(403)
     return who
+
+
+def funded_group(found: FunderIndicators, group: str) -> GroupOutcomes:
+    """Group ``group``'s indicators on a funder's page, if the funder's money went to it in
+    the period; 404 otherwise, the same answer as for a group that does not exist (a group
+    funded only by others is none of this funder's business, and its money is theirs)."""
+    outcomes = found.group(group)
+    if outcomes is None:
+        raise HTTPException(404)
+    return outcomes
 
 
 @contextmanager

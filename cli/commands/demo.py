@@ -5,8 +5,9 @@ works: create the ledger and load the network, import the year's commitments and
 steering group's January decisions, allocate what is left with the plan and commit it,
 import the year's spending, import the year's bank statement (the funders' payments become
 receipts, the payments of the spending are linked to it, the bank's costs are booked by
-bank-rules.toml) and reconcile the bank with the ledger, write every funder's statement and
-the auditors' exports, verify the chain. The spending comes before the bank: the
+bank-rules.toml) and reconcile the bank with the ledger, import the year's measurements of
+the groups' indicators, write every funder's statement (each group's money beside its
+indicators) and the auditors' exports, verify the chain. The spending comes before the bank: the
 statement's payments are linked to the expenses spending.csv imported, not booked again.
 Everything goes under one folder, so a new user can look at every file and remove it again.
 The dates the demo chooses (the commit date, the statements' as-of date) are fixed, so two
@@ -45,6 +46,8 @@ EXAMPLE = "saniveld"
 BANK_FILE = "bank/2026.camt053.xml"
 MT940_FILE = "bank/2026.mt940"
 RULES_FILE = "bank-rules.toml"
+#: A year of measurements of the indicators network.toml declares.
+INDICATORS_FILE = "indicators.csv"
 INPUTS = (
     "network.toml",
     "events.csv",
@@ -53,6 +56,7 @@ INPUTS = (
     RULES_FILE,
     BANK_FILE,
     MT940_FILE,
+    INDICATORS_FILE,
 )
 PERIOD = "2026"
 #: The steering group commits the plan's allocation the week after its January decisions.
@@ -143,7 +147,8 @@ def demo_command(ctx: click.Context, folder: Path, as_json: bool) -> None:
     the network, imports the year's commitments and January allocations, allocates the rest
     with the plan and commits it, imports the year's spending, imports the year's bank
     statement with bank-rules.toml (the funders' payments become receipts, the payments of
-    the spending are linked to it) and reconciles the bank with the ledger, writes every
+    the spending are linked to it) and reconciles the bank with the ledger, imports the
+    year's measurements of the groups' indicators (indicators.csv), writes every
     funder's 2026 statement (FOLDER/statements/) and the exports (FOLDER/exports/), and
     verifies the hash chain. The input files are copied to FOLDER/inputs/. Running it again
     on the same FOLDER replaces what the earlier run wrote; a folder with other files in it
@@ -249,6 +254,21 @@ def _bank(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str,
     )
 
 
+def _indicators(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
+    from netfund.ledger import import_indicators
+    from netfund.reports.indicators import load_indicators_view
+
+    report = import_indicators(engine, inputs[INDICATORS_FILE])
+    view = load_indicators_view(engine, PERIOD, AS_OF)
+    outputs["indicators"] = view
+    groups = len(view.groups) if view is not None else 0
+    moved = len(view.moved) if view is not None else 0
+    return (
+        f"{report.added} measurements of {len(report.indicators)} indicators for {groups} "
+        f"groups: {moved} moved away from their reference point"
+    )
+
+
 def _statements(engine: Any, folder: Path, inputs: dict[str, Path], outputs: dict[str, Any]) -> str:
     from netfund.reports.statements import prepare_statements, write_statements
 
@@ -337,6 +357,7 @@ _STEPS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("commit the allocation", _commit),
     ("import the year's spending (spending.csv)", _import("spending.csv")),
     (f"import the year's bank statement ({BANK_FILE})", _bank),
+    (f"import the year's indicators ({INDICATORS_FILE})", _indicators),
     ("write every funder's statement", _statements),
     ("write the exports", _exports),
     ("create the portal's demo logins", _logins),
@@ -366,6 +387,11 @@ def _print_summary(folder: Path, steps: list[Step], outputs: dict[str, Any], tot
     )
     click.echo("")
     show_lines(bank_lines(outputs["bank"]), title="the bank:")
+    click.echo("")
+    show_lines(
+        indicator_lines(outputs["indicators"]),
+        title="indicators that moved away from their reference point (netfund indicators):",
+    )
     click.echo("")
     click.echo("files:")
     click.echo(f"  ledger      {folder / 'netfund.db'}")
@@ -431,6 +457,7 @@ def next_steps(folder: Path, statement: str) -> list[str]:
         f"{netfund} --db {database} status",
         f"{netfund} --db {database} balance --by account",
         f"{netfund} --db {database} bank reconcile",
+        f"{netfund} --db {database} indicators",
         f"{netfund} --db {database} verify-statement {shlex.quote(statement)}",
         viewer_line(shlex.quote(statement)),
     ]
@@ -456,6 +483,18 @@ def _program() -> str:
     shown can be pasted as they are; ``netfund`` when run another way."""
     called = sys.argv[0] if sys.argv else ""
     return called if Path(called).name == "netfund" and " " not in called else "netfund"
+
+
+def indicator_lines(view: Any) -> list[str]:
+    """What moved away from its reference point, in words, with the group's spending: what
+    the steering group would look at first (`netfund indicators` has it all)."""
+    from netfund.reports.indicator_words import reference_words
+
+    return [
+        f"{group.group}: {outcome.indicator.name('en')}: {reference_words(outcome, 'en')} "
+        f"(spent EUR {format_grouped(group.spent_cents)})"
+        for group, outcome in view.moved
+    ]
 
 
 def bank_json(bank: BankSummary) -> dict[str, Any]:
@@ -487,6 +526,8 @@ def bank_json(bank: BankSummary) -> dict[str, Any]:
 def _summary_json(
     folder: Path, steps: list[Step], outputs: dict[str, Any], total: float
 ) -> dict[str, Any]:
+    from netfund.reports.indicator_words import reference_words
+
     status = outputs["status"]
     return {
         "folder": str(folder),
@@ -502,6 +543,17 @@ def _summary_json(
         "transactions": outputs["transactions"],
         "fingerprint": outputs["fingerprint"],
         "bank": bank_json(outputs["bank"]),
+        "indicators": {
+            "file": INDICATORS_FILE,
+            "moved_away": [
+                {
+                    "group": group.group,
+                    "indicator": outcome.indicator.code,
+                    "words": reference_words(outcome, "en"),
+                }
+                for group, outcome in outputs["indicators"].moved
+            ],
+        },
         "next": next_steps(folder, outputs["statements"][0]),
         "portal": {
             "start": serve_line(folder),

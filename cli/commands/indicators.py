@@ -175,10 +175,10 @@ def import_command(
 
     Each row is one measurement: indicator,group,date,value,source. The indicator must be
     declared in network.toml for the date's year and the group one of its groups; the date
-    not after today; a count a whole number. A measurement the ledger holds with the same
-    value and source is skipped, so a file can be imported again after rows were added; one
-    with another value or source is refused: a measurement is never changed. Any problem:
-    every one is listed with its line, nothing is written, exit code 2.
+    not in a year still to come; a count a whole number. A measurement the ledger holds with
+    the same value and source is skipped, so a file can be imported again after rows were
+    added; one with another value or source is refused: a measurement is never changed. Any
+    problem: every one is listed with its line, nothing is written, exit code 2.
 
     \b
     Example:

@@ -354,8 +354,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
         f"fingerprint {report.head_hash}"
     )
     click.echo(
-        f"records verified: {report.records} (network versions, runs, closes, writes, exports); "
-        f"fingerprint {report.records_hash}"
+        f"records verified: {report.records} (network versions, runs, closes, writes, exports, "
+        f"bank statements, indicator imports, logins); fingerprint {report.records_hash}"
     )
     trail = report.trail
     if trail is not None and (trail.writes or trail.exports):

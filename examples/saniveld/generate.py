@@ -664,7 +664,9 @@ def write_indicators(network: dict) -> None:
             fail(f"indicators.csv: {row['indicator']} is not declared for {row['group']}")
     with INDICATORS.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(
-            handle, fieldnames=["indicator", "group", "date", "value", "source"], lineterminator="\n"
+            handle,
+            fieldnames=["indicator", "group", "date", "value", "source"],
+            lineterminator="\n",
         )
         writer.writeheader()
         writer.writerows(rows)

@@ -8,11 +8,13 @@ WACHTTIJD-VOORDEUR,WG-WIJK-NOORD,2026-03-31,21,Registratie voordeur Q1
 The same machinery and rules as ``events.csv`` (`csv_rows.py`: a header, the nl dialect, size
 limits, every problem as ``file:line: what is wrong``, all of a file's problems at once). Each
 row is checked on its own against the network in force for its date's period: the indicator
-is declared there, the group is one of those that agreed to it, the date is not in the future
-(a measurement reports what happened), a ``count`` is a whole number of at least 0 (it counts
-what happened since the previous measurement), and the source says where the figure comes
-from (a reader of a statement must be able to ask). A key (indicator, group, date) written
-twice in one file is refused naming both lines: which of the two would be the measurement?
+is declared there, the group is one of those that agreed to it, the date is not in a year
+still to come (a measurement reports what happened; ``2062`` for ``2026`` is a typo; this
+year's end may be entered ahead, as this year's expenses may), a ``count`` is a whole number
+of at least 0 (it counts what happened since the previous measurement), and the source says
+where the figure comes from (a reader of a statement must be able to ask). A key (indicator,
+group, date) written twice in one file is refused naming both lines: which of the two would
+be the measurement?
 
 What the ledger holds already (a row imported before) is for the importer to hold a row to
 (`ledger/indicators/importing.py`): this module knows only the file and the network.
@@ -71,8 +73,8 @@ def read_indicators(
     reader: CsvReader, networks: Networks, today: datetime.date
 ) -> Iterator[MeasurementRow]:
     """Yield the valid measurements of ``reader``'s file; problems go to ``reader.problems``.
-    Each row is checked against the network in force for its date's period; a date after
-    ``today`` is refused."""
+    Each row is checked against the network in force for its date's period; a date in a year
+    after ``today``'s is refused."""
     seen: dict[tuple[str, str, datetime.date], int] = {}
     for row in reader.rows():
         measurement = _parse_row(reader, networks, today, row.line, row.values)
@@ -114,10 +116,10 @@ def _parse_row(
     source = attempt(parse_text, values["source"], "source", SOURCE_LENGTH_MAX)
     if source == "":
         errors.append("source is empty: say where the figure comes from (a monitor, a survey)")
-    if date is not None and date > today:
+    if date is not None and date.year > today.year:
         errors.append(
-            f"date {date.isoformat()} is after today ({today.isoformat()}): a measurement "
-            "reports what happened"
+            f"date {date.isoformat()} lies after this year ({today.year}): a measurement "
+            "reports what happened (a typo in the year?)"
         )
     period = None if date is None else f"{date.year:04d}"
     network = networks(period)

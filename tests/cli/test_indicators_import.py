@@ -151,7 +151,24 @@ def test_a_missing_file_exits_2(ledger: str, tmp_path: Path) -> None:
     assert problem["file"] == str(missing) and "cannot read file" in problem["message"]
 
 
-def test_the_group_without_a_subcommand_shows_its_help(ledger: str) -> None:
-    result = _run(ledger, "indicators")
-    assert result.exit_code == 0
-    assert "netfund indicators import examples/saniveld/indicators.csv" in result.stdout
+def test_the_group_itself_shows_what_moved_away_from_its_reference_point(
+    ledger: str, tmp_path: Path
+) -> None:
+    """`netfund indicators`: the steering group's view, in words and as JSON."""
+    before = _run(ledger, "indicators", "--period", "2026")
+    assert before.exit_code == 0, before.output
+    assert "nothing measured in 2026 yet: netfund indicators import indicators.csv" in before.stdout
+    # WG-A's waiting time started the year 7 days over its reference point of 14, came back
+    # to 3.5 over, then went to 9 over: further than at the start.
+    rows = [*ROWS, "WACHTTIJD,WG-A,2026-09-30,23,Registratie voordeur"]
+    path = write_indicators(tmp_path / "indicators.csv", rows)
+    assert _run(ledger, "indicators", "import", str(path)).exit_code == 0
+    shown = _run(ledger, "indicators", "--period", "2026")
+    assert shown.exit_code == 0, shown.output
+    assert "1 moved away from their reference point since the start of 2026" in shown.stdout
+    assert "9 days above the reference point of 14 days" in shown.stdout
+    document = json.loads(_run(ledger, "indicators", "--period", "2026", "--json").stdout)
+    [moved] = document["moved_away"]
+    assert (moved["group"], moved["indicator"]["indicator"]) == ("WG-A", "WACHTTIJD")
+    assert (moved["indicator"]["gap"], moved["indicator"]["change_since_start"]) == ("9", "2")
+    assert [g["group"] for g in document["groups"]] == ["WG-A", "WG-B"]

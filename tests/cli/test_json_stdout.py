@@ -38,6 +38,8 @@ def leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
             leaves |= leaf_commands(command, (*prefix, name))
+            if command.invoke_without_command:  # a group that is a command itself too
+                leaves.add(" ".join((*prefix, name)))
         else:
             leaves.add(" ".join((*prefix, name)))
     return leaves
@@ -118,8 +120,10 @@ def test_every_json_command_prints_only_json_on_stdout(tmp_path: Path) -> None:
     again = run.json("indicators", "import", str(EXAMPLE / "indicators.csv"),
                      command="indicators import")  # fmt: skip
     assert (again["added"], again["record"]) == (0, None), again
+    view = run.json("indicators", "--period", "2026", command="indicators")
+    assert view["moved_away"] and view["groups"], view
     run.json("balance", "--by", "fund")
-    run.json("status")
+    assert run.json("status")["indicators"]
     line = "Expenses:WG-WIJK-NOORD,GEM-SANIVELD-WMO,WG-WIJK-NOORD,12.50"
     run.json("post", "FIX-1", "--date", "2026-03-31", "-d", "fee", "--line", line,
              "--line", "Assets:Bank,GEM-SANIVELD-WMO,,-12.50")  # fmt: skip
@@ -286,6 +290,12 @@ def test_every_json_command_reports_its_errors_as_json(tmp_path: Path) -> None:
     document = _error(run, "bank", "assign", "NO-SUCH-REF", "--group", "STUURGROEP",
                       exit_code=2, command="bank assign")  # fmt: skip
     assert "no bank line 'NO-SUCH-REF'" in document["message"]
+    document = _error(run, "indicators", "import", str(bad), exit_code=2,
+                      command="indicators import")  # fmt: skip
+    assert document["problems"][0]["line"] == 1  # the events header is not indicators.csv's
+    document = _error(run, "indicators", "--as-of", "2026-02-30", exit_code=2,
+                      command="indicators")  # fmt: skip
+    assert "2026-02-30" in document["message"]
     _error(run, "allocate", missing, exit_code=2)
     _error(run, "allocate", "--commit", "99", exit_code=2)
     _error(run, "allocations", "show", "99", exit_code=2, command="allocations show")

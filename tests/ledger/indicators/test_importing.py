@@ -168,7 +168,7 @@ def test_all_or_nothing(indicator_engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(InputError) as refused:
         import_indicators(indicator_engine, path, today=TODAY)
     assert [problem.line for problem in refused.value.problems] == [6]
-    assert "is after today (2026-12-31)" in refused.value.problems[0].message
+    assert "lies after this year (2026)" in refused.value.problems[0].message
     assert _stored(indicator_engine) == [] and _records(indicator_engine) == records
     # On the day it was measured, the same file imports whole.
     report = import_indicators(indicator_engine, path, today=TODAY.replace(year=2027, day=2))

@@ -98,7 +98,8 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path, network: Network) -> None
         ),
         (
             "WACHTTIJD,WG-A,2027-01-01,21,Registratie",
-            "date 2027-01-01 is after today (2026-12-31): a measurement reports what happened",
+            "date 2027-01-01 lies after this year (2026): a measurement reports what happened "
+            "(a typo in the year?)",
         ),
         ("WACHTTIJD,WG-A,2026-02-30,21,Registratie", "date '2026-02-30' does not exist"),
         (

@@ -51,6 +51,24 @@ def upgrade() -> None:
         ["indicator", "group_code", "measured_on"],
         unique=True,
     )
+    # Append-only in the database too, as every other append-only table is: a measurement is
+    # never changed (roles make it INSERT-only for the logins; this holds the owner as well).
+    if connection.dialect.name == "postgresql":
+        op.execute(
+            "CREATE TRIGGER indicator_measurements_append_only BEFORE UPDATE OR DELETE ON "
+            "indicator_measurements FOR EACH ROW EXECUTE FUNCTION netfund_refuse_change()"
+        )
+        op.execute(
+            "CREATE TRIGGER indicator_measurements_no_truncate BEFORE TRUNCATE ON "
+            "indicator_measurements FOR EACH STATEMENT EXECUTE FUNCTION netfund_refuse_change()"
+        )
+    else:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER indicator_measurements_append_only_{action.lower()} BEFORE "
+                f"{action} ON indicator_measurements BEGIN SELECT RAISE(ABORT, "
+                "'indicator measurements are append-only: a measurement is never changed'); END"
+            )
 
 
 def downgrade() -> None:
