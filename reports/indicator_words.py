@@ -94,6 +94,19 @@ def change(value: Decimal | None, language: str) -> str:
     return sign + number(abs(value), language)
 
 
+def change_with_unit(value: Decimal | None, indicator: Indicator, language: str) -> str:
+    """A change with its sign and unit: ``+2,5 dagen``; a share's in points (``−0,4
+    procentpunt``, a difference of percentages is no percentage); ``–`` when there is none."""
+    if value is None:
+        return _WORDS[language]["no_change"]
+    unit = indicator.unit(language)
+    if unit == "%":
+        unit = _WORDS[language]["points"]
+    elif abs(value) == 1:
+        unit = unit_one(indicator, language)
+    return f"{change(value, language)} {unit}"
+
+
 def with_unit(value: Decimal, indicator: Indicator, language: str) -> str:
     """``17,0 dagen``, ``6,9%`` (a percent sign follows the number without a space)."""
     unit = unit_one(indicator, language) if value == 1 else indicator.unit(language)

@@ -1,4 +1,5 @@
-"""The statement's bar charts: allocated against spent per group, and the network's funding.
+"""The statement's charts: allocated against spent per group, the network's funding (bar
+charts), and a small trend per indicator beside what the money achieved.
 
 Both are horizontal bar charts (group and funder codes read along the left edge, however
 many there are), drawn with reportlab.graphics shapes so they are vectors in the PDF. Rules that
@@ -11,12 +12,14 @@ say better.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from netfund.reports.fonts import REGULAR
 from netfund.reports.formatting import Formatter
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -182,3 +185,105 @@ def bar_chart(
             drawing.add(String(x + 12, height - 10, name, fontName=REGULAR, fontSize=LABEL_SIZE))
             x += 12 + stringWidth(name, REGULAR, LABEL_SIZE) + 18
     return drawing
+
+
+#: A trend chart's size, in points: small enough to sit beside an indicator's text.
+TREND_WIDTH = 165
+TREND_HEIGHT = 70
+TREND_COLOR = colors.HexColor("#2f6f9f")
+REFERENCE_COLOR = colors.HexColor("#e0902f")
+_TREND_LEFT = 30
+_TREND_BOTTOM = 22
+_TREND_TOP_ROOM = 5
+_TREND_RIGHT_ROOM = 6
+
+
+@dataclass(frozen=True)
+class Trend:
+    """What one indicator's trend chart draws; values arrive as exact decimals and become
+    coordinates only here.
+
+    Attributes:
+        first: the period's first day (the left edge).
+        last: the period's last day (the right edge).
+        points: (day, value) oldest first; a day before ``first`` is drawn on the edge
+            (where the period started from) with an open marker.
+        reference: the reference as a line from the left edge to the right: (value at
+            ``first``, value at ``last``), or None.
+        labels: the y-axis values to label, already formatted, by value.
+        months: the x-axis labels at the first of January, April, July and October.
+        legend: (series name, reference name).
+    """
+
+    first: datetime.date
+    last: datetime.date
+    points: tuple[tuple[datetime.date, Decimal], ...]
+    reference: tuple[Decimal, Decimal] | None
+    labels: tuple[tuple[Decimal, str], ...]
+    months: tuple[str, ...]
+    legend: tuple[str, str]
+
+
+def trend_chart(trend: Trend) -> Drawing:
+    """A small line chart: the values over the period, the reference point dashed.
+
+    The value axis spans the values and the reference (not from zero: a waiting time moving
+    between 14 and 18 days would be a flat line), labelled at its lowest and highest value,
+    so the reader sees the scale it was drawn at.
+    """
+    size = LABEL_SIZE - 1.5
+    drawing = Drawing(TREND_WIDTH, TREND_HEIGHT, initialFontName=REGULAR, initialFontSize=size)
+    plot_width = TREND_WIDTH - _TREND_LEFT - _TREND_RIGHT_ROOM
+    top = TREND_HEIGHT - _TREND_TOP_ROOM
+    values = [value for _, value in trend.points] + list(trend.reference or ())
+    low, high = min(values, default=Decimal(0)), max(values, default=Decimal(1))
+    if high == low:
+        low, high = low - 1, high + 1
+    span = (trend.last - trend.first).days or 1
+
+    def x(day: datetime.date) -> float:
+        return _TREND_LEFT + plot_width * min(max((day - trend.first).days, 0), span) / span
+
+    def y(value: Decimal) -> float:
+        return _TREND_BOTTOM + float((top - _TREND_BOTTOM) * (value - low) / (high - low))
+
+    right = _TREND_LEFT + plot_width
+    drawing.add(Line(_TREND_LEFT, _TREND_BOTTOM, right, _TREND_BOTTOM, strokeColor=colors.grey,
+                     strokeWidth=0.5))  # fmt: skip
+    for value, shown in trend.labels:
+        drawing.add(Line(_TREND_LEFT, y(value), right, y(value), strokeColor=GRID_COLOR,
+                         strokeWidth=0.4))  # fmt: skip
+        drawing.add(String(_TREND_LEFT - 3, y(value) - 2, shown, textAnchor="end",
+                           fontName=REGULAR, fontSize=size))  # fmt: skip
+    for index, month in enumerate(trend.months):
+        at = x(datetime.date(trend.first.year, 1 + 3 * index, 1))
+        drawing.add(Line(at, _TREND_BOTTOM, at, _TREND_BOTTOM - 2, strokeColor=colors.grey,
+                         strokeWidth=0.5))  # fmt: skip
+        drawing.add(String(at + 1, _TREND_BOTTOM - 8, month, fontName=REGULAR, fontSize=size))
+    if trend.reference is not None:
+        start, end = trend.reference
+        drawing.add(Line(x(trend.first), y(start), x(trend.last), y(end), **_REFERENCE_STROKE))
+    coordinates = [(x(day), y(value)) for day, value in trend.points]
+    if len(coordinates) > 1:
+        flat = [c for pair in coordinates for c in pair]
+        drawing.add(PolyLine(flat, strokeColor=TREND_COLOR, strokeWidth=1.1))
+    for (day, _), (cx, cy) in zip(trend.points, coordinates, strict=True):
+        fill = colors.white if day < trend.first else TREND_COLOR  # before the period: open
+        drawing.add(Circle(cx, cy, 1.6, strokeColor=TREND_COLOR, strokeWidth=0.7, fillColor=fill))
+    # The legend along the bottom edge, under the months.
+    left = 0.0
+    keys = [(trend.legend[0], {"strokeColor": TREND_COLOR, "strokeWidth": 1.1})]
+    if trend.reference is not None:
+        keys.append((trend.legend[1], _REFERENCE_STROKE))
+    for name, stroke in keys:
+        drawing.add(Line(left, 3, left + 10, 3, **stroke))
+        drawing.add(String(left + 13, 1, name, fontName=REGULAR, fontSize=size))
+        left += 13 + stringWidth(name, REGULAR, size) + 10
+    return drawing
+
+
+_REFERENCE_STROKE: dict[str, object] = {
+    "strokeColor": REFERENCE_COLOR,
+    "strokeWidth": 0.9,
+    "strokeDashArray": [3, 2],
+}

@@ -139,10 +139,11 @@ def check_statement(engine: Engine, path: Path) -> StatementCheck:
     else:
         data = statement_data(inputs, funder, inputs.network.language, "")
         computed = statement_figures(data)
-        # Figures statements did not always state.
-        for newer in ("coverage", "schedule", "approvals"):
+        # Figures statements did not always state (outcomes: not before indicators existed,
+        # nor in a network without them).
+        for newer in ("coverage", "schedule", "approvals", "outcomes"):
             if newer not in document["figures"]:
-                computed.pop(newer)
+                computed.pop(newer, None)
     found = [
         FigureDifference(figure, statement, ledger)
         for figure, statement, ledger in differences(document["figures"], computed)

@@ -22,7 +22,9 @@ from netfund.ledger import (
     Due,
     Funder,
     FunderFigures,
+    GroupOutcomes,
     LedgerError,
+    Measurement,
     MoneyMovement,
     Network,
     Settling,
@@ -30,9 +32,11 @@ from netfund.ledger import (
     chain_position_as_of,
     coverage_of,
     due_by,
+    indicator_outcomes,
     money_movements,
     over_cap,
     period_figures,
+    read_measurements,
     read_network,
     reconciliation_as_of,
     settle_across_periods,
@@ -216,6 +220,9 @@ class StatementData:
             proposed and who approved it (four eyes) or who committed it alone.
         bank: the ledger against the bank, or None (no bank statement imported, or read by a
             funder's login, which does not read the bank).
+        outcomes: what its money bought: each group with indicators that its money went to,
+            its allocation and spending beside those indicators (`indicator_outcomes` with
+            this funder: its own share only); empty for a network without indicators.
     """
 
     network_name: str
@@ -239,6 +246,7 @@ class StatementData:
     received_for_period_cents: int
     approvals: tuple[AllocationApproval, ...] = ()
     bank: BankCheck | None = None
+    outcomes: tuple[GroupOutcomes, ...] = ()
 
     @property
     def overdue_cents(self) -> int:
@@ -278,6 +286,8 @@ class PeriodInputs:
         approvals: the period's allocation commits dated on or before ``as_of``, with who
             proposed, approved or committed them (`allocation_approvals`).
         bank: the ledger against the bank by ``as_of``, or None (see `BankCheck`).
+        measurements: the indicators' measurements dated on or before ``as_of``, those
+            before the period included (where it started from).
     """
 
     network: Network
@@ -290,6 +300,7 @@ class PeriodInputs:
     settled: dict[str, Settling] = field(default_factory=dict)
     approvals: tuple[AllocationApproval, ...] = ()
     bank: BankCheck | None = None
+    measurements: tuple[Measurement, ...] = ()
 
 
 def received_for_period(summary: Summary, settled: Settling | None) -> int:
@@ -333,6 +344,9 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
             each for each in allocation_approvals(connection, period) if each.date <= as_of
         ),
         bank=_bank_check(connection, as_of),
+        # By the as-of date like the transactions: a measurement imported later but dated
+        # within it changes the statement's outcomes, which verify-statement then names.
+        measurements=read_measurements(connection, until=as_of),
     )
 
 
@@ -422,6 +436,14 @@ def statement_data(
         received_for_period_cents=received_for_period(summary, inputs.settled.get(funder.code)),
         approvals=inputs.approvals,
         bank=inputs.bank,
+        outcomes=indicator_outcomes(
+            network,
+            inputs.period,
+            inputs.as_of,
+            inputs.measurements,
+            inputs.figures,
+            funder=funder.code,
+        ),
     )
 
 

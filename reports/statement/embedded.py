@@ -12,7 +12,11 @@ The JSON holds the period, funder, as-of date, fingerprint and whether it is int
 under ``figures`` the transactions it covers (count, first and last chain position) and every
 amount in cents: the summary, each group, each receipt and refund, the network's totals, the
 funding per funder, the overhead checks and the funder's payment schedule (each instalment's
-date and cents; what fell due, was received for the period and is overdue by the as-of date).
+date and cents; what fell due, was received for the period and is overdue by the as-of date),
+and, in a network with indicators, ``outcomes``: per group its money went to, the indicators
+beside it (each point of the trend, the latest, previous and start values, the changes, the
+reference point and the one applying at the latest measurement, a count's total, the spending
+and the cost per unit; values as exact decimal text, `value_text`).
 `verify-statement` rebuilds ``figures`` from the ledger and compares them key by key
 (`differences`).
 """
@@ -22,10 +26,21 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from netfund.ledger import Anchor, InputError, MoneyMovement, Problem, anchor
+from netfund.ledger import (
+    Anchor,
+    GroupOutcomes,
+    IndicatorOutcome,
+    InputError,
+    MoneyMovement,
+    Point,
+    Problem,
+    anchor,
+    value_text,
+)
 from netfund.reports.statement.data import StatementData, Summary
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
@@ -37,7 +52,7 @@ STATEMENT_BYTES_MAX = 100 * 1024 * 1024
 #: Nesting depth of a PDF name tree that is still walked.
 NAME_TREE_DEPTH_MAX = 8
 #: Fields that identify an item of a list in the figures, so differences name it.
-_ITEM_KEYS = ("group", "funder", "transaction", "key", "date")
+_ITEM_KEYS = ("group", "funder", "transaction", "key", "date", "indicator")
 
 
 def statement_document(data: StatementData) -> dict[str, Any]:
@@ -62,8 +77,11 @@ def statement_document(data: StatementData) -> dict[str, Any]:
 def statement_figures(data: StatementData) -> dict[str, Any]:
     """Every figure of the statement in cents, and the transactions it covers: what
     `verify-statement` compares (a transaction dated within its as-of date added since
-    changes ``coverage`` even where it leaves the amounts as they were)."""
-    return {
+    changes ``coverage`` even where it leaves the amounts as they were).
+
+    ``outcomes`` only where the statement shows some: a network without indicators embeds
+    the same figures as before they existed."""
+    figures = {
         "coverage": {
             "transactions": data.coverage.transactions,
             "first_transaction": data.coverage.first,
@@ -122,6 +140,48 @@ def statement_figures(data: StatementData) -> dict[str, Any]:
             for each in data.approvals
         ],
     }
+    if data.outcomes:
+        figures["outcomes"] = [_group_outcomes(group) for group in data.outcomes]
+    return figures
+
+
+def _group_outcomes(group: GroupOutcomes) -> dict[str, Any]:
+    return {
+        "group": group.group,
+        "allocated_cents": group.allocated_cents,
+        "spent_cents": group.spent_cents,
+        "indicators": [_indicator_outcome(each) for each in group.indicators],
+    }
+
+
+def _indicator_outcome(outcome: IndicatorOutcome) -> dict[str, Any]:
+    """One indicator's figures as `outcomes.py` defines them; the points keyed by date, so
+    a measurement added within the as-of date is named by its date."""
+    return {
+        "indicator": outcome.indicator.code,
+        "points": [_point(point) for point in outcome.points],
+        "latest": _point(outcome.latest),
+        "previous": _point(outcome.previous),
+        "start": _point(outcome.start),
+        "change_since_previous": _value(outcome.change_since_previous),
+        "change_since_start": _value(outcome.change_since_start),
+        "total": _value(outcome.total),
+        "reference": _value(outcome.reference),
+        "reference_now": _value(outcome.reference_now),
+        "spent_cents": outcome.spent_cents,
+        "cost_per_unit_cents": outcome.cost_per_unit_cents,
+    }
+
+
+def _point(point: Point | None) -> dict[str, str] | None:
+    if point is None:
+        return None
+    return {"date": point.date.isoformat(), "value": value_text(point.value)}
+
+
+def _value(value: Decimal | None) -> str | None:
+    """Exact decimal text (never a JSON float: a funder compares it digit by digit)."""
+    return None if value is None else value_text(value)
 
 
 def _day(at: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 Order of the statement: header; summary (with euro per inhabitant); the overhead check;
 where the money goes (flow diagram); allocated against spent per group (chart, then the full
-table); the payment schedule (instalments, what fell due and what is overdue); receipts and
+table); what the money achieved (per group with indicators, `achieved.py`); the allocation
+decisions; the payment schedule (instalments, what fell due and what is overdue); receipts and
 refunds; the network's funding and totals; the definitions. Rendering
 reads nothing but its `StatementData` and is deterministic (see `canvas.py`), so it can run
 in a worker process and give the same bytes there as here.
@@ -18,6 +19,7 @@ from functools import partial
 from netfund.ledger import NO_GROUP, QUARTERLY, MoneyMovement
 from netfund.reports.fonts import REGULAR, register_fonts
 from netfund.reports.formatting import Formatter
+from netfund.reports.statement.achieved import achieved_section
 from netfund.reports.statement.canvas import Footer, StatementCanvas
 from netfund.reports.statement.charts import (
     ALLOCATED_COLOR,
@@ -117,6 +119,7 @@ def _story(
     ]
     story += _flow(data, words, formatter, styles)
     story += _groups(data, words, formatter, styles)
+    story += achieved_section(data, words, formatter, styles, WIDTH)
     story += _approvals(data, words, formatter, styles)
     story += _schedule(data, words, formatter, styles)
     story += _movements(data, words, formatter, styles)

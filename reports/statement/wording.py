@@ -116,6 +116,33 @@ _NL: Final[dict[str, str]] = {
     "other_movements": "Overgeboekt saldo en correcties",
     "no_receipts": "Geen ontvangsten in deze periode.",
     "no_refunds": "Geen terugbetalingen in deze periode.",
+    "achieved": "Wat uw geld opleverde",
+    "achieved_note": (
+        "Per groep waaraan uw geld ging: wat deze financier toewees en besteedde, naast de "
+        "indicatoren die de groep met de financiers afsprak (metingen tot en met {as_of}). Een "
+        "referentiepunt geeft de beoogde richting aan, geen norm om te halen. Kosten per "
+        "eenheid: uw besteding aan de groep gedeeld door het aantal in de periode tot nu toe, "
+        "afgerond op hele centen (een halve cent naar boven)."
+    ),
+    "achieved_group": "{name} · {code}",
+    "achieved_money": "Uw geld: toegewezen {allocated}, besteed {spent}.",
+    "achieved_none_yet": "Nog geen meting in {period} voor de indicatoren van deze groep: {names}.",
+    "aim_line": "Quadruple Aim: {aim} · {better}",
+    "change": "Verandering: {changes}.",
+    "level_latest": "Laatste meting: {measured}.",
+    "count_latest": "Laatste telling: {measured}.",
+    "count_total": "Tot nu toe in {period}: {total}.",
+    "change_start": "{change} sinds het begin van de periode ({value} op {date})",
+    "cost_per_unit": "Kosten per eenheid: {derivation}.",
+    "change_previous": "{change} sinds de vorige meting ({date})",
+    "change_previous_start": (
+        "{change} sinds de vorige meting, waar de periode van uitging ({date})"
+    ),
+    "cost_nothing_counted": "Kosten per eenheid: nog niets geteld.",
+    "trend_reference": "referentiepunt",
+    "trend_reference_pro_rata": "referentiepunt, naar rato",
+    "trend_cumulative": "opgeteld",
+    "trend_measured": "gemeten",
     "approvals": "Besluiten over toewijzingen",
     "approval_item": "Toewijzing {what} (transactie {transaction}, {date}): ",
     "approval_four_eyes": (
@@ -253,6 +280,33 @@ _EN: Final[dict[str, str]] = {
     "other_movements": "Carried-over balance and corrections",
     "no_receipts": "No receipts in this period.",
     "no_refunds": "No refunds in this period.",
+    "achieved": "What your money achieved",
+    "achieved_note": (
+        "For each group your money went to: what this funder allocated and spent, beside the "
+        "indicators the group agreed with its funders (measurements up to and including "
+        "{as_of}). A reference point marks the intended direction, not a bar to clear. Cost "
+        "per unit: your spending on the group divided by the period's count so far, rounded "
+        "to the cent (half a cent up)."
+    ),
+    "achieved_group": "{name} · {code}",
+    "achieved_money": "Your money: allocated {allocated}, spent {spent}.",
+    "achieved_none_yet": "No measurement yet in {period} for this group's indicators: {names}.",
+    "aim_line": "Quadruple Aim: {aim} · {better}",
+    "change": "Change: {changes}.",
+    "level_latest": "Latest: {measured}.",
+    "count_latest": "Latest count: {measured}.",
+    "count_total": "So far in {period}: {total}.",
+    "change_start": "{change} since the start of the period ({value} on {date})",
+    "cost_per_unit": "Cost per unit: {derivation}.",
+    "change_previous": "{change} since the previous measurement ({date})",
+    "change_previous_start": (
+        "{change} since the previous measurement, where the period started from ({date})"
+    ),
+    "cost_nothing_counted": "Cost per unit: nothing counted yet.",
+    "trend_reference": "reference point",
+    "trend_reference_pro_rata": "reference point, pro rata",
+    "trend_cumulative": "cumulative",
+    "trend_measured": "measured",
     "approvals": "Allocation decisions",
     "approval_item": "Allocation {what} (transaction {transaction}, {date}): ",
     "approval_four_eyes": (
