@@ -42,6 +42,7 @@ from netfund.ledger.event_rules import (
 from netfund.ledger.store.access import readable_funders
 from netfund.ledger.store.schema import (
     chain_head_table,
+    indicator_measurements_table,
     network_versions_table,
     postings_table,
     transactions_table,
@@ -312,31 +313,38 @@ def coverage_of(connection: Connection, period: str, as_of: datetime.date) -> Co
 @dataclass(frozen=True)
 class LedgerState:
     """What every figure of every period is a function of: the transaction chain up to its
-    head and the network's versions. Two reads in the same state compute the same figures,
-    so a reader that computes them often (the portal) may keep them under this key; any
-    import, post, close or network change moves it. (Records such as sign-ins, proposals and
-    exports change no figure and leave it.)
+    head, the network's versions and the indicators' measurements. Two reads in the same
+    state compute the same figures, so a reader that computes them often (the portal) may
+    keep them under this key; any import, post, close, network change or import of
+    measurements moves it. (Records such as sign-ins, proposals and exports change no figure
+    and leave it.)
 
     Attributes:
         transactions: the chain's head position (0 for an empty chain).
         head_hash: the head's hash.
         network_versions: how many network versions are recorded.
+        measurements: how many indicator measurements are stored (append-only, so their
+            number names the set: a statement's indicator figures are a function of it).
     """
 
     transactions: int
     head_hash: str
     network_versions: int
+    measurements: int = 0
 
 
 def ledger_state(connection: Connection) -> LedgerState:
-    """The `LedgerState` of ``connection``'s snapshot: two one-row reads."""
+    """The `LedgerState` of ``connection``'s snapshot: three small reads."""
     head = connection.execute(
         select(chain_head_table.c.last_txn_id, chain_head_table.c.last_hash)
     ).one()
     versions = connection.execute(
         select(func.count()).select_from(network_versions_table)
     ).scalar_one()
-    return LedgerState(int(head.last_txn_id), str(head.last_hash), int(versions))
+    measured = connection.execute(
+        select(func.count()).select_from(indicator_measurements_table)
+    ).scalar_one()
+    return LedgerState(int(head.last_txn_id), str(head.last_hash), int(versions), int(measured))
 
 
 def chain_hash_at(connection: Connection, transaction: int) -> str | None:

@@ -118,9 +118,9 @@ def indicators(
 ) -> FunderIndicators:
     """`funder_indicators` of ``code`` on the period's inputs kept per state of the ledger.
 
-    Only the inputs are kept: an import of measurements leaves the `LedgerState` as it was
-    (it moves no money), so the outcomes are computed on every page from the measurements
-    read in the page's snapshot (a few hundred rows; `indicator_outcomes` is pure and quick).
+    Only the inputs are kept (an import of measurements moves the `LedgerState`, so the
+    inputs' measurements are never stale); the outcomes are computed on every page (a few
+    hundred rows; `indicator_outcomes` is pure and quick).
     """
     scope, state = _scope(who, connection), ledger_state(connection)
     return funder_indicators(connection, code, period, read=_inputs(request, scope, state))

@@ -261,3 +261,23 @@ def test_verify_finds_the_measurements_changed_around_netfund(
         verify(indicator_engine)  # the attack goes unseen
     with pytest.raises(VerificationError, match=re.escape(found)):
         verify(indicator_engine)
+
+
+def test_an_import_of_measurements_moves_the_ledger_state(
+    indicator_engine: Engine, tmp_path: Path
+) -> None:
+    """The portal keeps a period's inputs (measurements included) per `LedgerState`: an import
+    that adds measurements must move it, or a funder's statement would show yesterday's
+    indicators; one that adds nothing leaves it."""
+    from netfund.ledger.figures import ledger_state
+
+    with reading(indicator_engine) as connection:
+        before = ledger_state(connection)
+    path = write_indicators(tmp_path / "indicators.csv", ROWS)
+    import_indicators(indicator_engine, path, today=TODAY)
+    with reading(indicator_engine) as connection:
+        after = ledger_state(connection)
+    assert after != before and after.measurements == len(ROWS)
+    import_indicators(indicator_engine, path, today=TODAY)
+    with reading(indicator_engine) as connection:
+        assert ledger_state(connection) == after
