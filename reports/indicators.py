@@ -71,7 +71,7 @@ def read_outcomes(
     if not network.indicators:
         return ()
     outcomes = indicator_outcomes(
-        network, period, as_of, read_measurements(connection, until=as_of), figures
+        network, period, as_of, read_measurements(connection, until=as_of, period=period), figures
     )
     if readable_funders(connection) is not None:
         outcomes = tuple(g for g in outcomes if g.allocated_cents or g.spent_cents)

@@ -35,7 +35,6 @@ from netfund.ledger import (
     Network,
     indicator_outcomes,
     parse_period,
-    read_measurements,
     read_network,
     recorded_periods,
 )
@@ -265,7 +264,7 @@ def funder_indicators(
         inputs.network,
         period,
         inputs.as_of,
-        read_measurements(connection, until=inputs.as_of),
+        inputs.measurements,  # kept per LedgerState, which an import of measurements moves
         inputs.figures,
         funder=scope.funder.code,
     )

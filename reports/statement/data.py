@@ -346,7 +346,7 @@ def read_period_inputs(connection: Connection, period: str, as_of: datetime.date
         bank=_bank_check(connection, as_of),
         # By the as-of date like the transactions: a measurement imported later but dated
         # within it changes the statement's outcomes, which verify-statement then names.
-        measurements=read_measurements(connection, until=as_of),
+        measurements=read_measurements(connection, until=as_of, period=period),
     )
 
 

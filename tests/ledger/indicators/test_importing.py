@@ -281,3 +281,34 @@ def test_an_import_of_measurements_moves_the_ledger_state(
     import_indicators(indicator_engine, path, today=TODAY)
     with reading(indicator_engine) as connection:
         assert ledger_state(connection) == after
+
+
+def test_a_period_reads_its_own_measurements_and_where_it_started_from(
+    indicator_engine: Engine, tmp_path: Path
+) -> None:
+    """``read_measurements(period=)`` reads the period's measurements and, per indicator and
+    group, the newest before it: what the outcomes need and nothing older (ten years of daily
+    measurements made every status read them all)."""
+    rows = [
+        "WACHTTIJD,WG-A,2024-06-30,30,Registratie voordeur",
+        "WACHTTIJD,WG-A,2025-06-30,25,Registratie voordeur",
+        "WACHTTIJD,WG-A,2025-12-31,22,Registratie voordeur",
+        "BEREIK,WG-B,2025-03-31,9,Deelnemerslijsten",
+        *ROWS,
+        "WACHTTIJD,WG-A,2027-03-31,15,Registratie voordeur",
+    ]
+    path = write_indicators(tmp_path / "indicators.csv", rows)
+    import_indicators(indicator_engine, path, today=TODAY.replace(year=2027))
+    until = TODAY
+    with reading(indicator_engine) as connection:
+        everything = read_measurements(connection, until=until)
+        period = read_measurements(connection, until=until, period="2026")
+    assert len(everything) == len(rows) - 1  # 2027's is after the as-of date
+    assert [(m.indicator, m.group, m.date.isoformat()) for m in period] == [
+        ("BEREIK", "WG-A", "2026-03-31"),
+        ("BEREIK", "WG-B", "2025-03-31"),  # the newest before 2026: where it started from
+        ("BEREIK", "WG-B", "2026-03-31"),
+        ("WACHTTIJD", "WG-A", "2025-12-31"),  # not 2024's or June 2025's
+        ("WACHTTIJD", "WG-A", "2026-03-31"),
+        ("WACHTTIJD", "WG-A", "2026-06-30"),
+    ]
