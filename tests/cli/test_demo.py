@@ -66,10 +66,10 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
         assert (folder.parent / listed).is_file(), listed  # relative to where it ran
     # The summary's steps are the whole cycle, in the administrator's order.
     assert [step["step"].split()[0] for step in summary["steps"]] == [
-        *("create", "import", "allocate", "commit", "import", "import", "write", "write"),
-        *("create", "verify"),
+        *("create", "import", "allocate", "commit", "import", "import", "import", "write"),
+        *("write", "create", "verify"),
     ]
-    # The inputs are the example's, the bank's statements and rules among them.
+    # The inputs are the example's, the bank's statements and rules and the indicators among them.
     inputs = sorted(
         str(Path(p).relative_to(Path(summary["folder"]) / "inputs")) for p in summary["inputs"]
     )
@@ -78,6 +78,7 @@ def test_the_demo_writes_everything_under_its_folder(demo) -> None:  # type: ign
         "bank/2026.camt053.xml",
         "bank/2026.mt940",
         "events.csv",
+        "indicators.csv",
         "network.toml",
         "plan.toml",
         "spending.csv",
@@ -157,6 +158,8 @@ def test_the_demos_audit_trail_names_every_action_and_the_exports_before_it(demo
         "import",
         *["bank statement"] * 12,  # one a month, then the import that read them
         "bank import",
+        # The year's measurements (the import's own write entry moved no money of a period).
+        "indicator measurements",
         *["export"] * 6,
     ]
     assert len({row["actor"] for row in rows}) == 1 and rows[0]["actor"]
@@ -280,7 +283,7 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
     assert all(line.startswith("  - ") for line in suggested)
     *commands, viewer = [line.removeprefix("  - ") for line in suggested]
     assert [shlex.split(line)[3] for line in commands] == [
-        *("status", "balance", "bank", "verify-statement")
+        *("status", "balance", "bank", "indicators", "verify-statement")
     ]
     shown = {}
     for line in commands:
@@ -293,6 +296,8 @@ def test_every_command_the_demo_suggests_runs_and_shows_something(tmp_path: Path
     bank = re.search(r"^Assets:Bank +([\d,]+\.\d\d)$", shown["balance"], re.M)
     assert bank is not None and bank[1] == "1,988,138.60"  # not a column of 0.00
     assert "reconciled as of 2026-12-31: the ledger and the bank agree" in shown["bank"]
+    assert "6 moved away from their reference point" in shown["indicators"]
+    assert "WACHTTIJD-VOORDEUR" in shown["indicators"] and "Indicators beside" in shown["status"]
     assert re.search(r"verified: .* all \d+ figures equal the ledger's", shown["verify-statement"])
     pdf = "my demo/statements/2026-GEM-SANIVELD-WMO.nl.pdf"
     assert f"'{pdf}'" in viewer and (tmp_path / pdf).read_bytes().startswith(b"%PDF")
