@@ -224,21 +224,6 @@ class TrendWords:
     reference: str
 
 
-def trend_points(outcome: IndicatorOutcome) -> list[Point]:
-    """What the line of ``outcome`` passes through: a level's measurements (from the one
-    before the period on); a count's running total from 0 at the period's start (the
-    reference of a count is for the whole period, so the total is what meets it)."""
-    if outcome.indicator.kind == "count":
-        start = datetime.date(int(outcome.period), 1, 1)
-        total = Decimal(0)
-        points = [Point(start, total)]
-        for point in outcome.points:
-            total += point.value
-            points.append(Point(point.date, total))
-        return points if outcome.points else []
-    return ([outcome.before] if outcome.before is not None else []) + list(outcome.points)
-
-
 def trend_chart(
     outcome: IndicatorOutcome, formatter: Formatter, words: TrendWords, chart_id: str
 ) -> Markup:
@@ -249,24 +234,22 @@ def trend_chart(
     Positions are computed in `Decimal` and rounded to whole units: no float holds a value.
     ``chart_id`` makes the ids of its title and description unique within the page.
     """
-    points = trend_points(outcome)
+    points = list(outcome.trend)
     if not points:
         return Markup("")
     period_start = datetime.date(int(outcome.period), 1, 1)
     period_end = datetime.date(int(outcome.period), 12, 31)
     first_day = min(points[0].date, period_start)
-    reference = outcome.reference
-    count = outcome.indicator.kind == "count"
-    if reference is None:
-        reference_line: list[Point] = []
-    elif count:
-        reference_line = [Point(period_start, Decimal(0)), Point(period_end, reference)]
-    else:
-        reference_line = [Point(first_day, reference), Point(period_end, reference)]
+    line = outcome.reference_line
+    reference_line = (
+        []
+        if line is None
+        # A level's flat line from its first point on (it may start before the period).
+        else [Point(first_day if line[0] == line[1] else period_start, line[0]),
+              Point(period_end, line[1])]
+    )  # fmt: skip
     values = [point.value for point in points + reference_line]
     low, high = min(values), max(values)
-    if count:
-        low = min(low, Decimal(0))
     if low == high:
         low, high = low - 1, high + 1
     scale = _TrendScale(first_day, period_end, low, high)

@@ -174,6 +174,34 @@ class IndicatorOutcome:
         return self.gap > self.gap_at_start
 
     @property
+    def trend(self) -> tuple[Point, ...]:
+        """What a trend chart draws, on the statement and on the portal alike: a level's
+        measurements from where the period started (*before*, then the period's); a count's
+        running total from 0 on the period's first day (its reference is for the whole
+        period, so the total is what approaches it). Empty when the period has no
+        measurement."""
+        if not self.points:
+            return ()
+        if self.indicator.kind != "count":
+            return ((self.before,) if self.before is not None else ()) + self.points
+        running = Decimal(0)
+        trend = [Point(datetime.date(int(self.period), 1, 1), running)]
+        for point in self.points:
+            running += point.value
+            trend.append(Point(point.date, running))
+        return tuple(trend)
+
+    @property
+    def reference_line(self) -> tuple[Decimal, Decimal] | None:
+        """The reference point as a chart draws it, at the period's first and last day: a
+        level's flat; a count's from 0 to the whole period's reference (pro rata between)."""
+        if self.reference is None:
+            return None
+        if self.indicator.kind == "count":
+            return Decimal(0), self.reference
+        return self.reference, self.reference
+
+    @property
     def cost_per_unit_cents(self) -> int | None:
         """The spending behind it per unit of the period's total, or None (not a
         cost-per-unit indicator, or nothing counted yet)."""

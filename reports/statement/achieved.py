@@ -13,7 +13,6 @@ re-derive it from the figures beside it.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from babel.dates import format_date
 from netfund.ledger import GroupOutcomes, IndicatorOutcome
@@ -185,19 +184,13 @@ def _trend(outcome: IndicatorOutcome, words: dict[str, str], formatter: Formatte
     the reference point dashed (a count's: pro rata, from zero to the year's reference)."""
     first = datetime.date(int(outcome.period), 1, 1)
     last = datetime.date(int(outcome.period), 12, 31)
+    points = [(point.date, point.value) for point in outcome.trend]
+    reference = outcome.reference_line
     if outcome.indicator.kind == "count":
-        running = Decimal(0)
-        points = [(first - datetime.timedelta(days=1), running)]  # from 0, drawn as the start
-        for point in outcome.points:
-            running += point.value
-            points.append((point.date, running))
-        reference = None if outcome.reference is None else (Decimal(0), outcome.reference)
+        # The count's zero on 1 January is no measurement: drawn on the edge, open.
+        points[0] = (first - datetime.timedelta(days=1), points[0][1])
         legend = (words["trend_cumulative"], words["trend_reference_pro_rata"])
     else:
-        points = [(point.date, point.value) for point in outcome.points]
-        if outcome.before is not None:
-            points.insert(0, (outcome.before.date, outcome.before.value))
-        reference = None if outcome.reference is None else (outcome.reference,) * 2
         legend = (words["trend_measured"], words["trend_reference"])
     shown = [value for _, value in points] + list(reference or ())
     labels = {value: number(value, formatter.language) for value in (min(shown), max(shown))}

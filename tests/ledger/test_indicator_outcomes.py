@@ -154,3 +154,25 @@ def test_the_diagnostic_lists_what_moved_away_furthest_first() -> None:
     listed = [(g.group, o.indicator.code) for g, o in moved_away(groups)]
     # WG-B waits 60% over, WG-A 30% over, WG-A's reach 0.8521/17.8521 = 4.8% short.
     assert listed == [("WG-B", "WAIT"), ("WG-A", "WAIT"), ("WG-A", "REACH")]
+
+
+def test_the_trend_a_chart_draws_is_the_same_for_the_statement_and_the_portal() -> None:
+    groups = indicator_outcomes(NETWORK, "2026", END, MEASURED, FIGURES)
+    _, wait = _by_code(groups, "WG-A", "WAIT")
+    # A level from where the period started: the end of 2025, then 2026's.
+    assert [(p.date.isoformat(), p.value) for p in wait.trend] == [
+        ("2025-12-31", D("12.0")),
+        ("2026-03-31", D("11.5")),
+        ("2026-06-30", D("13.0")),
+    ]
+    assert wait.reference_line == (D(10), D(10))
+    _, reach = _by_code(groups, "WG-A", "REACH")
+    # A count's running total from 0 on 1 January, against its reference from 0 to 36.
+    assert [(p.date.isoformat(), p.value) for p in reach.trend] == [
+        ("2026-01-01", D(0)),
+        ("2026-03-31", D(10)),
+        ("2026-06-30", D(17)),
+    ]
+    assert reach.reference_line == (D(0), D(36))
+    nothing = indicator_outcomes(NETWORK, "2027", datetime.date(2027, 12, 31), [], FIGURES)
+    assert _by_code(nothing, "WG-A", "WAIT")[1].trend == ()

@@ -19,7 +19,6 @@ from netfund.web.charts import (
     TREND_WIDTH,
     TrendWords,
     trend_chart,
-    trend_points,
 )
 
 D = Decimal
@@ -104,12 +103,12 @@ def test_english_words_and_dates() -> None:
 
 def test_a_count_is_drawn_as_its_running_total_against_a_pro_rata_reference() -> None:
     reach = outcome(REACH, [("2026-03-31", "40"), ("2026-06-30", "50"), ("2026-12-31", "100")])
-    assert trend_points(reach) == [
+    assert reach.trend == (
         Point(day("2026-01-01"), D(0)),
         Point(day("2026-03-31"), D(40)),
         Point(day("2026-06-30"), D(90)),
         Point(day("2026-12-31"), D(190)),
-    ]
+    )
     root = parse(trend_chart(reach, Formatter("nl"), WORDS, "r"))
     # the reference rises from 0 on 1 January to 365 on 31 December: the plot's full height
     assert polyline(root, "reference") == [(62, 122), (TREND_WIDTH - 18, 32)]
