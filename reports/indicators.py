@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from netfund.ledger import (
@@ -141,25 +142,29 @@ def outcome_document(outcome: IndicatorOutcome) -> dict[str, Any]:
         "aim": indicator.aim,
         "better": indicator.better,
         "kind": indicator.kind,
-        "points": [_point(p) for p in outcome.points],
-        "before": None if outcome.before is None else _point(outcome.before),
-        "latest": None if outcome.latest is None else _point(outcome.latest),
-        "change_since_previous": _value(outcome.change_since_previous),
-        "change_since_start": _value(outcome.change_since_start),
-        "total": _value(outcome.total),
-        "reference": _value(outcome.reference),
-        "reference_now": _value(outcome.reference_now),
+        "points": [point_document(p) for p in outcome.points],
+        "before": point_document(outcome.before),
+        "latest": point_document(outcome.latest),
+        "change_since_previous": exact(outcome.change_since_previous),
+        "change_since_start": exact(outcome.change_since_start),
+        "total": exact(outcome.total),
+        "reference": exact(outcome.reference),
+        "reference_now": exact(outcome.reference_now),
         "side": outcome.side,
-        "gap": _value(outcome.gap),
+        "gap": exact(outcome.gap),
         "moved_away": outcome.moved_away,
         "spent": format_cents(outcome.spent_cents),
         "cost_per_unit": None if cost is None else format_cents(cost),
     }
 
 
-def _point(point: Point) -> dict[str, str]:
+def point_document(point: Point | None) -> dict[str, str] | None:
+    """A measurement as JSON values: ISO date, exact value text."""
+    if point is None:
+        return None
     return {"date": point.date.isoformat(), "value": value_text(point.value)}
 
 
-def _value(value: Any) -> str | None:
+def exact(value: Decimal | None) -> str | None:
+    """Exact decimal text (never a JSON float: a reader compares it digit by digit)."""
     return None if value is None else value_text(value)

@@ -103,7 +103,8 @@ def import_indicators(
     today: datetime.date | None = None,
 ) -> IndicatorImportReport:
     """Import the measurements of the indicators.csv at ``path``; all or nothing (module
-    doc). ``today`` is the last day a measurement may be of (the computer's date for None)."""
+    doc). ``today``'s year is the last a measurement may be of (the computer's date for
+    None)."""
     started = time.perf_counter()
     name = path.name
     when = today or datetime.date.today()

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +35,10 @@ from netfund.ledger import (
     IndicatorOutcome,
     InputError,
     MoneyMovement,
-    Point,
     Problem,
     anchor,
-    value_text,
 )
+from netfund.reports.indicators import exact, point_document
 from netfund.reports.statement.data import StatementData, Summary
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
@@ -159,29 +157,18 @@ def _indicator_outcome(outcome: IndicatorOutcome) -> dict[str, Any]:
     a measurement added within the as-of date is named by its date."""
     return {
         "indicator": outcome.indicator.code,
-        "points": [_point(point) for point in outcome.points],
-        "latest": _point(outcome.latest),
-        "previous": _point(outcome.previous),
-        "start": _point(outcome.start),
-        "change_since_previous": _value(outcome.change_since_previous),
-        "change_since_start": _value(outcome.change_since_start),
-        "total": _value(outcome.total),
-        "reference": _value(outcome.reference),
-        "reference_now": _value(outcome.reference_now),
+        "points": [point_document(point) for point in outcome.points],
+        "latest": point_document(outcome.latest),
+        "previous": point_document(outcome.previous),
+        "start": point_document(outcome.start),
+        "change_since_previous": exact(outcome.change_since_previous),
+        "change_since_start": exact(outcome.change_since_start),
+        "total": exact(outcome.total),
+        "reference": exact(outcome.reference),
+        "reference_now": exact(outcome.reference_now),
         "spent_cents": outcome.spent_cents,
         "cost_per_unit_cents": outcome.cost_per_unit_cents,
     }
-
-
-def _point(point: Point | None) -> dict[str, str] | None:
-    if point is None:
-        return None
-    return {"date": point.date.isoformat(), "value": value_text(point.value)}
-
-
-def _value(value: Decimal | None) -> str | None:
-    """Exact decimal text (never a JSON float: a funder compares it digit by digit)."""
-    return None if value is None else value_text(value)
 
 
 def _day(at: str | None) -> str | None:
