@@ -4,6 +4,7 @@ the database lets nobody but the owner change or delete one, and a funder reads 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +112,34 @@ def test_a_funder_reads_the_measurements(people: dict[str, str]) -> None:
     statement shows the groups its money went to)."""
     read = _raw(people["funder"], "SELECT indicator, group_code FROM indicator_measurements")
     assert sorted(read) == [("BEREIK", "WG-A"), ("BEREIK", "WG-B"), ("WACHTTIJD", "WG-A")]
+
+
+def test_a_funders_login_sees_its_own_money_beside_the_groups_it_went_to(
+    people: dict[str, str], tmp_path: Path
+) -> None:
+    """`netfund status` and `netfund indicators` under ZONMW's own login: the groups its money
+    went to, with its money only; the administrator sees every group with every funder's."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "id,date,type,funder,group,amount,description,reference\n"
+        "C-Z,2026-01-05,commitment,ZONMW,,1000.00,Subsidie,\n"
+        "C-G,2026-01-05,commitment,GEM,,5000.00,Toezegging,\n"
+        "A-Z,2026-01-10,allocation,ZONMW,WG-A,800.00,Toewijzing,\n"
+        "A-G1,2026-01-10,allocation,GEM,WG-A,1000.00,Toewijzing,\n"
+        "A-G2,2026-01-10,allocation,GEM,WG-B,2000.00,Toewijzing,\n"
+        "E-Z,2026-02-01,expense,ZONMW,WG-A,400.00,Factuur,\n"
+        "E-G,2026-02-01,expense,GEM,WG-B,1500.00,Factuur,\n",
+        encoding="utf-8",
+    )
+    assert _run(people["administrator"], "import", str(events)).exit_code == 0
+
+    def groups(url: str, *command: str) -> dict[str, str]:
+        ran = _run(url, *command, "--period", "2026", "--json")
+        assert ran.exit_code == 0, ran.output
+        document = json.loads(ran.stdout)
+        found = document["indicators"] if command == ("status",) else document["groups"]
+        return {group["group"]: group["spent"] for group in found}
+
+    for command in (("status",), ("indicators",)):
+        assert groups(people["funder"], *command) == {"WG-A": "400.00"}
+        assert groups(people["administrator"], *command) == {"WG-A": "400.00", "WG-B": "1500.00"}
