@@ -7,7 +7,9 @@ figures embedded in the funder's statement PDF, drills down from a group to its 
 sorts them, downloads the statement, switches the language and signs out. The accessibility
 checks: every field has a label, the page says its language, the keyboard reaches the sign-in
 fields and button in order, and the warning colour keeps a contrast of at least 4.5:1
-(WCAG AA) against its background. Screenshots go to a temporary folder
+(WCAG AA) against its background. The indicators (issue 20): a funder's trend charts, drawn,
+with their dashed reference points and a text alternative, and the steering group's view.
+Screenshots go to a temporary folder
 (``NETFUND_SCREENSHOTS`` names another), never into the repository.
 
 Without Chromium the module is skipped, except under CI=true, where it fails: CI must prove it.
@@ -33,6 +35,8 @@ from tests.support.portal_server import Server, serving
 CHROMIUM = Path("/usr/bin/chromium")
 FUNDER = "GEM-SANIVELD-WMO"
 GROUP = "WG-WIJK-NOORD"
+#: The group whose indicators the indicator pages' test opens (issue 20).
+INDICATOR_GROUP = "WG-JEUGD-NOORD"
 STATEMENT = f"2026-{FUNDER}.nl.pdf"
 SEVEN = ("committed", "received", "allocated", "spent", "refunded", "unspent", "unallocated")
 ADMINISTRATOR = next(name for name, role in DEMO_STAFF if role == "administrator")
@@ -297,3 +301,77 @@ def test_no_page_scrolls_sideways_on_a_laptop_screen(
         assert width <= window, (path, width, window)
     finally:
         context.close()
+
+
+# --- The indicators beside the money (issue 20): a trend chart per indicator, drawn, with its
+# dashed reference point and a text alternative a screen reader reads (the <svg>'s title and
+# description name the indicator and every measurement); the steering group's view.
+
+#: What a screen reader is given of each chart: its accessible name and description.
+CHARTS = """() => [...document.querySelectorAll('svg.trend')].map(svg => {
+    const box = svg.getBoundingClientRect();
+    const [title, desc] = svg.getAttribute('aria-labelledby').split(' ')
+        .map(id => document.getElementById(id).textContent);
+    return {role: svg.getAttribute('role'), title, desc, width: box.width, height: box.height,
+        trend: svg.querySelectorAll('polyline[data-line=trend]').length,
+        reference: [...svg.querySelectorAll('polyline[data-line=reference]')]
+            .map(line => line.getAttribute('stroke-dasharray')),
+        points: svg.querySelectorAll('circle').length}; })"""
+
+
+def test_a_funder_sees_a_trend_chart_per_indicator_with_its_reference_point(
+    page: Any, server: Server, screenshots: Path
+) -> None:
+    sign_in(page, server, FUNDER.lower(), DEMO_PASSWORD)
+    assert page.url == f"{server.base}/funders/{FUNDER}"
+    page.click(f"nav a[href='/funders/{FUNDER}/indicators']")
+    assert page.url == f"{server.base}/funders/{FUNDER}/indicators"
+    rows = page.locator("table.indicators tbody tr[data-indicator]")
+    assert rows.count() > 10
+    charts = page.evaluate(CHARTS)
+    assert len(charts) == rows.count()  # every indicator of the example has measurements
+    for chart in charts:
+        assert chart["role"] == "img"
+        assert chart["width"] > 200 and chart["height"] > 100, chart  # drawn, on the screen
+        assert chart["trend"] == 1 and chart["points"] >= 2, chart
+        assert chart["reference"] == ["6 4"], chart  # every indicator has a 2026 reference
+        assert chart["title"] and "2026" in chart["desc"] and "referentiepunt" in chart["desc"]
+    page.screenshot(path=str(screenshots / "indicators.png"), full_page=True)
+
+    # One group's page: its charts say its waiting time in words.
+    page.click(f"section[data-group='{INDICATOR_GROUP}'] h2 a")
+    assert page.url == f"{server.base}/funders/{FUNDER}/indicators/{INDICATOR_GROUP}?period=2026"
+    waiting = page.locator("figure[data-trend='WACHTTIJD-VOORDEUR'] svg")
+    assert waiting.is_visible()
+    described = page.evaluate(CHARTS)[0]["desc"]
+    assert described.startswith("gemeten: 12,0 dagen (31 december 2025); ")
+    assert "17,0 dagen (31 december 2026)" in described
+    page.screenshot(path=str(screenshots / "indicators-group.png"), full_page=True)
+
+    # In English, the same chart in English words; nothing scrolls sideways.
+    page.click("form.language button[value='en']")
+    described = page.evaluate(CHARTS)[0]["desc"]
+    assert described.startswith("measured: 12.0 days (31 December 2025); ")
+    width, window = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= window
+    page.click("form.language button[value='nl']")
+
+    # The steering view is not the funder's to see.
+    answer = page.goto(f"{server.base}/indicators")
+    assert answer is not None and answer.status == 403
+
+
+def test_the_steering_group_sees_what_moved_away_with_its_charts(
+    page: Any, server: Server, screenshots: Path
+) -> None:
+    sign_in(page, server, ADMINISTRATOR, DEMO_PASSWORD)
+    page.click("nav a[href='/indicators']")
+    assert page.url == f"{server.base}/indicators"
+    rows = page.locator("table.steering > tbody > tr[data-indicator]")
+    assert rows.count() > 0
+    charts = page.evaluate(CHARTS)
+    assert len(charts) == rows.count()
+    assert all(chart["reference"] == ["6 4"] and chart["width"] > 200 for chart in charts)
+    width, window = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= window
+    page.screenshot(path=str(screenshots / "indicators-steering.png"), full_page=True)
