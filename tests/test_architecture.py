@@ -134,3 +134,20 @@ def test_writing_and_the_writer_are_not_public() -> None:
     schema = importlib.import_module("netfund.ledger.store.schema")
     tables = {name for name in dir(schema) if name.endswith("_table")}
     assert ({"writing", "Appender"} | tables) & set(api.__all__) == set()
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists the subpackages by hand: one missing imports fine in an editable
+    install and is absent from the wheel (issue 20's `netfund.ledger.indicators` was, and only
+    the README's install-and-demo step of CI found it, twenty minutes in)."""
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(setup["setuptools"]["packages"])
+    found = set()
+    for package, folder in setup["setuptools"]["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            if ".venv" not in parts and "__pycache__" not in parts:
+                found.add(".".join((package, *parts)))
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
