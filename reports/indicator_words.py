@@ -78,8 +78,7 @@ def better_words(indicator: Indicator, language: str) -> str:
 
 def number(value: Decimal, language: str) -> str:
     """An exact value with the decimals it was measured with: ``7,0`` (nl), ``1,234.5`` (en)."""
-    exponent = value.as_tuple().exponent
-    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    decimals = _decimals(value)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=Formatter(language).locale)
 
@@ -99,12 +98,8 @@ def change_with_unit(value: Decimal | None, indicator: Indicator, language: str)
     procentpunt``, a difference of percentages is no percentage); ``–`` when there is none."""
     if value is None:
         return _WORDS[language]["no_change"]
-    unit = indicator.unit(language)
-    if unit == "%":
-        unit = _WORDS[language]["points"]
-    elif abs(value) == 1:
-        unit = unit_one(indicator, language)
-    return f"{change(value, language)} {unit}"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return sign + distance(abs(value), indicator, language)
 
 
 def with_unit(value: Decimal, indicator: Indicator, language: str) -> str:
@@ -127,15 +122,9 @@ def reference_words(outcome: IndicatorOutcome, language: str) -> str:
     if outcome.reference is None or outcome.compared is None or outcome.reference_now is None:
         return words["no_reference"].format(period=outcome.period)
     reference = with_unit(outcome.reference, outcome.indicator, language)
-    if outcome.indicator.kind == "count" and outcome.reference_now == outcome.reference:
-        return words["count_reference_whole"].format(
-            total=with_unit(outcome.compared, outcome.indicator, language),
-            day=Formatter(language).date(outcome.latest.date),
-            reference=reference,
-            period=outcome.period,
-        )
     if outcome.indicator.kind == "count":
-        return words["count_reference"].format(
+        whole = outcome.reference_now == outcome.reference  # the whole period: no pro rata
+        return words["count_reference_whole" if whole else "count_reference"].format(
             total=with_unit(outcome.compared, outcome.indicator, language),
             day=Formatter(language).date(outcome.latest.date),
             reference=reference,
@@ -171,9 +160,13 @@ def gap_words(outcome: IndicatorOutcome, gap: Decimal, language: str) -> str:
 
 def _shown_like(value: Decimal, reference: Decimal) -> Decimal:
     """A pro-rata reference (four decimals) shown with one decimal more than the reference."""
-    exponent = reference.as_tuple().exponent
-    decimals = (-exponent if isinstance(exponent, int) and exponent < 0 else 0) + 1
-    return value.quantize(Decimal(1).scaleb(-decimals))
+    return value.quantize(Decimal(1).scaleb(-(_decimals(reference) + 1)))
+
+
+def _decimals(value: Decimal) -> int:
+    """How many decimals ``value`` was written with (``7.0``: 1, ``14``: 0)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def cost_per_unit_words(outcome: IndicatorOutcome, language: str, currency: str = "EUR") -> str:

@@ -66,15 +66,17 @@ def read_outcomes(
     period: str,
     as_of: datetime.date,
     figures: dict[str, FunderFigures],
+    readable: frozenset[str] | None,
 ) -> tuple[GroupOutcomes, ...]:
     """The period's groups with indicators beside the money the reader may see: every
-    funder's for staff, a funder login's own (the groups its money went to) otherwise."""
+    funder's for staff, a funder login's own (the groups its money went to) otherwise
+    (``readable``: `readable_funders`, which the caller has read already)."""
     if not network.indicators:
         return ()
     outcomes = indicator_outcomes(
         network, period, as_of, read_measurements(connection, until=as_of, period=period), figures
     )
-    if readable_funders(connection) is not None:
+    if readable is not None:
         outcomes = tuple(g for g in outcomes if g.allocated_cents or g.spent_cents)
     return outcomes
 
@@ -102,7 +104,9 @@ def read_indicators_view(
     as_of = as_of or default_as_of(period)
     network = read_network(connection, period)
     figures = period_figures(connection, period, as_of=as_of)
-    groups = read_outcomes(connection, network, period, as_of, figures)
+    groups = read_outcomes(
+        connection, network, period, as_of, figures, readable_funders(connection)
+    )
     return IndicatorsView(
         network_name=network.name,
         period=period,

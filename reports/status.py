@@ -231,7 +231,7 @@ def read_status(
     due_date = min(as_of, today)
     fingerprint = chain_position_as_of(connection, as_of)
     status = build_status(network, period, figures, as_of, due_date, fingerprint, settled)
-    outcomes = read_outcomes(connection, network, period, as_of, figures)
+    outcomes = read_outcomes(connection, network, period, as_of, figures, readable)
     if outcomes:
         status = replace(status, outcomes=outcomes)
     bank = reconciliation_as_of(connection, as_of)

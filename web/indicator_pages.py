@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from netfund.ledger import GroupOutcomes, IndicatorOutcome, Point, recorded_periods, value_text
+from netfund.ledger import GroupOutcomes, IndicatorOutcome, Point, recorded_periods
 from netfund.reports.formatting import Formatter
 from netfund.reports.indicator_words import (
     aim_words,
@@ -34,7 +34,7 @@ from netfund.reports.indicator_words import (
     reference_words,
     with_unit,
 )
-from netfund.reports.indicators import read_indicators_view
+from netfund.reports.indicators import exact, read_indicators_view
 from netfund.reports.portal import NotInPeriod
 from netfund.web import figure_cache
 from netfund.web.charts import TrendWords, trend_chart
@@ -283,21 +283,21 @@ def _distance(value: Decimal | None, outcome: IndicatorOutcome, language: str) -
 def _data(outcome: IndicatorOutcome) -> dict[str, str]:
     """The exact figures as ``data-*`` attributes (canonical value text; empty: none)."""
 
-    def exact(value: Any) -> str:
-        return "" if value is None else value_text(value)
+    def text(value: Decimal | None) -> str:
+        return exact(value) or ""
 
     latest = outcome.latest
     return {
         "data-indicator": outcome.indicator.code,
         "data-group": outcome.group,
-        "data-latest": exact(None if latest is None else latest.value),
+        "data-latest": text(None if latest is None else latest.value),
         "data-latest-date": "" if latest is None else latest.date.isoformat(),
-        "data-change-previous": exact(outcome.change_since_previous),
-        "data-change-start": exact(outcome.change_since_start),
-        "data-total": exact(outcome.total),
-        "data-reference": exact(outcome.reference),
-        "data-reference-now": exact(outcome.reference_now),
-        "data-gap": exact(outcome.gap),
+        "data-change-previous": text(outcome.change_since_previous),
+        "data-change-start": text(outcome.change_since_start),
+        "data-total": text(outcome.total),
+        "data-reference": text(outcome.reference),
+        "data-reference-now": text(outcome.reference_now),
+        "data-gap": text(outcome.gap),
         "data-side": outcome.side or "",
         "data-moved-away": "true" if outcome.moved_away else "false",
         "data-spent-cents": str(outcome.spent_cents),

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from netfund.ledger.inputs.network_indicators import parse_indicators
 from netfund.ledger.inputs.toml_source import TomlLines, key_path, read_toml
 from netfund.ledger.model.characters import describe, first_hidden
 from netfund.ledger.model.errors import InputError, Problem
@@ -429,13 +430,6 @@ def parse_network(data: dict[str, Any], text: str, source: str) -> Network:
         bank_accounts=tuple(bank_accounts),
         indicators=tuple(indicators),
     )
-
-
-def parse_indicators(check: _Checker, value: Any, group_codes: set[str]) -> list[Indicator]:
-    """``[[indicators]]`` (`network_indicators.py`, kept apart: this file is long enough)."""
-    from netfund.ledger.inputs.network_indicators import parse_indicators as parse
-
-    return parse(check, value, group_codes)
 
 
 def _parse_bank_accounts(check: _Checker, value: Any, funders: list[Funder]) -> list[BankAccount]:
