@@ -8,9 +8,11 @@ database: `engine_at` makes the engine the library's functions take, and that is
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
 import sys
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -48,7 +50,31 @@ def _version() -> str:
 
 class NetfundGroup(click.Group):
     """Turns netfund's errors into their exit codes and a message, never a traceback; JSON
-    for a ``--json`` command line (`errors.for_output`)."""
+    for a ``--json`` command line (`errors.for_output`).
+
+    Its commands load on first use: `command_modules` names the modules that register each
+    one (`main.COMMAND_MODULES`), and ``netfund balance`` imports the ledger commands' module
+    only, not the other command modules and the library modules they import (issue 21: every
+    command paid for all of them at start-up). ``--help`` lists, and so loads, them all.
+    """
+
+    command_modules: Mapping[str, tuple[str, ...]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.command_modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module in self.command_modules.get(cmd_name, ()):
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+    def load_every_command(self) -> dict[str, click.Command]:
+        """Every command, loaded: for the tests and tools that walk the whole command tree."""
+        for modules in self.command_modules.values():
+            for module in modules:
+                importlib.import_module(module)
+        return self.commands
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[JSON_REQUESTED] = json_requested(args)

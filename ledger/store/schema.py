@@ -1,19 +1,21 @@
-"""The ledger's tables, as SQLAlchemy 2.0 typed declarative models.
+"""The ledger's tables, as SQLAlchemy Core `Table` definitions on one `metadata`.
 
-The ORM is storage, not the domain: the engine reads and writes these tables with Core
-statements and hands out the frozen records of `entries.py`. Invariants live in the schema too
+The tables are storage, not the domain: the engine reads and writes them with Core
+statements and hands out the frozen records of `entries.py`. They are plain Core tables, not
+ORM classes: nothing maps rows to objects, and building declarative classes (and importing
+`sqlalchemy.orm` for them) cost every command about a third of a second before it did
+anything (issue 21). Invariants live in the schema too
 (check constraints, unique keys, foreign keys), and the migrations add the triggers that make
 transactions and postings append-only and refuse a transaction that does not balance per fund
 (0006; its helper tables are the migration's, not declared here), and since 0007 make the
 documents that decide money (network versions, funders, groups, earmarks, allocation runs,
 closed periods and their records chain) append-only too. Money is BigInteger cents,
-never Numeric.
+never Numeric; a column that is not ``nullable=False`` may be NULL (Core's default).
 """
 
 from __future__ import annotations
 
-import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from netfund.ledger.model.limits import (
     ACCOUNT_LENGTH_MAX,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
@@ -34,9 +37,9 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Constraint names are fixed so migrations can refer to them on every dialect.
 NAMING_CONVENTION = {
@@ -91,274 +94,255 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     )
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        int: BigInteger,
-        str: String(CODE_LENGTH_MAX),
-    }
+#: Every table below, for `netfund init`'s migrations (env.py) and the tests that compare the
+#: migrated database with it.
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class NetworkVersionRow(Base):
-    """One version of the network (migration 0009): its header, and the record it mirrors.
+class Base:
+    """The holder of `metadata` under the name the migrations' env.py has always imported
+    (``Base.metadata``); the tables are plain Core tables, there are no mapped classes."""
 
-    ``effective_from`` is the first period the version governs (None: from the beginning);
-    a version governs until the next later-dated one. The rows of funders, groups and
-    earmarks carry their version, so every version stays queryable as it was recorded.
-    """
-
-    __tablename__ = "network_versions"
-    __table_args__ = (CheckConstraint("version > 0", name="positive_version"),)
-
-    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    record_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    effective_from: Mapped[str | None] = mapped_column(String(4))
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
-    currency: Mapped[str] = mapped_column(String(3))
-    language: Mapped[str] = mapped_column(String(2))
-    population: Mapped[int | None]
-    overhead_cap: Mapped[str] = mapped_column(String(12))
+    metadata: ClassVar[MetaData] = metadata
 
 
-class GroupRow(Base):
-    __tablename__ = "groups"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["version", "parent"], ["groups.version", "groups.code"], name="fk_groups_parent"
-        ),
-    )
-
-    version: Mapped[int] = mapped_column(
-        Integer, ForeignKey("network_versions.version"), primary_key=True
-    )
-    code: Mapped[str] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
-    overhead: Mapped[bool] = mapped_column(Boolean)
-    parent: Mapped[str | None]
-    position: Mapped[int] = mapped_column(Integer)
-
-
-class FunderRow(Base):
-    __tablename__ = "funders"
-    __table_args__ = (
-        CheckConstraint("unspent IN ('return', 'carry_over')", name="unspent"),
-        CheckConstraint("code <> 'NET'", name="not_network_fund"),
-    )
-
-    version: Mapped[int] = mapped_column(
-        Integer, ForeignKey("network_versions.version"), primary_key=True
-    )
-    code: Mapped[str] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH_MAX))
-    kind: Mapped[str] = mapped_column(String(20))
-    framework: Mapped[str] = mapped_column(String(LABEL_LENGTH_MAX))
-    overhead_cap: Mapped[str | None] = mapped_column(String(12))
-    earmarked: Mapped[bool] = mapped_column(Boolean)
-    unspent: Mapped[str] = mapped_column(String(10))
-    position: Mapped[int] = mapped_column(Integer)
+#: One version of the network (migration 0009): its header, and the record it mirrors.
+#:
+#: ``effective_from`` is the first period the version governs (None: from the beginning);
+#: a version governs until the next later-dated one. The rows of funders, groups and
+#: earmarks carry their version, so every version stays queryable as it was recorded.
+network_versions_table = Table(
+    "network_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("record_seq", BigInteger, unique=True, nullable=False),
+    Column("effective_from", String(4)),
+    Column("name", String(NAME_LENGTH_MAX), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("population", BigInteger),
+    Column("overhead_cap", String(12), nullable=False),
+    CheckConstraint("version > 0", name="positive_version"),
+)
 
 
-class EarmarkRow(Base):
-    """One group a funder with an earmark may fund; a funder without earmark has no rows."""
-
-    __tablename__ = "earmarks"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["version", "funder"], ["funders.version", "funders.code"], name="fk_earmarks_funder"
-        ),
-        ForeignKeyConstraint(
-            ["version", "group"], ["groups.version", "groups.code"], name="fk_earmarks_group"
-        ),
-    )
-
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    funder: Mapped[str] = mapped_column(primary_key=True)
-    group: Mapped[str] = mapped_column(primary_key=True)
+groups_table = Table(
+    "groups",
+    metadata,
+    Column("version", Integer, ForeignKey("network_versions.version"), primary_key=True),
+    Column("code", String(CODE_LENGTH_MAX), primary_key=True),
+    Column("name", String(NAME_LENGTH_MAX), nullable=False),
+    Column("overhead", Boolean, nullable=False),
+    Column("parent", String(CODE_LENGTH_MAX)),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["version", "parent"], ["groups.version", "groups.code"], name="fk_groups_parent"
+    ),
+)
 
 
-class TransactionRow(Base):
-    """One balanced transaction; `id` is its position in the hash chain (1, 2, 3, ...)."""
-
-    __tablename__ = "transactions"
-    __table_args__ = (
-        _one_of("type", TRANSACTION_TYPES),
-        CheckConstraint("id > 0", name="positive_id"),
-        Index("ix_transactions_period_type", "period", "type"),
-        # A funder's postings page, in date order (migration 0012).
-        Index("ix_transactions_period_date", "period", "date", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH_MAX), unique=True)
-    date: Mapped[datetime.date] = mapped_column(Date)
-    period: Mapped[str] = mapped_column(String(4))
-    type: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str] = mapped_column(Text)
-    reference: Mapped[str] = mapped_column(String(REFERENCE_LENGTH_MAX))
-    funder: Mapped[str | None]
-    group: Mapped[str | None]
-    reversal_of: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
-    source_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    actor: Mapped[str | None]
-    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
-    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
+funders_table = Table(
+    "funders",
+    metadata,
+    Column("version", Integer, ForeignKey("network_versions.version"), primary_key=True),
+    Column("code", String(CODE_LENGTH_MAX), primary_key=True),
+    Column("name", String(NAME_LENGTH_MAX), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("framework", String(LABEL_LENGTH_MAX), nullable=False),
+    Column("overhead_cap", String(12)),
+    Column("earmarked", Boolean, nullable=False),
+    Column("unspent", String(10), nullable=False),
+    Column("position", Integer, nullable=False),
+    CheckConstraint("unspent IN ('return', 'carry_over')", name="unspent"),
+    CheckConstraint("code <> 'NET'", name="not_network_fund"),
+)
 
 
-class PostingRow(Base):
-    __tablename__ = "postings"
-    __table_args__ = (
-        CheckConstraint("amount_cents <> 0", name="nonzero"),
-        # Covering index: balances are sums grouped by these columns (migration 0004).
-        Index("ix_postings_balance", "account", "fund", "group", "txn_id", "amount_cents"),
-    )
+#: One group a funder with an earmark may fund; a funder without earmark has no rows.
+earmarks_table = Table(
+    "earmarks",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("funder", String(CODE_LENGTH_MAX), primary_key=True),
+    Column("group", String(CODE_LENGTH_MAX), primary_key=True),
+    ForeignKeyConstraint(
+        ["version", "funder"], ["funders.version", "funders.code"], name="fk_earmarks_funder"
+    ),
+    ForeignKeyConstraint(
+        ["version", "group"], ["groups.version", "groups.code"], name="fk_earmarks_group"
+    ),
+)
 
-    txn_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)
-    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH_MAX))
-    fund: Mapped[str]
-    group: Mapped[str | None]
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+#: One balanced transaction; `id` is its position in the hash chain (1, 2, 3, ...).
+transactions_table = Table(
+    "transactions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("external_id", String(EXTERNAL_ID_LENGTH_MAX), unique=True, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("period", String(4), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("reference", String(REFERENCE_LENGTH_MAX), nullable=False),
+    Column("funder", String(CODE_LENGTH_MAX)),
+    Column("group", String(CODE_LENGTH_MAX)),
+    Column("reversal_of", BigInteger, ForeignKey("transactions.id"), unique=True),
+    Column("source_hash", String(HASH_LENGTH), nullable=False),
+    Column("actor", String(CODE_LENGTH_MAX)),
+    Column("prev_hash", String(HASH_LENGTH), unique=True, nullable=False),
+    Column("hash", String(HASH_LENGTH), unique=True, nullable=False),
+    _one_of("type", TRANSACTION_TYPES),
+    CheckConstraint("id > 0", name="positive_id"),
+    Index("ix_transactions_period_type", "period", "type"),
+    # A funder's postings page, in date order (migration 0012).
+    Index("ix_transactions_period_date", "period", "date", "id"),
+)
 
 
-class BalanceTotalRow(Base):
-    """Debits and credits per period, account, fund and group, kept up to date by the appender.
+postings_table = Table(
+    "postings",
+    metadata,
+    Column("txn_id", BigInteger, ForeignKey("transactions.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("account", String(ACCOUNT_LENGTH_MAX), nullable=False),
+    Column("fund", String(CODE_LENGTH_MAX), nullable=False),
+    Column("group", String(CODE_LENGTH_MAX)),
+    Column("amount_cents", BigInteger, nullable=False),
+    CheckConstraint("amount_cents <> 0", name="nonzero"),
+    # Covering index: balances are sums grouped by these columns (migration 0004).
+    Index("ix_postings_balance", "account", "fund", "group", "txn_id", "amount_cents"),
+)
 
-    Balances and trial balances are sums over every posting; over millions of postings that
-    sum takes seconds. The appender adds each write's sums here in the same database
-    transaction that moves the chain head, so in any snapshot these rows hold exactly the
-    postings up to the head, and a balance reads a few hundred rows instead. The postings stay
-    the record: `verify` recomputes these sums from them and reports any difference. `group`
-    is ``''`` for postings without a group (a key column cannot be NULL).
-    """
 
-    __tablename__ = "balance_totals"
-    __table_args__ = (
-        CheckConstraint("debit_cents >= 0 AND credit_cents >= 0", name="non_negative"),
-    )
-
-    period: Mapped[str] = mapped_column(String(4), primary_key=True)
-    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH_MAX), primary_key=True)
-    fund: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX), primary_key=True)
-    group: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX), primary_key=True)
-    debit_cents: Mapped[int] = mapped_column(BigInteger)
-    credit_cents: Mapped[int] = mapped_column(BigInteger)
+#: Debits and credits per period, account, fund and group, kept up to date by the appender.
+#:
+#: Balances and trial balances are sums over every posting; over millions of postings that
+#: sum takes seconds. The appender adds each write's sums here in the same database
+#: transaction that moves the chain head, so in any snapshot these rows hold exactly the
+#: postings up to the head, and a balance reads a few hundred rows instead. The postings stay
+#: the record: `verify` recomputes these sums from them and reports any difference. `group`
+#: is ``''`` for postings without a group (a key column cannot be NULL).
+balance_totals_table = Table(
+    "balance_totals",
+    metadata,
+    Column("period", String(4), primary_key=True),
+    Column("account", String(ACCOUNT_LENGTH_MAX), primary_key=True),
+    Column("fund", String(CODE_LENGTH_MAX), primary_key=True),
+    Column("group", String(CODE_LENGTH_MAX), primary_key=True),
+    Column("debit_cents", BigInteger, nullable=False),
+    Column("credit_cents", BigInteger, nullable=False),
+    CheckConstraint("debit_cents >= 0 AND credit_cents >= 0", name="non_negative"),
+)
 
 
 #: The events of a period's lock (migration 0008): closed while its newest event is a close.
 LOCK_EVENTS = ("close", "reopen")
 
 
-class ClosedPeriodRow(Base):
-    """A close or reopen of a period (append-only log, migration 0008).
-
-    `seq` is the matching record's position in the records chain, `last_txn_id` the
-    transaction chain's position at the event. A period is closed while its newest event is
-    a close.
-    """
-
-    __tablename__ = "closed_periods"
-    __table_args__ = (
-        _one_of("event", LOCK_EVENTS),
-        Index("ix_closed_periods_period", "period", "seq"),
-    )
-
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    period: Mapped[str] = mapped_column(String(4))
-    event: Mapped[str] = mapped_column(String(6))
-    last_txn_id: Mapped[int] = mapped_column(BigInteger)
+#: A close or reopen of a period (append-only log, migration 0008).
+#:
+#: `seq` is the matching record's position in the records chain, `last_txn_id` the
+#: transaction chain's position at the event. A period is closed while its newest event is
+#: a close.
+closed_periods_table = Table(
+    "closed_periods",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("period", String(4), nullable=False),
+    Column("event", String(6), nullable=False),
+    Column("last_txn_id", BigInteger, nullable=False),
+    _one_of("event", LOCK_EVENTS),
+    Index("ix_closed_periods_period", "period", "seq"),
+)
 
 
-class ChainHeadRow(Base):
-    """The newest transaction's position and hash.
-
-    Writers lock this row first, which serialises appends on PostgreSQL (so the chain never
-    forks), and verification compares it with the chain, so deleting the newest transaction
-    does not go unnoticed. On SQLite, moving it is when the database checks that the
-    transactions it passes balance per fund (migration 0006).
-    """
-
-    __tablename__ = "chain_head"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_txn_id: Mapped[int] = mapped_column(BigInteger)
-    last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
-
-
-class AllocationRunRow(Base):
-    """A stored allocation run (see `runs.py`); append-only like the transactions."""
-
-    __tablename__ = "allocation_runs"
-    __table_args__ = (CheckConstraint("status IN ('optimal', 'infeasible')", name="status"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    period: Mapped[str] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(12))
-    inputs_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    result_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    document: Mapped[str] = mapped_column(Text)
+#: The newest transaction's position and hash.
+#:
+#: Writers lock this row first, which serialises appends on PostgreSQL (so the chain never
+#: forks), and verification compares it with the chain, so deleting the newest transaction
+#: does not go unnoticed. On SQLite, moving it is when the database checks that the
+#: transactions it passes balance per fund (migration 0006).
+chain_head_table = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_txn_id", BigInteger, nullable=False),
+    Column("last_hash", String(HASH_LENGTH), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
 
 
-class LedgerRecordRow(Base):
-    """One record of the chain of documents that decide money (see `records.py`)."""
-
-    __tablename__ = "ledger_records"
-    __table_args__ = (
-        _one_of("kind", RECORD_KINDS),
-        CheckConstraint("seq > 0", name="positive_seq"),
-    )
-
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
-    transaction_head: Mapped[int] = mapped_column(BigInteger)
-    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
-    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
-    actor: Mapped[str | None]
+#: A stored allocation run (see `runs.py`); append-only like the transactions.
+allocation_runs_table = Table(
+    "allocation_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(4), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("inputs_sha256", String(HASH_LENGTH), nullable=False),
+    Column("result_sha256", String(HASH_LENGTH), nullable=False),
+    Column("document", Text, nullable=False),
+    CheckConstraint("status IN ('optimal', 'infeasible')", name="status"),
+)
 
 
-class RecordsHeadRow(Base):
-    """The newest record's position and hash; writers of records lock it first."""
-
-    __tablename__ = "records_head"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(BigInteger)
-    last_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
-
-
-class FunderLoginRow(Base):
-    """Which PostgreSQL login reads which funder's money (``netfund roles grant --funder``):
-    the row-level security policies of ``netfund roles install`` read it."""
-
-    __tablename__ = "funder_logins"
-
-    login: Mapped[str] = mapped_column(String(63), primary_key=True)
-    funder: Mapped[str] = mapped_column(String(64), primary_key=True)
+#: One record of the chain of documents that decide money (see `records.py`).
+ledger_records_table = Table(
+    "ledger_records",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("transaction_head", BigInteger, nullable=False),
+    Column("prev_hash", String(HASH_LENGTH), unique=True, nullable=False),
+    Column("hash", String(HASH_LENGTH), unique=True, nullable=False),
+    Column("actor", String(CODE_LENGTH_MAX)),
+    _one_of("kind", RECORD_KINDS),
+    CheckConstraint("seq > 0", name="positive_seq"),
+)
 
 
-class PortalUserRow(Base):
-    """One login of the funder portal (migration 0011): its role, the funder a funder's
-    login reads, and the Argon2id hash of its password. The hash is kept here only: the
-    ``user`` record of its addition names the login, never the hash."""
+#: The newest record's position and hash; writers of records lock it first.
+records_head_table = Table(
+    "records_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(HASH_LENGTH), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
 
-    __tablename__ = "portal_users"
-    __table_args__ = (
-        _one_of("role", PORTAL_ROLES),
-        CheckConstraint(
-            "(role = 'funder' AND funder IS NOT NULL) OR (role <> 'funder' AND funder IS NULL)",
-            name="funder_role",
-        ),
-    )
 
-    name: Mapped[str] = mapped_column(String(63), primary_key=True)
-    role: Mapped[str] = mapped_column(String(16))
-    funder: Mapped[str | None] = mapped_column(String(64))
-    password_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(25))
-    created_by: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[str] = mapped_column(String(25))
+#: Which PostgreSQL login reads which funder's money (``netfund roles grant --funder``):
+#: the row-level security policies of ``netfund roles install`` read it.
+funder_logins_table = Table(
+    "funder_logins",
+    metadata,
+    Column("login", String(63), primary_key=True),
+    Column("funder", String(64), primary_key=True),
+)
+
+
+#: One login of the funder portal (migration 0011): its role, the funder a funder's
+#: login reads, and the Argon2id hash of its password. The hash is kept here only: the
+#: ``user`` record of its addition names the login, never the hash.
+portal_users_table = Table(
+    "portal_users",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("funder", String(64)),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(25), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("updated_at", String(25), nullable=False),
+    _one_of("role", PORTAL_ROLES),
+    CheckConstraint(
+        "(role = 'funder' AND funder IS NOT NULL) OR (role <> 'funder' AND funder IS NULL)",
+        name="funder_role",
+    ),
+)
 
 
 #: How a bank line stands with the ledger (`ledger/bank/matching.py`): booked as a new
@@ -369,172 +353,136 @@ BANK_LINE_STATUSES = ("booked", "linked", "unmatched")
 BANK_PAYMENT_STATUSES = ("sent", "paid", "returned", "replaced")
 
 
-class BankStatementRow(Base):
-    """One bank statement imported (migration 0013, `ledger/bank/importing.py`); its
-    ``bank-statement`` record in the records chain (``record_seq``) holds the same facts and
-    the digest of its lines."""
-
-    __tablename__ = "bank_statements"
-    __table_args__ = (CheckConstraint("lines_added >= 0 AND lines_count >= 0", name="counts"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account_iban: Mapped[str] = mapped_column(String(34))
-    statement_id: Mapped[str] = mapped_column(String(140))
-    sequence: Mapped[str | None] = mapped_column(String(35))
-    format: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(Text)
-    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    from_date: Mapped[datetime.date] = mapped_column(Date)
-    to_date: Mapped[datetime.date] = mapped_column(Date)
-    opening_cents: Mapped[int] = mapped_column(BigInteger)
-    opening_date: Mapped[datetime.date] = mapped_column(Date)
-    closing_cents: Mapped[int] = mapped_column(BigInteger)
-    closing_date: Mapped[datetime.date] = mapped_column(Date)
-    lines_count: Mapped[int] = mapped_column(Integer)
-    lines_added: Mapped[int] = mapped_column(Integer)
-    record_seq: Mapped[int] = mapped_column(BigInteger)
-    imported_at: Mapped[str] = mapped_column(String(25))
-    imported_by: Mapped[str] = mapped_column(Text)
-
-
-class BankLineRow(Base):
-    """One movement on a bank account, as its first statement gave it (`bank/model.py`
-    `BankLine`), and how it stands with the ledger: ``status``, the transaction it was booked
-    as or linked to (``txn_external_id``) and why (``explanation``). ``position`` orders an
-    account's lines as the bank booked them, across statements."""
-
-    __tablename__ = "bank_lines"
-    __table_args__ = (
-        _one_of("status", BANK_LINE_STATUSES),
-        CheckConstraint("amount_cents <> 0", name="nonzero"),
-        CheckConstraint(
-            "(status = 'unmatched') = (txn_external_id IS NULL)", name="matched_names_txn"
-        ),
-        Index("ix_bank_lines_account_ref", "account_iban", "ref", unique=True),
-        Index("ix_bank_lines_account_position", "account_iban", "position", unique=True),
-        Index("ix_bank_lines_txn", "txn_external_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account_iban: Mapped[str] = mapped_column(String(34))
-    ref: Mapped[str] = mapped_column(String(140))
-    entry_ref: Mapped[str] = mapped_column(String(140))
-    statement: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"))
-    position: Mapped[int] = mapped_column(Integer)
-    booking_date: Mapped[datetime.date] = mapped_column(Date)
-    value_date: Mapped[datetime.date | None] = mapped_column(Date)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
-    counterparty_iban: Mapped[str] = mapped_column(String(34))
-    counterparty_name: Mapped[str] = mapped_column(Text)
-    remittance: Mapped[str] = mapped_column(Text)
-    structured_reference: Mapped[str] = mapped_column(String(140))
-    end_to_end_id: Mapped[str] = mapped_column(String(140))
-    bank_code: Mapped[str] = mapped_column(String(35))
-    returned: Mapped[bool] = mapped_column(Boolean)
-    return_reason: Mapped[str] = mapped_column(String(35))
-    status: Mapped[str] = mapped_column(String(16))
-    txn_external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH_MAX))
-    explanation: Mapped[str] = mapped_column(Text)
+#: One bank statement imported (migration 0013, `ledger/bank/importing.py`); its
+#: ``bank-statement`` record in the records chain (``record_seq``) holds the same facts and
+#: the digest of its lines.
+bank_statements_table = Table(
+    "bank_statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_iban", String(34), nullable=False),
+    Column("statement_id", String(140), nullable=False),
+    Column("sequence", String(35)),
+    Column("format", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("file_sha256", String(HASH_LENGTH), nullable=False),
+    Column("from_date", Date, nullable=False),
+    Column("to_date", Date, nullable=False),
+    Column("opening_cents", BigInteger, nullable=False),
+    Column("opening_date", Date, nullable=False),
+    Column("closing_cents", BigInteger, nullable=False),
+    Column("closing_date", Date, nullable=False),
+    Column("lines_count", Integer, nullable=False),
+    Column("lines_added", Integer, nullable=False),
+    Column("record_seq", BigInteger, nullable=False),
+    Column("imported_at", String(25), nullable=False),
+    Column("imported_by", Text, nullable=False),
+    CheckConstraint("lines_added >= 0 AND lines_count >= 0", name="counts"),
+)
 
 
-class BankPaymentRow(Base):
-    """One credit transfer netfund wrote into a payment file (`ledger/bank/payments.py`):
-    a refund owed to a funder. Its ``end_to_end_id`` comes back on the bank statement and
-    matches the debit to the refund; its ``payment-file`` record (``record_seq``) keeps the
-    file's sha256 and every payment in it."""
-
-    __tablename__ = "bank_payments"
-    __table_args__ = (
-        _one_of("status", BANK_PAYMENT_STATUSES),
-        CheckConstraint("amount_cents > 0", name="positive"),
-    )
-
-    end_to_end_id: Mapped[str] = mapped_column(String(35), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(35))
-    period: Mapped[str] = mapped_column(String(4))
-    funder: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
-    creditor_iban: Mapped[str] = mapped_column(String(34))
-    creditor_name: Mapped[str] = mapped_column(Text)
-    debtor_iban: Mapped[str] = mapped_column(String(34))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
-    execution_date: Mapped[datetime.date] = mapped_column(Date)
-    file_name: Mapped[str] = mapped_column(Text)
-    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    record_seq: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))
-    bank_line_ref: Mapped[str | None] = mapped_column(String(140))
-
-
-class IndicatorMeasurementRow(Base):
-    """One measured value of an indicator for a group (issue 20), as ``indicators.csv`` gave
-    it: never changed once stored. ``value`` is the exact decimal as text (`value_text`);
-    its ``indicator-import`` record (``record_seq``) holds the sha256 of the measurements it
-    added, which `verify` recomputes (`ledger/indicators/checks.py`)."""
-
-    __tablename__ = "indicator_measurements"
-    __table_args__ = (
-        Index(
-            "ix_indicator_measurements_key", "indicator", "group_code", "measured_on", unique=True
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    indicator: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
-    group_code: Mapped[str] = mapped_column(String(CODE_LENGTH_MAX))
-    measured_on: Mapped[datetime.date] = mapped_column(Date)
-    value: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(Text)
-    record_seq: Mapped[int] = mapped_column(BigInteger)
+#: One movement on a bank account, as its first statement gave it (`bank/model.py`
+#: `BankLine`), and how it stands with the ledger: ``status``, the transaction it was booked
+#: as or linked to (``txn_external_id``) and why (``explanation``). ``position`` orders an
+#: account's lines as the bank booked them, across statements.
+bank_lines_table = Table(
+    "bank_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_iban", String(34), nullable=False),
+    Column("ref", String(140), nullable=False),
+    Column("entry_ref", String(140), nullable=False),
+    Column("statement", Integer, ForeignKey("bank_statements.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("booking_date", Date, nullable=False),
+    Column("value_date", Date),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("counterparty_iban", String(34), nullable=False),
+    Column("counterparty_name", Text, nullable=False),
+    Column("remittance", Text, nullable=False),
+    Column("structured_reference", String(140), nullable=False),
+    Column("end_to_end_id", String(140), nullable=False),
+    Column("bank_code", String(35), nullable=False),
+    Column("returned", Boolean, nullable=False),
+    Column("return_reason", String(35), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("txn_external_id", String(EXTERNAL_ID_LENGTH_MAX)),
+    Column("explanation", Text, nullable=False),
+    _one_of("status", BANK_LINE_STATUSES),
+    CheckConstraint("amount_cents <> 0", name="nonzero"),
+    CheckConstraint("(status = 'unmatched') = (txn_external_id IS NULL)", name="matched_names_txn"),
+    Index("ix_bank_lines_account_ref", "account_iban", "ref", unique=True),
+    Index("ix_bank_lines_account_position", "account_iban", "position", unique=True),
+    Index("ix_bank_lines_txn", "txn_external_id"),
+)
 
 
-bank_statements_table = BankStatementRow.__table__
-bank_lines_table = BankLineRow.__table__
-bank_payments_table = BankPaymentRow.__table__
-indicator_measurements_table = IndicatorMeasurementRow.__table__
-network_versions_table = NetworkVersionRow.__table__
-portal_users_table = PortalUserRow.__table__
-funder_logins_table = FunderLoginRow.__table__
-groups_table = GroupRow.__table__
-funders_table = FunderRow.__table__
-earmarks_table = EarmarkRow.__table__
-transactions_table = TransactionRow.__table__
-postings_table = PostingRow.__table__
-closed_periods_table = ClosedPeriodRow.__table__
-balance_totals_table = BalanceTotalRow.__table__
-chain_head_table = ChainHeadRow.__table__
-allocation_runs_table = AllocationRunRow.__table__
-ledger_records_table = LedgerRecordRow.__table__
-records_head_table = RecordsHeadRow.__table__
+#: One credit transfer netfund wrote into a payment file (`ledger/bank/payments.py`):
+#: a refund owed to a funder. Its ``end_to_end_id`` comes back on the bank statement and
+#: matches the debit to the refund; its ``payment-file`` record (``record_seq``) keeps the
+#: file's sha256 and every payment in it.
+bank_payments_table = Table(
+    "bank_payments",
+    metadata,
+    Column("end_to_end_id", String(35), primary_key=True),
+    Column("message_id", String(35), nullable=False),
+    Column("period", String(4), nullable=False),
+    Column("funder", String(CODE_LENGTH_MAX), nullable=False),
+    Column("creditor_iban", String(34), nullable=False),
+    Column("creditor_name", Text, nullable=False),
+    Column("debtor_iban", String(34), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("execution_date", Date, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(HASH_LENGTH), nullable=False),
+    Column("record_seq", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("bank_line_ref", String(140)),
+    _one_of("status", BANK_PAYMENT_STATUSES),
+    CheckConstraint("amount_cents > 0", name="positive"),
+)
+
+
+#: One measured value of an indicator for a group (issue 20), as ``indicators.csv`` gave
+#: it: never changed once stored. ``value`` is the exact decimal as text (`value_text`);
+#: its ``indicator-import`` record (``record_seq``) holds the sha256 of the measurements it
+#: added, which `verify` recomputes (`ledger/indicators/checks.py`).
+indicator_measurements_table = Table(
+    "indicator_measurements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("indicator", String(CODE_LENGTH_MAX), nullable=False),
+    Column("group_code", String(CODE_LENGTH_MAX), nullable=False),
+    Column("measured_on", Date, nullable=False),
+    Column("value", String(40), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("record_seq", BigInteger, nullable=False),
+    Index("ix_indicator_measurements_key", "indicator", "group_code", "measured_on", unique=True),
+)
 
 
 EXPORT_KINDS = ("journal", "trial-balance", "beancount", "hledger", "xaf", "audit-trail")
 
 
-class ExportRow(Base):
-    """One export written (see `exports/records.py`); append-only like the transactions.
-
-    `fingerprint` is the newest transaction's hash when the export was taken and
-    `last_txn_id` its chain position: the export holds exactly the transactions up to it.
-    """
-
-    __tablename__ = "exports"
-    __table_args__ = (
-        _one_of("kind", EXPORT_KINDS),
-        CheckConstraint("row_count >= 0 AND last_txn_id >= 0 AND file_bytes >= 0", name="counts"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(16))
-    format: Mapped[str] = mapped_column(String(16))
-    options: Mapped[str] = mapped_column(Text)
-    period: Mapped[str | None] = mapped_column(String(4))
-    path: Mapped[str] = mapped_column(Text)
-    row_count: Mapped[int] = mapped_column(BigInteger)
-    last_txn_id: Mapped[int] = mapped_column(BigInteger)
-    fingerprint: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    file_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    file_bytes: Mapped[int] = mapped_column(BigInteger)
-
-
-exports_table = ExportRow.__table__
+#: One export written (see `exports/records.py`); append-only like the transactions.
+#:
+#: `fingerprint` is the newest transaction's hash when the export was taken and
+#: `last_txn_id` its chain position: the export holds exactly the transactions up to it.
+exports_table = Table(
+    "exports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String(20), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("options", Text, nullable=False),
+    Column("period", String(4)),
+    Column("path", Text, nullable=False),
+    Column("row_count", BigInteger, nullable=False),
+    Column("last_txn_id", BigInteger, nullable=False),
+    Column("fingerprint", String(HASH_LENGTH), nullable=False),
+    Column("file_sha256", String(HASH_LENGTH), nullable=False),
+    Column("file_bytes", BigInteger, nullable=False),
+    _one_of("kind", EXPORT_KINDS),
+    CheckConstraint("row_count >= 0 AND last_txn_id >= 0 AND file_bytes >= 0", name="counts"),
+)

@@ -12,12 +12,15 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from netfund.cli.main import cli
+from netfund.cli.main import COMMAND_MODULES, cli
 from netfund.ledger.store.database import connect
 from sqlalchemy import text
 
 from tests.conftest import EXAMPLE, ROOT, write_events
 from tests.support.saniveld import BANK_IMPORT
+
+# The commands load on first use (issue 21); these tests walk every one of them.
+cli.load_every_command()
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -255,8 +258,9 @@ def test_the_solver_choice_is_the_engines() -> None:
 def test_a_reporting_command_starts_without_the_heavy_libraries() -> None:
     """Start-up is part of every command's time: Alembic, PuLP, ReportLab, Babel, Arrow and its
     SQLite driver load only for the commands that need them (init, allocate, statements,
-    exports)."""
+    exports), and nothing loads SQLAlchemy's ORM (the schema is Core tables, issue 21)."""
     heavy = (
+        "sqlalchemy.orm",
         "alembic",
         "pulp",
         "reportlab",
@@ -268,10 +272,41 @@ def test_a_reporting_command_starts_without_the_heavy_libraries() -> None:
         "adbc_driver_sqlite",
     )
     probe = (
-        "import sys; import netfund.cli.main; "
+        "import sys; import netfund.cli.main; netfund.cli.main.cli.load_every_command(); "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_command_imports_only_its_own_command_module() -> None:
+    """`netfund balance` pays for the ledger commands' module, not for the approvals', bank's
+    or exports' modules and the library they import (issue 21)."""
+    probe = (
+        "import sys\n"
+        "from netfund.cli.main import cli\n"
+        "try:\n"
+        "    cli(['balance', '--help'], prog_name='netfund')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('netfund.cli.commands.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert "Usage: netfund balance" in result.stdout
+    assert result.stdout.splitlines()[-1] == "['netfund.cli.commands.ledger']"
+
+
+def test_the_command_map_names_where_each_command_is_defined() -> None:
+    """The group loads a command from the modules `COMMAND_MODULES` names: a command missing
+    there, or a module no command names, would vanish from the CLI."""
+    folder = ROOT / "cli" / "commands"
+    modules = {f"netfund.cli.commands.{path.stem}" for path in folder.glob("[!_]*.py")}
+    assert {module for named in COMMAND_MODULES.values() for module in named} == modules
+    assert set(cli.commands) == set(COMMAND_MODULES)
+    for name, command in cli.commands.items():
+        assert command.callback is not None
+        assert command.callback.__module__ == COMMAND_MODULES[name][0], name

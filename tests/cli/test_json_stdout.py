@@ -23,6 +23,9 @@ from netfund.cli.main import cli
 
 from tests.conftest import EXAMPLE
 
+# The commands load on first use (issue 21); these tests walk every one of them.
+cli.load_every_command()
+
 NETFUND = Path(sys.executable).with_name("netfund")
 #: netfund run as another person (a second OS user, which a test process cannot become):
 #: the actor patched in the process, for the four-eyes commands (issue 17).

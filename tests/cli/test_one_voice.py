@@ -24,6 +24,9 @@ from tests.conftest import EXAMPLE
 from tests.support.saniveld import BANK_IMPORT
 from tests.support.statements import write_pkcs12
 
+# The commands load on first use (issue 21); these tests walk every one of them.
+cli.load_every_command()
+
 NETFUND = Path(sys.executable).with_name("netfund")
 #: An amount printed without its thousands grouped: 888350.40 where status prints 888,350.40.
 UNGROUPED = re.compile(r"(?<![\d,.])\d{4,}\.\d{2}(?![\d])")

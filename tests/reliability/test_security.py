@@ -31,6 +31,9 @@ from sqlalchemy import inspect, make_url, select
 from tests.conftest import EVENTS_HEADER, NETWORK_TOML
 from tests.support.reliability import run_cli, transaction_count, write_text
 
+# The commands load on first use (issue 21); these tests walk every one of them.
+cli.load_every_command()
+
 SECRET = "S3cr3t-Pw"
 UNREACHABLE = f"postgresql://netfund:{SECRET}@127.0.0.1:1/ledger"
 
