@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
 from netfund.cli.app import PERIOD, cli, date_option, engine_of
@@ -14,33 +14,26 @@ from netfund.ledger import (
     DIALECTS,
     DIMENSIONS,
     REFERENCE_LENGTH_MAX,
-    Anchor,
     FieldError,
-    ImportReport,
     InputError,
     Posting,
     Problem,
-    TrailReport,
-    close_period,
     format_cents,
     format_grouped,
-    import_events,
-    import_journal,
-    initialize,
-    load_network,
     parse_amount,
     parse_date,
     parse_dimensions,
     parse_id,
     parse_text,
-    post_journal,
     read_balances,
-    read_checkpoints,
     redact,
-    reopen_period,
-    reverse,
-    verify,
 )
+
+if TYPE_CHECKING:
+    from netfund.ledger import Anchor, ImportReport, TrailReport
+
+# The writing and verifying functions load the importer, the appender and the checks (a
+# fifth of a second); each command imports its own inside, so `balance` does not pay for them.
 
 
 @cli.command("init")
@@ -58,6 +51,8 @@ def init_command(ctx: click.Context, network_file: Path | None, as_json: bool) -
       netfund init examples/saniveld/network.toml
       netfund --db saniveld.db init examples/saniveld/network.toml
     """
+    from netfund.ledger import initialize, load_network
+
     network = load_network(network_file) if network_file is not None else None
     report = initialize(engine_of(ctx), network, str(network_file))
     url = redact(ctx.obj["url"])
@@ -146,6 +141,8 @@ def import_command(
     """
     if (events_file is None) == (journal_file is None):
         raise click.UsageError("give either EVENTS_FILE or --journal JOURNAL_FILE")
+    from netfund.ledger import import_events, import_journal
+
     engine = engine_of(ctx)
     dialect = DIALECTS[dialect_name]
     if journal_file is not None:
@@ -215,6 +212,8 @@ def post_command(
     except FieldError as error:
         raise InputError([Problem("post", None, str(error))]) from None
     postings = tuple(_parse_line(text_line, n) for n, text_line in enumerate(lines, start=1))
+    from netfund.ledger import post_journal
+
     report = post_journal(
         engine_of(ctx), external_id, date, text, postings, ref, lines_source="--line"
     )
@@ -283,6 +282,8 @@ def _anchors_in(path: Path) -> tuple[list[Anchor], list[str]]:
     except OSError as error:
         raise InputError([Problem(str(path), None, f"cannot read it: {error.strerror}")]) from None
     if not is_pdf:
+        from netfund.ledger import read_checkpoints
+
         recorded = read_checkpoints(path)
         return list(recorded.anchors), [f"{path}:{n}" for n in recorded.unreadable]
     from netfund.reports.statement.embedded import statement_anchor  # pyHanko: only here
@@ -318,6 +319,8 @@ def verify_command(ctx: click.Context, anchor_files: tuple[Path, ...], as_json: 
       netfund verify
       netfund verify --anchor backup/netfund.db.checkpoints --anchor statements/2026-ZONMW.nl.pdf
     """
+    from netfund.ledger import verify
+
     anchors: list[Anchor] = []
     unreadable: list[str] = []
     for path in anchor_files:
@@ -429,6 +432,8 @@ def close_command(
     reason = _reason(reason)
     if reason is not None and not force:
         raise click.BadParameter("--reason goes with --force", param_hint="--reason")
+    from netfund.ledger import close_period
+
     report = close_period(engine_of(ctx), period, force=force, reason=reason)
     if as_json:
         emit_json(
@@ -502,6 +507,8 @@ def reopen_command(ctx: click.Context, period: str, reason: str | None, as_json:
         raise click.BadParameter(
             "give --reason TEXT: why the period is reopened", param_hint="--reason"
         )
+    from netfund.ledger import reopen_period
+
     report = reopen_period(engine_of(ctx), period, reason=text)
     if as_json:
         emit_json(
@@ -546,6 +553,8 @@ def reverse_command(
             )
         except FieldError as error:
             raise click.BadParameter(str(error), param_hint="--description") from None
+    from netfund.ledger import reverse
+
     report = reverse(engine_of(ctx), txn_id, date=date, description=description)
     if as_json:
         emit_json(
