@@ -1,16 +1,16 @@
 """The ledger's tables, as SQLAlchemy Core `Table` definitions on one `metadata`.
 
-The tables are storage, not the domain: the engine reads and writes them with Core
-statements and hands out the frozen records of `entries.py`. They are plain Core tables, not
-ORM classes: nothing maps rows to objects, and building declarative classes (and importing
-`sqlalchemy.orm` for them) cost every command about a third of a second before it did
-anything (issue 21). Invariants live in the schema too
-(check constraints, unique keys, foreign keys), and the migrations add the triggers that make
-transactions and postings append-only and refuse a transaction that does not balance per fund
-(0006; its helper tables are the migration's, not declared here), and since 0007 make the
-documents that decide money (network versions, funders, groups, earmarks, allocation runs,
-closed periods and their records chain) append-only too. Money is BigInteger cents,
-never Numeric; a column that is not ``nullable=False`` may be NULL (Core's default).
+The tables are storage, not the domain: the engine reads and writes them with Core statements
+and hands out the frozen records of `entries.py`. They are Core tables, not ORM classes:
+nothing maps rows to objects, and declaring them as classes (and importing `sqlalchemy.orm`
+for it) cost every command over 0.1 s of CPU before it did anything (issue 21). Invariants
+live in the schema too (check constraints, unique keys, foreign keys), and the migrations add
+the triggers that make transactions and postings append-only and refuse a transaction that
+does not balance per fund (0006; its helper tables are the migration's, not declared here),
+and since 0007 make the documents that decide money (network versions, funders, groups,
+earmarks, allocation runs, closed periods and their records chain) append-only too. Money is
+BigInteger cents, never Numeric. A column without ``nullable=False`` may be NULL (Core's
+default).
 """
 
 from __future__ import annotations
