@@ -131,7 +131,9 @@ def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[in
     shares = [divmod(total_cents * weight, weight_sum) for weight in weights]
     parts = [part for part, _ in shares]
     left_over = total_cents - sum(parts)
-    if left_over:
+    if left_over == 1:  # the usual case: `max` keeps the first of equal remainders
+        parts[max(range(len(shares)), key=lambda index: shares[index][1])] += 1
+    elif left_over:
         largest = sorted(range(len(shares)), key=lambda index: (-shares[index][1], index))
         for index in largest[:left_over]:
             parts[index] += 1

@@ -37,12 +37,9 @@ from netfund.ledger.model.columns import (
 from netfund.ledger.model.entries import (
     Draft,
     Line,
-    Posting,
     Transaction,
-    check_balanced,
-    is_budget_account,
+    check_balanced_lines,
     is_valid_account,
-    unbalanced_funds,
 )
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
@@ -143,14 +140,7 @@ class Appender:
         between the chain position and the actor (external id ... source hash, the date as
         ISO text) and its lines: `append` without a `Draft`, for the batch import, which
         builds no objects per row. The same invariants are checked, on the values."""
-        external_id, kind, description = content[0], content[3], content[4]
-        if kind not in TRANSACTION_TYPES:
-            raise InvariantViolation(f"unknown transaction type {kind!r}")
-        if not external_id or len(external_id) > EXTERNAL_ID_LENGTH_MAX:
-            raise InvariantViolation(f"external id {external_id!r} is empty or too long")
-        if len(description) > DESCRIPTION_LENGTH_MAX:
-            raise InvariantViolation(f"description of {external_id!r} is too long")
-        _check_lines(external_id, lines)
+        _check_transaction(content[3], content[0], content[4], lines)
         txn_id = self.last_id + 1
         self._buffer(
             (txn_id, *content, self.actor),
@@ -332,55 +322,29 @@ def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> st
 
 def _check_draft(draft: Draft) -> None:
     """The engine's own last check; input validation has reported user errors before this."""
-    if draft.type not in TRANSACTION_TYPES:
-        raise InvariantViolation(f"unknown transaction type {draft.type!r}")
-    if not draft.external_id or len(draft.external_id) > EXTERNAL_ID_LENGTH_MAX:
-        raise InvariantViolation(f"external id {draft.external_id!r} is empty or too long")
-    if len(draft.description) > DESCRIPTION_LENGTH_MAX:
-        raise InvariantViolation(f"description of {draft.external_id!r} is too long")
-    for posting in draft.postings:
-        if not is_valid_account(posting.account):
-            raise InvariantViolation(f"invalid account name {posting.account!r}")
+    _check_transaction(
+        draft.type,
+        draft.external_id,
+        draft.description,
+        [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+    )
+
+
+def _check_transaction(
+    kind: str, external_id: str, description: str, lines: Sequence[Line]
+) -> None:
+    """The engine's own last check of every transaction, a draft's or plain lines: input
+    validation has reported user errors before this."""
+    if kind not in TRANSACTION_TYPES:
+        raise InvariantViolation(f"unknown transaction type {kind!r}")
+    if not external_id or len(external_id) > EXTERNAL_ID_LENGTH_MAX:
+        raise InvariantViolation(f"external id {external_id!r} is empty or too long")
+    if len(description) > DESCRIPTION_LENGTH_MAX:
+        raise InvariantViolation(f"description of {external_id!r} is too long")
+    for account, _, _, cents in lines:
+        if not is_valid_account(account):
+            raise InvariantViolation(f"invalid account name {account!r}")
         # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
-        if type(posting.amount_cents) is not int:
-            raise InvariantViolation(
-                f"{draft.external_id!r}: amount {posting.amount_cents!r} is not integer cents"
-            )
-    check_balanced(draft.external_id, draft.postings)
-
-
-def _check_lines(external_id: str, lines: Sequence[Line]) -> None:
-    """`_check_draft`'s checks of the postings, on plain lines: valid accounts, integer cents,
-    at least two lines, none zero, balanced per fund with actual and budget lines apart."""
-    if len(lines) < 2:
-        raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
-    sums: dict[tuple[str, bool], int] = {}
-    for account, fund, _, cents in lines:
-        budget = _ACCOUNT_KINDS.get(account)
-        if budget is None:
-            budget = _account_kind(account)
-        if type(cents) is not int or not cents:
-            # Money is integer cents: a float (or a bool, or a Decimal) never reaches the
-            # database, and a zero line carries none.
-            raise InvariantViolation(f"{external_id!r}: amount {cents!r} is not cents or zero")
-        key = (fund, budget)
-        sums[key] = sums.get(key, 0) + cents
-    if any(sums.values()):
-        unbalanced = unbalanced_funds(Posting(*line) for line in lines)
-        raise InvariantViolation(
-            f"transaction {external_id!r} does not balance per fund: {unbalanced}"
-        )
-
-
-#: Valid account name → whether it is a budget account: the accounts `_check_lines` saw (a
-#: ledger has a few hundred), so a line costs one look-up.
-_ACCOUNT_KINDS: dict[str, bool] = {}
-
-
-def _account_kind(account: str) -> bool:
-    if not is_valid_account(account):
-        raise InvariantViolation(f"invalid account name {account!r}")
-    budget = is_budget_account(account)
-    if len(_ACCOUNT_KINDS) < 100_000:
-        _ACCOUNT_KINDS[account] = budget
-    return budget
+        if type(cents) is not int:
+            raise InvariantViolation(f"{external_id!r}: amount {cents!r} is not integer cents")
+    check_balanced_lines(external_id, lines)
