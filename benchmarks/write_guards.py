@@ -39,12 +39,14 @@ from netfund.ledger.event_rules import AttributionState
 from netfund.ledger.exports.scope import Scope
 from netfund.ledger.exports.trial_balance import trial_balance
 from netfund.ledger.figures import period_figures
+from netfund.ledger.importer import import_events
 from netfund.ledger.inputs.network import load_network
 from netfund.ledger.postings_query import postings_totals
 from netfund.ledger.settling import settle_across_periods
 from netfund.ledger.store import database
 from netfund.ledger.store.database import connect, reading, writing
 from netfund.ledger.store.setup import initialize
+from sqlalchemy import Connection, text
 
 TRANSACTION_COLUMNS = (
     "id", "external_id", "date", "period", "type", "description", "reference", "funder",
@@ -175,21 +177,20 @@ def timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def readers(args: argparse.Namespace) -> None:
-    netfund = str(Path(sys.executable).with_name("netfund"))
-    with sqlite3.connect(args.ledger) as connection:
-        period, as_of = connection.execute(
-            "SELECT max(period), max(date) FROM transactions"
-        ).fetchone()
-        head = connection.execute("SELECT last_txn_id, last_hash FROM chain_head").fetchone()
-        funder = connection.execute(
-            "SELECT funder FROM transactions WHERE funder IS NOT NULL ORDER BY id LIMIT 1"
-        ).fetchone()[0]
-    middle = datetime.date.fromisoformat(as_of) - datetime.timedelta(days=180)
+def reader_queries(connection: Connection) -> dict[str, Callable[[Connection], object]]:
+    """The queries that read postings by account, on the ledger ``connection`` reads."""
+    period, as_of = connection.execute(
+        text("SELECT max(period), max(date) FROM transactions")
+    ).one()
+    head = connection.execute(text("SELECT last_txn_id, last_hash FROM chain_head")).one()
+    funder = connection.execute(
+        text("SELECT funder FROM transactions WHERE funder IS NOT NULL ORDER BY id LIMIT 1")
+    ).scalar_one()
+    middle = _as_date(as_of) - datetime.timedelta(days=180)
     # A scope below the head: the trial balance sums the postings, not balance_totals.
     pinned = Scope(None, None, head[0] - 1, head[1])
     pinned_period = Scope(period, None, head[0] - 1, head[1])
-    queries: dict[str, Callable[[Any], object]] = {
+    return {
         "AttributionState (each import)": AttributionState,
         f"period_figures {period} as of {middle}": lambda c: period_figures(c, period, middle),
         f"settle_across_periods {period} as of {middle}": lambda c: settle_across_periods(
@@ -201,6 +202,68 @@ def readers(args: argparse.Namespace) -> None:
             c, funder=funder, period=period
         ),
     }
+
+
+def _as_date(value: datetime.date | str) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def postgres(args: argparse.Namespace) -> None:
+    """The whole `import_events` of ``--events`` into a fresh schema per index, then the
+    reader queries: the index costs PostgreSQL's COPY too."""
+    base = connect(args.pg)
+    results: dict[tuple[str, str], list[float]] = {}
+    for _run in range(args.runs):
+        for index in args.indexes:
+            schema = f"write_guards_{index}"
+            with base.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
+            separator = "&" if "?" in args.pg else "?"
+            engine = connect(f"{args.pg}{separator}options=-csearch_path%3D{schema}")
+            try:
+                initialize(engine, load_network(args.network))
+                with engine.begin() as connection:
+                    for name in connection.execute(
+                        text(
+                            "SELECT indexname FROM pg_indexes WHERE schemaname = "
+                            "current_schema() AND tablename = 'postings' "
+                            "AND indexname <> 'pk_postings'"
+                        )
+                    ).scalars():
+                        connection.execute(text(f"DROP INDEX {name}"))
+                    if INDEXES[index] is not None:
+                        connection.execute(text(INDEXES[index]))
+                started = time.perf_counter()
+                import_events(engine, args.events)
+                seconds = time.perf_counter() - started
+                results.setdefault(("import_events", index), []).append(seconds)
+                print(f"  PostgreSQL {index:8s} import {seconds:6.2f} s", flush=True)
+                with reading(engine) as connection:
+                    queries = reader_queries(connection)
+                for name, query in queries.items():
+                    with reading(engine) as connection:
+                        seconds = timed(lambda q=query, c=connection: q(c))  # type: ignore[misc]
+                    results.setdefault((name, index), []).append(seconds)
+            finally:
+                engine.dispose()
+                with base.begin() as connection:
+                    connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    base.dispose()
+    for (name, index), seconds in results.items():
+        print(f"PostgreSQL {name:48s} {index:8s} {summary(seconds)}")
+
+
+def readers(args: argparse.Namespace) -> None:
+    netfund = str(Path(sys.executable).with_name("netfund"))
+    with sqlite3.connect(args.ledger) as connection:
+        period, as_of = connection.execute(
+            "SELECT max(period), max(date) FROM transactions"
+        ).fetchone()
+        funder = connection.execute(
+            "SELECT funder FROM transactions WHERE funder IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+    middle = _as_date(as_of) - datetime.timedelta(days=180)
     commands = {
         "status": ["status"],
         f"statements --funder {funder} --as-of {middle}": (
@@ -222,9 +285,12 @@ def readers(args: argparse.Namespace) -> None:
             set_index(connection, index)
         with sqlite3.connect(copies[index]) as connection:
             connection.execute("VACUUM")
+    queries: dict[str, Callable[[Connection], object]] = {}
     for _run in range(args.runs):
         for index, path in copies.items():
             engine = connect(str(path))
+            with reading(engine) as connection:
+                queries = reader_queries(connection)
             for name, query in queries.items():
                 with reading(engine) as connection:
                     seconds = timed(lambda q=query, c=connection: q(c))  # type: ignore[misc]
@@ -251,9 +317,11 @@ def readers(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", nargs="*", choices=["writes", "readers"], default=[])
+    parser.add_argument("part", nargs="*", choices=["writes", "readers", "postgres"], default=[])
     parser.add_argument("--ledger", type=Path, required=True, help="an imported SQLite ledger")
     parser.add_argument("--network", type=Path, help="its network.toml (for writes)")
+    parser.add_argument("--events", type=Path, help="the ledger's events.csv (for postgres)")
+    parser.add_argument("--pg", help="a PostgreSQL URL (for postgres): a schema per index")
     parser.add_argument("--work", type=Path, default=Path("/tmp/write_guards"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--revisions", nargs="+", default=["0014", database.head_revision()])
@@ -267,6 +335,10 @@ def main() -> None:
         writes(args)
     if "readers" in parts:
         readers(args)
+    if "postgres" in parts:
+        if args.network is None or args.events is None or args.pg is None:
+            parser.error("postgres needs --network, --events and --pg")
+        postgres(args)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ _POSTING_PERIOD = "(SELECT period FROM transactions WHERE id = NEW.txn_id)"
 
 
 def upgrade() -> None:
+    op.drop_index("ix_postings_balance", table_name="postings")
     if op.get_bind().dialect.name == "postgresql":
         return
     op.execute("DROP TRIGGER postings_closed_period")
@@ -84,7 +85,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0008's two per-row posting triggers."""
+    """Back to 0004's covering index and 0008's two per-row posting triggers."""
+    op.create_index(
+        "ix_postings_balance",
+        "postings",
+        ["account", "fund", "group", "txn_id", "amount_cents"],
+        unique=False,
+    )
     if op.get_bind().dialect.name == "postgresql":
         return
     op.execute("DROP TRIGGER chain_head_open_periods")
