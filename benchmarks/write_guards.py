@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -74,8 +75,10 @@ def set_index(connection: sqlite3.Connection, index: str) -> None:
         connection.execute(INDEXES[index])
 
 
-def fresh_ledger(path: Path, network: Path, revision: str) -> None:
-    """A new ledger with ``network`` stored, at the newest schema or taken down to ``revision``."""
+def fresh_ledger(path: Path, network: Path, revision: str, *, stamp: bool = False) -> None:
+    """A new ledger with ``network`` stored, at the newest schema or taken down to ``revision``
+    (``stamp``: then labelled the newest again, so that this netfund writes to it with the
+    older schema's triggers and indexes; only for timing)."""
     for suffix in ("", "-wal", "-shm", "-journal", ".checkpoints"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = connect(str(path))
@@ -85,6 +88,11 @@ def fresh_ledger(path: Path, network: Path, revision: str) -> None:
             config = database._alembic_config()
             config.attributes["connection"] = connection
             command.downgrade(config, revision)
+            if stamp:
+                connection.execute(
+                    text("UPDATE alembic_version SET version_num = :head"),
+                    {"head": database.head_revision()},
+                )
     engine.dispose()
 
 
@@ -169,6 +177,36 @@ def writes(args: argparse.Namespace) -> None:
         cpu = summary([run[0] for run in runs])
         wall = summary([run[1] for run in runs])
         print(f"schema {revision}, {index:8s} index: cpu {cpu}; wall {wall}")
+
+
+def imports(args: argparse.Namespace) -> None:
+    """The whole `netfund import` of ``--events`` into a fresh SQLite ledger, this netfund's
+    code each time, the schema's triggers and indexes those of each revision (the parsing and
+    attribution run beside the writer thread, so this is what a user waits for)."""
+    netfund = str(Path(sys.executable).with_name("netfund"))
+    target = args.work / "import.db"
+    results: dict[str, list[tuple[float, float]]] = {}
+    for _run in range(args.runs):
+        for revision in args.revisions:
+            fresh_ledger(target, args.network, revision, stamp=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [netfund, "--db", str(target), "import", str(args.events)],
+                capture_output=True,
+                text=True,
+            )
+            seconds = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode:
+                raise SystemExit(f"import failed: {done.stdout}{done.stderr}")
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            results.setdefault(revision, []).append((cpu, seconds))
+            print(f"  schema {revision} cpu {cpu:6.2f} s wall {seconds:6.2f} s", flush=True)
+    for revision, runs in results.items():
+        cpu = summary([run[0] for run in runs])
+        wall = summary([run[1] for run in runs])
+        print(f"netfund import, schema {revision}: cpu {cpu}; wall {wall}")
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -317,10 +355,14 @@ def readers(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", nargs="*", choices=["writes", "readers", "postgres"], default=[])
+    parser.add_argument(
+        "part", nargs="*", choices=["writes", "readers", "postgres", "import"], default=[]
+    )
     parser.add_argument("--ledger", type=Path, required=True, help="an imported SQLite ledger")
     parser.add_argument("--network", type=Path, help="its network.toml (for writes)")
-    parser.add_argument("--events", type=Path, help="the ledger's events.csv (for postgres)")
+    parser.add_argument(
+        "--events", type=Path, help="the ledger's events.csv (for import and postgres)"
+    )
     parser.add_argument("--pg", help="a PostgreSQL URL (for postgres): a schema per index")
     parser.add_argument("--work", type=Path, default=Path("/tmp/write_guards"))
     parser.add_argument("--runs", type=int, default=3)
@@ -335,6 +377,10 @@ def main() -> None:
         writes(args)
     if "readers" in parts:
         readers(args)
+    if "import" in parts:
+        if args.network is None or args.events is None:
+            parser.error("import needs --network and --events")
+        imports(args)
     if "postgres" in parts:
         if args.network is None or args.events is None or args.pg is None:
             parser.error("postgres needs --network, --events and --pg")
