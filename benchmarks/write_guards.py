@@ -161,12 +161,22 @@ def writes(args: argparse.Namespace) -> None:
     print(f"writes: {len(transactions)} transactions, {len(postings)} postings", flush=True)
     target = args.work / "write.db"
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    # "unguarded": the newest schema without any trigger on inserting postings (no seal, no
+    # closed-period check): the floor the guards are measured against, never a schema.
+    revisions = [*args.revisions, *(["unguarded"] if args.unguarded else [])]
     for _run in range(args.runs):
-        for revision in args.revisions:
+        for revision in revisions:
             for index in args.indexes:
-                fresh_ledger(target, args.network, revision)
+                head = database.head_revision()
+                fresh_ledger(target, args.network, head if revision == "unguarded" else revision)
                 with sqlite3.connect(target) as connection:
                     set_index(connection, index)
+                    if revision == "unguarded":
+                        for (name,) in connection.execute(
+                            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                            "AND tbl_name = 'postings' AND sql LIKE '%BEFORE INSERT%'"
+                        ).fetchall():
+                            connection.execute(f"DROP TRIGGER {name}")
                 cpu, seconds = insert_rows(target, transactions, postings)
                 results.setdefault((revision, index), []).append((cpu, seconds))
                 print(
@@ -367,6 +377,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/write_guards"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--revisions", nargs="+", default=["0014", database.head_revision()])
+    parser.add_argument(
+        "--unguarded",
+        action="store_true",
+        help="writes: also without any posting trigger (the floor, not a schema)",
+    )
     parser.add_argument("--indexes", nargs="+", default=list(INDEXES), choices=list(INDEXES))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
