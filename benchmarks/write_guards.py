@@ -1,22 +1,33 @@
 """What SQLite's write guards and the postings' indexes cost at import, and what readers gain.
 
-Run from the repository root, on a SQLite ledger imported from the generator:
+Issue 21, migration 0015 (docs/BENCHMARKS.md, "Issue 21: the write guards"). Run from the
+repository root, on a SQLite ledger imported from the generator:
 
     python benchmarks/generate.py --events 100000 --out /tmp/b/100k
     netfund --db /tmp/b/n.db init /tmp/b/100k/network.toml
     netfund --db /tmp/b/n.db import /tmp/b/100k/events.csv
-    python benchmarks/write_guards.py --ledger /tmp/b/n.db --network /tmp/b/100k/network.toml
+    python benchmarks/write_guards.py writes readers import postgres --ledger /tmp/b/n.db \
+        --network /tmp/b/100k/network.toml --events /tmp/b/100k/events.csv \
+        --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-``writes`` inserts that ledger's transactions and postings into a fresh ``netfund init``
-database the way the appender does (multi-row INSERTs, 20,000-posting batches, the head moved
-after each; netfund's pragmas), once with the triggers of schema 0014 and once with those of
-the newest schema, each with the covering index ``(account, fund, group, txn_id,
-amount_cents)``, a narrow ``(account, fund)`` one or none. ``readers`` times the queries
-that read postings by account (each import's `AttributionState`, a statement's figures as of a
-date, the settling across periods, a trial balance pinned below the head, a funder's postings
-totals) and a few commands (status, statements, verify, close) on copies of the ledger with
-each index. Every figure is the minimum and median of ``--runs`` runs: the machine is shared,
-timings are noisy. Not part of the test suite: timings are measured on demand, never asserted.
+- ``writes`` inserts that ledger's transactions and postings into a fresh ``netfund init``
+  database the way the appender does (multi-row INSERTs, 20,000-posting batches, the head
+  moved after each; netfund's pragmas), with the triggers of schema 0014 and of the newest
+  schema (``--unguarded``: also with no trigger on inserting postings, the floor), each with
+  the covering index ``(account, fund, group, txn_id, amount_cents)`` of 0004 to 0014, a
+  narrow ``(account, fund)`` one or none.
+- ``readers`` times the queries that read postings by account (each import's
+  `AttributionState`, a statement's figures as of a date, the settling across periods, a
+  trial balance pinned below the head, a funder's postings totals) and a few commands
+  (status, statements, verify, close) on copies of the ledger with each index.
+- ``import`` times the whole ``netfund import`` of ``--events`` into a ledger with the
+  triggers and indexes of each revision (this netfund's code; the schema taken down and
+  labelled the newest again).
+- ``postgres`` times ``import_events`` into a fresh PostgreSQL schema per index, then the
+  reader queries; each schema is dropped afterwards.
+
+Every figure is the minimum and median of ``--runs`` runs: the machine is shared, timings are
+noisy. Not part of the test suite: timings are measured on demand, never asserted.
 """
 
 from __future__ import annotations
