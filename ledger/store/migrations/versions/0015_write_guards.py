@@ -1,40 +1,55 @@
-"""cheap write guards on SQLite: the closed-period and seal checks of postings move to the head
+"""cheap write guards: SQLite checks closed periods at the head move, the covering index goes
 
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06
 
-Issue 21 (import at columnar speed): on SQLite every posting row ran two triggers,
-`postings_closed_period` (0001, read as 0008 says) and `postings_sealed` (0006), and each of
-their WHEN clauses looked the posting's transaction up and searched `closed_periods` for it:
-a third of the time to insert a 100,000-expense import (600,000 postings) into the database
-(docs/BENCHMARKS.md, "Issue 21: the write guards"). The rows an import writes belong to
-transactions beyond the chain head, and what those two triggers refuse for such a row can be
-refused once per head move instead, before anything can commit:
+Issue 21 (import at columnar speed): the SQLite writer is the import's critical path, and two
+things in the schema made every posting row dear (docs/BENCHMARKS.md, "Issue 21: the write
+guards"; 100k expenses, 600,000 postings):
 
-- `postings_sealed` is now the only posting trigger, and its WHEN is one look-up of the head:
-  a posting of a transaction at or below the chain head is refused, with 'the period of this
-  transaction is closed' when its period is closed (0008's reading: the newest lock event is a
-  close), else with the seal's message. A posting beyond the head pays that one comparison.
+- Two row triggers on postings, `postings_closed_period` (0001, read as 0008 says) and
+  `postings_sealed` (0006), each of whose conditions looked the posting's transaction up and
+  searched `closed_periods` for its period: about 0.8 s of CPU, 0.45 s now.
+- The covering index `ix_postings_balance` (account, fund, group, txn_id, amount_cents) of
+  0004: about 1.3 s of CPU on SQLite (2.3 s of a 14 s import on PostgreSQL). Since 0005 the
+  balances and the trial balance at the head read `balance_totals`; what still sums postings
+  by account gained a few hundredths of a second from it, and no command asks for the one
+  reader it made much faster (a trial balance pinned below the head). Dropped on both
+  databases; the postings keep their primary key.
+
+The rows an import writes belong to transactions beyond the chain head, and what the two
+triggers refused for such a row is now refused once per head move, before anything can commit:
+
+- `postings_sealed` is SQLite's only posting trigger, and its condition is one look-up of the
+  head: a posting of a transaction at or below the chain head is refused, with 'the period of
+  this transaction is closed' when its period is closed (0008's reading: its newest lock event
+  is a close), else with the seal's message, as before. A posting beyond the head pays the call
+  of the trigger and that look-up.
 - `chain_head_open_periods` refuses moving the head past a transaction whose period is closed
-  (same message, and that the head cannot pass it). A transaction of a closed period cannot be
-  inserted at all (`transactions_closed_period`, unchanged), so the only way to have one beyond
-  the head is to close its period while it waits there; its postings, added before or after the
-  close, were refused per row before and now fail the head move, which the write must make
-  (0006: a transaction left beyond the head fails the COMMIT on `pending_head_move`). The check
-  reads the transactions the head passes, and nothing at all while no period is closed.
+  (the same message, and that the head cannot move past it), reading nothing while no period
+  is closed. A transaction of a closed period cannot be inserted (`transactions_closed_period`,
+  unchanged), so one can be beyond the head in a closed period only if its period was locked
+  while it waited there. Its postings added after the lock were refused per row; now the head
+  move is, and a write that leaves the head behind fails at COMMIT (0006's
+  `pending_head_move`). One refusal is new: such a transaction whose postings were all in
+  before the lock was accepted, and `verify` reported it added to the period after it was
+  closed. The check reads the lock as it stands when the head moves: a write that adds the
+  postings while the period is locked and reopens it before the head moves is accepted, as
+  0014 accepted the same rows written in the other order.
 
 netfund's own writes are not refused: a close flushes its entries and moves the head before it
 writes the lock row (`ledger/store/post.py`, `_lock_event`), a reopen writes its row before the
-entries that undo the close, and carry-overs are dated in the open year.
+entries that undo the close, and carry-overs are dated in the next, open year.
 
-PostgreSQL is unchanged: its closed-period checks are statement triggers since 0004 (one look
-per `COPY`) and the seal is the deferred balance check of 0006.
+PostgreSQL's guards are unchanged: its closed-period checks are statement triggers since 0004
+(one look per `COPY`, none while no period is closed) and its seal is 0006's balance check at
+commit.
 
 Limits: those of 0006 (ledger/docs.md). Without `PRAGMA foreign_keys = ON` a raw write can
-leave a transaction beyond the head, and its postings of a closed period, uncommitted-checked:
-as before, such a transaction was never passed by the head, netfund's next write fails on its
-id, and `verify` reports the chain longer than its head.
+leave a transaction beyond the head, with postings added after its period was locked, that no
+head move checked: as before, netfund's next write then fails on its id and `verify` reports
+the chain longer than its head.
 """
 
 from collections.abc import Sequence
