@@ -1,4 +1,4 @@
-"""Migrations 0004 to 0015 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
+"""Migrations 0004 to 0016 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
 
 The ledger is written, then the schema taken down to 0003 (the index and triggers 0001 made,
 no balance totals), then `initialize` upgrades it: the old postings index goes (0004 made a
@@ -8,7 +8,8 @@ filled from the stored postings, and the stored ledger still verifies, gives the
 and refuses raw inserts into a closed period, also in a multi-row insert where only one row is
 closed. A ledger at 0005 accepts an unbalanced transaction written around netfund; upgraded to
 0006 it refuses it. A ledger taken down to 0014 has the schema objects a ledger built to 0014
-has, and upgraded again those of one built to the newest (0015's write guards).
+has, and upgraded again those of one built to the newest (0015's write guards, 0016's
+statement check of postings' transactions on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0015"
+    assert database.head_revision() == "0016"
     names = _index_names(engine)
     assert "ix_postings_balance" not in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -281,7 +282,7 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0015"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0016"
     assert "upgraded from" not in run_cli(db_url, "init").output
 
 
@@ -373,6 +374,8 @@ def test_0015_downgrades_to_0014_and_upgrades_again_with_data(
         database.create_file(fresh)
         _migrate(fresh, "0014", up=True)
         built_0014 = _schema_objects(fresh)
+        _migrate(fresh, "0015", up=True)
+        built_0015 = _schema_objects(fresh)
         _migrate(fresh, "head", up=True)
         built_head = _schema_objects(fresh)
     finally:
@@ -382,7 +385,7 @@ def test_0015_downgrades_to_0014_and_upgrades_again_with_data(
     assert "index ix_postings_balance" not in built_head
     if kind == "postgresql":  # its guards were statement triggers already: only the index goes
         kept = {key: sql for key, sql in built_0014.items() if key != "index ix_postings_balance"}
-        assert kept == built_head
+        assert kept == built_0015
 
     engine = connect(db_url)
     initialize(engine, load_network(network_file))
