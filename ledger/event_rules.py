@@ -18,10 +18,11 @@ and is updated as each transaction is appended, so a file may allocate and then 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from netfund.ledger.inputs.events import Event
-from netfund.ledger.model.entries import Draft, Posting, Transaction
-from netfund.ledger.model.money import format_cents, split_largest_remainder
+from netfund.ledger.model.entries import Draft, Line, Posting, Transaction
+from netfund.ledger.model.money import split_largest_remainder
 from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Connection, func, select
 
@@ -60,6 +61,9 @@ class AttributionState:
             lambda: defaultdict(int)
         )
         self.refundable: dict[str, int] = defaultdict(int)
+        #: (period, group) → the funds with a positive allocation and their cents, in fund
+        #: order: what an expense without funder is split over, until an allocation changes.
+        self._weights: dict[tuple[str, str], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         p, t = postings_table.c, transactions_table.c
         rows = connection.execute(
             select(t.period, p.group, p.fund, func.sum(p.amount_cents))
@@ -77,16 +81,41 @@ class AttributionState:
     def record(self, transaction: Transaction) -> None:
         """Update the balances with a transaction that was just appended."""
         draft = transaction.draft
-        if draft.type == "close":
-            for posting in draft.postings:
-                if posting.account == REFUNDABLE:
-                    self.refundable[posting.fund] -= posting.amount_cents
+        self.record_lines(
+            draft.type,
+            draft.period,
+            [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+        )
+
+    def record_lines(self, kind: str, period: str, lines: Iterable[Line]) -> None:
+        """Update the balances with the lines of a ``kind`` transaction of ``period`` that
+        was just appended (`record`, and the batch import's rows, which have no draft)."""
+        if kind == "close":
+            for account, fund, _, cents in lines:
+                if account == REFUNDABLE:
+                    self.refundable[fund] -= cents
             return
-        for posting in draft.postings:
-            if posting.account.startswith(ALLOCATED_PREFIX) and posting.group is not None:
-                self.allocated[(draft.period, posting.group)][posting.fund] -= posting.amount_cents
-            elif posting.account == REFUNDABLE:
-                self.refundable[posting.fund] -= posting.amount_cents
+        for account, fund, group, cents in lines:
+            if account.startswith(ALLOCATED_PREFIX) and group is not None:
+                self.allocated[(period, group)][fund] -= cents
+                self._weights.pop((period, group), None)
+            elif account == REFUNDABLE:
+                self.refundable[fund] -= cents
+
+    def weights(self, period: str, group: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The funds with a positive allocation to ``group`` in ``period`` and their cents,
+        in fund order (remembered until an allocation there changes)."""
+        key = (period, group)
+        found = self._weights.get(key)
+        if found is None:
+            positive = sorted(
+                (fund, cents) for fund, cents in self.allocated.get(key, {}).items() if cents > 0
+            )
+            found = self._weights[key] = (
+                tuple(fund for fund, _ in positive),
+                tuple(cents for _, cents in positive),
+            )
+        return found
 
 
 def event_draft(event: Event, state: AttributionState) -> Draft:
@@ -97,70 +126,77 @@ def event_draft(event: Event, state: AttributionState) -> Draft:
         type=event.type,
         description=event.description,
         reference=event.reference,
-        postings=_postings(event, state),
+        postings=tuple(
+            Posting(*line)
+            for line in event_lines(
+                event.type,
+                event.funder,
+                event.group,
+                event.amount_cents,
+                f"{event.date.year:04d}",
+                state,
+            )
+        ),
         source_hash=event.source_hash,
         funder=event.funder,
         group=event.group,
     )
 
 
-def _postings(event: Event, state: AttributionState) -> tuple[Posting, ...]:
-    amount, funder, group = event.amount_cents, event.funder, event.group
-    if event.type == "commitment":
+def event_lines(
+    kind: str,
+    funder: str | None,
+    group: str | None,
+    amount: int,
+    period: str,
+    state: AttributionState,
+) -> list[Line]:
+    """The posting lines of an event of ``kind`` (the table above), in stored order; raise
+    `AttributionError` if the state forbids it. Both import paths call this: one set of rules."""
+    if kind == "commitment":
         assert funder is not None
-        return (
-            Posting(RECEIVABLE, funder, None, amount),
-            Posting(CONTRIBUTIONS, funder, None, -amount),
-        )
-    if event.type == "receipt":
+        return [(RECEIVABLE, funder, None, amount), (CONTRIBUTIONS, funder, None, -amount)]
+    if kind == "receipt":
         assert funder is not None
-        return (Posting(BANK, funder, None, amount), Posting(RECEIVABLE, funder, None, -amount))
-    if event.type == "allocation":
+        return [(BANK, funder, None, amount), (RECEIVABLE, funder, None, -amount)]
+    if kind == "allocation":
         assert funder is not None and group is not None
-        return (
-            Posting(UNALLOCATED, funder, None, amount),
-            Posting(allocated_account(group), funder, group, -amount),
-        )
-    if event.type == "expense":
+        return [
+            (UNALLOCATED, funder, None, amount),
+            (allocated_account(group), funder, group, -amount),
+        ]
+    if kind == "expense":
         assert group is not None
-        shares = {funder: amount} if funder is not None else attribute(event, state)
-        expense_lines = [
-            Posting(expense_account(group), fund, group, share)
-            for fund, share in shares.items()
+        if funder is not None:
+            funds: tuple[str, ...] = (funder,)
+            shares = [amount]
+        else:
+            funds, weights = state.weights(period, group)
+            if not funds:
+                raise AttributionError(
+                    f"group {group} has no allocation in period {period}, so an expense "
+                    "without funder cannot be attributed: record an allocation first or name "
+                    "the funder"
+                )
+            shares = split_largest_remainder(amount, weights)
+        account = expense_account(group)
+        lines: list[Line] = [
+            (account, fund, group, share)
+            for fund, share in zip(funds, shares, strict=True)
             if share
         ]
-        bank_lines = [Posting(BANK, fund, None, -share) for fund, share in shares.items() if share]
-        return (*expense_lines, *bank_lines)
-    if event.type == "refund":
+        lines += [
+            (BANK, fund, None, -share) for fund, share in zip(funds, shares, strict=True) if share
+        ]
+        return lines
+    if kind == "refund":
         assert funder is not None
         from_liability = min(max(state.refundable[funder], 0), amount)
-        lines = []
+        refund: list[Line] = []
         if from_liability:
-            lines.append(Posting(REFUNDABLE, funder, None, from_liability))
+            refund.append((REFUNDABLE, funder, None, from_liability))
         if amount - from_liability:
-            lines.append(Posting(REFUNDED, funder, None, amount - from_liability))
-        lines.append(Posting(BANK, funder, None, -amount))
-        return tuple(lines)
-    raise AttributionError(f"unknown event type {event.type!r}")
-
-
-def attribute(event: Event, state: AttributionState) -> dict[str, int]:
-    """Split an unattributed expense over the funders' allocations to its group and period."""
-    assert event.group is not None
-    period = f"{event.date.year:04d}"
-    allocations = {
-        fund: cents
-        for fund, cents in sorted(state.allocated.get((period, event.group), {}).items())
-        if cents > 0
-    }
-    if not allocations:
-        raise AttributionError(
-            f"group {event.group} has no allocation in period {period}, so an expense "
-            "without funder cannot be attributed: record an allocation first or name the funder"
-        )
-    shares = split_largest_remainder(event.amount_cents, list(allocations.values()))
-    return dict(zip(allocations, shares, strict=True))
-
-
-def describe_allocations(allocations: dict[str, int]) -> str:
-    return ", ".join(f"{fund} {format_cents(cents)}" for fund, cents in allocations.items())
+            refund.append((REFUNDED, funder, None, amount - from_liability))
+        refund.append((BANK, funder, None, -amount))
+        return refund
+    raise AttributionError(f"unknown event type {kind!r}")

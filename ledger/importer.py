@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
+from netfund.ledger.event_batches import Unusual, batch_compose
 from netfund.ledger.event_rules import AttributionError, AttributionState, event_draft
 from netfund.ledger.inputs.csv_rows import CsvReader
 from netfund.ledger.inputs.events import EVENT_COLUMNS, read_events
@@ -27,6 +28,7 @@ from netfund.ledger.model.fields import FieldError, parse_date, parse_id, parse_
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
 from netfund.ledger.store.post import Action, PostReport, UnitOfWork, post_drafts
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 #: Events handled per round of id look-ups (each round waits for the background writer).
 CHUNK_EVENTS = 20_000
@@ -83,8 +85,46 @@ def import_events(
     dialect: Dialect = STANDARD,
 ) -> ImportReport:
     """Import `events.csv` at ``path``, written in ``dialect`` (`DIALECTS`); ``on_progress``
-    gets the number of rows read so far."""
+    gets the number of rows read so far.
+
+    The batch path (`event_batches.py`) imports a plainly sound file; anything else (a
+    problem, an id seen before, a closed period) rolls it back and the row path below imports
+    the file, with every message and skip its own.
+    """
+    action = Action("import", {"file": str(path)})
     reader = CsvReader(path, EVENT_COLUMNS, dialect)
+    try:
+        report = post_drafts(
+            engine,
+            reader.source,
+            batch_compose(reader, on_progress),
+            bulk=True,
+            action=action,
+        )
+        return ImportReport.of(report, reader.rows_read)
+    except (Unusual, InputError, IntegrityError):
+        pass  # the row path says what it was, on its line
+    except Exception as error:
+        if not _refused_by_constraint(error):
+            raise
+    return _import_rows(engine, CsvReader(path, EVENT_COLUMNS, dialect), on_progress, action)
+
+
+def _refused_by_constraint(error: Exception) -> bool:
+    """Whether PostgreSQL refused a row of the batch path's COPY, which reaches past
+    SQLAlchemy (an id stored before breaks the unique key: SQLSTATE class 23); SQLite's
+    refusals arrive as SQLAlchemy's `IntegrityError`."""
+    sqlstate = getattr(error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("23")
+
+
+def _import_rows(
+    engine: Engine,
+    reader: CsvReader,
+    on_progress: Callable[[int], None] | None,
+    action: Action,
+) -> ImportReport:
+    """The row path: every row checked on its own, every problem reported on its line."""
 
     def compose(unit: UnitOfWork) -> None:
         state = AttributionState(unit.connection)
@@ -110,12 +150,7 @@ def import_events(
         unit.problems.extend(reader.problems)
 
     report = post_drafts(
-        engine,
-        reader.source,
-        compose,
-        on_closed="report",
-        bulk=True,
-        action=Action("import", {"file": reader.source}),
+        engine, reader.source, compose, on_closed="report", bulk=True, action=action
     )
     return ImportReport.of(report, reader.rows_read)
 

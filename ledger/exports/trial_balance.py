@@ -143,7 +143,9 @@ def _sums_from_postings(connection: Connection, scope: Scope, by: str) -> Iterab
     keys = [p.account] if by == "account" else [getattr(p, by), p.account]
     if scope.period is None:
         # Every posting belongs to a transaction (a foreign key): without a period the sums
-        # come from the postings alone, which the covering index ix_postings_balance holds.
+        # come from the postings alone, one pass over the table (migration 0015 dropped the
+        # covering index that answered it: an export reads its scope in its own snapshot, so
+        # only a caller that pins an earlier position comes here).
         query = (
             select(*keys, opening, debit, credit).where(p.txn_id <= scope.head_id).group_by(*keys)
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from netfund.ledger.inputs.csv_rows import CsvReader
-from netfund.ledger.inputs.network import Networks
+from netfund.ledger.inputs.network import Network, Networks
 from netfund.ledger.model.entries import source_hash
 from netfund.ledger.model.fields import FieldError, parse_amount, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
@@ -101,30 +101,8 @@ def _parse_row(
     event_type = values["type"].strip()
     funder_code = values["funder"].strip() or None
     group_code = values["group"].strip() or None
-    if event_type not in EVENT_TYPES:
-        errors.append(f"type {event_type!r} is not one of {', '.join(EVENT_TYPES)}")
-    else:
-        needs_funder, needs_group = _NEEDS[event_type]
-        if needs_funder and funder_code is None:
-            errors.append(f"{_article(event_type)} {event_type} needs a funder")
-        if needs_group and group_code is None:
-            errors.append(f"{_article(event_type)} {event_type} needs a group")
-        if not needs_group and group_code is not None:
-            errors.append(
-                f"{_article(event_type)} {event_type} takes no group (found {group_code!r})"
-            )
     network = networks(None if date is None else f"{date.year:04d}")
-    funder = network.funder(funder_code) if funder_code else None
-    group = network.group(group_code) if group_code else None
-    if funder_code and funder is None:
-        errors.append(f"unknown funder {funder_code[:64]!r}")
-    if group_code and group is None:
-        errors.append(f"unknown group {group_code[:64]!r}")
-    if funder and group and not funder.may_fund(group.code) and event_type in _NEEDS:
-        errors.append(
-            f"funder {funder.code}'s earmark excludes group {group.code} "
-            f"(eligible: {', '.join(sorted(funder.eligible_groups or ()))})"
-        )
+    errors += event_errors(network, event_type, funder_code, group_code)
     if errors:
         reader.problem(line, "; ".join(errors))
         return None
@@ -139,6 +117,39 @@ def _parse_row(
         description=description,
         reference=reference,
     )
+
+
+def event_errors(
+    network: Network, event_type: str, funder_code: str | None, group_code: str | None
+) -> list[str]:
+    """What is wrong with a row's type, funder and group (stripped, None when empty) against
+    the network in force for its period: empty when nothing is. The batch import asks once
+    per distinct combination (`event_batches.py`), this module once per row."""
+    errors: list[str] = []
+    if event_type not in EVENT_TYPES:
+        errors.append(f"type {event_type!r} is not one of {', '.join(EVENT_TYPES)}")
+    else:
+        needs_funder, needs_group = _NEEDS[event_type]
+        if needs_funder and funder_code is None:
+            errors.append(f"{_article(event_type)} {event_type} needs a funder")
+        if needs_group and group_code is None:
+            errors.append(f"{_article(event_type)} {event_type} needs a group")
+        if not needs_group and group_code is not None:
+            errors.append(
+                f"{_article(event_type)} {event_type} takes no group (found {group_code!r})"
+            )
+    funder = network.funder(funder_code) if funder_code else None
+    group = network.group(group_code) if group_code else None
+    if funder_code and funder is None:
+        errors.append(f"unknown funder {funder_code[:64]!r}")
+    if group_code and group is None:
+        errors.append(f"unknown group {group_code[:64]!r}")
+    if funder and group and not funder.may_fund(group.code) and event_type in _NEEDS:
+        errors.append(
+            f"funder {funder.code}'s earmark excludes group {group.code} "
+            f"(eligible: {', '.join(sorted(funder.eligible_groups or ()))})"
+        )
+    return errors
 
 
 def _article(word: str) -> str:

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -67,6 +66,11 @@ class Posting:
     fund: str
     group: str | None
     amount_cents: int
+
+
+#: A posting before it is numbered, as plain values: (account, fund, group or None, cents).
+#: The batch import builds these instead of `Posting` objects (millions of them).
+Line = tuple[str, str, str | None, int]
 
 
 @dataclass(frozen=True)
@@ -126,28 +130,39 @@ def period_of(date: datetime.date) -> str:
 
 def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
     """Funds whose actual or budget lines do not sum to zero: fund → (actual, budget) sums."""
-    actual: dict[str, int] = defaultdict(int)
-    budget: dict[str, int] = defaultdict(int)
-    for posting in postings:
-        target = budget if is_budget_account(posting.account) else actual
-        target[posting.fund] += posting.amount_cents
-    if not any(actual.values()) and not any(budget.values()):
+    return unbalanced_lines((p.account, p.fund, p.group, p.amount_cents) for p in postings)
+
+
+def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
+    """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`)."""
+    sums: dict[tuple[str, bool], int] = {}
+    for account, fund, _, cents in lines:
+        key = (fund, is_budget_account(account))
+        sums[key] = sums.get(key, 0) + cents
+    if not any(sums.values()):
         return {}
-    funds = set(actual) | set(budget)
+    funds = sorted({fund for fund, _ in sums})
     return {
-        fund: (actual[fund], budget[fund])
-        for fund in sorted(funds)
-        if actual[fund] != 0 or budget[fund] != 0
+        fund: (sums.get((fund, False), 0), sums.get((fund, True), 0))
+        for fund in funds
+        if sums.get((fund, False), 0) != 0 or sums.get((fund, True), 0) != 0
     }
 
 
 def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
     """Invariant 1: raise unless the lines balance per fund, actuals and budget separately."""
-    if len(postings) < 2:
+    check_balanced_lines(
+        external_id, [(p.account, p.fund, p.group, p.amount_cents) for p in postings]
+    )
+
+
+def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
+    """`check_balanced` of plain lines."""
+    if len(lines) < 2:
         raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
-    if any(posting.amount_cents == 0 for posting in postings):
+    if any(line[3] == 0 for line in lines):
         raise InvariantViolation(f"transaction {external_id!r} has a zero posting")
-    unbalanced = unbalanced_funds(postings)
+    unbalanced = unbalanced_lines(lines)
     if unbalanced:
         raise InvariantViolation(
             f"transaction {external_id!r} does not balance per fund: {unbalanced}"
@@ -155,9 +170,19 @@ def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
 
 
 def source_hash(*fields: object) -> str:
-    """sha256 of an input's fields, to tell a repeated import from a changed one."""
-    text = json.dumps([str(value) if value is not None else None for value in fields])
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 of an input's fields, to tell a repeated import from a changed one.
+
+    The bytes are ``json.dumps([str(value) or None for each field])`` (ASCII, ``", "``
+    between items), written here with the encoder's own string function: an import hashes
+    every row (`tests/ledger/test_canonical.py` holds the two to the same bytes)."""
+    text = ", ".join(
+        "null" if value is None else _encode_ascii(value if type(value) is str else str(value))
+        for value in fields
+    )
+    return hashlib.sha256(f"[{text}]".encode()).hexdigest()
+
+
+_encode_ascii = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii  # type: ignore[attr-defined]
 
 
 def lines_fingerprint(

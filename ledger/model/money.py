@@ -1,7 +1,8 @@
 """Money as integer cents: the one place where text becomes money and money becomes text.
 
-A float never becomes money. Amounts are read from text as `Decimal`, checked for at most two
-decimals (more is an input error, never a silent rounding) and turned into an `int` of cents.
+A float never becomes money. Amounts are read from their digits with integer arithmetic,
+checked for at most two decimals (more is an input error, never a silent rounding) and turned
+into an `int` of cents.
 Splits of an amount use largest-remainder rounding so the parts always add up to the whole.
 
 The nl dialect (`dialect.py`) writes ``1.234,56``: its text is first rewritten to the plain
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from netfund.ledger.model.dialect import DUTCH_HINT, STANDARD, Dialect
 
@@ -58,10 +59,11 @@ def parse_cents(text: str, *, signed: bool = False, dialect: Dialect = STANDARD)
         raise AmountError(f"amount {raw!r} has more than two decimals")
     if len(whole) > 15:
         raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
-    try:
-        cents = int((Decimal(plain) * 100).to_integral_exact())
-    except InvalidOperation as error:  # unreachable for text the pattern accepted
-        raise AmountError(f"amount {raw!r} is not a number") from error
+    # Integer arithmetic on the digits the pattern took apart: exact, as Decimal would be,
+    # and a third of its cost (an import parses an amount per row).
+    cents = int(whole) * 100 + int(fraction.ljust(2, "0"))
+    if plain[0] == "-":
+        cents = -cents
     if cents == 0:
         raise AmountError(f"amount {raw!r} is zero")
     if cents < 0 and not signed:
@@ -126,13 +128,13 @@ def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[in
         raise ValueError("cannot split over weights that sum to zero")
     if total_cents < 0:
         return [-part for part in split_largest_remainder(-total_cents, weights)]
-    parts: list[int] = []
-    remainders: list[tuple[int, int]] = []
-    for index, weight in enumerate(weights):
-        part, remainder = divmod(total_cents * weight, weight_sum)
-        parts.append(part)
-        remainders.append((-remainder, index))
+    shares = [divmod(total_cents * weight, weight_sum) for weight in weights]
+    parts = [part for part, _ in shares]
     left_over = total_cents - sum(parts)
-    for _, index in sorted(remainders)[:left_over]:
-        parts[index] += 1
+    if left_over == 1:  # the usual case: `max` keeps the first of equal remainders
+        parts[max(range(len(shares)), key=lambda index: shares[index][1])] += 1
+    elif left_over:
+        largest = sorted(range(len(shares)), key=lambda index: (-shares[index][1], index))
+        for index in largest[:left_over]:
+            parts[index] += 1
     return parts

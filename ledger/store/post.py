@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from netfund.ledger.inputs.network import Network
-from netfund.ledger.model.entries import Draft, Transaction
+from netfund.ledger.model.entries import Draft, Line, Transaction
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.access import require
 from netfund.ledger.store.approvals import Gate, proposing
@@ -282,6 +282,26 @@ class UnitOfWork:
         if self.drafts is not None:
             self.drafts.append(draft)
         return transaction
+
+    def append_lines(self, line: int, content: Sequence[Any], lines: Sequence[Line]) -> None:
+        """`append` for a transaction given as plain values (`Appender.append_lines`), from
+        ``line`` of the input: the batch import's way in, with the same rules (closed
+        periods, the standing line rules, the budget's lines). Such rows are not `admit`ted:
+        the caller makes sure their ids are new, and the database's unique index refuses one
+        that is not."""
+        if self.drafts is not None:
+            raise LedgerError("a write an approval must see cannot append plain lines")
+        external_id, period, kind = content[0], content[2], content[3]
+        if period in self._closed:
+            self._refuse(period, external_id)
+        errors = self._line_rules(period).lines_errors(lines)
+        if errors:
+            self.problem(line, f"{external_id}: " + "; ".join(errors))
+        if kind not in _CASH_TYPES:
+            for _, fund, _, _ in lines:
+                self._budget_lines[(fund, period)] = line
+                self._budget_lines[(None, period)] = line
+        self._appender.append_lines(content, lines)
 
     def check_budgets(self) -> None:
         """Report each budget rule the write as a whole breaks (`rules.budget_problems`)."""

@@ -210,8 +210,10 @@ postings_table = Table(
     Column("group", String(CODE_LENGTH_MAX)),
     Column("amount_cents", BigInteger, nullable=False),
     CheckConstraint("amount_cents <> 0", name="nonzero"),
-    # Covering index: balances are sums grouped by these columns (migration 0004).
-    Index("ix_postings_balance", "account", "fund", "group", "txn_id", "amount_cents"),
+    # No index beside the primary key: migration 0015 dropped 0004's covering index
+    # (account, fund, group, txn_id, amount_cents). Balances come from balance_totals
+    # (0005); what still sums postings by account scans them in about the time the index
+    # saved, and an import paid for the index on every row (docs/BENCHMARKS.md, issue 21).
 )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -34,7 +34,13 @@ from netfund.ledger.model.columns import (
     posting_rows,
     transaction_values,
 )
-from netfund.ledger.model.entries import Draft, Transaction, check_balanced, is_valid_account
+from netfund.ledger.model.entries import (
+    Draft,
+    Line,
+    Transaction,
+    check_balanced_lines,
+    is_valid_account,
+)
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
 from netfund.ledger.store.identity import current_actor
@@ -122,20 +128,35 @@ class Appender:
         """Number, hash and buffer one draft; raise if it breaks an invariant (the closed
         periods are the unit of work's to check, before this)."""
         _check_draft(draft)
-        txn_id = self.last_id + 1
+        prev_hash = self.last_hash
         # The rows are built once, hashed and stored as they are. Dates go in as ISO text:
         # SQLAlchemy stores SQLite dates so, and PostgreSQL's COPY parses it into its date.
-        values = transaction_values(txn_id, draft, self.actor)
-        postings = posting_rows(txn_id, draft)
+        values = transaction_values(self.last_id + 1, draft, self.actor)
+        self._buffer(values, posting_rows(self.last_id + 1, draft))
+        return Transaction(id=self.last_id, draft=draft, prev_hash=prev_hash, hash=self.last_hash)
+
+    def append_lines(self, content: Sequence[Any], lines: Sequence[Line]) -> None:
+        """Number, hash and buffer one transaction given as its `TRANSACTION_CONTENT` values
+        between the chain position and the actor (external id ... source hash, the date as
+        ISO text) and its lines: `append` without a `Draft`, for the batch import, which
+        builds no objects per row. The same invariants are checked, on the values."""
+        _check_transaction(content[3], content[0], content[4], lines)
+        txn_id = self.last_id + 1
+        self._buffer(
+            (txn_id, *content, self.actor),
+            [(txn_id, number, *line) for number, line in enumerate(lines, start=1)],
+        )
+
+    def _buffer(self, values: tuple[Any, ...], postings: list[tuple[Any, ...]]) -> None:
+        """Hash a transaction row (`TRANSACTION_CONTENT` values) with its posting rows onto
+        the chain and buffer both: the one place a transaction joins the chain."""
         txn_hash = link_hash(self.last_hash, canonical_bytes(values, postings))
-        transaction = Transaction(id=txn_id, draft=draft, prev_hash=self.last_hash, hash=txn_hash)
         self._transaction_rows.append((*values, self.last_hash, txn_hash))
         self._posting_rows += postings
-        self.last_id, self.last_hash = txn_id, txn_hash
+        self.last_id, self.last_hash = values[0], txn_hash
         self.appended_count += 1
         if len(self._posting_rows) >= BATCH_ROWS_MAX:
             self.flush()
-        return transaction
 
     def flush(self) -> None:
         # Raw driver calls with positional rows: no per-row parameter processing by
@@ -301,18 +322,29 @@ def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> st
 
 def _check_draft(draft: Draft) -> None:
     """The engine's own last check; input validation has reported user errors before this."""
-    if draft.type not in TRANSACTION_TYPES:
-        raise InvariantViolation(f"unknown transaction type {draft.type!r}")
-    if not draft.external_id or len(draft.external_id) > EXTERNAL_ID_LENGTH_MAX:
-        raise InvariantViolation(f"external id {draft.external_id!r} is empty or too long")
-    if len(draft.description) > DESCRIPTION_LENGTH_MAX:
-        raise InvariantViolation(f"description of {draft.external_id!r} is too long")
-    for posting in draft.postings:
-        if not is_valid_account(posting.account):
-            raise InvariantViolation(f"invalid account name {posting.account!r}")
+    _check_transaction(
+        draft.type,
+        draft.external_id,
+        draft.description,
+        [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+    )
+
+
+def _check_transaction(
+    kind: str, external_id: str, description: str, lines: Sequence[Line]
+) -> None:
+    """The engine's own last check of every transaction, a draft's or plain lines: input
+    validation has reported user errors before this."""
+    if kind not in TRANSACTION_TYPES:
+        raise InvariantViolation(f"unknown transaction type {kind!r}")
+    if not external_id or len(external_id) > EXTERNAL_ID_LENGTH_MAX:
+        raise InvariantViolation(f"external id {external_id!r} is empty or too long")
+    if len(description) > DESCRIPTION_LENGTH_MAX:
+        raise InvariantViolation(f"description of {external_id!r} is too long")
+    for account, _, _, cents in lines:
+        if not is_valid_account(account):
+            raise InvariantViolation(f"invalid account name {account!r}")
         # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
-        if type(posting.amount_cents) is not int:
-            raise InvariantViolation(
-                f"{draft.external_id!r}: amount {posting.amount_cents!r} is not integer cents"
-            )
-    check_balanced(draft.external_id, draft.postings)
+        if type(cents) is not int:
+            raise InvariantViolation(f"{external_id!r}: amount {cents!r} is not integer cents")
+    check_balanced_lines(external_id, lines)

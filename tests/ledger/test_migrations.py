@@ -1,12 +1,15 @@
-"""Migrations 0004 to 0006 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
+"""Migrations 0004 to 0016 upgrade a ledger written under 0003, on SQLite and PostgreSQL.
 
 The ledger is written, then the schema taken down to 0003 (the index and triggers 0001 made,
-no balance totals), then `initialize` upgrades it: the covering balance index replaces the old
-one, on PostgreSQL the closed-period checks become statement triggers, `balance_totals` is
+no balance totals), then `initialize` upgrades it: the old postings index goes (0004 made a
+covering one, 0015 dropped it), on PostgreSQL the closed-period checks become statement
+triggers, `balance_totals` is
 filled from the stored postings, and the stored ledger still verifies, gives the same balances
 and refuses raw inserts into a closed period, also in a multi-row insert where only one row is
 closed. A ledger at 0005 accepts an unbalanced transaction written around netfund; upgraded to
-0006 it refuses it.
+0006 it refuses it. A ledger taken down to 0014 has the schema objects a ledger built to 0014
+has, and upgraded again those of one built to the newest (0015's write guards, 0016's
+statement check of postings' transactions on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from netfund.ledger.store.setup import initialize
 from netfund.ledger.verification.chain import verify
 from sqlalchemy import Engine, inspect, text
 
-from tests.conftest import write_events
+from tests.conftest import database_url, write_events
 from tests.support.before_actors import written_before_actors
 from tests.support.raw_writes import (
     BALANCED,
@@ -106,9 +109,9 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0014"
+    assert database.head_revision() == "0016"
     names = _index_names(engine)
-    assert "ix_postings_balance" in names and "ix_postings_account_fund" not in names
+    assert "ix_postings_balance" not in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
     assert verify(engine).head_hash == fingerprint
     with reading(engine) as connection:
@@ -256,7 +259,7 @@ def test_downgrade_and_upgrade_again(old_ledger: Engine) -> None:
     _downgrade(engine, "0003")
     assert "ix_postings_account_fund" in _index_names(engine)
     initialize(engine)
-    assert "ix_postings_balance" in _index_names(engine)
+    assert "ix_postings_balance" not in _index_names(engine)
     assert stored_totals(engine) == posting_sums(engine)
     verify(engine)
 
@@ -279,7 +282,7 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0014"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0016"
     assert "upgraded from" not in run_cli(db_url, "init").output
 
 
@@ -320,3 +323,126 @@ def test_upgrade_to_0009_keeps_every_network_version_in_the_tables(
     assert [tuple(row) for row in rows] == [(1, len(funders) - 1), (2, len(funders))]
     assert [tuple(row) for row in versions] == [(1, None), (2, "2028")]
     verify(engine)
+
+
+def _migrate(engine: Engine, revision: str, *, up: bool) -> None:
+    with writing(engine) as connection:
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        (command.upgrade if up else command.downgrade)(config, revision)
+
+
+def _schema_objects(engine: Engine) -> dict[str, str]:
+    """Every trigger, index and (PostgreSQL) function of the ledger, by name, with its SQL."""
+    with reading(engine) as connection:
+        if engine.dialect.name != "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT type || ' ' || name, sql FROM sqlite_master "
+                    "WHERE type IN ('trigger', 'index') AND sql IS NOT NULL"
+                )
+            ).all()
+            return {str(name): str(sql) for name, sql in rows}
+        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+        rows = connection.execute(
+            text(
+                "SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+                "AND c.relnamespace = current_schema()::regnamespace "
+                "UNION ALL SELECT 'index ' || indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() "
+                "UNION ALL SELECT 'function ' || proname, prosrc FROM pg_proc "
+                "WHERE pronamespace = current_schema()::regnamespace"
+            )
+        ).all()
+        return {str(name): str(sql).replace(f"{schema}.", "") for name, sql in rows}
+
+
+def test_0015_downgrades_to_0014_and_upgrades_again_with_data(
+    db_url: str, network_file: Path, tmp_path: Path
+) -> None:
+    """0015 (the write guards, issue 21) on a ledger with data: taken down to 0014 it has
+    exactly the triggers, indexes and functions a ledger built to 0014 has, refusing as 0014
+    did; upgraded again exactly those of a ledger built to the newest schema, and the
+    ledger still verifies, imports and closes."""
+    kind = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    fresh_folder = tmp_path / "fresh"
+    fresh_folder.mkdir()
+    fresh_urls = database_url(kind, fresh_folder, prefix="fresh")
+    fresh = connect(next(fresh_urls))
+    try:
+        database.create_file(fresh)
+        _migrate(fresh, "0014", up=True)
+        built_0014 = _schema_objects(fresh)
+        _migrate(fresh, "0015", up=True)
+        built_0015 = _schema_objects(fresh)
+        _migrate(fresh, "head", up=True)
+        built_head = _schema_objects(fresh)
+    finally:
+        fresh.dispose()
+        fresh_urls.close()
+    assert "index ix_postings_balance" in built_0014
+    assert "index ix_postings_balance" not in built_head
+    if kind == "postgresql":  # its guards were statement triggers already: only the index goes
+        kept = {key: sql for key, sql in built_0014.items() if key != "index ix_postings_balance"}
+        assert kept == built_0015
+
+    engine = connect(db_url)
+    initialize(engine, load_network(network_file))
+    import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
+    close_period(engine, "2026", force=True, reason="closed early in a test")
+    assert _schema_objects(engine) == built_head
+    sums = posting_sums(engine)
+    fingerprint = verify(engine).head_hash
+    with engine.connect() as connection:
+        closed_id = connection.execute(
+            text("SELECT id FROM transactions WHERE external_id = 'e-1'")
+        ).scalar_one()
+    late_posting = text(
+        "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) "
+        "VALUES (:txn, 90, 'Assets:Bank', 'GEM', 1)"
+    )
+
+    _migrate(engine, "0014", up=False)
+
+    with reading(engine) as connection:
+        assert current_revision(connection) == "0014"
+    assert _schema_objects(engine) == built_0014
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        connection.execute(late_posting, {"txn": closed_id})
+    assert posting_sums(engine) == sums
+
+    initialize(engine)
+
+    assert _schema_objects(engine) == built_head
+    assert posting_sums(engine) == stored_totals(engine) == sums
+    assert verify(engine).head_hash == fingerprint
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        connection.execute(late_posting, {"txn": closed_id})
+    late = ["r-gem-27,2027-03-01,receipt,GEM,,5.00,Tranche,BANK-3"]
+    assert import_events(engine, write_events(tmp_path / "late.csv", late)).posted == 1
+    close_period(engine, "2027", today=date(2028, 1, 1))  # its entries pass the head first
+    with engine.connect() as connection:
+        closed_2027 = connection.execute(
+            text("SELECT id FROM transactions WHERE external_id = 'r-gem-27'")
+        ).scalar_one()
+    with pytest.raises(Exception, match="closed"), engine.begin() as connection:
+        connection.execute(late_posting, {"txn": closed_2027})
+    verify(engine)
+    engine.dispose()
+
+
+def test_the_declared_indexes_are_the_ones_the_migrations_build(engine: Engine) -> None:
+    """schema.py declares each table's indexes; the migrations build the schema. They must
+    agree (0015 dropped the covering postings index from both)."""
+    from netfund.ledger.store.schema import Base
+
+    with reading(engine) as connection:
+        inspector = inspect(connection)
+        for table in Base.metadata.sorted_tables:
+            built = {
+                index["name"]
+                for index in inspector.get_indexes(table.name)
+                if not index.get("duplicates_constraint")
+            }
+            assert built == {index.name for index in table.indexes}, table.name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -139,3 +141,35 @@ def test_dutch_and_plain_text_of_an_amount_read_as_the_same_cents(cents: int) ->
     plain = parse_cents(format_cents(cents), signed=True)
     assert parse_cents(_dutch(cents), signed=True, dialect=DUTCH) == plain == cents
     assert parse_cents(_dutch(cents).replace(".", ""), signed=True, dialect=DUTCH) == cents
+
+
+@given(
+    st.from_regex(r"[+-]?[0-9]{1,15}(\.[0-9]{0,2})?", fullmatch=True),
+    st.booleans(),
+)
+def test_cents_are_what_decimal_arithmetic_says(text: str, signed: bool) -> None:
+    """parse_cents counts the digits with integers (issue 21: it runs once per imported row);
+    the cents are those of the decimal the text writes, exactly as `Decimal` computes them."""
+    exact = int((Decimal(text) * 100).to_integral_exact())
+    if exact == 0 or (exact < 0 and not signed) or abs(exact) > AMOUNT_MAX_CENTS:
+        with pytest.raises(AmountError):
+            parse_cents(text, signed=signed)
+    else:
+        assert parse_cents(text, signed=signed) == exact
+
+
+@given(
+    st.integers(-(10**12), 10**12),
+    st.lists(st.integers(0, 10**9), min_size=1, max_size=8).filter(any),
+)
+def test_split_gives_the_largest_remainders_their_cents(total: int, weights: list[int]) -> None:
+    """The split against its definition written out plainly: floors, then one cent each to
+    the largest remainders, ties to the earlier position (a negative total mirrored)."""
+    magnitude = abs(total)
+    floors = [magnitude * weight // sum(weights) for weight in weights]
+    remainders = [magnitude * weight % sum(weights) for weight in weights]
+    order = sorted(range(len(weights)), key=lambda index: (-remainders[index], index))
+    for index in order[: magnitude - sum(floors)]:
+        floors[index] += 1
+    expected = [part if total >= 0 else -part for part in floors]
+    assert split_largest_remainder(total, weights) == expected
