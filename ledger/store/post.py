@@ -269,14 +269,13 @@ class UnitOfWork:
             line = admitted[2]
         elif draft.period in self._closed:
             self._refuse(draft.period, draft.external_id)
-        errors = self._line_rules(draft.period).draft_errors(draft)
-        if errors:
-            # Appending goes on, so later rows are still checked; the problem rolls it back.
-            self.problem(line or None, f"{draft.external_id}: " + "; ".join(errors))
-        if line and draft.type not in _CASH_TYPES:
-            for posting in draft.postings:
-                self._budget_lines[(posting.fund, draft.period)] = line
-                self._budget_lines[(None, draft.period)] = line
+        self._line_checks(
+            line,
+            draft.external_id,
+            draft.period,
+            draft.type,
+            [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+        )
         transaction = self._appender.append(draft)
         self._repeats.appended(line, draft.external_id)
         if self.drafts is not None:
@@ -294,14 +293,22 @@ class UnitOfWork:
         external_id, period, kind = content[0], content[2], content[3]
         if period in self._closed:
             self._refuse(period, external_id)
+        self._line_checks(line, external_id, period, kind, lines)
+        self._appender.append_lines(content, lines)
+
+    def _line_checks(
+        self, line: int, external_id: str, period: str, kind: str, lines: Sequence[Line]
+    ) -> None:
+        """The standing line rules of ``period``'s network on every line (a problem on
+        ``line``, 0 for none), and which input line changed a budget last."""
         errors = self._line_rules(period).lines_errors(lines)
         if errors:
-            self.problem(line, f"{external_id}: " + "; ".join(errors))
-        if kind not in _CASH_TYPES:
+            # Appending goes on, so later rows are still checked; the problem rolls it back.
+            self.problem(line or None, f"{external_id}: " + "; ".join(errors))
+        if line and kind not in _CASH_TYPES:
             for _, fund, _, _ in lines:
                 self._budget_lines[(fund, period)] = line
                 self._budget_lines[(None, period)] = line
-        self._appender.append_lines(content, lines)
 
     def check_budgets(self) -> None:
         """Report each budget rule the write as a whole breaks (`rules.budget_problems`)."""
