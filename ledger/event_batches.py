@@ -4,9 +4,10 @@ The row path (`read_events` → `event_draft` → `UnitOfWork.append`) defines w
 does and says. Most files are plainly sound: every row valid, every id new, no period closed.
 For those, this path reaches the very same chain with far less work per row: it builds no
 `Event`, `Draft` or `Posting` objects (the lines are plain tuples, `Appender.append_lines`),
-checks each distinct date, (period, type, funder, group) and text that needs more than a
-glance once per file instead of once per row, and splits an expense over the weights its
-group's allocations had when they last changed (`AttributionState.weights`). The rules
+checks each distinct date and (period, type, funder, group) once per file instead of once per
+row, gives an id or a text more than a glance (printable, short enough) only when the glance
+does not settle it, and splits an expense over the weights its group's allocations had when
+they last changed (`AttributionState.weights`). The rules
 themselves are the row path's functions, called here: `parse_id`, `parse_date`, `parse_amount`,
 `parse_text`, `event_errors`, `event_lines`, `source_hash`, and the unit of work's line, closed
 period and budget rules.
@@ -15,10 +16,11 @@ Anything that is not plainly sound stops it with `Unusual`: a problem on a row, 
 the file or already stored (the database's unique index says so), a closed period, an approval
 that must see the drafts. The write is rolled back and the row path imports the file from its
 first line, so every message, skip and refusal the user sees is the row path's own; the price
-is a second pass over a file that was not going to be stored as it was.
+is a second pass over such a file.
 
-Memory is bounded by the batch: the reader streams, and the appender writes every
-`writer.BATCH_ROWS_MAX` postings.
+Memory is bounded by the batch: the reader streams, the appender writes every
+`writer.BATCH_ROWS_MAX` postings, and at most `REMEMBERED_MAX` dates and ways of writing a
+type, funder and group are remembered.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ from netfund.ledger.store.post import UnitOfWork
 
 #: Rows read per batch: the unit of progress reports and of the checks between batches.
 BATCH_ROWS = 20_000
+#: Dates, and (period, type, funder, group) combinations, remembered as written, at most each
+#: (a file that pads its values with ever other spaces would otherwise grow memory without end).
+REMEMBERED_MAX = 10_000
 
 
 class Unusual(Exception):
@@ -139,6 +144,8 @@ class _Batches:
             record(event_type, period, lines)
 
     def date(self, raw: str) -> tuple[str, str]:
+        if len(self.dates) >= REMEMBERED_MAX:
+            self.dates.clear()
         parsed = _checked(parse_date, raw, self.reader.dialect)
         period = f"{parsed.year:04d}"
         if period in self.closed:
@@ -150,6 +157,8 @@ class _Batches:
         self, period: str, raw_type: str, raw_funder: str, raw_group: str
     ) -> tuple[str, str | None, str | None]:
         event_type, funder, group = raw_type.strip(), raw_funder.strip(), raw_group.strip()
+        if len(self.kinds) >= REMEMBERED_MAX:
+            self.kinds.clear()
         if event_errors(self.unit.network_for(period), event_type, funder or None, group or None):
             raise Unusual("a row's type, funder or group is not valid")
         found = self.kinds[(period, raw_type, raw_funder, raw_group)] = (

@@ -269,3 +269,21 @@ def test_any_file_has_the_same_outcome_on_both_paths(tmp_path_factory, rows) -> 
     setup = _file(folder, "setup.csv", SETUP)
     first, second = _both_paths(folder, _network(folder), [setup, path])
     assert first == second
+
+
+def test_what_the_batch_path_remembers_is_bounded_and_forgetting_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dates and type/funder/group as written are remembered up to `REMEMBERED_MAX` each; a
+    file that writes them in ever other ways (padding) makes the batch path forget and check
+    again, with the same chain as a result."""
+    monkeypatch.setattr(event_batches, "REMEMBERED_MAX", 2)
+    rows = [*SETUP] + [
+        f"e-{n},{' ' * n}2026-03-{n:02d},expense,,{' ' * n}WG-A,1.0{n},Huur,INV-{n}"
+        for n in range(1, 9)
+    ]
+    first, second = _both_paths(
+        tmp_path, _network(tmp_path), [_file(tmp_path, "padded.csv", rows)], batch_only=True
+    )
+    assert first == second and first[0][0] == "stored"
+    assert first[0][1][1] == len(rows)  # type: ignore[index]
