@@ -58,7 +58,7 @@ from netfund.ledger.settling import settle_across_periods
 from netfund.ledger.store import database
 from netfund.ledger.store.database import connect, reading, writing
 from netfund.ledger.store.setup import initialize
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 TRANSACTION_COLUMNS = (
     "id", "external_id", "date", "period", "type", "description", "reference", "funder",
@@ -298,12 +298,7 @@ def postgres(args: argparse.Namespace) -> None:
                 seconds = time.perf_counter() - started
                 results.setdefault(("import_events", index), []).append(seconds)
                 print(f"  PostgreSQL {index:8s} import {seconds:6.2f} s", flush=True)
-                with reading(engine) as connection:
-                    queries = reader_queries(connection)
-                for name, query in queries.items():
-                    with reading(engine) as connection:
-                        seconds = timed(lambda q=query, c=connection: q(c))  # type: ignore[misc]
-                    results.setdefault((name, index), []).append(seconds)
+                time_readers(engine, index, results)
             finally:
                 engine.dispose()
                 with base.begin() as connection:
@@ -311,6 +306,20 @@ def postgres(args: argparse.Namespace) -> None:
     base.dispose()
     for (name, index), seconds in results.items():
         print(f"PostgreSQL {name:48s} {index:8s} {summary(seconds)}")
+
+
+def time_readers(
+    engine: Engine, index: str, results: dict[tuple[str, str], list[float]]
+) -> list[str]:
+    """Time each of `reader_queries` once on ``engine``, kept under (query, ``index``); the
+    queries' names, in order."""
+    with reading(engine) as connection:
+        queries = reader_queries(connection)
+    for name, query in queries.items():
+        with reading(engine) as connection:
+            seconds = timed(lambda q=query, c=connection: q(c))  # type: ignore[misc]
+        results.setdefault((name, index), []).append(seconds)
+    return list(queries)
 
 
 def readers(args: argparse.Namespace) -> None:
@@ -344,16 +353,11 @@ def readers(args: argparse.Namespace) -> None:
             set_index(connection, index)
         with sqlite3.connect(copies[index]) as connection:
             connection.execute("VACUUM")
-    queries: dict[str, Callable[[Connection], object]] = {}
+    queries: list[str] = []
     for _run in range(args.runs):
         for index, path in copies.items():
             engine = connect(str(path))
-            with reading(engine) as connection:
-                queries = reader_queries(connection)
-            for name, query in queries.items():
-                with reading(engine) as connection:
-                    seconds = timed(lambda q=query, c=connection: q(c))  # type: ignore[misc]
-                results.setdefault((name, index), []).append(seconds)
+            queries = time_readers(engine, index, results)
             engine.dispose()
             for name, arguments in commands.items():
                 target = path

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from netfund.ledger.inputs.events import Event
-from netfund.ledger.model.entries import Draft, Line, Posting, Transaction
+from netfund.ledger.model.entries import Draft, Line, Posting, Transaction, lines_of
 from netfund.ledger.model.money import split_largest_remainder
 from netfund.ledger.store.schema import postings_table, transactions_table
 from sqlalchemy import Connection, func, select
@@ -81,11 +81,7 @@ class AttributionState:
     def record(self, transaction: Transaction) -> None:
         """Update the balances with a transaction that was just appended."""
         draft = transaction.draft
-        self.record_lines(
-            draft.type,
-            draft.period,
-            [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
-        )
+        self.record_lines(draft.type, draft.period, lines_of(draft.postings))
 
     def record_lines(self, kind: str, period: str, lines: Iterable[Line]) -> None:
         """Update the balances with the lines of a ``kind`` transaction of ``period`` that

@@ -26,9 +26,9 @@ from netfund.ledger.model.entries import Draft, Posting, lines_fingerprint
 from netfund.ledger.model.errors import InputError, Problem
 from netfund.ledger.model.fields import FieldError, parse_date, parse_id, parse_text
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, REFERENCE_LENGTH_MAX
+from netfund.ledger.store.database_errors import refused_by_constraint
 from netfund.ledger.store.post import Action, PostReport, UnitOfWork, post_drafts
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 #: Events handled per round of id look-ups (each round waits for the background writer).
 CHUNK_EVENTS = 20_000
@@ -102,20 +102,12 @@ def import_events(
             action=action,
         )
         return ImportReport.of(report, reader.rows_read)
-    except (Unusual, InputError, IntegrityError):
+    except (Unusual, InputError):
         pass  # the row path says what it was, on its line
     except Exception as error:
-        if not _refused_by_constraint(error):
+        if not refused_by_constraint(error):
             raise
     return _import_rows(engine, CsvReader(path, EVENT_COLUMNS, dialect), on_progress, action)
-
-
-def _refused_by_constraint(error: Exception) -> bool:
-    """Whether PostgreSQL refused a row of the batch path's COPY, which reaches past
-    SQLAlchemy (an id stored before breaks the unique key: SQLSTATE class 23); SQLite's
-    refusals arrive as SQLAlchemy's `IntegrityError`."""
-    sqlstate = getattr(error, "sqlstate", None)
-    return isinstance(sqlstate, str) and sqlstate.startswith("23")
 
 
 def _import_rows(

@@ -4,8 +4,8 @@ A transaction is one row of `TRANSACTION_COLUMNS`, each of its lines one row of
 `POSTING_COLUMNS`. Whatever handles those rows takes their names, order and kinds from here,
 so that a column added or renamed cannot be forgotten in one of them:
 
-- the writer inserts rows in this order (`store/writer.py`, built by `transaction_values`
-  and `posting_rows` below);
+- the writer inserts rows in this order (`store/writer.py`, built by `transaction_row` and
+  `line_rows` below, from a draft's `content_values` or the batch import's values);
 - the hash covers the content columns, keyed by name (`model/canonical.py` writes the
   canonical bytes from them);
 - verify reads the rows back in this order (`verification/ranges.py`);
@@ -17,8 +17,11 @@ The tables (`store/schema.py`) declare the same columns with their SQL types and
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from netfund.ledger.model.entries import lines_of
 
 if TYPE_CHECKING:
     from netfund.ledger.model.entries import Draft
@@ -95,8 +98,13 @@ def transaction_values(txn_id: int, draft: Draft, actor: str | None = None) -> t
     """A draft's `TRANSACTION_CONTENT` at chain position ``txn_id``, written by ``actor``, in
     order, the date as ISO text: the first columns of its stored row, and what its hash
     covers."""
+    return transaction_row(txn_id, content_values(draft), actor)
+
+
+def content_values(draft: Draft) -> tuple[object, ...]:
+    """A draft's `TRANSACTION_CONTENT` between the chain position and the actor, in order,
+    the date as ISO text: what a writer without a `Draft` (the batch import) hands over."""
     return (
-        txn_id,
         draft.external_id,
         draft.date.isoformat(),
         draft.period,
@@ -107,13 +115,21 @@ def transaction_values(txn_id: int, draft: Draft, actor: str | None = None) -> t
         draft.group,
         draft.reversal_of,
         draft.source_hash,
-        actor,
     )
+
+
+def transaction_row(
+    txn_id: int, content: Sequence[object], actor: str | None
+) -> tuple[object, ...]:
+    """`TRANSACTION_CONTENT` values from `content_values` at ``txn_id``, by ``actor``."""
+    return (txn_id, *content, actor)
 
 
 def posting_rows(txn_id: int, draft: Draft) -> list[tuple[object, ...]]:
     """A draft's postings as `POSTING_COLUMNS` rows, numbered from 1 in the draft's order."""
-    return [
-        (txn_id, line_no, posting.account, posting.fund, posting.group, posting.amount_cents)
-        for line_no, posting in enumerate(draft.postings, start=1)
-    ]
+    return line_rows(txn_id, lines_of(draft.postings))
+
+
+def line_rows(txn_id: int, lines: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
+    """Lines (account, fund, group, cents) as `POSTING_COLUMNS` rows, numbered from 1."""
+    return [(txn_id, number, *line) for number, line in enumerate(lines, start=1)]

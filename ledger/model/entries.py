@@ -128,9 +128,14 @@ def period_of(date: datetime.date) -> str:
     return f"{date.year:04d}"
 
 
+def lines_of(postings: Iterable[Posting]) -> list[Line]:
+    """Postings as plain lines, in order: what the checks, the rules and the writer read."""
+    return [(p.account, p.fund, p.group, p.amount_cents) for p in postings]
+
+
 def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
     """Funds whose actual or budget lines do not sum to zero: fund → (actual, budget) sums."""
-    return unbalanced_lines((p.account, p.fund, p.group, p.amount_cents) for p in postings)
+    return unbalanced_lines(lines_of(postings))
 
 
 def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
@@ -151,9 +156,7 @@ def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
 
 def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
     """Invariant 1: raise unless the lines balance per fund, actuals and budget separately."""
-    check_balanced_lines(
-        external_id, [(p.account, p.fund, p.group, p.amount_cents) for p in postings]
-    )
+    check_balanced_lines(external_id, lines_of(postings))
 
 
 def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:

@@ -38,6 +38,7 @@ from netfund.ledger.model.errors import (
 # SQLite primary result codes (https://sqlite.org/rescode.html); extended codes keep the
 # primary one in their low byte.
 _SQLITE_BUSY = 5
+_SQLITE_CONSTRAINT = 19
 _SQLITE_READONLY = 8
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
@@ -105,6 +106,19 @@ def database_error(
             "already stored, and a reversal, close or commit refuses to happen twice."
         )
     return None
+
+
+def refused_by_constraint(error: BaseException) -> bool:
+    """Whether the database refused a row for a constraint (a unique key, a check, a foreign
+    key, a trigger's ABORT): SQLite's SQLITE_CONSTRAINT, PostgreSQL's SQLSTATE class 23, raw
+    from the driver (PostgreSQL's COPY reaches past SQLAlchemy) or wrapped by SQLAlchemy. The
+    import's batch path leaves such a file to the row path, which names the row."""
+    original: Any = getattr(error, "orig", None) or error
+    code = _sqlite_code(original)
+    if code is not None:
+        return code & 0xFF == _SQLITE_CONSTRAINT
+    sqlstate = getattr(original, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("23")
 
 
 def _sqlite_error(

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from netfund.ledger.inputs.network import Network
-from netfund.ledger.model.entries import Draft, Line, Transaction
+from netfund.ledger.model.columns import content_values
+from netfund.ledger.model.entries import Draft, Line, Transaction, lines_of
 from netfund.ledger.model.errors import InputError, LedgerError, Problem
 from netfund.ledger.store.access import require
 from netfund.ledger.store.approvals import Gate, proposing
@@ -269,14 +270,16 @@ class UnitOfWork:
             line = admitted[2]
         elif draft.period in self._closed:
             self._refuse(draft.period, draft.external_id)
-        self._line_checks(
-            line,
-            draft.external_id,
-            draft.period,
-            draft.type,
-            [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
+        lines = lines_of(draft.postings)
+        self._line_checks(line, draft.external_id, draft.period, draft.type, lines)
+        prev_hash = self._appender.last_hash
+        self._appender.append_lines(content_values(draft), lines)
+        transaction = Transaction(
+            id=self._appender.last_id,
+            draft=draft,
+            prev_hash=prev_hash,
+            hash=self._appender.last_hash,
         )
-        transaction = self._appender.append(draft)
         self._repeats.appended(line, draft.external_id)
         if self.drafts is not None:
             self.drafts.append(draft)

@@ -33,7 +33,7 @@ from decimal import Decimal
 from netfund.ledger.event_rules import ALLOCATED_PREFIX, CONTRIBUTIONS, EXPENSES_PREFIX
 from netfund.ledger.inputs.network import NETWORK_FUND, Network
 from netfund.ledger.model.caps import cents_over_cap
-from netfund.ledger.model.entries import Draft, Line, is_valid_account
+from netfund.ledger.model.entries import Draft, Line, is_valid_account, lines_of
 from netfund.ledger.model.money import format_grouped
 from netfund.ledger.store.schema import balance_totals_table
 from netfund.ledger.store.totals import Totals
@@ -96,9 +96,7 @@ class LineRules:
         self._sound: set[tuple[str, str, str | None]] = set()
 
     def draft_errors(self, draft: Draft) -> list[str]:
-        return self.lines_errors(
-            [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings]
-        )
+        return self.lines_errors(lines_of(draft.postings))
 
     def lines_errors(self, lines: Sequence[Line]) -> list[str]:
         errors: list[str] = []

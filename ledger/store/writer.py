@@ -31,13 +31,11 @@ from netfund.ledger.model.canonical import canonical_bytes, link_hash
 from netfund.ledger.model.columns import (
     POSTING_NAMES,
     TRANSACTION_NAMES,
-    posting_rows,
-    transaction_values,
+    line_rows,
+    transaction_row,
 )
 from netfund.ledger.model.entries import (
-    Draft,
     Line,
-    Transaction,
     check_balanced_lines,
     is_valid_account,
 )
@@ -124,28 +122,16 @@ class Appender:
                 found[row.external_id] = (row.id, row.source_hash)
         return found
 
-    def append(self, draft: Draft) -> Transaction:
-        """Number, hash and buffer one draft; raise if it breaks an invariant (the closed
-        periods are the unit of work's to check, before this)."""
-        _check_draft(draft)
-        prev_hash = self.last_hash
-        # The rows are built once, hashed and stored as they are. Dates go in as ISO text:
-        # SQLAlchemy stores SQLite dates so, and PostgreSQL's COPY parses it into its date.
-        values = transaction_values(self.last_id + 1, draft, self.actor)
-        self._buffer(values, posting_rows(self.last_id + 1, draft))
-        return Transaction(id=self.last_id, draft=draft, prev_hash=prev_hash, hash=self.last_hash)
-
     def append_lines(self, content: Sequence[Any], lines: Sequence[Line]) -> None:
-        """Number, hash and buffer one transaction given as its `TRANSACTION_CONTENT` values
-        between the chain position and the actor (external id ... source hash, the date as
-        ISO text) and its lines: `append` without a `Draft`, for the batch import, which
-        builds no objects per row. The same invariants are checked, on the values."""
+        """Number, hash and buffer one transaction given as its `columns.content_values` and
+        its lines (a draft's, `UnitOfWork.append`; or the batch import's, which builds no
+        objects per row); raise if it breaks an invariant (the closed periods are the unit of
+        work's to check, before this): the engine's own last check."""
         _check_transaction(content[3], content[0], content[4], lines)
         txn_id = self.last_id + 1
-        self._buffer(
-            (txn_id, *content, self.actor),
-            [(txn_id, number, *line) for number, line in enumerate(lines, start=1)],
-        )
+        # The rows are built once, hashed and stored as they are. Dates go in as ISO text:
+        # SQLAlchemy stores SQLite dates so, and PostgreSQL's COPY parses it into its date.
+        self._buffer(transaction_row(txn_id, content, self.actor), line_rows(txn_id, lines))
 
     def _buffer(self, values: tuple[Any, ...], postings: list[tuple[Any, ...]]) -> None:
         """Hash a transaction row (`TRANSACTION_CONTENT` values) with its posting rows onto
@@ -320,21 +306,11 @@ def _sqlite_insert(table: str, quoted_columns: str, width: int, rows: int) -> st
     return statement
 
 
-def _check_draft(draft: Draft) -> None:
-    """The engine's own last check; input validation has reported user errors before this."""
-    _check_transaction(
-        draft.type,
-        draft.external_id,
-        draft.description,
-        [(p.account, p.fund, p.group, p.amount_cents) for p in draft.postings],
-    )
-
-
 def _check_transaction(
     kind: str, external_id: str, description: str, lines: Sequence[Line]
 ) -> None:
-    """The engine's own last check of every transaction, a draft's or plain lines: input
-    validation has reported user errors before this."""
+    """The engine's own last check of every transaction: input validation has reported user
+    errors before this."""
     if kind not in TRANSACTION_TYPES:
         raise InvariantViolation(f"unknown transaction type {kind!r}")
     if not external_id or len(external_id) > EXTERNAL_ID_LENGTH_MAX:

@@ -128,12 +128,7 @@ def test_a_posting_added_to_a_transaction_of_a_closed_period_is_refused(ledger: 
 def test_a_closed_posting_among_new_ones_is_refused(ledger: Path) -> None:
     """One statement: a new 2027 transaction's line is fine, the 2026 line is not."""
     head = _counts(ledger)[2]
-    transaction = (
-        "INSERT INTO transactions (id, external_id, date, period, type, description, reference, "
-        "source_hash, prev_hash, hash) VALUES (?, 'x', '2027-06-01', '2027', 'journal', '', '', "
-        "'h', 'p-x', 'h-x')",
-        (head + 1,),
-    )
+    transaction = _transaction(head + 1, "2027", "x")
     postings = (
         POSTING + "(?, 1, 'Assets:Bank', 'GEM', NULL, 1), (?, 90, 'Assets:Bank', 'GEM', NULL, 1)",
         (head + 1, _id(ledger, "r-gem")),
@@ -143,12 +138,7 @@ def test_a_closed_posting_among_new_ones_is_refused(ledger: Path) -> None:
 
 def test_a_transaction_of_a_closed_period_is_refused(ledger: Path) -> None:
     head = _counts(ledger)[2]
-    transaction = (
-        "INSERT INTO transactions (id, external_id, date, period, type, description, reference, "
-        "source_hash, prev_hash, hash) VALUES (?, 'x', '2026-06-01', '2026', 'journal', '', '', "
-        "'h', 'p-x', 'h-x')",
-        (head + 1,),
-    )
+    transaction = _transaction(head + 1, "2026", "x")
     _refused(ledger, [transaction], CLOSED)
 
 
@@ -165,12 +155,7 @@ def test_postings_of_a_waiting_transaction_whose_period_was_closed_are_refused(
     with pytest.raises(Exception, match=refused), engine.begin() as connection:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         head = before[2]
-        cursor.execute(
-            "INSERT INTO transactions (id, external_id, date, period, type, description, "
-            "reference, source_hash, prev_hash, hash) VALUES (?, 'w', '2027-06-01', "
-            "'2027', 'journal', '', '', 'h', 'p-w', 'h-w')",
-            (head + 1,),
-        )
+        cursor.execute(*_transaction(head + 1, "2027", "w"))
         _lock(connection, "2027", head)
         cursor.execute(
             POSTING + "(?, 1, 'Assets:Bank', 'GEM', NULL, 1), "
@@ -182,6 +167,17 @@ def test_postings_of_a_waiting_transaction_whose_period_was_closed_are_refused(
     engine.dispose()
     assert _counts(ledger) == before
     _verified(ledger)
+
+
+def _transaction(txn_id: int, period: str, external_id: str) -> tuple[str, tuple[int]]:
+    """A raw journal transaction row of ``period`` at ``txn_id`` (no postings, no real hash):
+    the statement and its parameters."""
+    return (
+        "INSERT INTO transactions (id, external_id, date, period, type, description, reference, "
+        f"source_hash, prev_hash, hash) VALUES (?, '{external_id}', '{period}-06-01', "
+        f"'{period}', 'journal', '', '', 'h', 'p-{external_id}', 'h-{external_id}')",
+        (txn_id,),
+    )
 
 
 def _lock(connection: Connection, period: str, head: int) -> None:
