@@ -190,8 +190,9 @@ transactions_table = Table(
     Column("reversal_of", BigInteger, ForeignKey("transactions.id"), unique=True),
     Column("source_hash", String(HASH_LENGTH), nullable=False),
     Column("actor", String(CODE_LENGTH_MAX)),
-    Column("prev_hash", String(HASH_LENGTH), unique=True, nullable=False),
-    Column("hash", String(HASH_LENGTH), unique=True, nullable=False),
+    # Not unique since 0017: the database checks that each links to the one before it.
+    Column("prev_hash", String(HASH_LENGTH), nullable=False),
+    Column("hash", String(HASH_LENGTH), nullable=False),
     _one_of("type", TRANSACTION_TYPES),
     CheckConstraint("id > 0", name="positive_id"),
     Index("ix_transactions_period_type", "period", "type"),
@@ -297,8 +298,9 @@ ledger_records_table = Table(
     Column("kind", String(16), nullable=False),
     Column("content", Text, nullable=False),
     Column("transaction_head", BigInteger, nullable=False),
-    Column("prev_hash", String(HASH_LENGTH), unique=True, nullable=False),
-    Column("hash", String(HASH_LENGTH), unique=True, nullable=False),
+    # Not unique since 0017: the database checks that each links to the one before it.
+    Column("prev_hash", String(HASH_LENGTH), nullable=False),
+    Column("hash", String(HASH_LENGTH), nullable=False),
     Column("actor", String(CODE_LENGTH_MAX)),
     _one_of("kind", RECORD_KINDS),
     CheckConstraint("seq > 0", name="positive_seq"),

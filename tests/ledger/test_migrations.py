@@ -109,7 +109,7 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
     report = initialize(engine)
 
     assert (report.revision_before, report.revision_after) == ("0003", database.head_revision())
-    assert database.head_revision() == "0016"
+    assert database.head_revision() == "0017"
     names = _index_names(engine)
     assert "ix_postings_balance" not in names and "ix_postings_account_fund" not in names
     assert stored_totals(engine) == sums
@@ -148,20 +148,25 @@ def test_upgrade_from_0003_keeps_the_ledger_and_its_checks(old_ledger: Engine) -
         ).scalar_one()
     with pytest.raises(Exception, match="closed"), engine.begin() as connection:
         # One statement, two rows: the line of a new 2027 transaction is fine, the 2026 line is
-        # not. (A new transaction: since 0006 a stored one takes no more postings at all.)
+        # not. (A new transaction: since 0006 a stored one takes no more postings at all. It
+        # links to the head, which 0017 checks.)
+        head_id, head_hash = connection.execute(
+            text("SELECT last_txn_id, last_hash FROM chain_head")
+        ).one()
         connection.execute(
             text(
                 "INSERT INTO transactions (id, external_id, date, period, type, description, "
-                "reference, source_hash, prev_hash, hash) VALUES (999, 'x', '2027-06-01', "
-                "'2027', 'journal', '', '', 'h', 'p999', 'h999')"
-            )
+                "reference, source_hash, prev_hash, hash) VALUES (:id, 'x', '2027-06-01', "
+                "'2027', 'journal', '', '', 'h', :prev, 'h999')"
+            ),
+            {"id": head_id + 1, "prev": head_hash},
         )
         connection.execute(
             text(
                 "INSERT INTO postings (txn_id, line_no, account, fund, amount_cents) VALUES "
-                "(999, 1, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
+                "(:id, 1, 'Assets:Bank', 'GEM', 1), (:closed, 90, 'Assets:Bank', 'GEM', 1)"
             ),
-            {"closed": closed_id},
+            {"id": head_id + 1, "closed": closed_id},
         )
     with reading(engine) as connection:
         assert balances(connection, by=("account", "fund", "group")) == before
@@ -282,7 +287,7 @@ def test_init_says_it_upgraded(old_ledger: Engine, db_url: str) -> None:
     again = run_cli(db_url, "init", "--json")
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
-    assert document["schema_revision"] == document["schema_revision_before"] == "0016"
+    assert document["schema_revision"] == document["schema_revision_before"] == "0017"
     assert "upgraded from" not in run_cli(db_url, "init").output
 
 

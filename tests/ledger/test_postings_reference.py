@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from netfund.ledger.importer import import_events
 from netfund.ledger.inputs.network import load_network
 from netfund.ledger.store import database
-from netfund.ledger.store.database import connect, current_revision, reading, writing
+from netfund.ledger.store.database import connect
 from netfund.ledger.store.setup import initialize
 
 from tests.conftest import write_events
 from tests.support.raw_writes import driver_connection
+from tests.support.revisions import take_down
 
 POSTING = 'INSERT INTO postings (txn_id, line_no, account, fund, "group", amount_cents) VALUES '
 
@@ -35,14 +35,7 @@ def ledger(
         engine,
         write_events(tmp_path / "e.csv", ["c-gem,2026-01-05,commitment,GEM,,1000.00,T,B-1"]),
     )
-    if request.param == "0015":
-        with writing(engine) as connection:
-            config = database._alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0015")
-    with reading(engine) as connection:
-        revision = current_revision(connection)
-    assert revision == ("0015" if request.param == "0015" else database.head_revision())
+    take_down(engine, "0015" if request.param == "0015" else database.head_revision())
     engine.dispose()
     yield db_url, request.param
 

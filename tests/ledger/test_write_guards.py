@@ -18,12 +18,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alembic import command
 from netfund.ledger.importer import import_events
 from netfund.ledger.inputs.network import load_network
 from netfund.ledger.periods import close_period
 from netfund.ledger.store import database
-from netfund.ledger.store.database import connect, current_revision, reading, writing
+from netfund.ledger.store.database import connect
 from netfund.ledger.store.records import append_record
 from netfund.ledger.store.setup import initialize
 from netfund.ledger.verification.chain import verify
@@ -31,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from tests.conftest import write_events
 from tests.support.raw_writes import BALANCED, record_raw_write, write_raw
+from tests.support.revisions import take_down
 
 EVENTS = [
     "c-gem,2026-01-05,commitment,GEM,,1000.00,Toezegging,B-1",
@@ -51,12 +51,7 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path, network_file: Path) -
     initialize(engine, load_network(network_file))
     import_events(engine, write_events(tmp_path / "e.csv", EVENTS))
     close_period(engine, "2026", force=True, reason="closed early in a test")
-    with writing(engine) as connection:
-        config = database._alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, request.param)
-    with reading(engine) as connection:
-        assert current_revision(connection) == request.param
+    take_down(engine, request.param)
     engine.dispose()
     yield path
 
@@ -163,21 +158,29 @@ def test_postings_of_a_waiting_transaction_whose_period_was_closed_are_refused(
             (head + 1, head + 1),
         )
         if move_head:
-            cursor.execute("UPDATE chain_head SET last_txn_id = ? WHERE id = 1", (head + 1,))
+            cursor.execute(MOVE_HEAD, (head + 1, head + 1))
     engine.dispose()
     assert _counts(ledger) == before
     _verified(ledger)
 
 
 def _transaction(txn_id: int, period: str, external_id: str) -> tuple[str, tuple[int]]:
-    """A raw journal transaction row of ``period`` at ``txn_id`` (no postings, no real hash):
-    the statement and its parameters."""
+    """A raw journal transaction row of ``period`` at ``txn_id`` (no postings, no real hash),
+    linked to the chain head as 0017 insists: the statement and its parameters."""
     return (
         "INSERT INTO transactions (id, external_id, date, period, type, description, reference, "
         f"source_hash, prev_hash, hash) VALUES (?, '{external_id}', '{period}-06-01', "
-        f"'{period}', 'journal', '', '', 'h', 'p-{external_id}', 'h-{external_id}')",
+        f"'{period}', 'journal', '', '', 'h', (SELECT last_hash FROM chain_head), "
+        f"'h-{external_id}')",
         (txn_id,),
     )
+
+
+#: Moves the chain head to a transaction (its id, twice), holding its hash as 0017 insists.
+MOVE_HEAD = (
+    "UPDATE chain_head SET last_txn_id = ?, "
+    "last_hash = (SELECT hash FROM transactions WHERE id = ?) WHERE id = 1"
+)
 
 
 def _lock(connection: Connection, period: str, head: int) -> None:
@@ -211,7 +214,7 @@ def test_the_head_cannot_pass_a_transaction_whose_period_closed_while_it_waited(
             cursor, BALANCED, paramstyle="qmark", date=date(2027, 6, 1), move_head=False
         )
         _lock(connection, "2027", txn_id - 1)
-        cursor.execute("UPDATE chain_head SET last_txn_id = ? WHERE id = 1", (txn_id,))
+        cursor.execute(MOVE_HEAD, (txn_id, txn_id))
     assert _counts(path) == before
     verify(engine)
     engine.dispose()

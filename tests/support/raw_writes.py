@@ -66,13 +66,18 @@ def write_raw(
     one_row_at_a_time: bool = True,
     move_head: bool = True,
     groups: Sequence[str | None] | None = None,
+    txn_id: int | None = None,
+    prev_hash: str | None = None,
+    stored_hash: str | None = None,
 ) -> int:
     """Store one transaction of ``lines`` after the chain head; return its id.
 
     ``paramstyle`` is the driver's ("qmark" for sqlite3, "format" for psycopg). Postings go
     in one statement each (``one_row_at_a_time``: the transaction is unbalanced between
     them) or in one multi-row statement. ``groups``, one per line, sets the postings' group
-    (none without it). The caller commits.
+    (none without it). ``txn_id`` and ``prev_hash`` put it elsewhere than right after the
+    head (hashed as written there); ``stored_hash`` stores a hash that is not its content's.
+    The caller commits.
     """
     mark = "?" if paramstyle == "qmark" else "%s"
 
@@ -81,7 +86,8 @@ def write_raw(
 
     cursor.execute("SELECT last_txn_id, last_hash FROM chain_head WHERE id = 1")
     last_id, last_hash = cursor.fetchone()
-    txn_id = last_id + 1
+    txn_id = last_id + 1 if txn_id is None else txn_id
+    last_hash = last_hash if prev_hash is None else prev_hash
     draft = Draft(
         external_id=external_id,
         date=date,
@@ -97,7 +103,7 @@ def write_raw(
         source_hash=source_hash(external_id),
     )
     actor = _actor(cursor, paramstyle)
-    txn_hash = chain_hash(last_hash, txn_id, draft, actor)
+    txn_hash = chain_hash(last_hash, txn_id, draft, actor) if stored_hash is None else stored_hash
     run(
         "INSERT INTO transactions (id, external_id, date, period, type, description, "
         "reference, source_hash, prev_hash, hash"
