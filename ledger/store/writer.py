@@ -22,6 +22,7 @@ two threads at once: every other use of it first waits until the writer is idle
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
@@ -59,6 +60,12 @@ SQLITE_PARAMETERS_MAX = 30_000
 LOOKUP_BATCH_MAX = 500
 #: Where a transaction row holds its hash (the chain head follows the newest row written).
 _HASH_COLUMN = TRANSACTION_NAMES.index("hash")
+#: How soon a thread that waits for the GIL gets it while a background writer runs (CPython's
+#: default is 5 ms). The writer thread gives the GIL up while SQLite runs each statement and
+#: needs it back to bind the next; at the default it waited up to 5 ms each time while the
+#: main thread parsed, and the two overlapped badly (100k expenses: the writer's wall time
+#: 3.3 s at 5 ms, 2.3 s at 0.2 ms; docs/BENCHMARKS.md, "Issue 21: the writer's turn").
+WRITER_SWITCH_INTERVAL = 0.0002
 #: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
 _ADD_TOTALS = (
     'INSERT INTO balance_totals (period, account, fund, "group", debit_cents, credit_cents) '
@@ -258,6 +265,9 @@ class _BackgroundWriter:
         # Two batches in flight at most: memory stays bounded however fast rows come.
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        # Process-wide while this writer runs; `stop` puts the interval back.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, WRITER_SWITCH_INTERVAL))
         self._thread = threading.Thread(target=self._run, name="netfund-writer", daemon=True)
         self._thread.start()
 
@@ -290,6 +300,7 @@ class _BackgroundWriter:
     def stop(self) -> None:
         self._jobs.put(None)
         self._thread.join()
+        sys.setswitchinterval(self._switch_interval)
 
 
 _SQLITE_INSERTS: dict[tuple[str, int], str] = {}

@@ -274,3 +274,27 @@ def test_only_the_unit_of_work_makes_an_appender() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Appender":
                 makers.append(path.relative_to(ROOT).as_posix())
     assert makers == ["ledger/store/post.py"]
+
+
+def test_a_bulk_import_hands_the_gil_round_quickly_and_puts_the_interval_back(
+    year: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the background writer runs, a thread waiting for the GIL gets it within
+    `writer.WRITER_SWITCH_INTERVAL` (the writer needs it back after each statement); the
+    process's own interval returns when the import ends, stored or refused."""
+    seen: list[float] = []
+    compose = writer.Appender.append_lines
+
+    def watching(self: writer.Appender, *arguments: Any) -> None:
+        seen.append(sys.getswitchinterval())
+        compose(self, *arguments)
+
+    monkeypatch.setattr(writer.Appender, "append_lines", watching)
+    before = sys.getswitchinterval()
+    assert before > writer.WRITER_SWITCH_INTERVAL  # CPython's 5 ms, unless a test changed it
+    import_events(year, write_events(tmp_path / "more.csv", [MORE]))
+    assert seen == pytest.approx([writer.WRITER_SWITCH_INTERVAL])
+    assert sys.getswitchinterval() == before
+    with pytest.raises(InputError):
+        import_events(year, write_events(tmp_path / "bad.csv", ["x,2026-13-01,gift,,,1,,"]))
+    assert sys.getswitchinterval() == before
