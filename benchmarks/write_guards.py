@@ -26,6 +26,12 @@ repository root, on a SQLite ledger imported from the generator:
 - ``postgres`` times ``import_events`` into a fresh PostgreSQL schema per index, then the
   reader queries; each schema is dropped afterwards.
 
+The same parts compare any two revisions (``--revisions``): migration 0017 (the chain's links
+checked instead of two unique indexes on the hashes; "Issue 21: the chain links") was measured
+with ``writes import --revisions 0016 0017 --indexes none`` on the generator's 100k and 1M
+years, and what each remaining guard costs with ``writes --revisions 0017 --indexes none
+--without NAME`` (a trigger or index dropped before the rows go in).
+
 Every figure is the minimum and median of ``--runs`` runs: the machine is shared, timings are
 noisy. Not part of the test suite: timings are measured on demand, never asserted.
 """
@@ -158,6 +164,16 @@ def insert_rows(
     return cpu, seconds
 
 
+def drop_object(connection: sqlite3.Connection, name: str) -> None:
+    """Drop the trigger or index ``name`` (``--without``: what one guard costs; no schema)."""
+    found = connection.execute(
+        "SELECT type FROM sqlite_master WHERE name = ? AND type IN ('trigger', 'index')", (name,)
+    ).fetchone()
+    if found is None:
+        raise SystemExit(f"--without {name}: no such trigger or index")
+    connection.execute(f"DROP {found[0].upper()} {name}")
+
+
 def summary(seconds: list[float]) -> str:
     return f"min {min(seconds):6.2f} s  median {statistics.median(seconds):6.2f} s"
 
@@ -188,6 +204,8 @@ def writes(args: argparse.Namespace) -> None:
                             "AND tbl_name = 'postings' AND sql LIKE '%BEFORE INSERT%'"
                         ).fetchall():
                             connection.execute(f"DROP TRIGGER {name}")
+                    for name in args.without:
+                        drop_object(connection, name)
                 cpu, seconds = insert_rows(target, transactions, postings)
                 results.setdefault((revision, index), []).append((cpu, seconds))
                 print(
@@ -398,6 +416,13 @@ def main() -> None:
         help="writes: also without any posting trigger (the floor, not a schema)",
     )
     parser.add_argument("--indexes", nargs="+", default=list(INDEXES), choices=list(INDEXES))
+    parser.add_argument(
+        "--without",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="writes: drop these triggers or indexes first (what they cost; not a schema)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     parts = args.part or ["writes", "readers"]
