@@ -176,14 +176,15 @@ def event_lines(
                 )
             shares = split_largest_remainder(amount, weights)
         account = expense_account(group)
-        lines: list[Line] = [
-            (account, fund, group, share)
-            for fund, share in zip(funds, shares, strict=True)
-            if share
-        ]
-        lines += [
-            (BANK, fund, None, -share) for fund, share in zip(funds, shares, strict=True) if share
-        ]
+        # The expense lines, then the bank's, each in fund order (a share rounded to zero
+        # gets neither): built in one pass, as most rows of a large file are expenses.
+        lines: list[Line] = []
+        paid: list[Line] = []
+        for fund, share in zip(funds, shares, strict=True):
+            if share:
+                lines.append((account, fund, group, share))
+                paid.append((BANK, fund, None, -share))
+        lines += paid
         return lines
     if kind == "refund":
         assert funder is not None

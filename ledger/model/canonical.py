@@ -61,14 +61,20 @@ def _is_number(column: Column) -> bool:
     return column.kind in (BIGINT, INTEGER)
 
 
-def _value(column: Column, name: str) -> str:
-    """The f-string field writing variable ``name`` of ``column``: the usual type directly,
-    anything else through `_json_value`."""
-    if column.nullable:
-        return f'{{"null" if {name} is None else v({name})}}'
+def _written(column: Column, name: str) -> str:
+    """The expression writing variable ``name`` of ``column`` when it is not None: the usual
+    type directly (no call per value into `_json_value`, nullable columns included: a group
+    and an actor are written for most transactions), anything else through `_json_value`."""
     if _is_number(column):
-        return f"{{{name} if type({name}) is int else v({name})}}"
-    return f"{{text({name}) if type({name}) is s else v({name})}}"
+        return f"({name} if type({name}) is int else v({name}))"
+    return f"(text({name}) if type({name}) is s else v({name}))"
+
+
+def _value(column: Column, name: str) -> str:
+    """The f-string field writing variable ``name`` of ``column``."""
+    if column.nullable:
+        return f'{{"null" if {name} is None else {_written(column, name)}}}'
+    return f"{{{_written(column, name)}}}"
 
 
 def _content_writer_source() -> str:
@@ -78,8 +84,12 @@ def _content_writer_source() -> str:
     from the namespace as ``k<index>``, so no quote nests inside the f-string); ``"postings"``
     is always written, so such a key always has a neighbour to put its comma against.
     """
-    fields: list[tuple[str, str, str | None]] = [
-        (column.name, _value(column, f"r{i}"), f"r{i}" if column.omitted_when_null else None)
+    fields: list[tuple[str, str, tuple[str, str] | None]] = [
+        (
+            column.name,
+            _value(column, f"r{i}"),
+            (f"r{i}", _written(column, f"r{i}")) if column.omitted_when_null else None,
+        )
         for i, column in enumerate(TRANSACTION_CONTENT)
     ]
     fields.append((POSTINGS_KEY, "[{postings_text}]", None))
@@ -88,10 +98,12 @@ def _content_writer_source() -> str:
         if optional is None:
             body += f"{',' if started else ''}{json.dumps(key)}:{value}"
             started = True
-        elif started:
-            body += f'{{"" if {optional} is None else "," + k{optional[1:]} + v({optional})}}'
+            continue
+        name, written = optional
+        if started:
+            body += f'{{"" if {name} is None else "," + k{name[1:]} + {written}}}'
         else:  # before the first written key: its comma follows it
-            body += f'{{"" if {optional} is None else k{optional[1:]} + v({optional}) + ","}}'
+            body += f'{{"" if {name} is None else k{name[1:]} + {written} + ","}}'
     reads = "; ".join(f"r{index} = row[{index}]" for index in range(len(TRANSACTION_CONTENT)))
     return (
         "def canonical_bytes_of_texts(row, postings_text):\n"

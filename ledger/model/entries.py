@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import ACCOUNT_LENGTH_MAX
@@ -48,7 +49,14 @@ _VALID_ACCOUNTS_MAX = 100_000
 
 
 def is_budget_account(name: str) -> bool:
-    return name == BUDGET_ROOT or name.startswith(BUDGET_ROOT + ":")
+    return name == BUDGET_ROOT or name.startswith(_BUDGET_PREFIX)
+
+
+_BUDGET_PREFIX = BUDGET_ROOT + ":"
+#: `is_budget_account` of the account names the balance rule met (bounded): the rule runs on
+#: every transaction written, over the same few names again and again.
+_BUDGET_SIDES: dict[str, bool] = {}
+_BUDGET_SIDES_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class Posting:
 #: A posting before it is numbered, as plain values: (account, fund, group or None, cents).
 #: The batch import builds these instead of `Posting` objects (millions of them).
 Line = tuple[str, str, str | None, int]
+_CENTS = itemgetter(3)
 
 
 @dataclass(frozen=True)
@@ -139,18 +148,28 @@ def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
 
 
 def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
-    """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`)."""
-    sums: dict[tuple[str, bool], int] = {}
+    """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`).
+
+    The writer asks this of every transaction (`check_balanced_lines`): the actual and the
+    budget lines are summed per fund in a dictionary each (no key tuple per line), and each
+    account's side is looked up, not worked out, once its name was seen."""
+    actual: dict[str, int] = {}
+    budget: dict[str, int] = {}
+    sides = _BUDGET_SIDES
     for account, fund, _, cents in lines:
-        key = (fund, is_budget_account(account))
-        sums[key] = sums.get(key, 0) + cents
-    if not any(sums.values()):
+        side = sides.get(account)
+        if side is None:
+            side = is_budget_account(account)
+            if len(sides) < _BUDGET_SIDES_MAX:
+                sides[account] = side
+        sums = budget if side else actual
+        sums[fund] = sums.get(fund, 0) + cents
+    if not (any(actual.values()) or any(budget.values())):
         return {}
-    funds = sorted({fund for fund, _ in sums})
     return {
-        fund: (sums.get((fund, False), 0), sums.get((fund, True), 0))
-        for fund in funds
-        if sums.get((fund, False), 0) != 0 or sums.get((fund, True), 0) != 0
+        fund: (actual.get(fund, 0), budget.get(fund, 0))
+        for fund in sorted(actual.keys() | budget.keys())
+        if actual.get(fund, 0) != 0 or budget.get(fund, 0) != 0
     }
 
 
@@ -163,7 +182,7 @@ def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
     """`check_balanced` of plain lines."""
     if len(lines) < 2:
         raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
-    if any(line[3] == 0 for line in lines):
+    if 0 in map(_CENTS, lines):  # any line's cents == 0, compared in C
         raise InvariantViolation(f"transaction {external_id!r} has a zero posting")
     unbalanced = unbalanced_lines(lines)
     if unbalanced:
@@ -179,8 +198,10 @@ def source_hash(*fields: object) -> str:
     between items), written here with the encoder's own string function: an import hashes
     every row (`tests/ledger/test_canonical.py` holds the two to the same bytes)."""
     text = ", ".join(
-        "null" if value is None else _encode_ascii(value if type(value) is str else str(value))
-        for value in fields
+        [  # a list, not a generator: `join` makes one of it anyway, and resuming costs more
+            "null" if value is None else _encode_ascii(value if type(value) is str else str(value))
+            for value in fields
+        ]
     )
     return hashlib.sha256(f"[{text}]".encode()).hexdigest()
 
