@@ -92,7 +92,9 @@ class AttributionState:
                     self.refundable[fund] -= cents
             return
         for account, fund, group, cents in lines:
-            if account.startswith(ALLOCATED_PREFIX) and group is not None:
+            # The group first: most lines of a file without one (the bank's) are past here
+            # without a look at the account name.
+            if group is not None and account.startswith(ALLOCATED_PREFIX):
                 self.allocated[(period, group)][fund] -= cents
                 self._weights.pop((period, group), None)
             elif account == REFUNDABLE:
