@@ -53,10 +53,11 @@ def is_budget_account(name: str) -> bool:
 
 
 _BUDGET_PREFIX = BUDGET_ROOT + ":"
-#: `is_budget_account` of the account names the balance rule met (bounded): the rule runs on
-#: every transaction written, over the same few names again and again.
-_BUDGET_SIDES: dict[str, bool] = {}
-_BUDGET_SIDES_MAX = 100_000
+#: Valid account names the balance rule met → `is_budget_account` (bounded): the writer
+#: checks every transaction, over the same few names again and again, so a name found here is
+#: known valid and its side known without a call.
+_ACCOUNT_SIDES: dict[str, bool] = {}
+_ACCOUNT_SIDES_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -148,29 +149,8 @@ def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
 
 
 def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
-    """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`).
-
-    The writer asks this of every transaction (`check_balanced_lines`): the actual and the
-    budget lines are summed per fund in a dictionary each (no key tuple per line), and each
-    account's side is looked up, not worked out, once its name was seen."""
-    actual: dict[str, int] = {}
-    budget: dict[str, int] = {}
-    sides = _BUDGET_SIDES
-    for account, fund, _, cents in lines:
-        side = sides.get(account)
-        if side is None:
-            side = is_budget_account(account)
-            if len(sides) < _BUDGET_SIDES_MAX:
-                sides[account] = side
-        sums = budget if side else actual
-        sums[fund] = sums.get(fund, 0) + cents
-    if not (any(actual.values()) or any(budget.values())):
-        return {}
-    return {
-        fund: (actual.get(fund, 0), budget.get(fund, 0))
-        for fund in sorted(actual.keys() | budget.keys())
-        if actual.get(fund, 0) != 0 or budget.get(fund, 0) != 0
-    }
+    """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`)."""
+    return _unbalanced(*_fund_sums(lines, None))
 
 
 def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
@@ -180,15 +160,66 @@ def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
 
 def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
     """`check_balanced` of plain lines."""
+    _check_sums(external_id, lines, *_fund_sums(lines, None))
+
+
+def check_lines(external_id: str, lines: Sequence[Line]) -> None:
+    """The writer's last check of a transaction's lines (`writer._check_transaction`): every
+    account name valid and every amount integer cents (else the first line that is not is
+    named), then `check_balanced_lines`; in one pass over the lines, as every transaction
+    written comes through here."""
+    _check_sums(external_id, lines, *_fund_sums(lines, external_id))
+
+
+def _fund_sums(
+    lines: Iterable[Line], checked_for: str | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The sums of the actual lines and of the budget lines, per fund (a dictionary each: no
+    key per line). With ``checked_for`` (the external id of the transaction they belong to),
+    each line is first held to the line invariants of `check_lines`, in order."""
+    actual: dict[str, int] = {}
+    budget: dict[str, int] = {}
+    sides = _ACCOUNT_SIDES
+    for account, fund, _, cents in lines:
+        side = sides.get(account)
+        if side is None:
+            valid = is_valid_account(account)
+            if checked_for is not None and not valid:
+                raise InvariantViolation(f"invalid account name {account!r}")
+            side = is_budget_account(account)
+            if valid and len(sides) < _ACCOUNT_SIDES_MAX:
+                sides[account] = side
+        # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
+        if checked_for is not None and type(cents) is not int:
+            raise InvariantViolation(f"{checked_for!r}: amount {cents!r} is not integer cents")
+        sums = budget if side else actual
+        sums[fund] = sums.get(fund, 0) + cents
+    return actual, budget
+
+
+def _check_sums(
+    external_id: str, lines: Sequence[Line], actual: dict[str, int], budget: dict[str, int]
+) -> None:
+    """Invariant 1 of ``lines`` summed into ``actual`` and ``budget`` (`_fund_sums`)."""
     if len(lines) < 2:
         raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
     if 0 in map(_CENTS, lines):  # any line's cents == 0, compared in C
         raise InvariantViolation(f"transaction {external_id!r} has a zero posting")
-    unbalanced = unbalanced_lines(lines)
-    if unbalanced:
+    if any(actual.values()) or any(budget.values()):
         raise InvariantViolation(
-            f"transaction {external_id!r} does not balance per fund: {unbalanced}"
+            f"transaction {external_id!r} does not balance per fund: {_unbalanced(actual, budget)}"
         )
+
+
+def _unbalanced(actual: dict[str, int], budget: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The funds of `_fund_sums` whose actual or budget sum is not zero."""
+    if not (any(actual.values()) or any(budget.values())):
+        return {}
+    return {
+        fund: (actual.get(fund, 0), budget.get(fund, 0))
+        for fund in sorted(actual.keys() | budget.keys())
+        if actual.get(fund, 0) != 0 or budget.get(fund, 0) != 0
+    }
 
 
 def source_hash(*fields: object) -> str:
