@@ -101,7 +101,7 @@ class _Batches:
     def batch(self, batch: list[tuple[int, tuple[str, ...]]]) -> None:
         ids: set[str] = set()
         append, record = self.unit.append_lines, self.state.record_lines
-        dialect = self.reader.dialect
+        dialect, dates, kinds, state = self.reader.dialect, self.dates, self.kinds, self.state
         for line, row in batch:
             # `EVENT_COLUMNS`, all eight: the reader refuses a header without one of them.
             (
@@ -124,9 +124,9 @@ class _Batches:
             if event_id in ids:
                 raise Unusual("an id is on two lines")
             ids.add(event_id)
-            date = self.dates.get(raw_date) or self.date(raw_date)
+            date = dates.get(raw_date) or self.date(raw_date)
             iso, period = date
-            kind = self.kinds.get((period, raw_type, raw_funder, raw_group))
+            kind = kinds.get((period, raw_type, raw_funder, raw_group))
             if kind is None:
                 kind = self.kind(period, raw_type, raw_funder, raw_group)
             event_type, funder, group = kind
@@ -136,7 +136,7 @@ class _Batches:
                 raise Unusual(_NOT_VALID) from None
             description, reference = _texts(raw_description, raw_reference)
             try:
-                lines = event_lines(event_type, funder, group, amount, period, self.state)
+                lines = event_lines(event_type, funder, group, amount, period, state)
             except AttributionError:
                 raise Unusual("an expense cannot be attributed") from None
             fingerprint = source_hash(

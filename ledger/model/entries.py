@@ -190,7 +190,7 @@ def _fund_sums(
             if valid and len(sides) < _ACCOUNT_SIDES_MAX:
                 sides[account] = side
         # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
-        if checked_for is not None and type(cents) is not int:
+        if type(cents) is not int and checked_for is not None:
             raise InvariantViolation(f"{checked_for!r}: amount {cents!r} is not integer cents")
         sums = budget if side else actual
         sums[fund] = sums.get(fund, 0) + cents

@@ -54,14 +54,14 @@ def parse_cents(text: str, *, signed: bool = False, dialect: Dialect = STANDARD)
             f"amount {raw!r} is not a plain decimal number (use '.' as decimal point, "
             f"no thousands separators, no exponent){hint}"
         )
-    whole, fraction = match.group(1), match.group(2) or ""
+    whole, fraction = match.groups("")
     if len(fraction) > 2:
         raise AmountError(f"amount {raw!r} has more than two decimals")
     if len(whole) > 15:
         raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
-    # Integer arithmetic on the digits the pattern took apart: exact, as Decimal would be,
-    # and a third of its cost (an import parses an amount per row).
-    cents = int(whole) * 100 + int(fraction.ljust(2, "0"))
+    # The digits the pattern took apart, read as one integer of cents: exact, as Decimal
+    # would be, and a fraction of its cost (an import parses an amount per row).
+    cents = int(whole + fraction.ljust(2, "0"))
     if plain[0] == "-":
         cents = -cents
     if cents == 0:
