@@ -80,6 +80,7 @@ class Posting:
 #: A posting before it is numbered, as plain values: (account, fund, group or None, cents).
 #: The batch import builds these instead of `Posting` objects (millions of them).
 Line = tuple[str, str, str | None, int]
+#: A line's cents, read in C (the zero-line test of every transaction written).
 _CENTS = itemgetter(3)
 
 
@@ -159,7 +160,8 @@ def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
 
 
 def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
-    """`check_balanced` of plain lines."""
+    """`check_balanced` of plain lines (their amounts are summed as they are: `check_lines`
+    refuses one that is not integer cents first)."""
     _check_sums(external_id, lines, *_fund_sums(lines, None))
 
 
