@@ -164,8 +164,9 @@ def _posting_writer_source() -> str:
 
 
 #: Posting heads remembered by `posting_texts` at most (one per line number, account, fund
-#: and group written: a few hundred for a year of a network).
-_HEADS_MAX = 100_000
+#: and group written: a few hundred for a year of a network; a few MB when full, in every
+#: process that writes or verifies).
+_HEADS_MAX = 20_000
 _HEADS: dict[tuple[object, ...], str] = {}
 
 
