@@ -101,8 +101,19 @@ class _Batches:
     def batch(self, batch: list[tuple[int, tuple[str, ...]]]) -> None:
         ids: set[str] = set()
         append, record = self.unit.append_lines, self.state.record_lines
-        dialect = self.reader.dialect
-        for line, (raw_id, raw_date, raw_type, raw_funder, raw_group, raw_amount, *texts) in batch:
+        dialect, dates, kinds, state = self.reader.dialect, self.dates, self.kinds, self.state
+        for line, row in batch:
+            # `EVENT_COLUMNS`, all eight: the reader refuses a header without one of them.
+            (
+                raw_id,
+                raw_date,
+                raw_type,
+                raw_funder,
+                raw_group,
+                raw_amount,
+                raw_description,
+                raw_reference,
+            ) = row
             event_id = raw_id.strip()
             if not (
                 0 < len(event_id) <= ID_LENGTH_MAX
@@ -113,16 +124,19 @@ class _Batches:
             if event_id in ids:
                 raise Unusual("an id is on two lines")
             ids.add(event_id)
-            date = self.dates.get(raw_date) or self.date(raw_date)
+            date = dates.get(raw_date) or self.date(raw_date)
             iso, period = date
-            kind = self.kinds.get((period, raw_type, raw_funder, raw_group))
+            kind = kinds.get((period, raw_type, raw_funder, raw_group))
             if kind is None:
                 kind = self.kind(period, raw_type, raw_funder, raw_group)
             event_type, funder, group = kind
-            amount = _checked(parse_amount, raw_amount, dialect=dialect)
-            description, reference = _texts(*texts)
+            try:  # `_checked`, without its calls: an amount per row, all different
+                amount = parse_amount(raw_amount, dialect=dialect)
+            except LedgerError:
+                raise Unusual(_NOT_VALID) from None
+            description, reference = _texts(raw_description, raw_reference)
             try:
-                lines = event_lines(event_type, funder, group, amount, period, self.state)
+                lines = event_lines(event_type, funder, group, amount, period, state)
             except AttributionError:
                 raise Unusual("an expense cannot be attributed") from None
             fingerprint = source_hash(
@@ -186,7 +200,10 @@ def _checked(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return parse(*args, **kwargs)
     except LedgerError:
-        raise Unusual("a field is not valid") from None
+        raise Unusual(_NOT_VALID) from None
+
+
+_NOT_VALID = "a field is not valid"
 
 
 def _batches(

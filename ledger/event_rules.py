@@ -92,7 +92,9 @@ class AttributionState:
                     self.refundable[fund] -= cents
             return
         for account, fund, group, cents in lines:
-            if account.startswith(ALLOCATED_PREFIX) and group is not None:
+            # The group first: most lines of a file without one (the bank's) are past here
+            # without a look at the account name.
+            if group is not None and account.startswith(ALLOCATED_PREFIX):
                 self.allocated[(period, group)][fund] -= cents
                 self._weights.pop((period, group), None)
             elif account == REFUNDABLE:
@@ -176,14 +178,15 @@ def event_lines(
                 )
             shares = split_largest_remainder(amount, weights)
         account = expense_account(group)
-        lines: list[Line] = [
-            (account, fund, group, share)
-            for fund, share in zip(funds, shares, strict=True)
-            if share
-        ]
-        lines += [
-            (BANK, fund, None, -share) for fund, share in zip(funds, shares, strict=True) if share
-        ]
+        # The expense lines, then the bank's, each in fund order (a share rounded to zero
+        # gets neither): built in one pass, as most rows of a large file are expenses.
+        lines: list[Line] = []
+        paid: list[Line] = []
+        for fund, share in zip(funds, shares, strict=True):
+            if share:
+                lines.append((account, fund, group, share))
+                paid.append((BANK, fund, None, -share))
+        lines += paid
         return lines
     if kind == "refund":
         assert funder is not None

@@ -166,7 +166,7 @@ class CsvReader:
                 fields = next(reader, None)
                 if fields is None:
                     return
-                if not any(field.strip() for field in fields):
+                if not any(map(str.strip, fields)):
                     continue  # a blank line, or a row of empty fields, carries nothing
                 self.rows_read += 1
                 if len(fields) != len(header):

@@ -61,14 +61,20 @@ def _is_number(column: Column) -> bool:
     return column.kind in (BIGINT, INTEGER)
 
 
-def _value(column: Column, name: str) -> str:
-    """The f-string field writing variable ``name`` of ``column``: the usual type directly,
-    anything else through `_json_value`."""
-    if column.nullable:
-        return f'{{"null" if {name} is None else v({name})}}'
+def _written(column: Column, name: str) -> str:
+    """The expression writing variable ``name`` of ``column`` when it is not None: the usual
+    type directly (no call per value into `_json_value`, nullable columns included: a group
+    and an actor are written for most transactions), anything else through `_json_value`."""
     if _is_number(column):
-        return f"{{{name} if type({name}) is int else v({name})}}"
-    return f"{{text({name}) if type({name}) is s else v({name})}}"
+        return f"({name} if type({name}) is int else v({name}))"
+    return f"(text({name}) if type({name}) is s else v({name}))"
+
+
+def _value(column: Column, name: str) -> str:
+    """The f-string field writing variable ``name`` of ``column``."""
+    if column.nullable:
+        return f'{{"null" if {name} is None else {_written(column, name)}}}'
+    return f"{{{_written(column, name)}}}"
 
 
 def _content_writer_source() -> str:
@@ -78,8 +84,12 @@ def _content_writer_source() -> str:
     from the namespace as ``k<index>``, so no quote nests inside the f-string); ``"postings"``
     is always written, so such a key always has a neighbour to put its comma against.
     """
-    fields: list[tuple[str, str, str | None]] = [
-        (column.name, _value(column, f"r{i}"), f"r{i}" if column.omitted_when_null else None)
+    fields: list[tuple[str, str, tuple[str, str] | None]] = [
+        (
+            column.name,
+            _value(column, f"r{i}"),
+            (f"r{i}", _written(column, f"r{i}")) if column.omitted_when_null else None,
+        )
         for i, column in enumerate(TRANSACTION_CONTENT)
     ]
     fields.append((POSTINGS_KEY, "[{postings_text}]", None))
@@ -88,10 +98,12 @@ def _content_writer_source() -> str:
         if optional is None:
             body += f"{',' if started else ''}{json.dumps(key)}:{value}"
             started = True
-        elif started:
-            body += f'{{"" if {optional} is None else "," + k{optional[1:]} + v({optional})}}'
+            continue
+        name, written = optional
+        if started:
+            body += f'{{"" if {name} is None else "," + k{name[1:]} + {written}}}'
         else:  # before the first written key: its comma follows it
-            body += f'{{"" if {optional} is None else k{optional[1:]} + v({optional}) + ","}}'
+            body += f'{{"" if {name} is None else k{name[1:]} + {written} + ","}}'
     reads = "; ".join(f"r{index} = row[{index}]" for index in range(len(TRANSACTION_CONTENT)))
     return (
         "def canonical_bytes_of_texts(row, postings_text):\n"
@@ -103,30 +115,70 @@ def _content_writer_source() -> str:
 def _posting_writer_source() -> str:
     """`posting_texts`, written out for `POSTING_COLUMNS` (the first, txn_id, is skipped).
 
-    A row whose values all have their columns' types is written without a call per value;
-    any other row through `_json_value`, value by value.
+    A row whose values all have their columns' types is written without a call per value:
+    its text up to the last value (``[line_no,account,fund,group,``) is remembered per those
+    values (`_HEADS`, bounded), as an import writes the same few hundred of them hundreds of
+    thousands of times (it saves a quarter of the writing). A remembered head was written
+    from values of the usual types only, so a row of other types never finds one: text never
+    equals a number or None, and a number column is tested for `int` before the look-up (1.0
+    and True equal 1). Any other row is written through `_json_value`, value by value.
     """
     names = [f"c{index}" for index in range(len(POSTING_COLUMNS))]
     content = list(zip(POSTING_CONTENT, names[1:], strict=True))
-    usual, checks = [], []
-    for column, name in content:
+
+    def usual(column: Column, name: str) -> tuple[str, str]:
+        """The field writing ``name`` as its column's usual type, and the test for that type."""
         written, kind = (name, "int") if _is_number(column) else (f"text({name})", "s")
         if column.nullable:
-            usual.append(f'{{"null" if {name} is None else {written}}}')
-            checks.append(f"({name} is None or type({name}) is {kind})")
-        else:
-            usual.append(f"{{{written}}}")
-            checks.append(f"type({name}) is {kind}")
+            return (
+                f'{{"null" if {name} is None else {written}}}',
+                f"({name} is None or type({name}) is {kind})",
+            )
+        return f"{{{written}}}", f"type({name}) is {kind}"
+
+    *leading, (last_column, last) = content
+    key = "(" + "".join(f"{name}, " for _, name in leading) + ")"
+    head_fields = [usual(column, name) for column, name in leading]
+    last_field, last_check = usual(last_column, last)
+    # Tested before the look-up: the last value and the leading numbers (text needs none).
+    hot = [last_check] + [usual(column, name)[1] for column, name in leading if _is_number(column)]
     other = ",".join(f"{{v({name})}}" for _, name in content)
+    parameters = ", ".join(name for _, name in leading)
     return (
+        f"def head({parameters}):\n"
+        f"    if not ({' and '.join(check for _, check in head_fields)}):\n"
+        "        return None\n"
+        f"    written = f'[{''.join(field + ',' for field, _ in head_fields)}'\n"
+        "    if len(heads) < heads_max:\n"
+        f"        heads[{key}] = written\n"
+        "    return written\n"
+        "\n"
         "def posting_texts(rows):\n"
-        f"    return [f'[{','.join(usual)}]' if {' and '.join(checks)} else f'[{other}]'\n"
+        f"    return [f'{{h}}{last_field}]'\n"
+        f"            if {' and '.join(hot)}\n"
+        f"            and ((h := seen({key})) is not None\n"
+        f"                 or (h := head({parameters})) is not None)\n"
+        f"            else f'[{other}]'\n"
         f"            for {', '.join(names)} in rows]\n"
     )
 
 
+#: Posting heads remembered by `posting_texts` at most (one per line number, account, fund
+#: and group written: a few hundred for a year of a network; a few MB when full, in every
+#: process that writes or verifies).
+_HEADS_MAX = 20_000
+_HEADS: dict[tuple[object, ...], str] = {}
+
+
 def _compile(source: str, name: str) -> Callable[..., Any]:
-    namespace: dict[str, Any] = {"text": _encode_string, "v": _json_value, "s": str}
+    namespace: dict[str, Any] = {
+        "text": _encode_string,
+        "v": _json_value,
+        "s": str,
+        "heads": _HEADS,
+        "seen": _HEADS.get,
+        "heads_max": _HEADS_MAX,
+    }
     for index, column in enumerate(TRANSACTION_CONTENT):
         if column.omitted_when_null:
             namespace[f"k{index}"] = json.dumps(column.name) + ":"

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import ACCOUNT_LENGTH_MAX
@@ -48,7 +49,15 @@ _VALID_ACCOUNTS_MAX = 100_000
 
 
 def is_budget_account(name: str) -> bool:
-    return name == BUDGET_ROOT or name.startswith(BUDGET_ROOT + ":")
+    return name == BUDGET_ROOT or name.startswith(_BUDGET_PREFIX)
+
+
+_BUDGET_PREFIX = BUDGET_ROOT + ":"
+#: Valid account names the balance rule met → `is_budget_account` (bounded): the writer
+#: checks every transaction, over the same few names again and again, so a name found here is
+#: known valid and its side known without a call.
+_ACCOUNT_SIDES: dict[str, bool] = {}
+_ACCOUNT_SIDES_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class Posting:
 #: A posting before it is numbered, as plain values: (account, fund, group or None, cents).
 #: The batch import builds these instead of `Posting` objects (millions of them).
 Line = tuple[str, str, str | None, int]
+#: A line's cents, read in C (the zero-line test of every transaction written).
+_CENTS = itemgetter(3)
 
 
 @dataclass(frozen=True)
@@ -140,18 +151,7 @@ def unbalanced_funds(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
 
 def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
     """`unbalanced_funds` of plain lines (the batch import's, which has no `Posting`)."""
-    sums: dict[tuple[str, bool], int] = {}
-    for account, fund, _, cents in lines:
-        key = (fund, is_budget_account(account))
-        sums[key] = sums.get(key, 0) + cents
-    if not any(sums.values()):
-        return {}
-    funds = sorted({fund for fund, _ in sums})
-    return {
-        fund: (sums.get((fund, False), 0), sums.get((fund, True), 0))
-        for fund in funds
-        if sums.get((fund, False), 0) != 0 or sums.get((fund, True), 0) != 0
-    }
+    return _unbalanced(*_fund_sums(lines, None))
 
 
 def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
@@ -160,16 +160,68 @@ def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
 
 
 def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
-    """`check_balanced` of plain lines."""
+    """`check_balanced` of plain lines (their amounts are summed as they are: `check_lines`
+    refuses one that is not integer cents first)."""
+    _check_sums(external_id, lines, *_fund_sums(lines, None))
+
+
+def check_lines(external_id: str, lines: Sequence[Line]) -> None:
+    """The writer's last check of a transaction's lines (`writer._check_transaction`): every
+    account name valid and every amount integer cents (else the first line that is not is
+    named), then `check_balanced_lines`; in one pass over the lines, as every transaction
+    written comes through here."""
+    _check_sums(external_id, lines, *_fund_sums(lines, external_id))
+
+
+def _fund_sums(
+    lines: Iterable[Line], checked_for: str | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The sums of the actual lines and of the budget lines, per fund (a dictionary each: no
+    key per line). With ``checked_for`` (the external id of the transaction they belong to),
+    each line is first held to the line invariants of `check_lines`, in order."""
+    actual: dict[str, int] = {}
+    budget: dict[str, int] = {}
+    sides = _ACCOUNT_SIDES
+    for account, fund, _, cents in lines:
+        side = sides.get(account)
+        if side is None:
+            valid = is_valid_account(account)
+            if checked_for is not None and not valid:
+                raise InvariantViolation(f"invalid account name {account!r}")
+            side = is_budget_account(account)
+            if valid and len(sides) < _ACCOUNT_SIDES_MAX:
+                sides[account] = side
+        # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
+        if type(cents) is not int and checked_for is not None:
+            raise InvariantViolation(f"{checked_for!r}: amount {cents!r} is not integer cents")
+        sums = budget if side else actual
+        sums[fund] = sums.get(fund, 0) + cents
+    return actual, budget
+
+
+def _check_sums(
+    external_id: str, lines: Sequence[Line], actual: dict[str, int], budget: dict[str, int]
+) -> None:
+    """Invariant 1 of ``lines`` summed into ``actual`` and ``budget`` (`_fund_sums`)."""
     if len(lines) < 2:
         raise InvariantViolation(f"transaction {external_id!r} has fewer than two postings")
-    if any(line[3] == 0 for line in lines):
+    if 0 in map(_CENTS, lines):  # any line's cents == 0, compared in C
         raise InvariantViolation(f"transaction {external_id!r} has a zero posting")
-    unbalanced = unbalanced_lines(lines)
-    if unbalanced:
+    if any(actual.values()) or any(budget.values()):
         raise InvariantViolation(
-            f"transaction {external_id!r} does not balance per fund: {unbalanced}"
+            f"transaction {external_id!r} does not balance per fund: {_unbalanced(actual, budget)}"
         )
+
+
+def _unbalanced(actual: dict[str, int], budget: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The funds of `_fund_sums` whose actual or budget sum is not zero."""
+    if not (any(actual.values()) or any(budget.values())):
+        return {}
+    return {
+        fund: (actual.get(fund, 0), budget.get(fund, 0))
+        for fund in sorted(actual.keys() | budget.keys())
+        if actual.get(fund, 0) != 0 or budget.get(fund, 0) != 0
+    }
 
 
 def source_hash(*fields: object) -> str:
@@ -179,8 +231,10 @@ def source_hash(*fields: object) -> str:
     between items), written here with the encoder's own string function: an import hashes
     every row (`tests/ledger/test_canonical.py` holds the two to the same bytes)."""
     text = ", ".join(
-        "null" if value is None else _encode_ascii(value if type(value) is str else str(value))
-        for value in fields
+        [  # a list, not a generator: `join` makes one of it anyway, and resuming costs more
+            "null" if value is None else _encode_ascii(value if type(value) is str else str(value))
+            for value in fields
+        ]
     )
     return hashlib.sha256(f"[{text}]".encode()).hexdigest()
 

@@ -54,14 +54,14 @@ def parse_cents(text: str, *, signed: bool = False, dialect: Dialect = STANDARD)
             f"amount {raw!r} is not a plain decimal number (use '.' as decimal point, "
             f"no thousands separators, no exponent){hint}"
         )
-    whole, fraction = match.group(1), match.group(2) or ""
+    whole, fraction = match.groups("")
     if len(fraction) > 2:
         raise AmountError(f"amount {raw!r} has more than two decimals")
     if len(whole) > 15:
         raise AmountError(f"amount {raw!r} exceeds the maximum of {format_cents(AMOUNT_MAX_CENTS)}")
-    # Integer arithmetic on the digits the pattern took apart: exact, as Decimal would be,
-    # and a third of its cost (an import parses an amount per row).
-    cents = int(whole) * 100 + int(fraction.ljust(2, "0"))
+    # The digits the pattern took apart, read as one integer of cents: exact, as Decimal
+    # would be, and a fraction of its cost (an import parses an amount per row).
+    cents = int(whole + fraction.ljust(2, "0"))
     if plain[0] == "-":
         cents = -cents
     if cents == 0:
@@ -121,20 +121,27 @@ def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[in
     """
     if not weights:
         raise ValueError("cannot split over no weights")
-    if any(weight < 0 for weight in weights):
+    if min(weights) < 0:
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights)
     if weight_sum == 0:
         raise ValueError("cannot split over weights that sum to zero")
     if total_cents < 0:
         return [-part for part in split_largest_remainder(-total_cents, weights)]
-    shares = [divmod(total_cents * weight, weight_sum) for weight in weights]
-    parts = [part for part, _ in shares]
+    # An import splits every expense without a funder: one loop, no tuple per share, and the
+    # remainders ranked by C-level look-ups rather than a key function per part.
+    parts: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        part, remainder = divmod(total_cents * weight, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
     left_over = total_cents - sum(parts)
-    if left_over == 1:  # the usual case: `max` keeps the first of equal remainders
-        parts[max(range(len(shares)), key=lambda index: shares[index][1])] += 1
+    if left_over == 1:  # the usual case: `index` finds the first of equal largest remainders
+        parts[remainders.index(max(remainders))] += 1
     elif left_over:
-        largest = sorted(range(len(shares)), key=lambda index: (-shares[index][1], index))
+        # A stable sort keeps equal remainders in position order, reversed or not.
+        largest = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
         for index in largest[:left_over]:
             parts[index] += 1
     return parts

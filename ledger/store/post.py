@@ -162,6 +162,8 @@ class UnitOfWork:
         #: its first row (an import asks once per row: a dictionary look-up, not a search).
         self._versions: dict[str, NetworkVersion] = {}
         self._lines: dict[int, LineRules] = {}
+        #: The line rules per period (its version's), as `_line_rules` found them.
+        self._period_lines: dict[str, LineRules] = {}
         #: The input line that changed a (fund, period)'s budget last, and a period's, to
         #: name the line when the budget rules refuse the write.
         self._budget_lines: dict[tuple[str | None, str], int] = {}
@@ -184,10 +186,13 @@ class UnitOfWork:
         return version
 
     def _line_rules(self, period: str) -> LineRules:
-        version = self._version_for(period)
-        rules = self._lines.get(version.version)
+        rules = self._period_lines.get(period)
         if rules is None:
-            rules = self._lines[version.version] = LineRules(version.network)
+            version = self._version_for(period)
+            rules = self._lines.get(version.version)
+            if rules is None:
+                rules = self._lines[version.version] = LineRules(version.network)
+            self._period_lines[period] = rules
         return rules
 
     @property

@@ -99,6 +99,12 @@ class LineRules:
         return self.lines_errors(lines_of(draft.postings))
 
     def lines_errors(self, lines: Sequence[Line]) -> list[str]:
+        sound = self._sound
+        for account, fund, group, _ in lines:  # the usual case: every line seen sound before
+            if (account, fund, group) not in sound:
+                break
+        else:
+            return []
         errors: list[str] = []
         for number, (account, fund, group, _) in enumerate(lines, start=1):
             key = (account, fund, group)

@@ -35,11 +35,7 @@ from netfund.ledger.model.columns import (
     line_rows,
     transaction_row,
 )
-from netfund.ledger.model.entries import (
-    Line,
-    check_balanced_lines,
-    is_valid_account,
-)
+from netfund.ledger.model.entries import Line, check_lines
 from netfund.ledger.model.errors import InvariantViolation
 from netfund.ledger.model.limits import DESCRIPTION_LENGTH_MAX, EXTERNAL_ID_LENGTH_MAX
 from netfund.ledger.store.identity import current_actor
@@ -328,10 +324,5 @@ def _check_transaction(
         raise InvariantViolation(f"external id {external_id!r} is empty or too long")
     if len(description) > DESCRIPTION_LENGTH_MAX:
         raise InvariantViolation(f"description of {external_id!r} is too long")
-    for account, _, _, cents in lines:
-        if not is_valid_account(account):
-            raise InvariantViolation(f"invalid account name {account!r}")
-        # Money is integer cents: a float (or a bool, or a Decimal) never reaches the database.
-        if type(cents) is not int:
-            raise InvariantViolation(f"{external_id!r}: amount {cents!r} is not integer cents")
-    check_balanced_lines(external_id, lines)
+    # Every account name valid, every amount integer cents, balanced per fund.
+    check_lines(external_id, lines)

@@ -201,3 +201,23 @@ def test_source_hash_is_the_json_definition(fields: list[object]) -> None:
     same (stored source hashes are compared on every re-import)."""
     text = json.dumps([str(value) if value is not None else None for value in fields])
     assert source_hash(*fields) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_remembered_posting_head_serves_only_the_same_values_of_the_same_types() -> None:
+    """`posting_texts` remembers the text of a row up to its amount (issue 21): a row whose
+    line number is True or 1.0 (equal to 1, and hashed alike) or whose text is not text must
+    still be written as `json.dumps` writes it, after its usual twin was remembered."""
+    usual = (7, 1, "Assets:Bank", "F", None, 5)
+    assert posting_texts([usual]) == ['[1,"Assets:Bank","F",null,5]']
+    odd = [
+        (7, True, "Assets:Bank", "F", None, 5),
+        (7, 1.0, "Assets:Bank", "F", None, 5),
+        (7, 1, "Assets:Bank", "F", None, True),
+        (7, 1, "Assets:Bank", "F", None, 5.0),
+        (7, 1, "Assets:Bank", "F", "null", 5),
+        (7, 1, "Assets:Bank", None, None, 5),
+        (7, 1, "Assets:Bank", 1, None, 5),
+    ]
+    for row in [usual, *odd, usual]:
+        expected = json.dumps(list(row[1:]), ensure_ascii=False, separators=(",", ":"))
+        assert posting_texts([row]) == [expected]
