@@ -154,22 +154,12 @@ def unbalanced_lines(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
     return _unbalanced(*_fund_sums(lines, None))
 
 
-def check_balanced(external_id: str, postings: Sequence[Posting]) -> None:
-    """Invariant 1: raise unless the lines balance per fund, actuals and budget separately."""
-    check_balanced_lines(external_id, lines_of(postings))
-
-
-def check_balanced_lines(external_id: str, lines: Sequence[Line]) -> None:
-    """`check_balanced` of plain lines (their amounts are summed as they are: `check_lines`
-    refuses one that is not integer cents first)."""
-    _check_sums(external_id, lines, *_fund_sums(lines, None))
-
-
 def check_lines(external_id: str, lines: Sequence[Line]) -> None:
     """The writer's last check of a transaction's lines (`writer._check_transaction`): every
     account name valid and every amount integer cents (else the first line that is not is
-    named), then `check_balanced_lines`; in one pass over the lines, as every transaction
-    written comes through here."""
+    named), then invariant 1: at least two lines, none zero, and balanced per fund, actual
+    and budget lines apart; in one pass over the lines, as every transaction written comes
+    through here."""
     _check_sums(external_id, lines, *_fund_sums(lines, external_id))
 
 
