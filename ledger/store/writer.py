@@ -60,7 +60,7 @@ _HASH_COLUMN = TRANSACTION_NAMES.index("hash")
 #: default is 5 ms). The writer thread gives the GIL up while SQLite runs each statement and
 #: needs it back to bind the next; at the default it waited up to 5 ms each time while the
 #: main thread parsed, and the two overlapped badly (100k expenses: the writer's wall time
-#: 3.3 s at 5 ms, 2.3 s at 0.2 ms; docs/BENCHMARKS.md, "Issue 21: the writer's turn").
+#: 3.7 s at 5 ms, 2.6-2.8 s at 0.2 ms; docs/BENCHMARKS.md, "Issue 21, second round").
 WRITER_SWITCH_INTERVAL = 0.0002
 #: Adds one write's sums to balance_totals (SQLite ≥ 3.24 and PostgreSQL share the syntax).
 _ADD_TOTALS = (
