@@ -130,10 +130,7 @@ class _Batches:
             if kind is None:
                 kind = self.kind(period, raw_type, raw_funder, raw_group)
             event_type, funder, group = kind
-            try:  # `_checked`, without its calls: an amount per row, all different
-                amount = parse_amount(raw_amount, dialect=dialect)
-            except LedgerError:
-                raise Unusual(_NOT_VALID) from None
+            amount = _checked(parse_amount, raw_amount, dialect=dialect)
             description, reference = _texts(raw_description, raw_reference)
             try:
                 lines = event_lines(event_type, funder, group, amount, period, state)
@@ -200,10 +197,7 @@ def _checked(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return parse(*args, **kwargs)
     except LedgerError:
-        raise Unusual(_NOT_VALID) from None
-
-
-_NOT_VALID = "a field is not valid"
+        raise Unusual("a field is not valid") from None
 
 
 def _batches(

@@ -158,12 +158,10 @@ class UnitOfWork:
         #: The input row `admit` passed last: (id, period, line).
         self._admitted: tuple[str, str, int] | None = None
         self._networks = read_network_timeline(connection)
-        #: The version in force per period, and the line rules per version, each found at
-        #: its first row (an import asks once per row: a dictionary look-up, not a search).
+        #: The version in force per period, and its line rules, each found at the period's
+        #: first row (an import asks once per row: a dictionary look-up, not a search).
         self._versions: dict[str, NetworkVersion] = {}
-        self._lines: dict[int, LineRules] = {}
-        #: The line rules per period (its version's), as `_line_rules` found them.
-        self._period_lines: dict[str, LineRules] = {}
+        self._lines: dict[str, LineRules] = {}
         #: The input line that changed a (fund, period)'s budget last, and a period's, to
         #: name the line when the budget rules refuse the write.
         self._budget_lines: dict[tuple[str | None, str], int] = {}
@@ -186,13 +184,9 @@ class UnitOfWork:
         return version
 
     def _line_rules(self, period: str) -> LineRules:
-        rules = self._period_lines.get(period)
+        rules = self._lines.get(period)
         if rules is None:
-            version = self._version_for(period)
-            rules = self._lines.get(version.version)
-            if rules is None:
-                rules = self._lines[version.version] = LineRules(version.network)
-            self._period_lines[period] = rules
+            rules = self._lines[period] = LineRules(self._version_for(period).network)
         return rules
 
     @property

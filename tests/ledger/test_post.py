@@ -283,11 +283,11 @@ def test_a_bulk_import_hands_the_gil_round_quickly_and_puts_the_interval_back(
     `writer.WRITER_SWITCH_INTERVAL` (the writer needs it back after each statement); the
     process's own interval returns when the import ends, stored or refused."""
     seen: list[float] = []
-    compose = writer.Appender.append_lines
+    append_lines = writer.Appender.append_lines
 
     def watching(self: writer.Appender, *arguments: Any) -> None:
         seen.append(sys.getswitchinterval())
-        compose(self, *arguments)
+        append_lines(self, *arguments)
 
     monkeypatch.setattr(writer.Appender, "append_lines", watching)
     before = sys.getswitchinterval()
